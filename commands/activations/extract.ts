@@ -1,0 +1,121 @@
+import { Command, Flags } from '@oclif/core';
+import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
+import { normalizeListFlag } from '../../src/cli/argv.js';
+import { DATASETS, DatasetName, validateExtractConfig } from '../../src/extract/config.js';
+import { runExtraction } from '../../src/extract/run-extraction.js';
+import { DEMO_IMAGES_DIR } from '../../src/version.js';
+import { FAMILIES, getFamily } from '../../models/registry.js';
+
+export interface ExtractJson {
+  shardDir: string;
+  nImgs: number;
+  nShards: number;
+  nImgsPerShard: number;
+  layers: number[];
+  backend: string;
+  backendVersion: string;
+  elapsedS: number;
+  imgsPerS: number;
+  shards: Array<{ name: string; n_examples: number }>;
+}
+
+export default class Extract extends Command {
+  static override summary = 'Record ViT block outputs for every image of a dataset into saev shards.';
+
+  static override description = `Runs each image through the ViT and writes the residual stream after the chosen blocks to
+<dump-to>/<sha256 of metadata>/acts%06d.bin (float32 [images, layers, CLS+patches, d]), with metadata.json
+byte-compatible with saev. With no flags it records layer -2 of the embedded demo model (tiny, random
+weights, not a trained model) over the embedded demo photographs.
+
+Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the model; if you pass them they are checked.`;
+
+  static override examples = [
+    { description: 'Demo: embedded model and photos, no downloads', command: '<%= config.bin %> <%= command.id %>' },
+    {
+      description: 'Last two blocks of an image folder, 1M tokens per shard, JSON summary on stdout',
+      command: '<%= config.bin %> <%= command.id %> --data image-folder --data-root ./photos --vit-layers -2 -1 --n-patches-per-shard 1000000 --dump-to ./shards --json',
+    },
+    {
+      description: 'A ViT-B/16-sized CLIP with seeded random weights on 64 synthetic images (benchmarking)',
+      command: '<%= config.bin %> <%= command.id %> --vit-ckpt random:ViT-B-16 --data fake --data-n-imgs 64 --vit-layers=-2,-1',
+    },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    'vit-family': Flags.string({ summary: 'ViT family.', options: Object.keys(FAMILIES), default: 'clip' }),
+    'vit-ckpt': Flags.string({
+      summary: "Checkpoint: 'demo', 'random:<arch>[@seed]' (e.g. random:ViT-B-16), or a converted model directory.",
+      default: 'demo',
+    }),
+    'vit-layers': Flags.integer({
+      summary: 'Blocks to record, saev-style: negatives count from the end (-2 -1, or -2,-1).',
+      multiple: true,
+      delimiter: ',',
+      default: [-2],
+    }),
+    'vit-batch-size': Flags.integer({ summary: 'Images per forward pass.', default: 32, min: 1 }),
+    'n-workers': Flags.integer({ summary: 'Images decoded and preprocessed concurrently.', default: 4, min: 1 }),
+    'n-patches-per-shard': Flags.integer({ summary: 'Token budget per shard file (saev default ~10 GB at d=1024).', default: 2_400_000, min: 1 }),
+    'cls-token': Flags.boolean({ summary: 'Assert the model stores a CLS token (checked, never trusted).', allowNo: true }),
+    'd-vit': Flags.integer({ summary: 'Assert the model width (checked against the model).' }),
+    'n-patches-per-img': Flags.integer({ summary: 'Assert the patch count per image (checked against the model).' }),
+    'dump-to': Flags.string({ summary: 'Parent directory of the shard directory.', default: './shards' }),
+    seed: Flags.integer({ summary: "saev's seed field, recorded in metadata.json (and its hash).", default: 42 }),
+    data: Flags.string({ summary: 'Dataset kind.', options: [...DATASETS], default: 'image-folder' }),
+    'data-root': Flags.string({ summary: 'Root of an image-folder tree (<root>/<class>/<image>). Default: the embedded demo photos.' }),
+    'data-n-imgs': Flags.integer({ summary: 'Number of images of the fake dataset.', default: 16, min: 1 }),
+    'data-name': Flags.string({ summary: 'Hugging Face dataset id (imagenet data only).' }),
+    'data-split': Flags.string({ summary: 'Dataset split (imagenet data only).' }),
+    backend: Flags.string({
+      summary: 'TensorFlow.js backend; auto tries native, then wasm, then cpu.',
+      options: [...BACKEND_REQUESTS],
+      default: 'auto',
+      env: 'SAEV_BACKEND',
+    }),
+  };
+
+  public async run(): Promise<ExtractJson> {
+    const { flags } = await this.parse({ flags: Extract.flags, enableJsonFlag: true }, normalizeListFlag(this.argv, '--vit-layers'));
+    if (flags['data-name'] !== undefined || flags['data-split'] !== undefined) {
+      this.error(`config: --data-name and --data-split apply to imagenet data, which this version does not read yet (--data ${flags.data})`);
+    }
+    if (flags.data === 'image-folder' && flags['data-root'] === undefined) this.warn(`data: no --data-root given; using the embedded demo photos in ${DEMO_IMAGES_DIR}`);
+    try {
+      const config = validateExtractConfig({
+        vitFamily: flags['vit-family'],
+        vitCkpt: flags['vit-ckpt'],
+        vitLayers: flags['vit-layers'],
+        vitBatchSize: flags['vit-batch-size'],
+        nWorkers: flags['n-workers'],
+        nPatchesPerShard: flags['n-patches-per-shard'],
+        clsToken: flags['cls-token'],
+        dVit: flags['d-vit'],
+        nPatchesPerImg: flags['n-patches-per-img'],
+        dumpTo: flags['dump-to'],
+        seed: flags.seed,
+        data: flags.data as DatasetName,
+        dataRoot: flags['data-root'] ?? DEMO_IMAGES_DIR,
+        dataNImgs: flags['data-n-imgs'],
+        backend: flags.backend as BackendRequest,
+      });
+      const result = await runExtraction(config, getFamily(config.vitFamily), { log: (line) => this.logToStderr(line) });
+      if (!this.jsonEnabled()) this.log(result.shardDir);
+      return {
+        shardDir: result.shardDir,
+        nImgs: result.nImgs,
+        nShards: result.nShards,
+        nImgsPerShard: result.nImgsPerShard,
+        layers: result.metadata.layers,
+        backend: result.backend,
+        backendVersion: result.backendInfo.libVersion ?? result.backendInfo.version,
+        elapsedS: result.elapsedS,
+        imgsPerS: result.imgsPerS,
+        shards: result.shards,
+      };
+    } catch (error) {
+      this.error((error as Error).message.split('\n')[0], { exit: 1 });
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Decoding an encoded image into 8-bit RGB exactly as saev's loaders see it:
+ * `PIL.Image.open(f).convert("RGB")`. Pillow does no EXIF rotation and no ICC
+ * colour management, drops alpha without compositing, replicates grey,
+ * keeps the high byte of 16-bit RGB, clamps 16-bit grey to 255, and converts
+ * CMYK with a naive formula. sharp (libvips) decodes; the cases where its
+ * conversion differs from Pillow's are handled here, and BMP (which this
+ * sharp build cannot read) has its own reader. Proven against Pillow-made
+ * fixtures in test/fixtures/rgb-modes.
+ */
+import sharp from 'sharp';
+import { decodeBmp, isBmp } from './bmp.js';
+import type { RgbImage } from './resample.js';
+
+const OPTIONS = { ignoreIcc: true, failOn: 'error', limitInputPixels: false } as const;
+
+function toRgbImage(data: Buffer, width: number, height: number): RgbImage {
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** Pillow's `cmyk2rgb`: nk = 255 - K; each channel nk - (((t >> 8) + t) >> 8) with t = C * nk + 128. */
+async function decodeCmyk(bytes: Uint8Array): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes, OPTIONS).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`CMYK image decoded to ${info.channels} channels`);
+  const n = info.width * info.height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const nk = 255 - data[i * 4 + 3];
+    for (let c = 0; c < 3; c++) {
+      const t = data[i * 4 + c] * nk + 128;
+      out[i * 3 + c] = Math.max(0, Math.min(255, nk - (((t >> 8) + t) >> 8)));
+    }
+  }
+  return { width: info.width, height: info.height, data: out };
+}
+
+/** Pillow opens 16-bit grey as `I;16` and `convert("RGB")` clamps it: R = G = B = min(v, 255). */
+async function decodeGrey16(bytes: Uint8Array): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes, OPTIONS).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const values = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  const n = info.width * info.height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) out.fill(Math.min(values[i * info.channels], 255), i * 3, i * 3 + 3);
+  return { width: info.width, height: info.height, data: out };
+}
+
+async function decodeDefault(bytes: Uint8Array): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes, OPTIONS).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+  return toRgbImage(data, info.width, info.height);
+}
+
+async function decodeAny(bytes: Uint8Array): Promise<RgbImage> {
+  if (isBmp(bytes)) return decodeBmp(bytes);
+  const meta = await sharp(bytes, OPTIONS).metadata();
+  if (meta.space === 'cmyk') return decodeCmyk(bytes);
+  if (meta.depth === 'ushort' && meta.channels === 1) return decodeGrey16(bytes);
+  return decodeDefault(bytes);
+}
+
+/** Decodes `bytes` to RGB; `name` (a path, plus the dataset index) appears in the error. */
+export async function decodeRgb(bytes: Uint8Array, name: string): Promise<RgbImage> {
+  try {
+    return await decodeAny(bytes);
+  } catch (error) {
+    throw new Error(`image: cannot decode ${name} (${(error as Error).message.split('\n')[0]})`);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds a ViT as a tfjs functional (layers) model whose outputs are the
+ * outputs of every block, in depth order: `pixels_BHWC` in, `tokens_BND` x
+ * depth out. `makeRecorder` then keeps only the recorded blocks; tfjs runs
+ * just the layers those outputs depend on, so the network ends at the
+ * deepest recorded block (like timm's `stop_early`).
+ *
+ * Layer names are stable (`patch_embed`, `tokens`, `ln_pre`, `block3_attn`,
+ * ...) because the weight remapper addresses weights by them.
+ */
+import { tf } from '../backend.js';
+import { Gelu } from '../layers/gelu.js';
+import { SelfAttention } from '../layers/self-attention.js';
+import { TokenEmbedding } from '../layers/token-embedding.js';
+import { getPatchCount, VitArch } from './arch.js';
+
+/** Name of block i's output layer; recorded layers are looked up by it. */
+export function getBlockName(i: number): string {
+  return `block${i}`;
+}
+
+function buildBlock(x: tf.SymbolicTensor, arch: VitArch, i: number): tf.SymbolicTensor {
+  const norm = (name: string) => tf.layers.layerNormalization({ axis: -1, epsilon: arch.layerNormEps, name: `block${i}_${name}` });
+  const attended = new SelfAttention({ nHeads: arch.nHeads, name: `block${i}_attn` }).apply(norm('ln1').apply(x)) as tf.SymbolicTensor;
+  const afterAttn = tf.layers.add({ name: `block${i}_add1` }).apply([x, attended]) as tf.SymbolicTensor;
+  let hidden = tf.layers.dense({ units: arch.mlpWidth, name: `block${i}_fc1` }).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
+  hidden = new Gelu({ approximate: arch.gelu, name: `block${i}_gelu` }).apply(hidden) as tf.SymbolicTensor;
+  const mlp = tf.layers.dense({ units: arch.width, name: `block${i}_fc2` }).apply(hidden) as tf.SymbolicTensor;
+  return tf.layers.add({ name: getBlockName(i) }).apply([afterAttn, mlp]) as tf.SymbolicTensor;
+}
+
+/** The whole network, one output per block. `name` labels the model. */
+export function buildVit(arch: VitArch, name: string): tf.LayersModel {
+  const pixels_BHWC = tf.input({ shape: [arch.imageSize, arch.imageSize, 3], name: 'pixels' });
+  const grid = tf.layers
+    .conv2d({ filters: arch.width, kernelSize: arch.patchSize, strides: arch.patchSize, useBias: arch.patchBias, name: 'patch_embed' })
+    .apply(pixels_BHWC) as tf.SymbolicTensor;
+  // Row-major over the patch grid, as torch's `flatten(2).transpose(1, 2)`.
+  const patches_BPD = tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }).apply(grid) as tf.SymbolicTensor;
+  let x = new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, name: 'tokens' }).apply(patches_BPD) as tf.SymbolicTensor;
+  if (arch.preNorm) x = tf.layers.layerNormalization({ axis: -1, epsilon: arch.layerNormEps, name: 'ln_pre' }).apply(x) as tf.SymbolicTensor;
+  const blocks: tf.SymbolicTensor[] = [];
+  for (let i = 0; i < arch.depth; i++) {
+    x = buildBlock(x, arch, i);
+    blocks.push(x);
+  }
+  return tf.model({ inputs: pixels_BHWC, outputs: blocks, name });
+}
+
+/**
+ * A multi-output model over `vit`'s layers that returns the outputs of the
+ * given blocks (non-negative indices, ascending), sharing weights with `vit`.
+ */
+export function makeRecorder(vit: tf.LayersModel, blocks: readonly number[]): tf.LayersModel {
+  for (let i = 1; i < blocks.length; i++) {
+    if (blocks[i] <= blocks[i - 1]) throw new Error(`vit: recorded blocks must ascend strictly, found [${blocks.join(', ')}]`);
+  }
+  const outputs = blocks.map((i) => vit.getLayer(getBlockName(i)).output as tf.SymbolicTensor);
+  return tf.model({ inputs: vit.inputs, outputs, name: `${vit.name}_recorder` });
+}

@@ -1,0 +1,96 @@
+/**
+ * Turns `--vit-ckpt` into a ready model. A checkpoint is one of:
+ *  - the family's demo name (`demo` for clip): the embedded, randomly
+ *    initialised demo model, needing no download;
+ *  - `random:<arch>[@seed]`: a known architecture with seeded random weights
+ *    (benchmarks, tests);
+ *  - a directory holding a converted model: `model.json`, its weights and
+ *    `saev-vit.json` (family, architecture), as `saveVit` writes it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { tf } from '../backend.js';
+import '../layers/index.js';
+import { validateArch, VitArch } from './arch.js';
+import { buildVit } from './build-vit.js';
+import type { VitFamily } from './family.js';
+import { makeDirectoryLoader, makeDirectorySaver } from './file-io.js';
+import { setRandomWeights } from './random-weights.js';
+
+export const VIT_CONFIG_FILE = 'saev-vit.json';
+
+export interface LoadedVit {
+  /** The whole network: one output per block. */
+  model: tf.LayersModel;
+  arch: VitArch;
+  family: VitFamily;
+  /** The checkpoint as the user named it. */
+  ckpt: string;
+  /** How the weights were obtained, for logs and the sidecar. */
+  source: string;
+  /** sha256 of the weight bytes, so a sidecar pins exactly which weights ran. */
+  weightsSha256: string;
+}
+
+/** Contents of `saev-vit.json`. */
+interface VitConfigFile {
+  family: string;
+  arch: VitArch;
+}
+
+function digestWeights(model: tf.LayersModel): string {
+  const hash = createHash('sha256');
+  for (const weight of model.weights) {
+    const values = weight.read().dataSync() as Float32Array;
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+function makeRandomVit(family: VitFamily, ckpt: string, archName: string, seed: number, source: string): LoadedVit {
+  const known = family.archs[archName];
+  if (!known) {
+    throw new Error(`models: ${family.name} has no architecture '${archName}' (known: ${Object.keys(family.archs).join(', ')})`);
+  }
+  const arch = validateArch(known, `${family.name}/${archName}`);
+  const model = buildVit(arch, `${family.name}_${archName}`.replace(/[^A-Za-z0-9_]/g, '_'));
+  setRandomWeights(model, seed);
+  return { model, arch, family, ckpt, source, weightsSha256: digestWeights(model) };
+}
+
+export async function loadVit(family: VitFamily, ckpt: string): Promise<LoadedVit> {
+  if (family.demo && ckpt === family.demo.ckpt) {
+    const { arch, seed } = family.demo;
+    return makeRandomVit(family, ckpt, arch, seed, `embedded demo (${family.name} '${arch}', random weights, seed ${seed}; not a trained model)`);
+  }
+  const random = /^random:([^@]+)(?:@(\d+))?$/.exec(ckpt);
+  if (random) {
+    const seed = Number(random[2] ?? 0);
+    return makeRandomVit(family, ckpt, random[1], seed, `random weights (${family.name} '${random[1]}', seed ${seed})`);
+  }
+  if (existsSync(path.join(ckpt, VIT_CONFIG_FILE))) return loadConvertedVit(family, ckpt);
+  const demo = family.demo ? `'${family.demo.ckpt}', ` : '';
+  throw new Error(
+    `models: checkpoint '${ckpt}' for ${family.name} is not ${demo}'random:<arch>' or a converted model directory ` +
+      `(a folder with ${VIT_CONFIG_FILE} and model.json)`,
+  );
+}
+
+async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedVit> {
+  const configPath = path.join(dir, VIT_CONFIG_FILE);
+  const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as VitConfigFile;
+  if (config.family !== family.name) {
+    throw new Error(`models: ${configPath} holds a '${config.family}' model but --vit-family is '${family.name}'`);
+  }
+  const arch = validateArch(config.arch, configPath);
+  const model = await tf.loadLayersModel(makeDirectoryLoader(dir));
+  return { model, arch, family, ckpt: dir, source: `converted model ${dir}`, weightsSha256: digestWeights(model) };
+}
+
+/** Writes `model` as a converted-model directory that `loadVit` reads back. */
+export async function saveVit(vit: Pick<LoadedVit, 'model' | 'arch' | 'family'>, dir: string): Promise<void> {
+  await vit.model.save(makeDirectorySaver(dir));
+  const config: VitConfigFile = { family: vit.family.name, arch: vit.arch };
+  await fs.writeFile(path.join(dir, VIT_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+}

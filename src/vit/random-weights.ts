@@ -1,0 +1,22 @@
+/**
+ * Deterministic random weights for a built ViT, for the embedded demo model
+ * and for benchmarks at real sizes. Values come from a seeded JavaScript
+ * PRNG in `model.weights` order, so every backend gets identical weights.
+ * LayerNorm scales are 1 + N(0, 0.1^2), everything else N(0, 0.02^2)
+ * (timm's trunc-normal std), which keeps activations in a realistic range.
+ */
+import { tf } from '../backend.js';
+import { makeNormal } from '../random.js';
+
+export function setRandomWeights(model: tf.LayersModel, seed: number): void {
+  const normal = makeNormal(seed);
+  const values = model.weights.map((weight) => {
+    const isScale = /_ln\d|ln_pre/.test(weight.originalName) && weight.originalName.endsWith('gamma');
+    const shape = weight.shape as number[];
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = isScale ? 1 + 0.1 * normal() : 0.02 * normal();
+    return tf.tensor(data, shape);
+  });
+  model.setWeights(values);
+  tf.dispose(values);
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { describeBackend, initBackend, parseBackendRequest, tf } from '../src/backend.js';
+
+describe('parseBackendRequest', () => {
+  it('accepts the known names case-insensitively and defaults to auto', () => {
+    expect(parseBackendRequest(undefined)).toBe('auto');
+    expect(parseBackendRequest('')).toBe('auto');
+    expect(parseBackendRequest('WASM')).toBe('wasm');
+  });
+
+  it('names the choices for an unknown backend', () => {
+    expect(() => parseBackendRequest('gpu')).toThrow(/unknown backend 'gpu' \(expected one of auto, native, tensorflow, wasm, cpu\)/);
+  });
+});
+
+describe('initBackend', () => {
+  it('activates the requested backend (SAEV_BACKEND) and reports its package and version', async () => {
+    const info = await initBackend();
+    expect(tf.getBackend()).toBe(info.name);
+    const requested = parseBackendRequest(process.env.SAEV_BACKEND);
+    if (requested === 'native' || requested === 'tensorflow') {
+      expect(info.name).toBe('tensorflow');
+      expect(info.libVersion).toMatch(/^\d+\.\d+/);
+    } else if (requested !== 'auto') {
+      expect(info.name).toBe(requested);
+    }
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(describeBackend(info)).toContain(info.package);
+    // Once chosen, the backend stays: a conflicting request is an error, not a silent switch.
+    const other = info.name === 'cpu' ? 'wasm' : 'cpu';
+    await expect(initBackend(other)).rejects.toThrow(/already active/);
+  });
+});

@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clip } from '../../models/clip.js';
+import { initBackend, tf } from '../../src/backend.js';
+import { validateExtractConfig } from '../../src/extract/config.js';
+import { runExtraction } from '../../src/extract/run-extraction.js';
+import { makeConfig, makePhotoFolder } from './helpers.js';
+
+const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
+const run = (overrides: Parameters<typeof makeConfig>[0]) => runExtraction(validateExtractConfig(makeConfig(overrides)), clip, quiet);
+
+/** Python's own hash of a metadata.json, when python3 is here (it is in CI). */
+function pythonHash(metadataPath: string): string | null {
+  try {
+    const script = 'import hashlib,json,sys; print(hashlib.sha256(json.dumps(json.load(open(sys.argv[1])), sort_keys=True).encode()).hexdigest())';
+    return execFileSync('python3', ['-c', script, metadataPath], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const shardFiles = (dir: string) => readdirSync(dir).filter((f) => /^acts\d{6}\.bin$/.test(f)).sort();
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('runExtraction on real photographs', () => {
+  const root = makePhotoFolder();
+
+  it('writes saev shards: Python-hash directory, exact sizes, real rows, zero padding, reproducible bytes, no leaks', async () => {
+    const dumpTo = makeConfig({}).dumpTo;
+    await run({ dataRoot: root, dumpTo, vitLayers: [-1] }); // warm-up: backend kernels, tfjs caches
+    const before = tf.memory().numTensors;
+    const result = await run({ dataRoot: root, dumpTo });
+    expect(tf.memory().numTensors).toBe(before);
+
+    const md = JSON.parse(readFileSync(path.join(result.shardDir, 'metadata.json'), 'utf8'));
+    expect(md).toMatchObject({ layers: [-2, -1], n_imgs: 10, d_vit: 128, n_patches_per_img: 49, cls_token: true });
+    expect(md.data).toBe(`ImageFolderDataset(root='${root}')`);
+    const python = pythonHash(path.join(result.shardDir, 'metadata.json'));
+    if (python !== null) expect(path.basename(result.shardDir)).toBe(python);
+
+    // S = 300 // 2 // 50 = 3 images per shard -> 4 shards, the last with 1 real image.
+    expect(result.nImgsPerShard).toBe(3);
+    expect(shardFiles(result.shardDir)).toEqual(['acts000000.bin', 'acts000001.bin', 'acts000002.bin', 'acts000003.bin']);
+    const rowValues = 2 * 50 * 128;
+    for (const file of shardFiles(result.shardDir)) expect(statSync(path.join(result.shardDir, file)).size).toBe(3 * rowValues * 4);
+    expect(JSON.parse(readFileSync(path.join(result.shardDir, 'shards.json'), 'utf8'))).toEqual([
+      { name: 'acts000000.bin', n_examples: 3 },
+      { name: 'acts000001.bin', n_examples: 3 },
+      { name: 'acts000002.bin', n_examples: 3 },
+      { name: 'acts000003.bin', n_examples: 1 },
+    ]);
+    const rows: Float32Array[] = [];
+    for (const file of shardFiles(result.shardDir)) {
+      const bytes = readFileSync(path.join(result.shardDir, file));
+      const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      for (let r = 0; r < 3; r++) rows.push(values.subarray(r * rowValues, (r + 1) * rowValues));
+    }
+    rows.slice(0, 10).forEach((row) => {
+      expect(row.every(Number.isFinite)).toBe(true);
+      expect(row.some((v) => v !== 0)).toBe(true);
+    });
+    rows.slice(10).forEach((row) => expect(row.every((v) => v === 0)).toBe(true));
+    // Different photographs give different activations.
+    expect(rows[0]).not.toEqual(rows[1]);
+
+    const digests = shardFiles(result.shardDir).map((f) => sha256(path.join(result.shardDir, f)));
+    const again = await run({ dataRoot: root, dumpTo, vitBatchSize: 3 });
+    expect(again.shardDir).toBe(result.shardDir);
+    expect(shardFiles(again.shardDir).map((f) => sha256(path.join(again.shardDir, f)))).toEqual(digests);
+  });
+
+  it('matches one image recorded alone (batching does not change a row)', async () => {
+    const dumpTo = makeConfig({}).dumpTo;
+    const all = await run({ dataRoot: root, dumpTo, vitLayers: [2], nPatchesPerShard: 50 * 10 });
+    const single = makePhotoFolder();
+    // Keep only the first image (animal/cat.jpg) in a tree of its own.
+    const lone = path.join(single, 'lone');
+    execFileSync('mkdir', ['-p', path.join(lone, 'animal')]);
+    copyFileSync(path.join(root, 'animal', 'cat.jpg'), path.join(lone, 'animal', 'cat.jpg'));
+    const one = await run({ dataRoot: lone, dumpTo, vitLayers: [2], nPatchesPerShard: 50 * 10 });
+    const a = new Float32Array(readFileSync(path.join(all.shardDir, 'acts000000.bin')).buffer);
+    const b = new Float32Array(readFileSync(path.join(one.shardDir, 'acts000000.bin')).buffer);
+    const row = 50 * 128;
+    let maxDiff = 0;
+    for (let i = 0; i < row; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+});
+
+describe('runExtraction on bad input', () => {
+  it('names the corrupt image and its index, and leaves no partial or unrecorded shard', async () => {
+    const root = makePhotoFolder();
+    writeFileSync(path.join(root, 'space', 'launch_pad.jpg'), readFileSync(path.join(root, 'space', 'launch_pad.jpg')).subarray(0, 300));
+    const dumpTo = makeConfig({}).dumpTo;
+    await expect(run({ dataRoot: root, dumpTo })).rejects.toThrow(/image: cannot decode .*space\/launch_pad\.jpg \(index 8\)/);
+    const [dir] = readdirSync(dumpTo);
+    const files = readdirSync(path.join(dumpTo, dir));
+    expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect(files).not.toContain('shards.json');
+    // Images 0-5 fill shards 0 and 1 before the batch holding index 8 fails; shard 2 was in progress.
+    expect(shardFiles(path.join(dumpTo, dir))).toEqual(['acts000000.bin', 'acts000001.bin']);
+  });
+
+  it('rejects a missing data root', async () => {
+    await expect(run({ dataRoot: '/nonexistent/photos' })).rejects.toThrow(/image-folder root '\/nonexistent\/photos' does not exist/);
+  });
+
+  it('rejects layers out of range or naming one block twice', async () => {
+    await expect(run({ data: 'fake', vitLayers: [6] })).rejects.toThrow(/layer 6 is out of range for a 6-block model/);
+    await expect(run({ data: 'fake', vitLayers: [5, -1] })).rejects.toThrow(/5 and -1 both name block 5/);
+  });
+
+  it('rejects a shard budget too small for one image', async () => {
+    await expect(run({ data: 'fake', nPatchesPerShard: 99 })).rejects.toThrow(/--n-patches-per-shard 99 is too small for one image \(2 layers x 50 tokens = 100\)/);
+  });
+
+  it('checks given model properties against the model', async () => {
+    await expect(run({ data: 'fake', dVit: 768 })).rejects.toThrow(/--d-vit 768 disagrees with clip 'demo', which has 128/);
+    await expect(run({ data: 'fake', nPatchesPerImg: 196 })).rejects.toThrow(/--n-patches-per-img 196 disagrees/);
+    await expect(run({ data: 'fake', clsToken: false })).rejects.toThrow(/has a CLS token/);
+  });
+
+  it('writes nothing when validation fails', async () => {
+    const dumpTo = makeConfig({}).dumpTo;
+    await expect(run({ data: 'fake', dumpTo, dVit: 1 })).rejects.toThrow();
+    expect(readdirSync(dumpTo)).toEqual([]);
+  });
+});

@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../../src/backend.js';
+import { TokenEmbedding } from '../../src/layers/token-embedding.js';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+function run(layer: TokenEmbedding, patches: number[][][], weights: tf.Tensor[]): number[][][] {
+  const x = tf.tensor3d(patches);
+  layer.build(x.shape);
+  layer.setWeights(weights);
+  const y = layer.apply(x) as tf.Tensor3D;
+  const out = y.arraySync();
+  tf.dispose([x, y, ...weights]);
+  return out;
+}
+
+describe('TokenEmbedding', () => {
+  const patches = [[[1, 2], [3, 4], [5, 6]]]; // [B=1, P=3, D=2]
+
+  it('prepends CLS, adds positions over CLS + patches, then inserts registers after CLS', () => {
+    const layer = new TokenEmbedding({ clsToken: true, nRegisters: 2 });
+    const cls = tf.tensor1d([100, 200]);
+    const positions = tf.tensor2d([[0.5, 0.5], [10, 10], [20, 20], [30, 30]]);
+    const registers = tf.tensor2d([[-1, -1], [-2, -2]]);
+    expect(run(layer, patches, [cls, positions, registers])).toEqual([
+      [[100.5, 200.5], [-1, -1], [-2, -2], [11, 12], [23, 24], [35, 36]],
+    ]);
+  });
+
+  it('without CLS only adds positions to the patches', () => {
+    const layer = new TokenEmbedding({ clsToken: false, nRegisters: 0 });
+    const positions = tf.tensor2d([[1, 1], [2, 2], [3, 3]]);
+    expect(run(layer, patches, [positions])).toEqual([[[2, 3], [5, 6], [8, 9]]]);
+  });
+
+  it('reports N = cls + registers + P symbolically and round-trips its config', () => {
+    const layer = new TokenEmbedding({ clsToken: true, nRegisters: 4, name: 'tokens' });
+    const out = layer.apply(tf.input({ shape: [9, 6] })) as tf.SymbolicTensor;
+    expect(out.shape).toEqual([null, 14, 6]);
+    const copy = TokenEmbedding.fromConfig(TokenEmbedding, layer.getConfig()) as TokenEmbedding;
+    expect([copy.clsToken, copy.nRegisters]).toEqual([true, 4]);
+  });
+
+  it('rejects a negative register count', () => {
+    expect(() => new TokenEmbedding({ clsToken: true, nRegisters: -1 })).toThrow(/nRegisters must be a non-negative integer/);
+  });
+
+  it('leaks no tensor', () => {
+    const layer = new TokenEmbedding({ clsToken: true, nRegisters: 1 });
+    const x = tf.ones([2, 3, 4]);
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    const before = tf.memory().numTensors;
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+});

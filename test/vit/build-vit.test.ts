@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clip } from '../../models/clip.js';
+import { initBackend, tf } from '../../src/backend.js';
+import type { VitArch } from '../../src/vit/arch.js';
+import { buildVit, makeRecorder } from '../../src/vit/build-vit.js';
+import { registerFileRouters } from '../../src/vit/file-io.js';
+import { loadVit, saveVit } from '../../src/vit/load-vit.js';
+import { setRandomWeights } from '../../src/vit/random-weights.js';
+
+const tiny: VitArch = {
+  imageSize: 32, patchSize: 8, width: 16, depth: 4, nHeads: 2, mlpWidth: 32,
+  gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true,
+};
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-vit-'));
+
+beforeAll(async () => {
+  await initBackend();
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function pixels(seed: number): tf.Tensor4D {
+  return tf.tidy(() => tf.sin(tf.add(tf.range(0, 2 * 32 * 32 * 3), seed)).reshape([2, 32, 32, 3]) as tf.Tensor4D);
+}
+
+describe('buildVit', () => {
+  it('outputs every block as [B, 1 + P, D]', () => {
+    const vit = buildVit(tiny, 'tiny');
+    expect(vit.outputs.map((o) => o.shape)).toEqual(Array(4).fill([null, 17, 16]));
+    vit.dispose();
+  });
+
+  it('records chosen blocks with the same values as the full model, and stops at the deepest', () => {
+    const vit = buildVit(tiny, 'tiny');
+    setRandomWeights(vit, 1);
+    const recorder = makeRecorder(vit, [0, 2]);
+    expect(recorder.layers.some((layer) => layer.name.startsWith('block3'))).toBe(false);
+    const x = pixels(0);
+    const all = vit.predict(x) as tf.Tensor[];
+    const some = recorder.predict(x) as tf.Tensor[];
+    expect(some[0].arraySync()).toEqual(all[0].arraySync());
+    expect(some[1].arraySync()).toEqual(all[2].arraySync());
+    expect(all[1].sub(all[0]).abs().max().dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([x, ...all, ...some]);
+    vit.dispose();
+  });
+
+  it('refuses recorded blocks that do not ascend', () => {
+    const vit = buildVit(tiny, 'tiny');
+    expect(() => makeRecorder(vit, [2, 1])).toThrow(/must ascend strictly/);
+    vit.dispose();
+  });
+
+  it('gives identical seeded weights on every build', async () => {
+    const a = await loadVit(clip, 'demo');
+    const b = await loadVit(clip, 'demo');
+    expect(a.weightsSha256).toBe(b.weightsSha256);
+    const c = await loadVit(clip, 'random:demo@1');
+    expect(c.weightsSha256).not.toBe(a.weightsSha256);
+    [a, b, c].forEach((v) => v.model.dispose());
+  });
+});
+
+describe('saveVit / loadVit', () => {
+  it('round-trips a model through a directory with identical outputs', async () => {
+    const original = await loadVit(clip, 'random:demo@3');
+    const dir = path.join(tmp, 'demo3');
+    await saveVit(original, dir);
+    const loaded = await loadVit(clip, dir);
+    expect(loaded.arch).toEqual(original.arch);
+    expect(loaded.weightsSha256).toBe(original.weightsSha256);
+    const x = tf.zeros([1, 224, 224, 3]);
+    const a = original.model.predict(x) as tf.Tensor[];
+    const b = loaded.model.predict(x) as tf.Tensor[];
+    expect(b[5].arraySync()).toEqual(a[5].arraySync());
+    tf.dispose([x, ...a, ...b]);
+
+    registerFileRouters();
+    const plain = await tf.loadLayersModel(`file://${dir}/model.json`);
+    expect(plain.outputs.length).toBe(6);
+    [original.model, loaded.model, plain].forEach((m) => m.dispose());
+  });
+
+  it('names the accepted forms for an unknown checkpoint', async () => {
+    await expect(loadVit(clip, 'ViT-B-16/openai')).rejects.toThrow(/not 'demo', 'random:<arch>' or a converted model directory/);
+    await expect(loadVit(clip, 'random:ViT-H-99')).rejects.toThrow(/no architecture 'ViT-H-99' \(known: ViT-B-32, ViT-B-16, ViT-L-14, demo\)/);
+  });
+});

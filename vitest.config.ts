@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// One suite; tests that load a model or run an extraction share one backend per worker process,
+// chosen by SAEV_BACKEND (CI runs the suite on native and the backend-agnostic subset on wasm).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+  },
+});
