@@ -1,0 +1,20 @@
+/**
+ * The package's public entry point for code that uses the models directly:
+ * backend selection, the families, loading a model, recording blocks, and the
+ * shard format. Importing it registers the custom layers for serialization.
+ */
+export { describeBackend, initBackend, tf, type BackendInfo, type BackendRequest } from './backend.js';
+export * from './layers/index.js';
+export { FAMILIES, getFamily } from '../models/registry.js';
+export type { VitArch } from './vit/arch.js';
+export type { VitFamily } from './vit/family.js';
+export { buildVit, makeRecorder } from './vit/build-vit.js';
+export { resolveLayers } from './vit/layers.js';
+export { loadVit, saveVit, type LoadedVit } from './vit/load-vit.js';
+export { recordActivations } from './vit/tokens.js';
+export { registerFileRouters } from './vit/file-io.js';
+export { decodeRgb } from './images/decode.js';
+export { resizeAndCrop, normalizeInto, type PreprocessSpec } from './images/preprocess.js';
+export { formatMetadata, getMetadataHash, parseMetadata, type Metadata } from './format/metadata.js';
+export * from './format/layout.js';
+export { runExtraction, type ExtractResult } from './extract/run-extraction.js';
