@@ -1,9 +1,9 @@
 import { Command, Flags } from '@oclif/core';
 import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
 import { normalizeListFlag } from '../../src/cli/argv.js';
-import { DATASETS, DatasetName, validateExtractConfig } from '../../src/extract/config.js';
+import { dataFlags, getDatasetConfig } from '../../src/cli/data-flags.js';
+import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
-import { DEMO_IMAGES_DIR } from '../../src/version.js';
 import { FAMILIES, getFamily } from '../../models/registry.js';
 
 export interface ExtractJson {
@@ -63,11 +63,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     'n-patches-per-img': Flags.integer({ summary: 'Assert the patch count per image (checked against the model).' }),
     'dump-to': Flags.string({ summary: 'Parent directory of the shard directory.', default: './shards' }),
     seed: Flags.integer({ summary: "saev's seed field, recorded in metadata.json (and its hash).", default: 42 }),
-    data: Flags.string({ summary: 'Dataset kind.', options: [...DATASETS], default: 'image-folder' }),
-    'data-root': Flags.string({ summary: 'Root of an image-folder tree (<root>/<class>/<image>). Default: the embedded demo photos.' }),
-    'data-n-imgs': Flags.integer({ summary: 'Number of images of the fake dataset.', default: 16, min: 1 }),
-    'data-name': Flags.string({ summary: 'Hugging Face dataset id (imagenet data only).' }),
-    'data-split': Flags.string({ summary: 'Dataset split (imagenet data only).' }),
+    ...dataFlags,
     backend: Flags.string({
       summary: 'TensorFlow.js backend; auto tries native, then wasm, then cpu.',
       options: [...BACKEND_REQUESTS],
@@ -78,12 +74,9 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
 
   public async run(): Promise<ExtractJson> {
     const { flags } = await this.parse({ flags: Extract.flags, enableJsonFlag: true }, normalizeListFlag(this.argv, '--vit-layers'));
-    if (flags['data-name'] !== undefined || flags['data-split'] !== undefined) {
-      this.error(`config: --data-name and --data-split apply to imagenet data, which this version does not read yet (--data ${flags.data})`);
-    }
-    if (flags.data === 'image-folder' && flags['data-root'] === undefined) this.warn(`data: no --data-root given; using the embedded demo photos in ${DEMO_IMAGES_DIR}`);
     try {
       const config = validateExtractConfig({
+        ...getDatasetConfig(flags, (line) => this.warn(line)),
         vitFamily: flags['vit-family'],
         vitCkpt: flags['vit-ckpt'],
         vitLayers: flags['vit-layers'],
@@ -95,9 +88,6 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         nPatchesPerImg: flags['n-patches-per-img'],
         dumpTo: flags['dump-to'],
         seed: flags.seed,
-        data: flags.data as DatasetName,
-        dataRoot: flags['data-root'] ?? DEMO_IMAGES_DIR,
-        dataNImgs: flags['data-n-imgs'],
         backend: flags.backend as BackendRequest,
       });
       const result = await runExtraction(config, getFamily(config.vitFamily), { log: (line) => this.logToStderr(line) });

@@ -5,13 +5,11 @@
  * that disagree.
  */
 import type { BackendRequest } from '../backend.js';
+import { DatasetConfig, validateDatasetConfig } from '../data/make-dataset.js';
 import type { VitArch } from '../vit/arch.js';
 import { getPatchCount } from '../vit/arch.js';
 
-export const DATASETS = ['image-folder', 'fake'] as const;
-export type DatasetName = (typeof DATASETS)[number];
-
-export interface ExtractConfig {
+export interface ExtractConfig extends DatasetConfig {
   /** `--vit-family`: which family's architecture and preprocessing. */
   vitFamily: string;
   /** `--vit-ckpt`: `demo`, `random:<arch>[@seed]` or a converted model directory. */
@@ -32,11 +30,6 @@ export interface ExtractConfig {
   dumpTo: string;
   /** saev's seed field (recorded in metadata and its hash). */
   seed: number;
-  data: DatasetName;
-  /** Root of an image-folder tree. */
-  dataRoot: string;
-  /** Image count of the fake dataset. */
-  dataNImgs: number;
   backend: BackendRequest;
 }
 
@@ -48,13 +41,10 @@ export function validateExtractConfig(raw: ExtractConfig): Readonly<ExtractConfi
   requirePositiveInt('vit-batch-size', raw.vitBatchSize);
   requirePositiveInt('n-workers', raw.nWorkers);
   requirePositiveInt('n-patches-per-shard', raw.nPatchesPerShard);
-  requirePositiveInt('data-n-imgs', raw.dataNImgs);
   if (raw.dVit !== undefined) requirePositiveInt('d-vit', raw.dVit);
   if (raw.nPatchesPerImg !== undefined) requirePositiveInt('n-patches-per-img', raw.nPatchesPerImg);
   if (!Number.isSafeInteger(raw.seed)) throw new Error(`config: --seed must be an integer, found ${raw.seed}`);
-  if (!(DATASETS as readonly string[]).includes(raw.data)) {
-    throw new Error(`config: unknown --data '${raw.data}' (known: ${DATASETS.join(', ')})`);
-  }
+  validateDatasetConfig(raw);
   for (const layer of raw.vitLayers) {
     if (!Number.isSafeInteger(layer)) throw new Error(`config: --vit-layers must be integers, found ${layer}`);
   }

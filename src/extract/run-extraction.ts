@@ -9,8 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BackendInfo, describeBackend, initBackend, tf } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
-import { makeFakeDataset } from '../data/fake.js';
-import { makeImageFolderDataset } from '../data/image-folder.js';
+import { makeDataset } from '../data/make-dataset.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from '../format/layout.js';
 import { formatMetadata, getMetadataHash, Metadata } from '../format/metadata.js';
@@ -45,10 +44,6 @@ export interface ExtractHooks {
   log: (line: string) => void;
   /** Where progress goes; stderr by default. */
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
-}
-
-export async function makeDataset(config: Readonly<ExtractConfig>): Promise<ImageDataset> {
-  return config.data === 'fake' ? makeFakeDataset(config.dataNImgs) : makeImageFolderDataset(config.dataRoot);
 }
 
 export async function runExtraction(config: Readonly<ExtractConfig>, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
