@@ -23,4 +23,12 @@ export interface Checkpoint {
   format: 'safetensors' | 'torch-zip' | 'torchscript';
   /** sha256 of the checkpoint file, recorded in the converted model. */
   sha256: string;
+  /** safetensors `__metadata__` (empty for the other formats). */
+  metadata?: Map<string, string>;
+  /** Keys of non-tensor entries that were skipped (`epoch`, `optimizer`, ...); their count is `ignored.length`. */
+  ignored?: string[];
+  /** The top-level key a training checkpoint nested its state dict under (`state_dict` or `model`). */
+  unwrapped?: string;
+  /** A prefix every key carried and that was stripped (`module.` from DataParallel/DDP). */
+  strippedPrefix?: string;
 }
