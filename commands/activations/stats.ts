@@ -1,0 +1,67 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { formatStatsSummary } from '../../src/stats/stats-file.js';
+import { runStats } from '../../src/stats/run-stats.js';
+
+export interface StatsJson {
+  shardDir: string;
+  files: string[];
+  elapsedS: number;
+  mbPerS: number;
+  nImgs: number;
+  dVit: number;
+  layers: Array<{
+    layer: number;
+    patches: Record<string, number>;
+    cls: Record<string, number> | null;
+  }>;
+}
+
+const pick = (p: object) =>
+  Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'normHist' && k !== 'centredHist')) as Record<string, number>;
+
+export default class Stats extends Command {
+  static override summary = 'Per-layer statistics of a shard directory: mean vectors, norms, the normalising scalar, max |x|, NaN/Inf, plots.';
+
+  static override description = `Streams every shard twice (pass 1: mean, variance, norms, max |x|, NaN/Inf, norm histograms,
+norm by token position; pass 2: norms about the final mean) with float64 accumulators merged with Chan et al.'s
+update, separately for the CLS token and the patch tokens of every layer. Writes beside the shards: stats.json,
+stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load), stats.txt, and PNG plots
+(stats-norm-hist.png, stats-mean-abs.png, stats-norm-by-position.png). The reader's scaleMean/scaleNorm use these files.`;
+
+  static override examples = [
+    { description: 'Statistics of a shard directory, text summary on stdout', command: '<%= config.bin %> <%= command.id %> ./shards/30c3aa26...' },
+    { description: 'Split over 2 worker threads, JSON on stdout', command: '<%= config.bin %> <%= command.id %> ./shards/30c3aa26... --n-jobs 2 --json' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    shardDir: Args.string({ description: 'A shard directory (<dump-to>/<hash>) holding metadata.json and acts*.bin.', required: true }),
+  };
+
+  static override flags = {
+    'n-jobs': Flags.integer({ summary: 'Worker threads; shards are split into contiguous ranges.', default: 1, min: 1 }),
+    'chunk-mb': Flags.integer({ summary: 'MB read per I/O request.', default: 8, min: 1 }),
+    plots: Flags.boolean({ summary: 'Write the PNG plots.', default: true, allowNo: true }),
+  };
+
+  public async run(): Promise<StatsJson> {
+    const { args, flags } = await this.parse(Stats);
+    try {
+      const result = await runStats(args.shardDir, { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] << 20, plots: flags.plots });
+      if (!this.jsonEnabled()) this.log(formatStatsSummary(result.doc).trimEnd());
+      this.logToStderr(`stats: wrote ${result.files.length} files in ${args.shardDir}`);
+      return {
+        shardDir: args.shardDir,
+        files: result.files,
+        elapsedS: result.elapsedS,
+        mbPerS: result.mbPerS,
+        nImgs: result.doc.nImgs,
+        dVit: result.doc.dVit,
+        layers: result.doc.perLayer.map((l) => ({ layer: l.layer, patches: pick(l.patches), cls: l.cls ? pick(l.cls) : null })),
+      };
+    } catch (error) {
+      this.error((error as Error).message.split('\n')[0], { exit: 1 });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Reader and stats benchmark (not a test): sequential scan, shuffled iteration and the stats pass against
+ * `dd` on the same files, hot and cold page cache. Cold = every shard's cached pages dropped first with
+ * `dd iflag=nocache count=0` (posix_fadvise DONTNEED, this file only). Usage, after `npm run build`:
+ *
+ *   node dist/scripts/bench-reader.js [--imgs 400] [--dir /tmp/saev-reader-bench] [--d 768] [--tokens 196] [--layers 2]
+ *
+ * Writes a synthetic shard directory (ViT-B/16-sized by default: 2 layers x (196 + CLS) x 768 float32,
+ * 100 images = 121 MB per shard), prints one line per measurement and a JSON summary on stdout.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { formatMetadata, Metadata } from '../src/format/metadata.js';
+import { ActivationsDataset } from '../src/reader/dataset.js';
+import { openShardDir } from '../src/reader/shard-dir.js';
+import { makeNormal } from '../src/random.js';
+import { runStats } from '../src/stats/run-stats.js';
+
+function arg(name: string, fallback: number | string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : String(fallback);
+}
+
+const nImgs = Number(arg('imgs', 400));
+const D = Number(arg('d', 768));
+const P = Number(arg('tokens', 196));
+const L = Number(arg('layers', 2));
+const root = arg('dir', '/tmp/saev-reader-bench');
+const S = 100;
+const T = P + 1;
+
+function makeShards(): string {
+  const dir = path.join(root, `bench-${nImgs}x${L}x${T}x${D}`);
+  mkdirSync(dir, { recursive: true });
+  const md: Metadata = { vit_family: 'clip', vit_ckpt: 'bench', layers: Array.from({ length: L }, (_, l) => l - L), n_patches_per_img: P, cls_token: true, d_vit: D, seed: 42, n_imgs: nImgs, n_patches_per_shard: S * L * T, data: 'FakeDataset()' };
+  writeFileSync(path.join(dir, 'metadata.json'), formatMetadata(md));
+  const block = new Float32Array(1 << 18);
+  const normal = makeNormal(1);
+  for (let i = 0; i < block.length; i++) block[i] = normal() * 2 + (i % D) / D;
+  const bytesPerShard = S * L * T * D * 4;
+  const records = [];
+  for (let s = 0; s < Math.ceil(nImgs / S); s++) {
+    const fd = openSync(path.join(dir, `acts${String(s).padStart(6, '0')}.bin`), 'w');
+    for (let o = 0; o < bytesPerShard; o += block.byteLength) writeSync(fd, new Uint8Array(block.buffer, 0, Math.min(block.byteLength, bytesPerShard - o)));
+    closeSync(fd);
+    records.push({ name: `acts${String(s).padStart(6, '0')}.bin`, n_examples: Math.min(S, nImgs - s * S) });
+  }
+  writeFileSync(path.join(dir, 'shards.json'), JSON.stringify(records));
+  return dir;
+}
+
+const files = (dir: string) => Array.from({ length: Math.ceil(nImgs / S) }, (_, s) => path.join(dir, `acts${String(s).padStart(6, '0')}.bin`));
+
+function dropCache(dir: string): void {
+  for (const f of files(dir)) execFileSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' });
+}
+
+function timeDd(dir: string): number {
+  const t0 = performance.now();
+  for (const f of files(dir)) execFileSync('dd', [`if=${f}`, 'of=/dev/null', 'bs=8M'], { stdio: 'ignore' });
+  return (performance.now() - t0) / 1000;
+}
+
+const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
+
+async function timeScan(dir: string, layer: number | 'all'): Promise<{ s: number; cpu: number; items: number }> {
+  const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer });
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let items = 0;
+  for await (const b of ds.ordered({ batchSize: 4096 })) items += b.n;
+  await ds.close();
+  return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items };
+}
+
+async function main(): Promise<void> {
+  const dir = makeShards();
+  const sd = await openShardDir(dir);
+  const mb = (sd.shards.length * sd.bytesPerShard) / 1e6;
+  const dataMb = (nImgs * sd.bytesPerImg) / 1e6;
+  const out: Record<string, number> = { mb };
+  const log = (k: string, v: number, unit: string) => {
+    out[k] = v;
+    process.stderr.write(`${k}: ${v.toFixed(1)} ${unit}\n`);
+  };
+  dropCache(dir);
+  log('ddColdMBps', mb / timeDd(dir), 'MB/s');
+  log('ddHotMBps', mb / timeDd(dir), 'MB/s');
+  dropCache(dir);
+  let r = await timeScan(dir, -1);
+  log('scanColdMBps', dataMb / r.s, 'dataset MB/s (patches, -1: reads only that layer, 1/L of the bytes)');
+  log('scanColdItemsPerS', r.items / r.s, 'examples/s');
+  timeDd(dir);
+  r = await timeScan(dir, -1);
+  log('scanHotMBps', dataMb / r.s, 'MB/s');
+  log('scanHotItemsPerS', r.items / r.s, 'examples/s');
+  log('scanHotMBperCpuS', dataMb / r.cpu, 'MB per CPU second (load-independent)');
+  r = await timeScan(dir, 'all');
+  log('scanAllHotMBps', dataMb / r.s, 'MB/s (patches, all: every byte read, same bytes as dd)');
+  log('scanAllHotItemsPerS', r.items / r.s, 'examples/s');
+  dropCache(dir);
+  r = await timeScan(dir, 'all');
+  log('scanAllColdMBps', dataMb / r.s, 'MB/s (patches, all)');
+  timeDd(dir);
+  const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer: -1 });
+  let t0 = performance.now();
+  let items = 0;
+  for await (const b of ds.shuffled({ batchSize: 4096, bufferSize: 65536, seed: 1 })) items += b.n;
+  await ds.close();
+  log('shuffledHotItemsPerS', items / ((performance.now() - t0) / 1000), 'examples/s');
+  const cores = (await import('node:os')).loadavg()[0];
+  log('loadAverage1m', cores, '(other processes on this machine)');
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  for (const [name, cold] of [['statsHot', false], ['statsCold', true]] as const) {
+    if (cold) dropCache(dir);
+    t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await runStats(dir, { plots: false, progressStream: sink });
+    const s = (performance.now() - t0) / 1000;
+    log(`${name}MBperCpuS`, (2 * dataMb) / cpuS(process.cpuUsage(c0)), 'MB per CPU second, both passes');
+    log(`${name}MBps`, (2 * dataMb) / s, 'MB/s (bytes read over both passes)');
+    log(`${name}DatasetMBps`, dataMb / s, 'MB/s (dataset bytes / wall time)');
+  }
+  const ratios = {
+    scanAllColdVsDd: out.scanAllColdMBps / out.ddColdMBps,
+    scanAllHotVsDd: out.scanAllHotMBps / out.ddHotMBps,
+    scanOneLayerColdVsDd: out.scanColdMBps / out.ddColdMBps,
+    scanOneLayerHotVsDd: out.scanHotMBps / out.ddHotMBps,
+    statsHotPerPassVsDd: out.statsHotMBps / out.ddHotMBps,
+    statsColdPerPassVsDd: out.statsColdMBps / out.ddColdMBps,
+  };
+  process.stdout.write(JSON.stringify({ dir, nImgs, L, T, D, ...out, ratios }, null, 1) + '\n');
+  if (process.argv.includes('--clean')) rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,151 @@
+/**
+ * Opening a shard directory for reading (DESIGN §4): `metadata.json` (with its
+ * optional non-float32 `dtype`), the derived geometry, the real image count of
+ * every shard (`shards.json` when present, else the layout maths), and a check
+ * that every `acts%06d.bin` the metadata implies exists with exactly the
+ * implied size. Other files in the directory are ignored. The digest ties a
+ * statistics file to these shards.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { getBytesPerValue, parseStorageDtype, StorageDtype } from '../format/dtype.js';
+import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
+import { getMetadataHash, Metadata, parseMetadata } from '../format/metadata.js';
+
+export interface ShardInfo {
+  name: string;
+  path: string;
+  /** Real (non-padding) images in this shard. */
+  nImgs: number;
+}
+
+export interface ShardDir {
+  dir: string;
+  metadata: Metadata;
+  /** saev's `Metadata.hash` of this metadata (the directory name when made by a writer). */
+  metadataHash: string;
+  dtype: StorageDtype;
+  geometry: ShardGeometry;
+  /** L, P, T (= P + cls), D, S (images per shard), N (images). */
+  nLayers: number;
+  nPatchesPerImg: number;
+  nTokensPerImg: number;
+  dVit: number;
+  nImgsPerShard: number;
+  nImgs: number;
+  clsToken: boolean;
+  bytesPerValue: number;
+  /** Bytes of one image slab `[L, T, D]`. */
+  bytesPerImg: number;
+  bytesPerShard: number;
+  shards: readonly ShardInfo[];
+}
+
+async function readShardsJson(dir: string): Promise<Array<{ name: string; n_examples: number }> | null> {
+  const file = path.join(dir, 'shards.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = JSON.parse(text) as unknown;
+  if (!Array.isArray(parsed) || !parsed.every((r) => r && typeof r.name === 'string' && Number.isSafeInteger(r.n_examples))) {
+    throw new Error(`reader: ${file} must be a list of {"name", "n_examples"} records`);
+  }
+  return parsed;
+}
+
+export async function openShardDir(dir: string): Promise<ShardDir> {
+  const metadataPath = path.join(dir, 'metadata.json');
+  let text: string;
+  try {
+    text = await fs.readFile(metadataPath, 'utf8');
+  } catch {
+    throw new Error(`reader: no metadata.json in ${dir}; pass a shard directory (<dump-to>/<hash>)`);
+  }
+  const metadata = parseMetadata(text, metadataPath);
+  const dtype = parseStorageDtype(metadata.dtype ?? 'float32');
+  const geometry: ShardGeometry = {
+    nLayers: metadata.layers.length,
+    nPatchesPerImg: metadata.n_patches_per_img,
+    clsToken: metadata.cls_token,
+    dVit: metadata.d_vit,
+    nPatchesPerShard: metadata.n_patches_per_shard,
+    bytesPerValue: getBytesPerValue(dtype),
+  };
+  const nImgsPerShard = getImgsPerShard(geometry);
+  const bytesPerShard = getBytesPerShard(geometry);
+  const counts = getImgsPerEachShard(metadata.n_imgs, geometry);
+  const recorded = await readShardsJson(dir);
+  if (recorded) {
+    const real = recorded.filter((r, k) => !(k >= counts.length && r.n_examples === 0)); // saev HEAD's trailing empty entry
+    const same = real.length === counts.length && real.every((r, k) => r.name === getShardFileName(k) && r.n_examples === counts[k]);
+    if (!same) {
+      throw new Error(
+        `reader: ${path.join(dir, 'shards.json')} lists ${JSON.stringify(real.map((r) => r.n_examples))} images per shard, ` +
+          `but metadata.json implies ${JSON.stringify(counts)}; the directory is inconsistent, re-extract it`,
+      );
+    }
+  }
+  const shards: ShardInfo[] = [];
+  for (let k = 0; k < counts.length; k++) {
+    const name = getShardFileName(k);
+    const file = path.join(dir, name);
+    let size: number;
+    try {
+      size = (await fs.stat(file)).size;
+    } catch {
+      throw new Error(`reader: ${file} is missing (metadata.json implies ${counts.length} shards); re-extract the directory`);
+    }
+    if (size !== bytesPerShard) {
+      const what = size < bytesPerShard ? 'truncated' : 'too long';
+      throw new Error(
+        `reader: ${file} has ${size} bytes, metadata.json implies ${bytesPerShard} ` +
+          `(${nImgsPerShard} x ${geometry.nLayers} x ${getTokensPerImg(geometry)} x ${geometry.dVit} ${dtype}); it is ${what}, re-extract it`,
+      );
+    }
+    shards.push({ name, path: file, nImgs: counts[k] });
+  }
+  const nTokensPerImg = getTokensPerImg(geometry);
+  return Object.freeze({
+    dir,
+    metadata,
+    metadataHash: getMetadataHash(metadata),
+    dtype,
+    geometry,
+    nLayers: geometry.nLayers,
+    nPatchesPerImg: geometry.nPatchesPerImg,
+    nTokensPerImg,
+    dVit: geometry.dVit,
+    nImgsPerShard,
+    nImgs: metadata.n_imgs,
+    clsToken: geometry.clsToken,
+    bytesPerValue: geometry.bytesPerValue,
+    bytesPerImg: geometry.nLayers * nTokensPerImg * geometry.dVit * geometry.bytesPerValue,
+    bytesPerShard,
+    shards: Object.freeze(shards),
+  });
+}
+
+/**
+ * A digest of the shards' identity: the metadata hash plus the first 4 KiB of
+ * every shard file. Statistics files record it; a reader refuses statistics
+ * whose digest differs (another directory, or the same config re-extracted
+ * with other weights or images).
+ */
+export async function getShardDirDigest(sd: ShardDir): Promise<string> {
+  const hash = createHash('sha256').update(sd.metadataHash);
+  const head = Buffer.alloc(Math.min(4096, sd.bytesPerShard));
+  for (const shard of sd.shards) {
+    const handle = await fs.open(shard.path, 'r');
+    try {
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      hash.update(shard.name).update(head.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,84 @@
+/**
+ * The shuffled iterator: every item exactly once, in an order fixed by a
+ * seed. Shards are visited in a random permutation, each shard's chunks
+ * (`chunkBytes` of whole images, read sequentially within a chunk) in a random
+ * permutation, and items pass through a shuffle buffer of `bufferSize` items:
+ * once it is full, each new item replaces a uniformly chosen one, which is
+ * emitted. Memory is the buffer plus two chunks and one batch.
+ */
+import { makeUniform } from '../random.js';
+import { ActivationsDataset, ActsBatch, copyRow, makeBatch, sliceBatch } from './dataset.js';
+
+export interface ShuffleOptions {
+  batchSize?: number;
+  /** Items held for mixing (memory = bufferSize x D x 4 bytes). */
+  bufferSize?: number;
+  seed?: number;
+  chunkBytes?: number;
+}
+
+/** A seeded Fisher-Yates permutation of 0..n-1. */
+export function makePermutation(n: number, uniform: () => number): number[] {
+  const perm = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  return perm;
+}
+
+export async function* iterateShuffled(ds: ActivationsDataset, options: ShuffleOptions = {}): AsyncGenerator<ActsBatch> {
+  const batchSize = options.batchSize ?? 4096;
+  const capacity = Math.max(1, options.bufferSize ?? 65536);
+  const uniform = makeUniform(options.seed ?? 17);
+  const rowsPerChunk = ds.getRowsPerChunk(options.chunkBytes ?? 4 << 20);
+  const sd = ds.shards;
+  const chunks: Array<[number, number, number]> = [];
+  for (const shard of makePermutation(sd.shards.length, uniform)) {
+    const nChunks = Math.ceil(sd.shards[shard].nImgs / rowsPerChunk);
+    for (const c of makePermutation(nChunks, uniform)) {
+      chunks.push([shard, c * rowsPerChunk, Math.min(sd.shards[shard].nImgs, (c + 1) * rowsPerChunk)]);
+    }
+  }
+  const perImg = ds.nItemsPerImg;
+  const buffer = makeBatch(capacity, ds.dVit);
+  let fill = 0;
+  let batch = makeBatch(batchSize, ds.dVit);
+  let out = 0;
+  const staging = makeBatch(rowsPerChunk * perImg, ds.dVit);
+  const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * ds.bytesReadPerImg));
+  let next = chunks.length ? ds.readChunk(...chunks[0], buffers[0]) : null;
+  for (let c = 0; c < chunks.length; c++) {
+    const vals = await next!;
+    next = c + 1 < chunks.length ? ds.readChunk(...chunks[c + 1], buffers[(c + 1) % 2]) : null;
+    const [shard, row0, row1] = chunks[c];
+    let m = 0;
+    for (let r = row0; r < row1; r++) m = ds.writeImgItems(vals, ds.getChunkImgBase(r - row0), shard * sd.nImgsPerShard + r, staging, m);
+    for (let k = 0; k < m; k++) {
+      if (fill < capacity) {
+        copyRow(staging, k, buffer, fill++);
+        continue;
+      }
+      const j = Math.floor(uniform() * capacity);
+      copyRow(buffer, j, batch, out++);
+      copyRow(staging, k, buffer, j);
+      if (out === batchSize) {
+        yield batch;
+        batch = makeBatch(batchSize, ds.dVit);
+        out = 0;
+      }
+    }
+  }
+  while (fill > 0) {
+    const j = Math.floor(uniform() * fill);
+    copyRow(buffer, j, batch, out++);
+    if (j !== fill - 1) copyRow(buffer, fill - 1, buffer, j);
+    fill--;
+    if (out === batchSize) {
+      yield batch;
+      batch = makeBatch(batchSize, ds.dVit);
+      out = 0;
+    }
+  }
+  if (out > 0) yield sliceBatch(batch, out);
+}

@@ -1,0 +1,150 @@
+/**
+ * The statistics files beside the shards (names fixed, so the reader finds
+ * them): `stats.json` (summaries, histograms, per-position norms, the shard
+ * digest, and the sha256 of each .npy), `stats-mean-patches.npy` and
+ * `stats-mean-cls.npy` (float64 `[L, D]`, row l = `metadata.layers[l]`, for
+ * `numpy.load`), `stats.txt` (the text summary) and three PNG plots.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../format/atomic-write.js';
+import type { ShardDir } from '../reader/shard-dir.js';
+import { TOOL } from '../version.js';
+import { decodeNpyFloat64, encodeNpyFloat64 } from './npy.js';
+import { plotPng } from './plot.js';
+import { HIST, Population, PopulationSummary, summarizePopulation } from './population.js';
+import type { LayerStats } from './stats-pass.js';
+
+export const STATS_FILE = 'stats.json';
+export const STATS_FORMAT = 'saev-tfjs-stats/1';
+export const MEAN_FILES = { patches: 'stats-mean-patches.npy', cls: 'stats-mean-cls.npy' } as const;
+export type PopulationName = keyof typeof MEAN_FILES;
+
+export interface PopulationDoc extends PopulationSummary {
+  normHist: number[];
+  centredHist: number[];
+}
+
+export interface StatsDoc {
+  format: typeof STATS_FORMAT;
+  tool: string;
+  metadataHash: string;
+  /** `getShardDirDigest` of the shards these statistics describe. */
+  digest: string;
+  dtype: string;
+  dVit: number;
+  nImgs: number;
+  clsToken: boolean;
+  layers: number[];
+  histogram: { log10Min: number; log10Max: number; nBins: number; bins: string };
+  perLayer: Array<{ layer: number; patches: PopulationDoc; cls: PopulationDoc | null; meanNormByPosition: Array<number | null> }>;
+  files: Partial<Record<PopulationName, { name: string; shape: number[]; sha256: string }>>;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+function toDoc(pop: Population): PopulationDoc {
+  return { ...summarizePopulation(pop), normHist: [...pop.normHist], centredHist: [...pop.centredHist] };
+}
+
+export async function writeStatsFiles(sd: ShardDir, digest: string, stats: LayerStats[], opts: { plots: boolean }): Promise<{ doc: StatsDoc; files: string[] }> {
+  const L = sd.nLayers;
+  const D = sd.dVit;
+  const doc: StatsDoc = {
+    format: STATS_FORMAT,
+    tool: `${TOOL.name} ${TOOL.version}`,
+    metadataHash: sd.metadataHash,
+    digest,
+    dtype: sd.dtype,
+    dVit: D,
+    nImgs: sd.nImgs,
+    clsToken: sd.clsToken,
+    layers: [...sd.metadata.layers],
+    histogram: { ...HIST, bins: 'bin 0: norm < 1e-4 (zeros too); bin k in 1..nBins: log10 norm in [min + (k-1)w, min + k w), w = (max-min)/nBins; bin nBins+1: norm >= 1e6' },
+    perLayer: stats.map((ls, l) => ({
+      layer: sd.metadata.layers[l],
+      patches: toDoc(ls.patches),
+      cls: ls.cls ? toDoc(ls.cls) : null,
+      meanNormByPosition: [...ls.posSumNorm_T].map((s, t) => (ls.posCount_T[t] ? s / ls.posCount_T[t] : null)),
+    })),
+    files: {},
+  };
+  const written: string[] = [];
+  const put = async (name: string, data: string | Uint8Array) => {
+    await writeFileAtomic(path.join(sd.dir, name), data);
+    written.push(path.join(sd.dir, name));
+  };
+  for (const name of ['patches', 'cls'] as const) {
+    if (name === 'cls' && !sd.clsToken) continue;
+    const mean_LD = new Float64Array(L * D);
+    stats.forEach((ls, l) => mean_LD.set((name === 'cls' ? ls.cls! : ls.patches).mean_D, l * D));
+    const bytes = encodeNpyFloat64(mean_LD, [L, D]);
+    await put(MEAN_FILES[name], bytes);
+    doc.files[name] = { name: MEAN_FILES[name], shape: [L, D], sha256: sha256(bytes) };
+  }
+  if (opts.plots) {
+    const layersText = `series = layers [${doc.layers.join(', ')}], blue (first) to red (last)`;
+    const fraction = (h: number[]) => {
+      const total = h.reduce((a, b) => a + b, 0);
+      return h.map((c) => (total ? c / total : NaN));
+    };
+    const hists = doc.perLayer.flatMap((l) => [l.patches.normHist, ...(l.cls ? [l.cls.normHist] : [])]);
+    const used = hists.flatMap((h) => h.flatMap((c, i) => (c > 0 ? [i] : [])));
+    const [b0, b1] = used.length ? [Math.max(0, Math.min(...used) - 2), Math.min(HIST.nBins + 1, Math.max(...used) + 2)] : [0, HIST.nBins + 1];
+    const binW = (HIST.log10Max - HIST.log10Min) / HIST.nBins;
+    const histX = `x: histogram bins ${b0}..${b1} = log10 norm ${(HIST.log10Min + (b0 - 1) * binW).toFixed(2)}..${(HIST.log10Min + b1 * binW).toFixed(2)} (bin width ${binW} decades)`;
+    const panels = [{ series: doc.perLayer.map((l) => fraction(l.patches.normHist).slice(b0, b1 + 1)) }];
+    if (sd.clsToken) panels.push({ series: doc.perLayer.map((l) => fraction(l.cls!.normHist).slice(b0, b1 + 1)) });
+    await put('stats-norm-hist.png', plotPng(panels, { Title: 'Token L2 norm histogram (top: patch tokens, bottom: CLS)', Caption: `${histX}; y: fraction of tokens; ${layersText}` }));
+    const meanAbs = stats.map((ls) => [...ls.patches.mean_D].map(Math.abs));
+    await put('stats-mean-abs.png', plotPng([{ series: meanAbs, logY: true }], { Title: 'Mean activation magnitude |mean_d| per dimension (patch tokens)', Caption: `x: dimension 0..${D - 1}; y: log10 |mean_d|; ${layersText}` }));
+    const byPos = doc.perLayer.map((l) => l.meanNormByPosition.map((v) => v ?? NaN));
+    await put('stats-norm-by-position.png', plotPng([{ series: byPos }], { Title: 'Mean L2 norm by stored token position', Caption: `x: token 0..${sd.nTokensPerImg - 1}${sd.clsToken ? ' (0 = CLS)' : ''}; y: mean norm; ${layersText}` }));
+  }
+  await put('stats.txt', formatStatsSummary(doc));
+  await put(STATS_FILE, JSON.stringify(doc, null, 1) + '\n');
+  return { doc, files: written };
+}
+
+const fmt = (x: number) => (x === null || !Number.isFinite(x) ? String(x) : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4));
+
+export function formatStatsSummary(doc: StatsDoc): string {
+  const head = 'layer  tokens        n  mean|x|  mean|x-mu|  scalar(seed)  scalar(rms)  mean|mu_d|   max|x|  NaN  Inf';
+  const rows = doc.perLayer.flatMap((l) =>
+    (['cls', 'patches'] as const)
+      .filter((k) => l[k])
+      .map((k) => {
+        const p = l[k]!;
+        return [String(l.layer).padStart(5), k.padEnd(7), String(p.n).padStart(9), fmt(p.meanNorm).padStart(8), fmt(p.centredMeanNorm).padStart(11), fmt(p.normScalar).padStart(13), fmt(p.rmsNormScalar).padStart(12), fmt(p.meanAbsMean).padStart(11), fmt(p.maxAbs).padStart(8), String(p.nNaN).padStart(4), String(p.nInf).padStart(4)].join(' ');
+      }),
+  );
+  return [`${doc.nImgs} images, d = ${doc.dVit}, ${doc.dtype}, layers [${doc.layers.join(', ')}]`, head, ...rows, ''].join('\n');
+}
+
+/** Reads a statistics file and checks it describes the shards with `digest`. */
+export async function readStatsFile(file: string, digest: string): Promise<StatsDoc> {
+  let doc: StatsDoc;
+  try {
+    doc = JSON.parse(await fs.readFile(file, 'utf8')) as StatsDoc;
+  } catch (error) {
+    throw new Error(`stats: cannot read ${file} (${(error as Error).message.split('\n')[0]}); run saev activations stats <shard-dir> first`);
+  }
+  if (doc.format !== STATS_FORMAT) throw new Error(`stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(doc.format)})`);
+  if (doc.digest !== digest) {
+    throw new Error(`stats: ${file} describes other shards (digest ${doc.digest.slice(0, 12)}..., these shards ${digest.slice(0, 12)}...); rerun saev activations stats on this directory`);
+  }
+  return doc;
+}
+
+/** The `[L, D]` mean of a population, from the .npy named in `doc`, checked against its recorded sha256. */
+export async function readMeanFile(doc: StatsDoc, statsDir: string, population: PopulationName): Promise<Float64Array> {
+  const entry = doc.files[population];
+  if (!entry) throw new Error(`stats: no ${population} mean in the statistics (these shards have no CLS token)`);
+  const file = path.join(statsDir, entry.name);
+  const bytes = await fs.readFile(file);
+  if (sha256(bytes) !== entry.sha256) throw new Error(`stats: ${file} does not match the sha256 recorded in ${STATS_FILE}; rerun saev activations stats`);
+  const { values, shape } = decodeNpyFloat64(bytes, file);
+  if (shape.join() !== entry.shape.join()) throw new Error(`stats: ${file} has shape [${shape}], expected [${entry.shape}]`);
+  return values;
+}

@@ -1,0 +1,135 @@
+/**
+ * One streaming pass of the statistics over a range of shards: sequential
+ * chunk reads (the next chunk is read while the current one is summarised),
+ * every layer's CLS and patch populations, and the per-position norms. Pass 1
+ * needs nothing; pass 2 needs pass 1's merged means. Results of passes over
+ * disjoint shard ranges merge with `mergeStats`.
+ */
+import { decodeValues } from '../format/dtype.js';
+import { FilePool } from '../reader/file-pool.js';
+import type { ShardDir } from '../reader/shard-dir.js';
+import { addCentredNorms, addTokens, makePopulation, makeScratch, mergePopulation, Population } from './population.js';
+
+export interface LayerStats {
+  cls: Population | null;
+  patches: Population;
+  /** Σ‖x‖ and finite-token count per stored token position t (t = 0 is CLS when present). */
+  posSumNorm_T: Float64Array;
+  posCount_T: Float64Array;
+}
+
+export interface PassOptions {
+  /** Shards `[shard0, shard1)`. */
+  shard0: number;
+  shard1: number;
+  pass: 1 | 2;
+  /** Pass 2: the merged result of pass 1 (its means are used; its other fields are kept). */
+  prior?: LayerStats[];
+  chunkBytes?: number;
+  /** Called with the images done after each chunk. */
+  onImgs?: (n: number) => void;
+}
+
+export function makeLayerStats(sd: Pick<ShardDir, 'nLayers' | 'dVit' | 'clsToken' | 'nTokensPerImg'>): LayerStats[] {
+  return Array.from({ length: sd.nLayers }, () => ({
+    cls: sd.clsToken ? makePopulation(sd.dVit) : null,
+    patches: makePopulation(sd.dVit),
+    posSumNorm_T: new Float64Array(sd.nTokensPerImg),
+    posCount_T: new Float64Array(sd.nTokensPerImg),
+  }));
+}
+
+/** Merges `b` into `a` (same directory, disjoint tokens). */
+export function mergeStats(a: LayerStats[], b: LayerStats[]): void {
+  a.forEach((la, l) => {
+    const lb = b[l];
+    if (la.cls && lb.cls) mergePopulation(la.cls, lb.cls);
+    mergePopulation(la.patches, lb.patches);
+    for (let t = 0; t < la.posSumNorm_T.length; t++) {
+      la.posSumNorm_T[t] += lb.posSumNorm_T[t];
+      la.posCount_T[t] += lb.posCount_T[t];
+    }
+  });
+}
+
+/** Copies of the pass-1 fields with the pass-2 fields zeroed, so pass-2 results of several jobs merge cleanly. */
+function emptyPass2(sd: ShardDir): LayerStats[] {
+  return makeLayerStats(sd);
+}
+
+export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<LayerStats[]> {
+  const { nLayers: L, nTokensPerImg: T, dVit: D, nPatchesPerImg: P } = sd;
+  const cls = sd.clsToken ? 1 : 0;
+  const rowsPerChunk = Math.max(1, Math.floor((options.chunkBytes ?? 8 << 20) / sd.bytesPerImg));
+  const stats = options.pass === 1 ? makeLayerStats(sd) : emptyPass2(sd);
+  if (options.pass === 2 && !options.prior) throw new Error('stats: pass 2 needs the merged result of pass 1');
+  const chunks: Array<[number, number, number]> = [];
+  for (let s = options.shard0; s < options.shard1; s++) {
+    for (let r = 0; r < sd.shards[s].nImgs; r += rowsPerChunk) chunks.push([s, r, Math.min(sd.shards[s].nImgs, r + rowsPerChunk)]);
+  }
+  const pool = new FilePool(4);
+  const scratch = makeScratch(D, rowsPerChunk * P);
+  const patchOffsets = new Int32Array(rowsPerChunk * P);
+  const clsOffsets = new Int32Array(rowsPerChunk);
+  const norms = new Float64Array(rowsPerChunk * P);
+  // Two read buffers, alternating: chunk c + 1 is read while chunk c is summarised.
+  const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * sd.bytesPerImg));
+  const read = ([s, r0, r1]: [number, number, number], into: Uint8Array) =>
+    pool.read(sd.shards[s].path, r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg, into).then((bytes) => decodeValues(bytes, sd.dtype));
+  try {
+    let next = chunks.length ? read(chunks[0], buffers[0]) : null;
+    for (let c = 0; c < chunks.length; c++) {
+      const vals = await next!;
+      next = c + 1 < chunks.length ? read(chunks[c + 1], buffers[(c + 1) % 2]) : null;
+      const nRows = chunks[c][2] - chunks[c][1];
+      for (let l = 0; l < L; l++) {
+        const ls = stats[l];
+        for (let r = 0; r < nRows; r++) {
+          const base = ((r * L + l) * T + cls) * D;
+          for (let p = 0; p < P; p++) patchOffsets[r * P + p] = base + p * D;
+          clsOffsets[r] = (r * L + l) * T * D;
+        }
+        if (options.pass === 1) {
+          addTokens(ls.patches, vals, patchOffsets, nRows * P, scratch, norms);
+          addPositions(ls, norms, nRows, P, cls);
+          if (ls.cls) {
+            addTokens(ls.cls, vals, clsOffsets, nRows, scratch, norms);
+            addPositions(ls, norms, nRows, 1, 0);
+          }
+        } else {
+          const prior = options.prior![l];
+          addCentredNorms(ls.patches, vals, patchOffsets, nRows * P, prior.patches.mean_D);
+          if (ls.cls) addCentredNorms(ls.cls, vals, clsOffsets, nRows, prior.cls!.mean_D);
+        }
+      }
+      options.onImgs?.(nRows);
+    }
+  } finally {
+    await pool.close();
+  }
+  return stats;
+}
+
+function addPositions(ls: LayerStats, norms: Float64Array, nRows: number, perRow: number, firstPos: number): void {
+  for (let r = 0; r < nRows; r++) {
+    for (let p = 0; p < perRow; p++) {
+      const norm = norms[r * perRow + p];
+      if (norm !== norm) continue;
+      ls.posSumNorm_T[firstPos + p] += norm;
+      ls.posCount_T[firstPos + p]++;
+    }
+  }
+}
+
+/** Moves pass-2 fields of `pass2` into the pass-1 result `into`. */
+export function addPass2(into: LayerStats[], pass2: LayerStats[]): void {
+  into.forEach((l, k) => {
+    const from = pass2[k];
+    l.patches.sumCentredNorm += from.patches.sumCentredNorm;
+    for (let i = 0; i < l.patches.centredHist.length; i++) l.patches.centredHist[i] += from.patches.centredHist[i];
+    if (l.cls && from.cls) {
+      l.cls.sumCentredNorm += from.cls.sumCentredNorm;
+      for (let i = 0; i < l.cls.centredHist.length; i++) l.cls.centredHist[i] += from.cls.centredHist[i];
+    }
+  });
+}

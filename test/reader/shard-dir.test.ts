@@ -1,0 +1,64 @@
+// Tests src/reader/shard-dir.ts: bad directories fail with one line before any value is read.
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getShardDirDigest, openShardDir } from '../../src/reader/shard-dir.js';
+import { makeShardDir } from './helpers.js';
+
+// N=5, L=2, P=2 + CLS, D=2, S=2 -> 3 shards of 2*2*3*2*4 = 96 bytes.
+const spec = { nImgs: 5, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 2, nPatchesPerShard: 13 };
+
+describe('openShardDir', () => {
+  it('derives the geometry and the real image count of every shard', async () => {
+    const m = makeShardDir(spec);
+    const sd = await openShardDir(m.dir);
+    expect(sd).toMatchObject({ nLayers: 2, nTokensPerImg: 3, dVit: 2, nImgsPerShard: 2, nImgs: 5, bytesPerShard: 96, dtype: 'float32' });
+    expect(sd.shards.map((s) => s.nImgs)).toEqual([2, 2, 1]);
+  });
+
+  it('works without shards.json (a seed-made directory) and ignores other files', async () => {
+    const m = makeShardDir(spec);
+    rmSync(path.join(m.dir, 'shards.json'));
+    writeFileSync(path.join(m.dir, 'saev-tfjs.json'), '{}');
+    writeFileSync(path.join(m.dir, 'acts000003.bin'), new Uint8Array(96)); // the seed's extra all-zero shard
+    expect((await openShardDir(m.dir)).shards.length).toBe(3);
+  });
+
+  it('rejects a truncated shard', async () => {
+    const m = makeShardDir(spec);
+    truncateSync(path.join(m.dir, 'acts000001.bin'), 90);
+    await expect(openShardDir(m.dir)).rejects.toThrow(/^reader: .*acts000001\.bin has 90 bytes, metadata\.json implies 96 \(2 x 2 x 3 x 2 float32\); it is truncated, re-extract it$/);
+  });
+
+  it('rejects metadata that disagrees with the file sizes', async () => {
+    const m = makeShardDir(spec);
+    const file = path.join(m.dir, 'metadata.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"d_vit": 2', '"d_vit": 1'));
+    await expect(openShardDir(m.dir)).rejects.toThrow(/acts000000\.bin has 96 bytes, metadata\.json implies 48 .* it is too long/);
+  });
+
+  it('rejects a missing shard and a shards.json that disagrees', async () => {
+    const a = makeShardDir(spec);
+    rmSync(path.join(a.dir, 'acts000002.bin'));
+    await expect(openShardDir(a.dir)).rejects.toThrow(/acts000002\.bin is missing \(metadata\.json implies 3 shards\)/);
+    const b = makeShardDir(spec);
+    writeFileSync(path.join(b.dir, 'shards.json'), JSON.stringify([{ name: 'acts000000.bin', n_examples: 2 }, { name: 'acts000001.bin', n_examples: 2 }]));
+    await expect(openShardDir(b.dir)).rejects.toThrow('lists [2,2] images per shard, but metadata.json implies [2,2,1]');
+  });
+
+  it('rejects a directory without metadata.json', async () => {
+    const m = makeShardDir(spec);
+    rmSync(path.join(m.dir, 'metadata.json'));
+    await expect(openShardDir(m.dir)).rejects.toThrow(/^reader: no metadata\.json in .*; pass a shard directory/);
+  });
+
+  it('the digest changes with the shard contents, not with other files', async () => {
+    const a = makeShardDir(spec);
+    const b = makeShardDir({ ...spec, seed: 2 });
+    const da = await getShardDirDigest(await openShardDir(a.dir));
+    expect(da).toMatch(/^[0-9a-f]{64}$/);
+    expect(await getShardDirDigest(await openShardDir(b.dir))).not.toBe(da);
+    writeFileSync(path.join(a.dir, 'notes.txt'), 'x');
+    expect(await getShardDirDigest(await openShardDir(a.dir))).toBe(da);
+  });
+});

@@ -1,0 +1,68 @@
+// Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/scale.ts).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ActivationsDataset } from '../../src/reader/dataset.js';
+import { decodeNpyFloat64 } from '../../src/stats/npy.js';
+import { runStats } from '../../src/stats/run-stats.js';
+import { makeNormal } from '../../src/random.js';
+import { makeShardDir } from '../reader/helpers.js';
+
+const normal = makeNormal(3);
+const valueAt = (_n: number, l: number, t: number, d: number) => Math.fround(normal() + d * (l + 1) + (t === 0 ? 5 : 0));
+const spec = { nImgs: 9, layers: [-3, -1], nPatchesPerImg: 3, clsToken: true, dVit: 4, nPatchesPerShard: 2 * 4 * 2, valueAt };
+const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+
+describe('runStats', () => {
+  it('writes stats.json, the .npy means, stats.txt and three PNG plots beside the shards', async () => {
+    const m = makeShardDir(spec);
+    const { doc, files } = await runStats(m.dir, { progressStream: quiet });
+    expect(files.map((f) => path.basename(f)).sort()).toEqual(
+      ['stats-mean-cls.npy', 'stats-mean-patches.npy', 'stats-mean-abs.png', 'stats-norm-by-position.png', 'stats-norm-hist.png', 'stats.json', 'stats.txt'].sort(),
+    );
+    const json = JSON.parse(readFileSync(path.join(m.dir, 'stats.json'), 'utf8'));
+    expect(json).toMatchObject({ format: 'saev-tfjs-stats/1', dVit: 4, nImgs: 9, layers: [-3, -1] });
+    expect(json.perLayer[1].patches.n).toBe(27);
+    expect(json.perLayer[1].cls.n).toBe(9);
+    const { values, shape } = decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-patches.npy')), 'npy');
+    expect(shape).toEqual([2, 4]);
+    // mean of layer -1's patch tokens, dimension 2, straight from the values
+    let sum = 0;
+    for (let n = 0; n < 9; n++) for (let t = 1; t < 4; t++) sum += m.values_NLTD[((n * 2 + 1) * 4 + t) * 4 + 2];
+    expect(values[1 * 4 + 2]).toBeCloseTo(sum / 27, 12);
+    expect(readFileSync(path.join(m.dir, 'stats.txt'), 'utf8')).toMatch(/^9 images, d = 4, float32, layers \[-3, -1\]\n/);
+    expect(doc.perLayer[0].meanNormByPosition).toHaveLength(4);
+  });
+
+  it("feeds the reader's scaleMean/scaleNorm: (x - mean) / scalar, no re-sampling", async () => {
+    const m = makeShardDir(spec);
+    const { doc } = await runStats(m.dir, { progressStream: quiet, plots: false });
+    const plain = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1 });
+    const scaled = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, scaleMean: true, scaleNorm: true });
+    const viaNpy = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, scaleMean: path.join(m.dir, 'stats-mean-patches.npy'), scaleNorm: path.join(m.dir, 'stats.json') });
+    const mean = decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-patches.npy')), 'npy').values.subarray(4, 8);
+    const scalar = doc.perLayer[1].patches.normScalar;
+    for (const i of [0, 13, 26]) {
+      const x = (await plain.get(i)).act;
+      const expected = [...x].map((v, d) => Math.fround(Math.fround(v - Math.fround(mean[d])) / Math.fround(scalar)));
+      expect([...(await scaled.get(i)).act]).toEqual(expected);
+      expect([...(await viaNpy.get(i)).act]).toEqual(expected);
+    }
+    for (const ds of [plain, scaled, viaNpy]) await ds.close();
+  });
+
+  it('refuses statistics of another shard directory, a missing file, and scaleNorm where the scalar is undefined', async () => {
+    const a = makeShardDir(spec);
+    const b = makeShardDir({ ...spec, valueAt: undefined, seed: 5 });
+    await runStats(a.dir, { progressStream: quiet, plots: false });
+    await expect(ActivationsDataset.open(b.dir, { layer: -1, scaleMean: path.join(a.dir, 'stats.json') })).rejects.toThrow(
+      /^stats: .*stats\.json describes other shards \(digest [0-9a-f]{12}\.\.\., these shards [0-9a-f]{12}\.\.\.\); rerun saev activations stats on this directory$/,
+    );
+    await expect(ActivationsDataset.open(b.dir, { layer: -1, scaleNorm: true })).rejects.toThrow(/^stats: cannot read .*; run saev activations stats <shard-dir> first$/);
+    await expect(ActivationsDataset.open(a.dir, { layer: 'all', scaleNorm: true })).rejects.toThrow(/scaleNorm is defined for patches 'cls' or 'patches' with one integer layer, not \(patches, all\)/);
+    await expect(ActivationsDataset.open(a.dir, { layer: -1, scaleMean: path.join(a.dir, 'stats-mean-cls.npy') })).rejects.toThrow(/wrong population/);
+    const all = await ActivationsDataset.open(a.dir, { patches: 'meanpool', layer: 'meanpool', scaleMean: true });
+    expect(all.scale.mean_D).toHaveLength(4);
+    await all.close();
+  });
+});
