@@ -1,13 +1,18 @@
 /**
  * CLIP: open_clip's `VisionTransformer` (DESIGN §5). Pre-norm blocks with
  * `ln_pre`, a bias-free patch convolution, CLS + patches stored, LayerNorm
- * eps 1e-5, QuickGELU for OpenAI weights. Preprocessing: shortest side to the
- * model size (bicubic), centre crop, OpenAI mean/std.
+ * eps 1e-5, QuickGELU for OpenAI weights (open_clip's `quick_gelu`), exact
+ * GELU otherwise. Preprocessing: shortest side to the model size (bicubic),
+ * centre crop, OpenAI mean/std. Checkpoints: open_clip / OpenAI state dicts
+ * (`visual.*`, the text tower skipped), a bare visual tower, or HF
+ * transformers' `CLIPModel` (`vision_model.*`, with its config.json).
  */
+import { getOpenClipArch, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
+import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/convert/spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 
-const base = { gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true } as const;
+const base = { gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false } as const;
 
 const archs: Record<string, VitArch> = {
   'ViT-B-32': { ...base, imageSize: 224, patchSize: 32, width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
@@ -17,9 +22,85 @@ const archs: Record<string, VitArch> = {
   demo: { ...base, imageSize: 224, patchSize: 32, width: 128, depth: 6, nHeads: 4, mlpWidth: 512 },
 };
 
+/** open_clip `VisionTransformer` keys under `visual.`. */
+const renames: KeyRename[] = [
+  { from: 'conv1.weight', to: 'patch_embed/kernel' },
+  { from: 'class_embedding', to: 'tokens/cls' },
+  { from: 'positional_embedding', to: 'tokens/positions' },
+  { from: 'ln_pre.weight', to: 'ln_pre/gamma' },
+  { from: 'ln_pre.bias', to: 'ln_pre/beta' },
+  { from: 'transformer.resblocks.{i}.ln_1.weight', to: 'block{i}_ln1/gamma' },
+  { from: 'transformer.resblocks.{i}.ln_1.bias', to: 'block{i}_ln1/beta' },
+  { from: 'transformer.resblocks.{i}.attn.in_proj_weight', to: 'block{i}_attn/qkv_kernel' },
+  { from: 'transformer.resblocks.{i}.attn.in_proj_bias', to: 'block{i}_attn/qkv_bias' },
+  { from: 'transformer.resblocks.{i}.attn.out_proj.weight', to: 'block{i}_attn/out_kernel' },
+  { from: 'transformer.resblocks.{i}.attn.out_proj.bias', to: 'block{i}_attn/out_bias' },
+  { from: 'transformer.resblocks.{i}.ln_2.weight', to: 'block{i}_ln2/gamma' },
+  { from: 'transformer.resblocks.{i}.ln_2.bias', to: 'block{i}_ln2/beta' },
+  { from: 'transformer.resblocks.{i}.mlp.c_fc.weight', to: 'block{i}_fc1/kernel' },
+  { from: 'transformer.resblocks.{i}.mlp.c_fc.bias', to: 'block{i}_fc1/bias' },
+  { from: 'transformer.resblocks.{i}.mlp.c_proj.weight', to: 'block{i}_fc2/kernel' },
+  { from: 'transformer.resblocks.{i}.mlp.c_proj.bias', to: 'block{i}_fc2/bias' },
+];
+/** The final norm and projection come after the recorded blocks. */
+const ignore = [/^ln_post\./, /^proj$/];
+
+/** HF transformers `CLIPModel` / `CLIPVisionModel` keys under `vision_model.` (q, k, v stacked back into qkv). */
+const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({ from: `encoder.layers.{i}.${from}`, to: `block{i}_${to}`, part });
+const hfRenames: KeyRename[] = [
+  { from: 'embeddings.patch_embedding.weight', to: 'patch_embed/kernel' },
+  { from: 'embeddings.class_embedding', to: 'tokens/cls' },
+  { from: 'embeddings.position_embedding.weight', to: 'tokens/positions' },
+  { from: 'pre_layrnorm.weight', to: 'ln_pre/gamma' }, // sic: HF's spelling
+  { from: 'pre_layrnorm.bias', to: 'ln_pre/beta' },
+  hfLayer('layer_norm1.weight', 'ln1/gamma'),
+  hfLayer('layer_norm1.bias', 'ln1/beta'),
+  hfLayer('self_attn.q_proj.weight', 'attn/qkv_kernel', [0, 3]),
+  hfLayer('self_attn.k_proj.weight', 'attn/qkv_kernel', [1, 3]),
+  hfLayer('self_attn.v_proj.weight', 'attn/qkv_kernel', [2, 3]),
+  hfLayer('self_attn.q_proj.bias', 'attn/qkv_bias', [0, 3]),
+  hfLayer('self_attn.k_proj.bias', 'attn/qkv_bias', [1, 3]),
+  hfLayer('self_attn.v_proj.bias', 'attn/qkv_bias', [2, 3]),
+  hfLayer('self_attn.out_proj.weight', 'attn/out_kernel'),
+  hfLayer('self_attn.out_proj.bias', 'attn/out_bias'),
+  hfLayer('layer_norm2.weight', 'ln2/gamma'),
+  hfLayer('layer_norm2.bias', 'ln2/beta'),
+  hfLayer('mlp.fc1.weight', 'fc1/kernel'),
+  hfLayer('mlp.fc1.bias', 'fc1/bias'),
+  hfLayer('mlp.fc2.weight', 'fc2/kernel'),
+  hfLayer('mlp.fc2.bias', 'fc2/bias'),
+];
+const hfIgnore = [/^post_layernorm\./, /^embeddings\.position_ids$/];
+
+const formats: CheckpointFormat[] = [
+  { name: 'open_clip / OpenAI CLIP (visual.*)', markers: ['visual.conv1.weight', 'visual.class_embedding'], prefix: 'visual.', renames, ignore },
+  { name: 'open_clip visual tower', markers: ['conv1.weight', 'class_embedding'], prefix: '', renames, ignore },
+  { name: 'HF CLIPModel (vision_model.*)', markers: ['vision_model.embeddings.class_embedding'], prefix: 'vision_model.', renames: hfRenames, ignore: hfIgnore },
+];
+
+const HF_ACTIVATIONS: Record<string, VitArch['gelu']> = { quick_gelu: 'quick', gelu: 'none', gelu_pytorch_tanh: 'tanh' };
+
+/** HF `config.json` of a `CLIPModel` (its `vision_config`) or a `CLIPVisionModel`. */
+function readHfClipConfig(json: unknown, file: string): ConfigHints | null {
+  const c = json as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null) return null;
+  const vision = (c.model_type === 'clip' ? c.vision_config : c.model_type === 'clip_vision_model' ? c : null) as Record<string, unknown> | null;
+  if (!vision || typeof vision !== 'object') return null;
+  const arch: Partial<VitArch> = {};
+  const act = vision.hidden_act ?? 'quick_gelu'; // HF CLIPVisionConfig's default
+  if (typeof act !== 'string' || !HF_ACTIVATIONS[act]) throw new Error(`convert: ${file}: hidden_act '${String(act)}' is not supported (${Object.keys(HF_ACTIVATIONS).join(', ')})`);
+  arch.gelu = HF_ACTIVATIONS[act];
+  const fields: Array<[keyof VitArch, string]> = [
+    ['width', 'hidden_size'], ['mlpWidth', 'intermediate_size'], ['depth', 'num_hidden_layers'], ['nHeads', 'num_attention_heads'],
+    ['imageSize', 'image_size'], ['patchSize', 'patch_size'], ['layerNormEps', 'layer_norm_eps'],
+  ];
+  for (const [ours, theirs] of fields) if (typeof vision[theirs] === 'number') (arch as Record<string, number>)[ours] = vision[theirs] as number;
+  return { file, arch, preprocess: {} };
+}
+
 export const clip: VitFamily = {
   name: 'clip',
-  summary: "open_clip VisionTransformer (OpenAI CLIP and its descendants); stores CLS + patches",
+  summary: 'open_clip VisionTransformer (OpenAI CLIP and its descendants); stores CLS + patches',
   archs,
   demo: { ckpt: 'demo', arch: 'demo', seed: 0 },
   getPreprocess: (arch) => ({
@@ -30,4 +111,18 @@ export const clip: VitFamily = {
     mean: [0.48145466, 0.4578275, 0.40821073],
     std: [0.26862954, 0.26130258, 0.27577711],
   }),
+  checkpoint: { formats, fixes: [] },
+  archSource: {
+    configFiles: ['open_clip_config.json', 'config.json'],
+    readConfig(json, file) {
+      const config = parseOpenClipConfig(json, file);
+      if (!config) return readHfClipConfig(json, file);
+      if (config.vision.timm_model_name) return null;
+      return { file, arch: getOpenClipArch(config, file), preprocess: config.preprocess };
+    },
+    // Without a config nothing tells QuickGELU from GELU; OpenAI's weights (the common case) use QuickGELU.
+    defaults: base,
+    headWidth: 64,
+    defaultImageSize: null,
+  },
 };

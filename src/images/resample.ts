@@ -6,7 +6,8 @@
  * output pixel's filter is widened by the downscale factor (antialiasing),
  * its weights are normalised to sum 1, then held in fixed point with
  * PRECISION_BITS = 22 and rounded half away from zero. Sums start at half a
- * unit and are clipped to 0..255. torchvision's `Resize` on a PIL image calls
+ * unit and are clipped to 0..255. Pillow 13 puts the vertical pass first when
+ * the height shrinks much more than the width (see resizeLikePillow). torchvision's `Resize` on a PIL image calls
  * exactly this, so matching it makes our pixels equal saev's.
  */
 
@@ -135,11 +136,17 @@ function resampleVertical(src: RgbImage, outHeight: number, c: Coefficients): Rg
 /** `img.resize((width, height), filter)` on an RGB image, as Pillow computes it. */
 export function resizeLikePillow(src: RgbImage, width: number, height: number, filter: ResampleFilter): RgbImage {
   if (width < 1 || height < 1) throw new Error(`resample: target size ${width}x${height} must be positive`);
-  let image = src;
   // Pillow skips a pass whose size does not change.
-  if (width !== src.width) image = resampleHorizontal(image, width, computeCoefficients(src.width, width, FILTERS[filter]));
-  if (height !== src.height) image = resampleVertical(image, height, computeCoefficients(src.height, height, FILTERS[filter]));
-  return image;
+  const horizontal = (image: RgbImage) =>
+    width !== src.width ? resampleHorizontal(image, width, computeCoefficients(src.width, width, FILTERS[filter])) : image;
+  const vertical = (image: RgbImage) =>
+    height !== src.height ? resampleVertical(image, height, computeCoefficients(src.height, height, FILTERS[filter])) : image;
+  // Pillow 13 (Resample.c, `horizontal_first`) runs the vertical pass first when the height shrinks by more
+  // than twice as many pixels as the width; earlier Pillow always ran horizontal first. The uint8
+  // intermediate makes the order visible (up to a few levels), so we follow the current release.
+  const shrinkH = src.height - height;
+  const verticalFirst = shrinkH > 0 && shrinkH > 2 * (src.width - width);
+  return verticalFirst ? horizontal(vertical(src)) : vertical(horizontal(src));
 }
 
 /** `img.crop((left, top, left + width, top + height))` inside the image bounds. */

@@ -5,3 +5,4 @@
 export { Gelu, type GeluApproximation } from './gelu.js';
 export { SelfAttention } from './self-attention.js';
 export { TokenEmbedding } from './token-embedding.js';
+export { LayerScale } from './layer-scale.js';

@@ -30,6 +30,8 @@ export interface VitArch {
   patchBias: boolean;
   /** Whether a LayerNorm runs before block 0 (CLIP's `ln_pre`). */
   preNorm: boolean;
+  /** Whether each residual branch is scaled per channel before the add (DINOv2's LayerScale `ls1`, `ls2`). */
+  layerScale: boolean;
 }
 
 /** P: patches per image (the grid is square). */

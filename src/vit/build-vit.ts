@@ -6,10 +6,11 @@
  * deepest recorded block (like timm's `stop_early`).
  *
  * Layer names are stable (`patch_embed`, `tokens`, `ln_pre`, `block3_attn`,
- * ...) because the weight remapper addresses weights by them.
+ * `block3_ls1`, ...) because the weight remapper addresses weights by them.
  */
 import { tf } from '../backend.js';
 import { Gelu } from '../layers/gelu.js';
+import { LayerScale } from '../layers/layer-scale.js';
 import { SelfAttention } from '../layers/self-attention.js';
 import { TokenEmbedding } from '../layers/token-embedding.js';
 import { getPatchCount, VitArch } from './arch.js';
@@ -21,11 +22,14 @@ export function getBlockName(i: number): string {
 
 function buildBlock(x: tf.SymbolicTensor, arch: VitArch, i: number): tf.SymbolicTensor {
   const norm = (name: string) => tf.layers.layerNormalization({ axis: -1, epsilon: arch.layerNormEps, name: `block${i}_${name}` });
-  const attended = new SelfAttention({ nHeads: arch.nHeads, name: `block${i}_attn` }).apply(norm('ln1').apply(x)) as tf.SymbolicTensor;
+  // DINOv2 scales each residual branch per channel; decided here once, never in a forward pass.
+  const scale = (branch: tf.SymbolicTensor, name: string) =>
+    arch.layerScale ? (new LayerScale({ name: `block${i}_${name}` }).apply(branch) as tf.SymbolicTensor) : branch;
+  const attended = scale(new SelfAttention({ nHeads: arch.nHeads, name: `block${i}_attn` }).apply(norm('ln1').apply(x)) as tf.SymbolicTensor, 'ls1');
   const afterAttn = tf.layers.add({ name: `block${i}_add1` }).apply([x, attended]) as tf.SymbolicTensor;
   let hidden = tf.layers.dense({ units: arch.mlpWidth, name: `block${i}_fc1` }).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
   hidden = new Gelu({ approximate: arch.gelu, name: `block${i}_gelu` }).apply(hidden) as tf.SymbolicTensor;
-  const mlp = tf.layers.dense({ units: arch.width, name: `block${i}_fc2` }).apply(hidden) as tf.SymbolicTensor;
+  const mlp = scale(tf.layers.dense({ units: arch.width, name: `block${i}_fc2` }).apply(hidden) as tf.SymbolicTensor, 'ls2');
   return tf.layers.add({ name: getBlockName(i) }).apply([afterAttn, mlp]) as tf.SymbolicTensor;
 }
 

@@ -1,7 +1,9 @@
 /**
  * What a ViT family is, as data (models/*.ts fill it in): its known
- * architectures and how images are preprocessed for a given architecture.
+ * architectures, how images are preprocessed for a given architecture, and
+ * how its upstream checkpoints convert.
  */
+import type { ArchSource, CheckpointSpec } from '../convert/spec.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import type { VitArch } from './arch.js';
 
@@ -16,4 +18,8 @@ export interface VitFamily {
   demo: { ckpt: string; arch: string; seed: number } | null;
   /** Preprocessing upstream applies for this architecture. */
   getPreprocess(arch: VitArch): PreprocessSpec;
+  /** How upstream checkpoints map onto our layers (formats, rename tables, tensor fixes). */
+  checkpoint: CheckpointSpec;
+  /** Where a checkpoint's architecture comes from beyond its tensor shapes. */
+  archSource: ArchSource;
 }

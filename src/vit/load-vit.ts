@@ -12,7 +12,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend.js';
 import '../layers/index.js';
-import { validateArch, VitArch } from './arch.js';
+import type { PreprocessSpec } from '../images/preprocess.js';
+import { getPatchCount, validateArch, VitArch } from './arch.js';
 import { buildVit } from './build-vit.js';
 import type { VitFamily } from './family.js';
 import { makeDirectoryLoader, makeDirectorySaver } from './file-io.js';
@@ -33,10 +34,27 @@ export interface LoadedVit {
   weightsSha256: string;
 }
 
-/** Contents of `saev-vit.json`. */
+/** Where a converted model's weights came from. */
+export interface VitSource {
+  /** The checkpoint's file name. */
+  file: string;
+  /** Which reader understood it: `safetensors`, `torch-zip`, `torchscript`. */
+  format: string;
+  /** Which of the family's layouts it had, e.g. `open_clip / OpenAI CLIP (visual.*)`. */
+  layout: string;
+  /** sha256 of the checkpoint file. */
+  sha256: string;
+}
+
+/** Contents of `saev-vit.json`. Loading needs only family and arch; the rest documents the model. */
 interface VitConfigFile {
   family: string;
   arch: VitArch;
+  /** The preprocessing the model expects (the family's, for this arch). */
+  preprocess?: PreprocessSpec;
+  /** Token layout of every block output and of what is stored. */
+  tokens?: { cls: number; registers: number; patches: number; stored: number };
+  source?: VitSource;
 }
 
 function digestWeights(model: tf.LayersModel): string {
@@ -88,9 +106,18 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
   return { model, arch, family, ckpt: dir, source: `converted model ${dir}`, weightsSha256: digestWeights(model) };
 }
 
-/** Writes `model` as a converted-model directory that `loadVit` reads back. */
-export async function saveVit(vit: Pick<LoadedVit, 'model' | 'arch' | 'family'>, dir: string): Promise<void> {
+/** Writes `model` as a converted-model directory that `loadVit` reads back; `source` records the checkpoint. */
+export async function saveVit(vit: Pick<LoadedVit, 'model' | 'arch' | 'family'>, dir: string, source?: VitSource): Promise<void> {
   await vit.model.save(makeDirectorySaver(dir));
-  const config: VitConfigFile = { family: vit.family.name, arch: vit.arch };
+  const { arch } = vit;
+  const cls = arch.clsToken ? 1 : 0;
+  const patches = getPatchCount(arch);
+  const config: VitConfigFile = {
+    family: vit.family.name,
+    arch,
+    preprocess: vit.family.getPreprocess(arch),
+    tokens: { cls, registers: arch.nRegisters, patches, stored: cls + patches },
+    ...(source ? { source } : {}),
+  };
   await fs.writeFile(path.join(dir, VIT_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
 }

@@ -12,7 +12,7 @@ import { setRandomWeights } from '../../src/vit/random-weights.js';
 
 const tiny: VitArch = {
   imageSize: 32, patchSize: 8, width: 16, depth: 4, nHeads: 2, mlpWidth: 32,
-  gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true,
+  gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false,
 };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-vit-'));
 
@@ -45,6 +45,15 @@ describe('buildVit', () => {
     expect(all[1].sub(all[0]).abs().max().dataSync()[0]).toBeGreaterThan(0);
     tf.dispose([x, ...all, ...some]);
     vit.dispose();
+  });
+
+  it('adds LayerScale to both residual branches only when the arch asks (DINOv2)', () => {
+    const plain = buildVit(tiny, 'plain');
+    const scaled = buildVit({ ...tiny, layerScale: true, clsToken: true, nRegisters: 2 }, 'scaled');
+    expect(plain.layers.some((layer) => /_ls\d$/.test(layer.name))).toBe(false);
+    expect(scaled.layers.filter((layer) => /^block0_ls[12]$/.test(layer.name)).map((layer) => layer.getClassName())).toEqual(['SaevLayerScale', 'SaevLayerScale']);
+    expect(scaled.outputs[0].shape).toEqual([null, 19, 16]);
+    [plain, scaled].forEach((m) => m.dispose());
   });
 
   it('refuses recorded blocks that do not ascend', () => {

@@ -1,0 +1,142 @@
+/**
+ * DINOv2: the facebookresearch/dinov2 hub models (`dinov2_vit{s,b,l,g}14`,
+ * `..._reg` with 4 registers; DESIGN §5). CLS + 14-px patches, registers
+ * after CLS (computed, never stored), LayerScale on both residual branches,
+ * LayerNorm eps 1e-6, exact GELU, no pre-norm. Position embeddings are
+ * trained on the 518 px grid (37x37) and resized to the input grid once, at
+ * conversion, exactly as the hub code does at every forward pass: bicubic
+ * with the 0.1 offset and no antialias for the models without registers,
+ * antialiased to the exact size for the register models. (HF `Dinov2Model`
+ * resizes to the exact size without antialias, so it differs from the hub for
+ * the models without registers; saev runs the hub models.) Preprocessing:
+ * shortest side to 256 (bilinear), centre crop 224, ImageNet mean/std.
+ */
+import { interpolateBicubic } from '../src/convert/interpolate.js';
+import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/convert/spec.js';
+import type { VitArch } from '../src/vit/arch.js';
+import type { VitFamily } from '../src/vit/family.js';
+import { getTimmBlockRenames } from './timm-layout.js';
+
+const base = { imageSize: 224, patchSize: 14, gelu: 'none', layerNormEps: 1e-6, clsToken: true, patchBias: true, preNorm: false, layerScale: true } as const;
+const sizes = {
+  vits14: { width: 384, depth: 12, nHeads: 6, mlpWidth: 1536 },
+  vitb14: { width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
+  vitl14: { width: 1024, depth: 24, nHeads: 16, mlpWidth: 4096 },
+};
+const archs: Record<string, VitArch> = {};
+for (const [name, size] of Object.entries(sizes)) {
+  archs[`dinov2_${name}`] = { ...base, ...size, nRegisters: 0 };
+  archs[`dinov2_${name}_reg`] = { ...base, ...size, nRegisters: 4 };
+}
+
+const stem: KeyRename[] = [
+  { from: 'patch_embed.proj.weight', to: 'patch_embed/kernel' },
+  { from: 'patch_embed.proj.bias', to: 'patch_embed/bias' },
+  { from: 'cls_token', to: 'tokens/cls' },
+  { from: 'pos_embed', to: 'tokens/positions' },
+  { from: 'register_tokens', to: 'tokens/registers' },
+  { from: 'reg_token', to: 'tokens/registers' }, // timm's vit_*_reg4_dinov2
+];
+const hubRenames = [...stem, ...getTimmBlockRenames('blocks.')];
+
+/** HF `Dinov2Model` / `Dinov2WithRegistersModel` (q, k, v as separate Linears, stacked back into qkv). */
+const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({ from: `encoder.layer.{i}.${from}`, to: `block{i}_${to}`, part });
+const hfRenames: KeyRename[] = [
+  { from: 'embeddings.patch_embeddings.projection.weight', to: 'patch_embed/kernel' },
+  { from: 'embeddings.patch_embeddings.projection.bias', to: 'patch_embed/bias' },
+  { from: 'embeddings.cls_token', to: 'tokens/cls' },
+  { from: 'embeddings.position_embeddings', to: 'tokens/positions' },
+  { from: 'embeddings.register_tokens', to: 'tokens/registers' },
+  hfLayer('norm1.weight', 'ln1/gamma'),
+  hfLayer('norm1.bias', 'ln1/beta'),
+  hfLayer('attention.attention.query.weight', 'attn/qkv_kernel', [0, 3]),
+  hfLayer('attention.attention.key.weight', 'attn/qkv_kernel', [1, 3]),
+  hfLayer('attention.attention.value.weight', 'attn/qkv_kernel', [2, 3]),
+  hfLayer('attention.attention.query.bias', 'attn/qkv_bias', [0, 3]),
+  hfLayer('attention.attention.key.bias', 'attn/qkv_bias', [1, 3]),
+  hfLayer('attention.attention.value.bias', 'attn/qkv_bias', [2, 3]),
+  hfLayer('attention.output.dense.weight', 'attn/out_kernel'),
+  hfLayer('attention.output.dense.bias', 'attn/out_bias'),
+  hfLayer('layer_scale1.lambda1', 'ls1/gamma'),
+  hfLayer('norm2.weight', 'ln2/gamma'),
+  hfLayer('norm2.bias', 'ln2/beta'),
+  hfLayer('mlp.fc1.weight', 'fc1/kernel'),
+  hfLayer('mlp.fc1.bias', 'fc1/bias'),
+  hfLayer('mlp.fc2.weight', 'fc2/kernel'),
+  hfLayer('mlp.fc2.bias', 'fc2/bias'),
+  hfLayer('layer_scale2.lambda1', 'ls2/gamma'),
+];
+
+const formats: CheckpointFormat[] = [
+  { name: 'DINOv2 hub / timm', markers: ['cls_token', 'pos_embed', 'blocks.0.ls1.gamma'], prefix: '', renames: hubRenames, ignore: [/^mask_token$/, /^norm\./, /^head\./] },
+  { name: 'HF Dinov2Model', markers: ['embeddings.cls_token', 'encoder.layer.0.norm1.weight'], prefix: '', renames: hfRenames, ignore: [/^embeddings\.mask_token$/, /^layernorm\./] },
+  { name: 'HF Dinov2 (dinov2.*)', markers: ['dinov2.embeddings.cls_token'], prefix: 'dinov2.', renames: hfRenames, ignore: [/^embeddings\.mask_token$/, /^layernorm\./] },
+];
+
+/** The hub's `interpolate_pos_encoding`, once: CLS position kept, the patch grid resized to the input grid. */
+const interpolatePositions: TensorFix = {
+  target: /^tokens\/positions$/,
+  why: 'the hub resizes the 518 px position grid to the input grid at every forward pass; we do it once',
+  apply(tensor, { arch }) {
+    const width = tensor.shape[tensor.shape.length - 1];
+    const nPatches = tensor.data.length / width - 1;
+    const side = Math.round(Math.sqrt(nPatches));
+    if (side * side !== nPatches) throw new Error(`weights: DINOv2 position embeddings hold ${nPatches} patches, not a square grid`);
+    const grid = arch.imageSize / arch.patchSize;
+    if (grid === side) return { shape: [1 + nPatches, width], data: tensor.data };
+    // [P, D] row-major -> [D, side, side] -> resize -> back to [P', D].
+    const planes = new Float32Array(width * nPatches);
+    for (let p = 0; p < nPatches; p++) for (let d = 0; d < width; d++) planes[d * nPatches + p] = tensor.data[(1 + p) * width + d];
+    // Hub models without registers pass scale_factor (grid + 0.1) / side; the register models pass the size, antialiased.
+    const options =
+      arch.nRegisters > 0
+        ? { outH: grid, outW: grid, antialias: true }
+        : { outH: grid, outW: grid, antialias: false, scaleFactor: [(grid + 0.1) / side, (grid + 0.1) / side] as const };
+    const resized = interpolateBicubic(planes, width, side, side, options);
+    const out = new Float32Array((1 + grid * grid) * width);
+    out.set(tensor.data.subarray(0, width));
+    for (let p = 0; p < grid * grid; p++) for (let d = 0; d < width; d++) out[(1 + p) * width + d] = resized[d * grid * grid + p];
+    return { shape: [1 + grid * grid, width], data: out };
+  },
+};
+
+/** HF `config.json` (model_type dinov2 or dinov2_with_registers); its image_size is the position grid's, not the input's. */
+function readHfConfig(json: unknown, file: string): ConfigHints | null {
+  const c = json as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null || (c.model_type !== 'dinov2' && c.model_type !== 'dinov2_with_registers')) return null;
+  if (c.use_swiglu_ffn === true) throw new Error(`convert: ${file}: SwiGLU DINOv2 (giant) is not supported`);
+  if (c.hidden_act !== undefined && c.hidden_act !== 'gelu') throw new Error(`convert: ${file}: hidden_act '${String(c.hidden_act)}' is not supported (gelu)`);
+  const arch: Partial<VitArch> = { gelu: 'none' };
+  if (typeof c.hidden_size === 'number') arch.width = c.hidden_size;
+  if (typeof c.num_hidden_layers === 'number') arch.depth = c.num_hidden_layers;
+  if (typeof c.num_attention_heads === 'number') arch.nHeads = c.num_attention_heads;
+  if (typeof c.patch_size === 'number') arch.patchSize = c.patch_size;
+  if (typeof c.layer_norm_eps === 'number') arch.layerNormEps = c.layer_norm_eps;
+  arch.nRegisters = typeof c.num_register_tokens === 'number' ? c.num_register_tokens : 0;
+  if (typeof c.hidden_size === 'number' && typeof c.mlp_ratio === 'number') arch.mlpWidth = Math.trunc(c.hidden_size * c.mlp_ratio);
+  return { file, arch, preprocess: {} };
+}
+
+export const dinov2: VitFamily = {
+  name: 'dinov2',
+  summary: 'DINOv2 hub models, with or without registers; stores CLS + patches (registers dropped)',
+  archs,
+  demo: null,
+  // saev's Resize(256) + CenterCrop(224), kept in proportion (8/7) for other input sizes.
+  getPreprocess: (arch) => ({
+    resize: 'shortest',
+    resizeSize: Math.round((arch.imageSize * 8) / 7),
+    filter: 'bilinear',
+    cropSize: arch.imageSize,
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  }),
+  checkpoint: { formats, fixes: [interpolatePositions] },
+  archSource: {
+    configFiles: ['config.json'],
+    readConfig: readHfConfig,
+    defaults: base,
+    headWidth: 64,
+    defaultImageSize: 224,
+  },
+};

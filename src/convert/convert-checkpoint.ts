@@ -1,0 +1,150 @@
+/**
+ * Checkpoint conversion: an upstream checkpoint (already read into a state
+ * dict) becomes a built tfjs ViT with its weights (`makeVitFromCheckpoint`),
+ * and `convertCheckpoint` writes it as a converted-model directory. The
+ * directory is written under a temporary name beside `--out` and renamed
+ * only when complete, so a failed conversion leaves nothing that looks
+ * like a model.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { tf } from '../backend.js';
+import type { Checkpoint } from '../checkpoint/state-dict.js';
+import type { PreprocessSpec } from '../images/preprocess.js';
+import type { VitArch } from '../vit/arch.js';
+import { buildVit } from '../vit/build-vit.js';
+import type { VitFamily } from '../vit/family.js';
+import { saveVit } from '../vit/load-vit.js';
+import { ArchFlags, inferArch } from './infer-arch.js';
+import { assignWeights, renameTensors } from './remap-weights.js';
+import type { ConfigHints } from './spec.js';
+
+export interface MadeVit {
+  model: tf.LayersModel;
+  arch: VitArch;
+  /** Name of the checkpoint layout found. */
+  layout: string;
+  /** Tower keys skipped on purpose, and (not strict) unknown ones. */
+  ignored: string[];
+  unknown: string[];
+}
+
+export interface MakeOptions extends ArchFlags {
+  /** File name used in messages. */
+  file: string;
+  /** Refuse tower keys nothing maps (default true). */
+  strict?: boolean;
+  /** What a config file beside the checkpoint says, if there is one. */
+  config?: ConfigHints | null;
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a));
+
+/** A config's preprocessing must agree with the family's; we run the family's. */
+function checkPreprocess(stated: Partial<PreprocessSpec>, ours: PreprocessSpec, file: string, family: string): void {
+  for (const key of ['mean', 'std'] as const) {
+    const values = stated[key];
+    if (values && (values.length !== 3 || values.some((v, c) => !close(v, ours[key][c])))) {
+      throw new Error(`convert: ${file} gives ${key} [${values.join(', ')}] but ${family} preprocessing uses [${ours[key].join(', ')}]`);
+    }
+  }
+  for (const key of ['filter', 'resize'] as const) {
+    if (stated[key] !== undefined && stated[key] !== ours[key]) {
+      throw new Error(`convert: ${file} gives ${key} '${stated[key]}' but ${family} preprocessing uses '${ours[key]}'`);
+    }
+  }
+}
+
+export function makeVitFromCheckpoint(checkpoint: Pick<Checkpoint, 'tensors'>, family: VitFamily, options: MakeOptions): MadeVit {
+  const context = { file: options.file, family: family.name };
+  const renamed = renameTensors(checkpoint.tensors, family.checkpoint, options.strict ?? true, context);
+  const interpolatesPositions = family.checkpoint.fixes.some((fix) => fix.target.test('tokens/positions'));
+  const config = options.config ?? null;
+  const arch = inferArch(renamed, family.archSource, config, options, { ...context, interpolatesPositions });
+  if (config) checkPreprocess(config.preprocess, family.getPreprocess(arch), config.file, family.name);
+  const model = buildVit(arch, `${family.name}_converted`);
+  try {
+    assignWeights(model, renamed, family.checkpoint, { arch }, context);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, arch, layout: renamed.format.name, ignored: renamed.ignored, unknown: renamed.unknown };
+}
+
+/** Reads the first of the family's config files found beside `checkpointPath`, or `configPath` when given. */
+export async function readConfigHints(checkpointPath: string, family: VitFamily, configPath?: string): Promise<ConfigHints | null> {
+  const candidates = configPath ? [configPath] : family.archSource.configFiles.map((name) => path.join(path.dirname(checkpointPath), name));
+  for (const file of candidates) {
+    if (!existsSync(file)) {
+      if (configPath) throw new Error(`convert: config ${configPath} does not exist`);
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`convert: cannot parse ${file} (${(error as Error).message.split('\n')[0]})`);
+    }
+    const hints = family.archSource.readConfig(json, path.basename(file));
+    if (!hints) throw new Error(`convert: ${file} does not describe a ${family.name} model; pick the right --family or pass --config`);
+    return hints;
+  }
+  return null;
+}
+
+export interface ConvertOptions extends ArchFlags {
+  checkpointPath: string;
+  family: VitFamily;
+  outDir: string;
+  /** Reads a checkpoint file of any supported format. */
+  readCheckpoint(path: string): Promise<Checkpoint>;
+  strict?: boolean;
+  /** An explicit config file instead of the family's names beside the checkpoint. */
+  configPath?: string;
+}
+
+export interface ConvertResult {
+  outDir: string;
+  arch: VitArch;
+  preprocess: PreprocessSpec;
+  layout: string;
+  format: string;
+  sha256: string;
+  /** The config file used, if any. */
+  config: string | null;
+  ignored: string[];
+  unknown: string[];
+}
+
+export async function convertCheckpoint(options: ConvertOptions): Promise<ConvertResult> {
+  const { family, outDir } = options;
+  if (existsSync(outDir)) throw new Error(`convert: ${outDir} already exists; remove it or choose another --out`);
+  const file = path.basename(options.checkpointPath);
+  const config = await readConfigHints(options.checkpointPath, family, options.configPath);
+  const checkpoint = await options.readCheckpoint(options.checkpointPath);
+  const made = makeVitFromCheckpoint(checkpoint, family, { ...options, file, config });
+  const tmpDir = path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.partial-${process.pid}`);
+  try {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    const source = { file, format: checkpoint.format, layout: made.layout, sha256: checkpoint.sha256 };
+    await saveVit({ model: made.model, arch: made.arch, family }, tmpDir, source);
+    await fs.rename(tmpDir, outDir);
+  } catch (error) {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    made.model.dispose();
+  }
+  return {
+    outDir,
+    arch: made.arch,
+    preprocess: family.getPreprocess(made.arch),
+    layout: made.layout,
+    format: checkpoint.format,
+    sha256: checkpoint.sha256,
+    config: config?.file ?? null,
+    ignored: made.ignored,
+    unknown: made.unknown,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * How a family's checkpoints map onto our layers, as data (models/*.ts fill
+ * it in), in timm's `checkpoint_filter_fn` habit: recognise the checkpoint's
+ * format by marker keys, strip the tower's prefix, then apply an ordered
+ * rename table from upstream keys to our weight names, plus per-key tensor
+ * fixes. Targets are tfjs weight names (`block3_fc1/kernel`) but tensors keep
+ * torch layout until the remapper turns them around, in one place.
+ */
+import type { PreprocessSpec } from '../images/preprocess.js';
+import type { VitArch } from '../vit/arch.js';
+
+/** A tensor in torch layout (row-major), as float32. */
+export interface TorchTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface CheckpointFormat {
+  /** For messages, e.g. `open_clip CLIP (visual.*)`. */
+  name: string;
+  /** Keys that must all be present for this format to apply. */
+  markers: readonly string[];
+  /** The vision tower's key prefix, stripped before renaming; keys outside it belong to other towers and are skipped. */
+  prefix: string;
+  /** Ordered rename table from upstream keys (prefix stripped) to our weight names. */
+  renames: readonly KeyRename[];
+  /** Tower keys with no counterpart here (heads, final norm, mask token); anything else unmatched is unknown. */
+  ignore: readonly RegExp[];
+}
+
+export interface KeyRename {
+  /** An upstream key after the prefix is stripped; `{i}` stands for a block index. The first matching rule wins. */
+  from: string;
+  /** Our weight name, with the same `{i}`. */
+  to: string;
+  /** `[k, n]`: this key is part k of n stacked along torch's first axis (HF's separate q, k, v). */
+  part?: readonly [number, number];
+}
+
+/** What a tensor fix may look at. */
+export interface FixContext {
+  /** The architecture being built (the target shapes follow from it). */
+  arch: VitArch;
+}
+
+export interface TensorFix {
+  /** Which of our weight names the fix applies to. */
+  target: RegExp;
+  /** One line on why. */
+  why: string;
+  /**
+   * A pure reshape (same values, same order), known before the architecture
+   * is: architecture inference sees the reshaped tensor (moondream2's Linear
+   * patch embedding seen as the convolution it equals).
+   */
+  reshape?(shape: readonly number[]): number[];
+  /** A value change that needs the architecture (DINOv2's position-embedding interpolation); torch layout in and out. */
+  apply?(tensor: TorchTensor, context: FixContext): TorchTensor;
+}
+
+export interface CheckpointSpec {
+  /** Known layouts, tried in order; the first whose markers are all present applies. */
+  formats: readonly CheckpointFormat[];
+  /** Per-key tensor fixes, applied after renaming and before the layout change. */
+  fixes: readonly TensorFix[];
+}
+
+/** What a config file beside the checkpoint says, in our terms. */
+export interface ConfigHints {
+  /** The file it came from, for messages. */
+  file: string;
+  arch: Partial<VitArch>;
+  /** Preprocessing fields the config states, checked against the family's. */
+  preprocess: Partial<PreprocessSpec>;
+}
+
+/** How a family reads its config files and fills in what tensor shapes cannot tell. */
+export interface ArchSource {
+  /** Config file names looked for beside the checkpoint, in order. */
+  configFiles: readonly string[];
+  /** Reads one of them; returns null when the JSON is not this family's. */
+  readConfig(json: unknown, file: string): ConfigHints | null;
+  /**
+   * The family's fixed structure (so a missing tensor is reported as missing, never read as "absent"), and
+   * numerics tensor shapes cannot show (a config may override gelu and eps). Registers come from the tensors.
+   */
+  defaults: Pick<VitArch, 'gelu' | 'layerNormEps' | 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale'>;
+  /** Head width used to infer nHeads from the width when no config says (64 for most ViTs). */
+  headWidth: number;
+  /** The input size when neither a flag nor a config gives one, else null to take it from the position grid. */
+  defaultImageSize: number | null;
+}

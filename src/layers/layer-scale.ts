@@ -1,0 +1,48 @@
+/**
+ * LayerScale (DINOv2's `ls1`/`ls2`, timm's `layers/layer_scale.py`): a
+ * learned per-channel scale on a residual branch, `x * gamma`. Input and
+ * output `tokens_BND`; gamma has shape `[D]`.
+ */
+import { tf } from '../backend.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+export interface LayerScaleArgs extends LayerArgs {
+  /** Value every gamma starts at before weights are loaded (DINOv2 trains from 1e-5). */
+  initValue?: number;
+}
+
+export class LayerScale extends tf.layers.Layer {
+  static readonly className = 'SaevLayerScale';
+  readonly initValue: number;
+  private gamma: tf.LayerVariable | null = null;
+
+  constructor(args: LayerScaleArgs = {}) {
+    super(args);
+    const initValue = args.initValue ?? 1e-5;
+    if (!Number.isFinite(initValue)) throw new Error(`layers: LayerScale initValue must be a finite number, found ${initValue}`);
+    this.initValue = initValue;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const width = shape[shape.length - 1];
+    if (width == null) throw new Error(`layers: LayerScale needs a known last axis, found ${JSON.stringify(shape)}`);
+    this.gamma = this.addWeight('gamma', [width], 'float32', tf.initializers.constant({ value: this.initValue }));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.gamma!.read()));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), initValue: this.initValue };
+  }
+}
+
+tf.serialization.registerClass(LayerScale);
