@@ -3,11 +3,23 @@ import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
 import { normalizeListFlag } from '../../src/cli/argv.js';
 import { dataFlags, getDatasetConfig } from '../../src/cli/data-flags.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
+import type { StorageDtype } from '../../src/format/dtype.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
+import { scaleFlags } from '../../src/scale/flags.js';
+import { launchLocal, launchSlurm, LaunchJson, makeJobHooks, reportToParent } from '../../src/scale/launch.js';
 import { FAMILIES, getFamily } from '../../models/registry.js';
 
 export interface ExtractJson {
   shardDir: string;
+  dtype: string;
+  nJobs: number;
+  jobIndex: number;
+  /** This job's shards [first, end). */
+  share: { first: number; end: number };
+  written: number[];
+  skipped: number[];
+  /** Every shard of the directory is complete and shards.json is written. */
+  complete: boolean;
   nImgs: number;
   nShards: number;
   nImgsPerShard: number;
@@ -38,6 +50,14 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     {
       description: 'A ViT-B/16-sized CLIP with seeded random weights on 64 synthetic images (benchmarking)',
       command: '<%= config.bin %> <%= command.id %> --vit-ckpt random:ViT-B-16 --data fake --data-n-imgs 64 --vit-layers=-2,-1',
+    },
+    {
+      description: 'Four local processes, float16 shards; rerun the same line to resume after a crash',
+      command: '<%= config.bin %> <%= command.id %> --data fake --data-n-imgs 64 --n-jobs 4 --local --dtype float16',
+    },
+    {
+      description: 'A 16-task Slurm job array (print the sbatch script first with --dry-run)',
+      command: '<%= config.bin %> <%= command.id %> --data-root ./photos --n-jobs 16 --slurm --slurm-acct ACCT --slurm-partition gpu --slurm-gpus 1 --slurm-time 12:00:00',
     },
   ];
 
@@ -70,9 +90,10 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       default: 'auto',
       env: 'SAEV_BACKEND',
     }),
+    ...scaleFlags,
   };
 
-  public async run(): Promise<ExtractJson> {
+  public async run(): Promise<ExtractJson | LaunchJson> {
     const { flags } = await this.parse({ flags: Extract.flags, enableJsonFlag: true }, normalizeListFlag(this.argv, '--vit-layers'));
     try {
       const config = validateExtractConfig({
@@ -89,11 +110,29 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         dumpTo: flags['dump-to'],
         seed: flags.seed,
         backend: flags.backend as BackendRequest,
-      });
-      const result = await runExtraction(config, getFamily(config.vitFamily), { log: (line) => this.logToStderr(line) });
+        dtype: flags.dtype as StorageDtype,
+        nJobs: flags['n-jobs'],
+        jobIndex: flags.local || flags.slurm ? undefined : flags['job-index'],
+      }, flags.local || flags.slurm ? {} : process.env);
+      const log = (line: string) => this.logToStderr(line);
+      if (flags.local || flags.slurm) {
+        const launched = flags.local
+          ? await launchLocal(this.argv, config.nJobs, log)
+          : await launchSlurm(this.argv, { ...flags, nJobs: config.nJobs }, log);
+        if (!this.jsonEnabled()) this.log(launched.text);
+        return launched;
+      }
+      const result = await runExtraction(config, getFamily(config.vitFamily), makeJobHooks(log));
       if (!this.jsonEnabled()) this.log(result.shardDir);
-      return {
+      const json: ExtractJson = {
         shardDir: result.shardDir,
+        dtype: result.dtype,
+        nJobs: result.nJobs,
+        jobIndex: result.jobIndex,
+        share: result.share,
+        written: result.written,
+        skipped: result.skipped,
+        complete: result.complete,
         nImgs: result.nImgs,
         nShards: result.nShards,
         nImgsPerShard: result.nImgsPerShard,
@@ -104,7 +143,10 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         imgsPerS: result.imgsPerS,
         shards: result.shards,
       };
+      reportToParent({ type: 'result', result: { ...json } });
+      return json;
     } catch (error) {
+      reportToParent({ type: 'error', message: (error as Error).message.split('\n')[0] });
       this.error((error as Error).message.split('\n')[0], { exit: 1 });
     }
   }

@@ -2,14 +2,28 @@
  * The extraction config: flags in, one validated, frozen object out. Values
  * that follow from the model (`dVit`, `nPatchesPerImg`, `clsToken`) stay
  * optional here; `checkAgainstModel` derives them and rejects given values
- * that disagree.
+ * that disagree. The scale-out options (`dtype`, `nJobs`, `jobIndex`,
+ * `lockLeaseS`) are optional in the raw config and always set in the valid
+ * one; the job split also honours Slurm's `SLURM_ARRAY_TASK_ID/COUNT`.
  */
 import type { BackendRequest } from '../backend.js';
 import { DatasetConfig, validateDatasetConfig } from '../data/make-dataset.js';
+import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
 import type { VitArch } from '../vit/arch.js';
 import { getPatchCount } from '../vit/arch.js';
 
-export interface ExtractConfig extends DatasetConfig {
+export interface ScaleOptions {
+  /** `--dtype`: storage dtype of the shards (float32, the seed format, by default). */
+  dtype?: StorageDtype;
+  /** `--n-jobs`: how many jobs share the shards (1 by default). */
+  nJobs?: number;
+  /** `--job-index`: which share this job writes, 0-based. */
+  jobIndex?: number;
+  /** Seconds a shard lock holds without renewal; another host takes it over after that. */
+  lockLeaseS?: number;
+}
+
+export interface ExtractConfig extends DatasetConfig, ScaleOptions {
   /** `--vit-family`: which family's architecture and preprocessing. */
   vitFamily: string;
   /** `--vit-ckpt`: `demo`, `random:<arch>[@seed]` or a converted model directory. */
@@ -37,7 +51,36 @@ function requirePositiveInt(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`config: --${name} must be a positive integer, found ${value}`);
 }
 
-export function validateExtractConfig(raw: ExtractConfig): Readonly<ExtractConfig> {
+/** A validated config: every scale-out option set. */
+export type ValidExtractConfig = Readonly<ExtractConfig & Required<ScaleOptions>>;
+
+/** The environment variables the job split reads (Slurm job arrays). */
+export interface JobEnv {
+  SLURM_ARRAY_TASK_ID?: string;
+  SLURM_ARRAY_TASK_COUNT?: string;
+}
+
+function parseEnvInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`config: ${name}='${value}' is not a non-negative integer; unset it or fix the job script`);
+  return Number(value);
+}
+
+/**
+ * `--n-jobs/--job-index` win; otherwise `SLURM_ARRAY_TASK_COUNT/ID` (an array
+ * submitted as `--array=0-(N-1)`); otherwise one job.
+ */
+export function resolveJob(raw: ScaleOptions, env: JobEnv): { nJobs: number; jobIndex: number } {
+  const nJobs = raw.nJobs ?? parseEnvInt('SLURM_ARRAY_TASK_COUNT', env.SLURM_ARRAY_TASK_COUNT) ?? 1;
+  const jobIndex = raw.jobIndex ?? parseEnvInt('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID) ?? 0;
+  requirePositiveInt('n-jobs', nJobs);
+  if (!Number.isSafeInteger(jobIndex) || jobIndex < 0 || jobIndex >= nJobs) {
+    throw new Error(`config: job index ${jobIndex} is outside 0..${nJobs - 1} (--n-jobs ${nJobs}); pass --job-index below --n-jobs`);
+  }
+  return { nJobs, jobIndex };
+}
+
+export function validateExtractConfig(raw: ExtractConfig, env: JobEnv = {}): ValidExtractConfig {
   requirePositiveInt('vit-batch-size', raw.vitBatchSize);
   requirePositiveInt('n-workers', raw.nWorkers);
   requirePositiveInt('n-patches-per-shard', raw.nPatchesPerShard);
@@ -48,7 +91,10 @@ export function validateExtractConfig(raw: ExtractConfig): Readonly<ExtractConfi
   for (const layer of raw.vitLayers) {
     if (!Number.isSafeInteger(layer)) throw new Error(`config: --vit-layers must be integers, found ${layer}`);
   }
-  return Object.freeze({ ...raw, vitLayers: Object.freeze([...raw.vitLayers]) });
+  const dtype = parseStorageDtype(raw.dtype ?? 'float32');
+  const lockLeaseS = raw.lockLeaseS ?? 600;
+  if (!(lockLeaseS > 0)) throw new Error(`config: lock lease must be positive seconds, found ${lockLeaseS}`);
+  return Object.freeze({ ...raw, ...resolveJob(raw, env), dtype, lockLeaseS, vitLayers: Object.freeze([...raw.vitLayers]) });
 }
 
 /** What the model says the stored tokens look like. */

@@ -1,30 +1,27 @@
 /**
- * The main job (the seed's `worker_fn`): dataset -> decode -> family
- * preprocessing -> multi-output ViT -> token selection -> shard writer, in
- * dataset order, so shard row i is dataset index i. The next batch is
- * decoded while the current one runs through the model, and each batch's
- * write overlaps the next forward pass.
+ * The main job (the seed's `worker_fn`), one share of it: dataset -> decode ->
+ * family preprocessing -> multi-output ViT -> token selection -> shard files,
+ * in dataset order, so shard row i is dataset index i. With `nJobs` > 1 the
+ * job writes only its contiguous range of shards (src/extract/job-share.ts);
+ * any job may come first, and rerunning any job resumes it: complete shards
+ * are skipped, the shard in progress is redone (src/extract/extract-shards.ts).
+ * The job that finds every shard complete writes `shards.json`.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { BackendInfo, describeBackend, initBackend, tf } from '../backend.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { BackendInfo, describeBackend, initBackend } from '../backend.js';
 import { makeDataset } from '../data/make-dataset.js';
-import { writeFileAtomic } from '../format/atomic-write.js';
-import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from '../format/layout.js';
-import { formatMetadata, getMetadataHash, Metadata } from '../format/metadata.js';
-import { ShardRecord, ShardWriter } from '../format/shard-writer.js';
+import type { Metadata } from '../format/metadata.js';
+import type { ShardRecord } from '../format/shard-writer.js';
 import { Progress } from '../progress.js';
-import { TOOL } from '../version.js';
 import { makeRecorder } from '../vit/build-vit.js';
 import type { VitFamily } from '../vit/family.js';
-import { resolveLayers } from '../vit/layers.js';
 import { loadVit } from '../vit/load-vit.js';
-import { recordActivations } from '../vit/tokens.js';
-import { checkAgainstModel, ExtractConfig } from './config.js';
-import { loadBatch, PixelBatch } from './load-batch.js';
+import type { ValidExtractConfig } from './config.js';
+import { countPendingImages, extractShare } from './extract-shards.js';
+import { finishIfComplete, removeDeadTmpFiles } from './finish-run.js';
+import { describeShare, getJobShare, JobShare } from './job-share.js';
+import { prepareRun, RUN_INFO_FILE } from './prepare-run.js';
 
-export const RUN_INFO_FILE = 'saev-tfjs.json';
+export { RUN_INFO_FILE };
 
 export interface ExtractResult {
   shardDir: string;
@@ -32,9 +29,23 @@ export interface ExtractResult {
   nImgs: number;
   nShards: number;
   nImgsPerShard: number;
+  /** Every shard of the directory, with its real image count. */
   shards: ShardRecord[];
   backend: string;
   backendInfo: BackendInfo;
+  dtype: string;
+  nJobs: number;
+  jobIndex: number;
+  /** This job's shards `[first, end)`. */
+  share: JobShare;
+  /** Shards this job wrote, found complete and skipped, or saw completed by another process. */
+  written: number[];
+  skipped: number[];
+  doneElsewhere: number[];
+  /** Whether every shard of the directory is complete (then `shards.json` exists). */
+  complete: boolean;
+  /** Images this job ran through the model. */
+  nImgsDone: number;
   elapsedS: number;
   imgsPerS: number;
 }
@@ -44,9 +55,11 @@ export interface ExtractHooks {
   log: (line: string) => void;
   /** Where progress goes; stderr by default. */
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Hears every batch written: `done` of the `total` images of this share that were not complete at the start. */
+  onProgress?: (done: number, total: number) => void;
 }
 
-export async function runExtraction(config: Readonly<ExtractConfig>, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
+export async function runExtraction(config: ValidExtractConfig, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
   const backendInfo = await initBackend(config.backend);
   hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.skipped.length ? ` (skipped ${backendInfo.skipped.join('; ')})` : ''}`);
   const dataset = await makeDataset(config);
@@ -54,103 +67,64 @@ export async function runExtraction(config: Readonly<ExtractConfig>, family: Vit
   const vit = await loadVit(family, config.vitCkpt);
   hooks.log(`model: ${vit.source}`);
   try {
-    const shape = checkAgainstModel(config, vit.arch, `${family.name} '${config.vitCkpt}'`);
-    const { layers, blocks } = resolveLayers(config.vitLayers, vit.arch.depth);
-    const geometry: ShardGeometry = { nLayers: layers.length, ...shape, nPatchesPerShard: config.nPatchesPerShard, bytesPerValue: 4 };
-    const nImgsPerShard = getImgsPerShard(geometry);
-    const metadata: Metadata = {
-      vit_family: family.name,
-      vit_ckpt: config.vitCkpt,
-      layers,
-      n_patches_per_img: shape.nPatchesPerImg,
-      cls_token: shape.clsToken,
-      d_vit: shape.dVit,
-      seed: config.seed,
-      n_imgs: dataset.nImgs,
-      n_patches_per_shard: config.nPatchesPerShard,
-      data: dataset.repr,
-    };
-    const shardDir = path.join(config.dumpTo, getMetadataHash(metadata));
-    await fs.mkdir(shardDir, { recursive: true });
-    await writeFileAtomic(path.join(shardDir, 'metadata.json'), formatMetadata(metadata));
-    const preprocess = family.getPreprocess(vit.arch);
-    const runInfo = {
-      tool: TOOL,
-      backend: backendInfo,
-      dtype: 'float32',
-      model: { family: family.name, ckpt: config.vitCkpt, source: vit.source, arch: vit.arch, weightsSha256: vit.weightsSha256, recordedBlocks: blocks },
-      preprocess,
-      layout: { nImgsPerShard, nShards: getShardCount(dataset.nImgs, geometry), bytesPerShard: getBytesPerShard(geometry) },
-      data: { repr: dataset.repr, summary: dataset.summary },
-    };
-    await writeFileAtomic(path.join(shardDir, RUN_INFO_FILE), JSON.stringify(runInfo, null, 2) + '\n');
-    hooks.log(`shards: ${shardDir} (${runInfo.layout.nShards} x ${nImgsPerShard} images, layers [${layers.join(', ')}] = blocks [${blocks.join(', ')}])`);
+    const run = await prepareRun(config, family, dataset, vit, backendInfo);
+    const share = getJobShare(run.nShards, config.nJobs, config.jobIndex);
+    const nRemoved = await removeDeadTmpFiles(run.shardDir);
+    if (nRemoved > 0) hooks.log(`resume: removed ${nRemoved} temporary files left by dead processes`);
+    hooks.log(
+      `shards: ${run.shardDir} (${run.nShards} x ${run.nImgsPerShard} images, ${config.dtype}, layers [${run.metadata.layers.join(', ')}] = blocks [${run.blocks.join(', ')}])`,
+    );
+    if (config.nJobs > 1) hooks.log(describeShare(share, run.nShards, config.nJobs, config.jobIndex));
 
-    const recorder = makeRecorder(vit.model, blocks);
-    const writer = new ShardWriter(shardDir, geometry, dataset.nImgs);
-    const progress = new Progress({ label: 'extract', unit: 'images', total: dataset.nImgs, stream: hooks.progressStream });
-    try {
-      await extractAll(dataset, recorder, vit.arch, preprocess, config, writer, progress);
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
-    const shards = await writer.finish();
+    const total = await countPendingImages(run, share, config.dtype);
+    const progress = new Progress({ label: 'extract', unit: 'images', total, stream: hooks.progressStream });
+    let nImgsDone = 0;
+    hooks.onProgress?.(0, total);
+    const recorder = makeRecorder(vit.model, run.blocks);
+    const outcome = await extractShare(
+      {
+        config,
+        run,
+        dataset,
+        recorder,
+        arch: vit.arch,
+        preprocess: family.getPreprocess(vit.arch),
+        backend: `${backendInfo.name} ${backendInfo.libVersion ?? backendInfo.version}`,
+        log: hooks.log,
+        onImages: (n) => {
+          nImgsDone += n;
+          progress.tick(n);
+          hooks.onProgress?.(nImgsDone, total);
+        },
+      },
+      share,
+    );
+    const completion = await finishIfComplete(run, config.dtype, hooks.log);
     const elapsedS = progress.elapsedS;
-    const imgsPerS = dataset.nImgs / elapsedS;
-    progress.finish(`${dataset.nImgs} images in ${elapsedS.toFixed(1)} s (${imgsPerS.toFixed(1)} images/s), ${shards.length} shards in ${shardDir}`);
+    const imgsPerS = nImgsDone / elapsedS;
+    const skippedNote = outcome.skipped.length ? `, ${outcome.skipped.length} complete shards skipped` : '';
+    const state = completion.complete ? `all ${run.nShards} shards complete` : `${completion.missing.length} of ${run.nShards} shards still to do by other jobs`;
+    progress.finish(`${nImgsDone} images in ${elapsedS.toFixed(1)} s (${imgsPerS.toFixed(1)} images/s), ${outcome.written.length} shards written${skippedNote}; ${state} in ${run.shardDir}`);
     return {
-      shardDir,
-      metadata,
+      shardDir: run.shardDir,
+      metadata: run.metadata,
       nImgs: dataset.nImgs,
-      nShards: shards.length,
-      nImgsPerShard,
-      shards,
+      nShards: run.nShards,
+      nImgsPerShard: run.nImgsPerShard,
+      shards: completion.records,
       backend: backendInfo.name,
       backendInfo,
+      dtype: config.dtype,
+      nJobs: config.nJobs,
+      jobIndex: config.jobIndex,
+      share,
+      ...outcome,
+      complete: completion.complete,
+      nImgsDone,
       elapsedS,
       imgsPerS,
     };
   } finally {
     vit.model.dispose();
-  }
-}
-
-async function extractAll(
-  dataset: ImageDataset,
-  recorder: tf.LayersModel,
-  arch: Parameters<typeof recordActivations>[2],
-  preprocess: ReturnType<VitFamily['getPreprocess']>,
-  config: Readonly<ExtractConfig>,
-  writer: ShardWriter,
-  progress: Progress,
-): Promise<void> {
-  const side = arch.imageSize;
-  const load = (start: number): Promise<PixelBatch> | null => {
-    if (start >= dataset.nImgs) return null;
-    const pending = loadBatch(dataset, start, Math.min(config.vitBatchSize, dataset.nImgs - start), preprocess, config.nWorkers);
-    pending.catch(() => undefined); // awaited below; this only stops an early rejection from being reported as unhandled
-    return pending;
-  };
-  let next = load(0);
-  let pendingWrite: Promise<void> = Promise.resolve();
-  try {
-    while (next) {
-      const batch = await next;
-      next = load(batch.start + batch.size);
-      const pixels_BHWC = tf.tensor4d(batch.pixels, [batch.size, side, side, 3]);
-      const acts_BLTD = recordActivations(recorder, pixels_BHWC, arch);
-      pixels_BHWC.dispose();
-      const values = (await acts_BLTD.data()) as Float32Array;
-      acts_BLTD.dispose();
-      await pendingWrite;
-      pendingWrite = writer.write(batch.start, values).then(() => progress.tick(batch.size));
-      pendingWrite.catch(() => undefined); // awaited on the next turn, after the loop, or below
-    }
-    await pendingWrite;
-  } catch (error) {
-    // The writer must be idle before the caller aborts it and removes the shard in progress.
-    await pendingWrite.catch(() => undefined);
-    throw error;
   }
 }

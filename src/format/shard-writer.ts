@@ -1,31 +1,47 @@
 /**
  * Writes activations into saev shard files (DESIGN §4), one image row after
- * another in dataset order. A shard is written under a temporary name
- * (`acts000000.bin.partial`), zero-padded to full size, fsynced, then renamed,
+ * another in dataset order, for callers that have the whole dataset in one
+ * stream (tests, small tools). Each shard is a `ShardFile`: written under
+ * `acts000000.bin.partial`, zero-padded to full size, fsynced, then renamed,
  * so a file named `acts*.bin` is always complete. `finish` records the real
  * image count of every shard in the `shards.json` sidecar, in saev's later
  * format: `[{"name": "acts000000.bin", "n_examples": 12182}, ...]`.
+ * (Resumable, multi-job extraction uses `ShardFile` with completion markers
+ * directly; see src/extract/extract-shards.ts.)
  */
-import { promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
+import type { StorageDtype } from './dtype.js';
+import { getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
+import { CommittedShard, ShardFile } from './shard-file.js';
+import { nodeShardIo, ShardIo } from './shard-io.js';
 
 export const SHARDS_FILE = 'shards.json';
-const PARTIAL_SUFFIX = '.partial';
 
 export interface ShardRecord {
   name: string;
   n_examples: number;
 }
 
+export interface ShardWriterOptions {
+  /** Storage dtype (float32 by default); `geometry.bytesPerValue` must match it. */
+  dtype?: StorageDtype;
+  /** File operations (tests inject failures). */
+  io?: ShardIo;
+}
+
+/** The `shards.json` text for `nImgs` images: one record per shard, in order. */
+export function formatShardRecords(nImgs: number, geometry: ShardGeometry): { records: ShardRecord[]; text: string } {
+  const records = getImgsPerEachShard(nImgs, geometry).map((n, shard) => ({ name: getShardFileName(shard), n_examples: n }));
+  return { records, text: JSON.stringify(records, null, 4) + '\n' };
+}
+
 export class ShardWriter {
-  private handle: FileHandle | null = null;
-  private shard = -1;
+  private file: ShardFile | null = null;
   private nextImg = 0;
   private readonly nImgsPerShard: number;
-  private readonly bytesPerImg: number;
+  private readonly valuesPerImg: number;
+  private readonly committed: CommittedShard[] = [];
 
   constructor(
     /** The shard directory (`<dump-to>/<hash>`), which must exist. */
@@ -33,56 +49,43 @@ export class ShardWriter {
     readonly geometry: ShardGeometry,
     /** Total images; the writer checks that exactly this many arrive. */
     readonly nImgs: number,
+    private readonly options: ShardWriterOptions = {},
   ) {
     this.nImgsPerShard = getImgsPerShard(geometry);
-    this.bytesPerImg = getValuesPerImg(geometry) * geometry.bytesPerValue;
+    this.valuesPerImg = getValuesPerImg(geometry);
   }
 
-  private partialPath(shard: number): string {
-    return path.join(this.dir, getShardFileName(shard) + PARTIAL_SUFFIX);
+  /** Size and sha256 of every shard closed so far. */
+  get committedShards(): readonly CommittedShard[] {
+    return this.committed;
   }
 
-  private async openShard(shard: number): Promise<void> {
-    this.shard = shard;
-    this.handle = await fs.open(this.partialPath(shard), 'w');
-  }
-
-  /** Pads the open shard to full size, makes it durable, and gives it its final name. */
   private async closeShard(): Promise<void> {
-    const handle = this.handle!;
-    this.handle = null;
-    try {
-      await handle.truncate(getBytesPerShard(this.geometry));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(this.partialPath(this.shard), path.join(this.dir, getShardFileName(this.shard)));
+    const file = this.file!;
+    this.file = null;
+    this.committed.push(await file.commit());
   }
 
   /**
    * Writes images `[start, start + n)` from `acts_BLTD` (n whole image slabs,
-   * little-endian float32). Calls must come in dataset order.
+   * float32). Calls must come in dataset order.
    */
   async write(start: number, acts_BLTD: Float32Array): Promise<void> {
     if (start !== this.nextImg) throw new Error(`shards: expected image ${this.nextImg} next, got ${start}`);
-    const bytes = new Uint8Array(acts_BLTD.buffer, acts_BLTD.byteOffset, acts_BLTD.byteLength);
-    const nNew = bytes.byteLength / this.bytesPerImg;
+    const nNew = acts_BLTD.length / this.valuesPerImg;
     if (!Number.isInteger(nNew) || start + nNew > this.nImgs) {
-      throw new Error(`shards: ${bytes.byteLength} bytes at image ${start} are not whole images within ${this.nImgs}`);
+      throw new Error(`shards: ${acts_BLTD.byteLength} bytes at image ${start} are not whole images within ${this.nImgs}`);
     }
     let done = 0;
     while (done < nNew) {
       const img = start + done;
       const shard = Math.floor(img / this.nImgsPerShard);
-      if (shard !== this.shard) {
-        if (this.handle) await this.closeShard();
-        await this.openShard(shard);
+      if (this.file?.shard !== shard) {
+        if (this.file) await this.closeShard();
+        this.file = await ShardFile.open(this.dir, this.geometry, shard, this.options.dtype, this.options.io ?? nodeShardIo);
       }
-      const row = img % this.nImgsPerShard;
-      const nRows = Math.min(nNew - done, this.nImgsPerShard - row);
-      const chunk = bytes.subarray(done * this.bytesPerImg, (done + nRows) * this.bytesPerImg);
-      await this.handle!.write(chunk, 0, chunk.byteLength, row * this.bytesPerImg);
+      const nRows = Math.min(nNew - done, this.nImgsPerShard - (img % this.nImgsPerShard));
+      await this.file.write(acts_BLTD.subarray(done * this.valuesPerImg, (done + nRows) * this.valuesPerImg));
       done += nRows;
     }
     this.nextImg += nNew;
@@ -91,18 +94,16 @@ export class ShardWriter {
   /** Closes the last shard and writes `shards.json`; every image must have been written. */
   async finish(): Promise<ShardRecord[]> {
     if (this.nextImg !== this.nImgs) throw new Error(`shards: finished after ${this.nextImg} of ${this.nImgs} images`);
-    if (this.handle) await this.closeShard();
-    const records = getImgsPerEachShard(this.nImgs, this.geometry).map((n, shard) => ({ name: getShardFileName(shard), n_examples: n }));
-    await writeFileAtomic(path.join(this.dir, SHARDS_FILE), JSON.stringify(records, null, 4) + '\n');
+    if (this.file) await this.closeShard();
+    const { records, text } = formatShardRecords(this.nImgs, this.geometry);
+    await writeFileAtomic(path.join(this.dir, SHARDS_FILE), text);
     return records;
   }
 
   /** After a failure: closes and deletes the shard in progress, so no incomplete shard remains. */
   async abort(): Promise<void> {
-    if (!this.handle) return;
-    const handle = this.handle;
-    this.handle = null;
-    await handle.close().catch(() => undefined);
-    await fs.rm(this.partialPath(this.shard), { force: true });
+    const file = this.file;
+    this.file = null;
+    await file?.abort();
   }
 }

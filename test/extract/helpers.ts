@@ -1,5 +1,5 @@
 /** Shared set-up for extraction tests: a temporary ImageFolder of the real demo photographs. */
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExtractConfig } from '../../src/extract/config.js';
@@ -32,4 +32,18 @@ export function makeConfig(overrides: Partial<ExtractConfig>): ExtractConfig {
     backend: 'auto',
     ...overrides,
   };
+}
+
+/** Every file under `dir` (relative path -> bytes), hidden ones included, for byte-for-byte comparison of two runs. */
+export function readTree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = path.join(sub, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else out.set(rel, readFileSync(path.join(dir, rel)));
+    }
+  };
+  walk('');
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }

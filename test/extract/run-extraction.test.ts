@@ -70,10 +70,11 @@ describe('runExtraction on real photographs', () => {
     // Different photographs give different activations.
     expect(rows[0]).not.toEqual(rows[1]);
 
-    // The same command on the same backend rewrites identical bytes.
+    // The same command again resumes: every shard is found complete, skipped, and left byte-identical.
     const digests = shardFiles(result.shardDir).map((f) => sha256(path.join(result.shardDir, f)));
     const again = await run({ dataRoot: root, dumpTo });
     expect(again.shardDir).toBe(result.shardDir);
+    expect(again).toMatchObject({ written: [], skipped: [0, 1, 2, 3], complete: true });
     expect(shardFiles(again.shardDir).map((f) => sha256(path.join(again.shardDir, f)))).toEqual(digests);
   });
 

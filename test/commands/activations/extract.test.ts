@@ -44,6 +44,32 @@ describe('saev activations extract', () => {
     expect(stderr).toMatch(/--d-vit 768 disagrees with clip 'demo', which has 128/);
   });
 
+  it('--slurm --dry-run prints the job-array script and submits nothing', () => {
+    const out = dumpTo();
+    const { status, stdout, stderr } = saev(['--data', 'fake', '--dump-to', out, '--n-jobs', '3', '--slurm', '--dry-run', '--slurm-partition', 'gpu', '--log-to', out]);
+    expect(status, stderr).toBe(0);
+    expect(stdout).toContain('#SBATCH --array=0-2\n');
+    expect(stdout).toContain('#SBATCH --partition=gpu\n');
+    expect(stdout).toMatch(/\nexec .*activations extract --data fake --dump-to \S+ --n-jobs 3\n?$/);
+  });
+
+  it('--n-jobs/--job-index write one share and say the directory is not complete yet', () => {
+    const { status, stdout, stderr } = saev(['--data', 'fake', '--data-n-imgs', '4', '--n-patches-per-shard', '100', '--n-jobs', '2', '--job-index', '1', '--dump-to', dumpTo(), '--json']);
+    expect(status, stderr).toBe(0);
+    // 100 tokens / 50 per image -> 2 images per shard -> 2 shards; job 1 of 2 writes shard 1.
+    expect(JSON.parse(stdout)).toMatchObject({ nShards: 2, nJobs: 2, jobIndex: 1, share: { first: 1, end: 2 }, written: [1], complete: false, dtype: 'float32' });
+  });
+
+  it('rejects a job index outside the jobs, and reads SLURM_ARRAY_TASK_ID', () => {
+    expect(saev(['--data', 'fake', '--n-jobs', '2', '--job-index', '2', '--dump-to', dumpTo()]).stderr).toMatch(/job index 2 is outside 0\.\.1/);
+    const r = spawnSync(process.execPath, [BIN, 'activations', 'extract', '--data', 'fake', '--dump-to', dumpTo()], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4' },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/job index 5 is outside 0\.\.3/);
+  });
+
   it('rejects an unknown family before doing any work', () => {
     const { status, stderr } = saev(['--vit-family', 'resnet', '--dump-to', dumpTo()]);
     expect(status).not.toBe(0);

@@ -1,0 +1,169 @@
+/**
+ * One job's share of the shards, resumably. For each shard of the share:
+ * skip it if its completion marker agrees with this run; otherwise take its
+ * lock (taking over a stale one), run its images through the model in
+ * batches that start at the shard's first image (so any split, resume or
+ * job count gives the same batches, hence the same bytes), write the shard,
+ * make it durable, and only then write its marker and drop the lock. Shards
+ * locked by a live process are left for last and then waited for: they end
+ * up done by their holder, or taken over if the holder dies.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { tf } from '../backend.js';
+import type { ImageDataset } from '../data/dataset.js';
+import type { PreprocessSpec } from '../images/preprocess.js';
+import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
+import { crashPoint } from '../format/crash-point.js';
+import { getMarkerPath, removeMarker, STATE_DIR, writeMarker } from '../format/shard-marker.js';
+import { describeWriteError } from '../format/shard-io.js';
+import { ShardFile } from '../format/shard-file.js';
+import { ShardLock } from '../format/shard-lock.js';
+import { getShardStatus } from '../format/shard-status.js';
+import type { VitArch } from '../vit/arch.js';
+import { recordActivations } from '../vit/tokens.js';
+import type { ValidExtractConfig } from './config.js';
+import type { JobShare } from './job-share.js';
+import { loadBatch, PixelBatch } from './load-batch.js';
+import type { PreparedRun } from './prepare-run.js';
+
+export interface ShardJobContext {
+  config: ValidExtractConfig;
+  run: PreparedRun;
+  dataset: ImageDataset;
+  recorder: tf.LayersModel;
+  arch: VitArch;
+  preprocess: PreprocessSpec;
+  /** `tensorflow 4.22.0`: recorded in every marker. */
+  backend: string;
+  log: (line: string) => void;
+  /** Called after each batch is written, with its image count. */
+  onImages: (n: number) => void;
+  /** Poll interval while waiting for a shard another process holds. */
+  pollMs?: number;
+}
+
+export interface ShareOutcome {
+  /** Shards this job wrote. */
+  written: number[];
+  /** Shards already complete (verified by marker and size) and skipped. */
+  skipped: number[];
+  /** Shards completed by another process while this one waited. */
+  doneElsewhere: number[];
+}
+
+/** Images in the share's shards that are not complete yet (the work this job expects to do). */
+export async function countPendingImages(run: PreparedRun, share: JobShare, dtype: string): Promise<number> {
+  const counts = getImgsPerEachShard(run.metadata.n_imgs, run.geometry);
+  let pending = 0;
+  for (let shard = share.first; shard < share.end; shard++) {
+    const status = await getShardStatus(run.shardDir, { name: getShardFileName(shard), nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
+    if (!status.complete) pending += counts[shard];
+  }
+  return pending;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function extractShare(ctx: ShardJobContext, share: JobShare): Promise<ShareOutcome> {
+  const { shardDir } = ctx.run;
+  await fs.mkdir(path.join(shardDir, STATE_DIR), { recursive: true });
+  const counts = getImgsPerEachShard(ctx.run.metadata.n_imgs, ctx.run.geometry);
+  const outcome: ShareOutcome = { written: [], skipped: [], doneElsewhere: [] };
+  const deferred: number[] = [];
+  for (let shard = share.first; shard < share.end; shard++) {
+    const result = await tryShard(ctx, shard, counts[shard]);
+    if (result === 'held') deferred.push(shard);
+    else outcome[result === 'written' ? 'written' : 'skipped'].push(shard);
+  }
+  for (const shard of deferred) {
+    let announced = false;
+    for (;;) {
+      const result = await tryShard(ctx, shard, counts[shard], (holder) => {
+        if (!announced) ctx.log(`lock: ${getShardFileName(shard)} is being written by ${holder}; waiting for it`);
+        announced = true;
+      });
+      if (result === 'written') outcome.written.push(shard);
+      if (result === 'complete') outcome.doneElsewhere.push(shard);
+      if (result !== 'held') break;
+      await sleep(ctx.pollMs ?? 1000);
+    }
+  }
+  return outcome;
+}
+
+async function tryShard(ctx: ShardJobContext, shard: number, nExamples: number, onHeld?: (holder: string) => void): Promise<'written' | 'complete' | 'held'> {
+  const { shardDir, geometry } = ctx.run;
+  const name = getShardFileName(shard);
+  const expected = { name, nExamples, bytes: getBytesPerShard(geometry), dtype: ctx.config.dtype };
+  const before = await getShardStatus(shardDir, expected);
+  if (before.complete) return 'complete';
+  const lock = await ShardLock.tryAcquire(path.join(shardDir, STATE_DIR, `${name}.lock`), { leaseMs: ctx.config.lockLeaseS * 1000, log: ctx.log });
+  if (!(lock instanceof ShardLock)) {
+    onHeld?.(`pid ${lock.heldBy.pid} on ${lock.heldBy.host}`);
+    return 'held';
+  }
+  try {
+    const status = await getShardStatus(shardDir, expected); // another job may have finished it meanwhile
+    if (status.complete) return 'complete';
+    if (status.hadMarker) {
+      ctx.log(`resume: redoing ${name} (${status.reason})`);
+      await removeMarker(shardDir, name);
+    }
+    const file = await ShardFile.open(shardDir, geometry, shard, ctx.config.dtype);
+    let committed;
+    try {
+      await writeRows(ctx, file, shard * ctx.run.nImgsPerShard, nExamples, lock);
+      await lock.assertHeld();
+      committed = await file.commit();
+    } catch (error) {
+      await file.abort();
+      throw error;
+    }
+    const marker = { name, n_examples: nExamples, bytes: committed.bytes, dtype: ctx.config.dtype, rows_sha256: committed.rowsSha256, backend: ctx.backend };
+    await writeMarker(shardDir, marker).catch((error) => {
+      throw describeWriteError(error, getMarkerPath(shardDir, name));
+    });
+    return 'written';
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Images `[first, first + n)` through the model into `file`; the next batch decodes while this one runs. */
+async function writeRows(ctx: ShardJobContext, file: ShardFile, first: number, n: number, lock: ShardLock): Promise<void> {
+  const side = ctx.arch.imageSize;
+  const end = first + n;
+  const load = (start: number): Promise<PixelBatch> | null => {
+    if (start >= end) return null;
+    const pending = loadBatch(ctx.dataset, start, Math.min(ctx.config.vitBatchSize, end - start), ctx.preprocess, ctx.config.nWorkers);
+    pending.catch(() => undefined); // awaited below; this only stops an early rejection from being reported as unhandled
+    return pending;
+  };
+  let next = load(first);
+  let pendingWrite: Promise<void> = Promise.resolve();
+  try {
+    while (next) {
+      const batch = await next;
+      next = load(batch.start + batch.size);
+      const pixels_BHWC = tf.tensor4d(batch.pixels, [batch.size, side, side, 3]);
+      const acts_BLTD = recordActivations(ctx.recorder, pixels_BHWC, ctx.arch);
+      pixels_BHWC.dispose();
+      const values = (await acts_BLTD.data()) as Float32Array;
+      acts_BLTD.dispose();
+      await pendingWrite;
+      pendingWrite = file.write(values).then(() => {
+        crashPoint('batch-written');
+        ctx.onImages(batch.size);
+        void lock.renew();
+      });
+      pendingWrite.catch(() => undefined); // awaited on the next turn, after the loop, or below
+    }
+    await pendingWrite;
+  } catch (error) {
+    // The file must be idle before the caller aborts it and removes it.
+    await pendingWrite.catch(() => undefined);
+    await next?.catch(() => undefined);
+    throw error;
+  }
+}

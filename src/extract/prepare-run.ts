@@ -1,0 +1,91 @@
+/**
+ * Everything an extraction job settles before touching a shard: the dataset,
+ * the model, the metadata and its directory, and the sidecars. Any of N jobs
+ * may get here first: `metadata.json` and `saev-tfjs.json` are created once,
+ * atomically, and every later job checks that they say what it would have
+ * written (for `saev-tfjs.json`, everything but the backend, which each
+ * shard's marker records instead).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { BackendInfo } from '../backend.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { createFileOnce } from '../format/create-once.js';
+import { getBytesPerValue } from '../format/dtype.js';
+import { describeWriteError } from '../format/shard-io.js';
+import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from '../format/layout.js';
+import { formatMetadata, getMetadataHash, Metadata } from '../format/metadata.js';
+import { TOOL } from '../version.js';
+import type { VitFamily } from '../vit/family.js';
+import { resolveLayers } from '../vit/layers.js';
+import type { LoadedVit } from '../vit/load-vit.js';
+import { checkAgainstModel, ValidExtractConfig } from './config.js';
+
+export const RUN_INFO_FILE = 'saev-tfjs.json';
+export const METADATA_FILE = 'metadata.json';
+
+export interface PreparedRun {
+  shardDir: string;
+  metadata: Metadata;
+  geometry: ShardGeometry;
+  nImgsPerShard: number;
+  nShards: number;
+  /** Blocks to record, ascending. */
+  blocks: number[];
+}
+
+/** `saev-tfjs.json` minus `backend`: what must agree between jobs. */
+function getRunIdentity(text: string): string | null {
+  try {
+    const { backend: _backend, ...rest } = JSON.parse(text) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  } catch {
+    return null;
+  }
+}
+
+export async function prepareRun(
+  config: ValidExtractConfig,
+  family: VitFamily,
+  dataset: ImageDataset,
+  vit: LoadedVit,
+  backendInfo: BackendInfo,
+): Promise<PreparedRun> {
+  const shape = checkAgainstModel(config, vit.arch, `${family.name} '${config.vitCkpt}'`);
+  const { layers, blocks } = resolveLayers(config.vitLayers, vit.arch.depth);
+  const geometry: ShardGeometry = { nLayers: layers.length, ...shape, nPatchesPerShard: config.nPatchesPerShard, bytesPerValue: getBytesPerValue(config.dtype) };
+  const nImgsPerShard = getImgsPerShard(geometry);
+  const metadata: Metadata = {
+    vit_family: family.name,
+    vit_ckpt: config.vitCkpt,
+    layers,
+    n_patches_per_img: shape.nPatchesPerImg,
+    cls_token: shape.clsToken,
+    d_vit: shape.dVit,
+    seed: config.seed,
+    n_imgs: dataset.nImgs,
+    n_patches_per_shard: config.nPatchesPerShard,
+    data: dataset.repr,
+    ...(config.dtype === 'float32' ? {} : { dtype: config.dtype }),
+  };
+  const shardDir = path.join(config.dumpTo, getMetadataHash(metadata));
+  const nShards = getShardCount(dataset.nImgs, geometry);
+  const create = (name: string, text: string, same?: (existing: string) => boolean) =>
+    createFileOnce(path.join(shardDir, name), text, same).catch((error: NodeJS.ErrnoException) => {
+      throw error.code ? describeWriteError(error, path.join(shardDir, name), 'no shard was written') : error;
+    });
+  await fs.mkdir(shardDir, { recursive: true });
+  await create(METADATA_FILE, formatMetadata(metadata));
+  const runInfo = {
+    tool: TOOL,
+    backend: backendInfo,
+    dtype: config.dtype,
+    model: { family: family.name, ckpt: config.vitCkpt, source: vit.source, arch: vit.arch, weightsSha256: vit.weightsSha256, recordedBlocks: blocks },
+    preprocess: family.getPreprocess(vit.arch),
+    layout: { nImgsPerShard, nShards, bytesPerShard: getBytesPerShard(geometry) },
+    data: { repr: dataset.repr, summary: dataset.summary },
+  };
+  const runInfoText = JSON.stringify(runInfo, null, 2) + '\n';
+  await create(RUN_INFO_FILE, runInfoText, (existing) => getRunIdentity(existing) === getRunIdentity(runInfoText));
+  return { shardDir, metadata, geometry, nImgsPerShard, nShards, blocks };
+}

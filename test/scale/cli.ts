@@ -1,0 +1,38 @@
+/** Runs the built CLI (`npm test` builds first) as a user would, for the scale-out tests. */
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+export const BIN = path.resolve(__dirname, '../../bin/run.js');
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function saevSync(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI; `killAfterMs` sends SIGKILL that long after start, or after stderr first matches `killFrom`. */
+export function saev(args: string[], env: NodeJS.ProcessEnv = {}, killAfterMs?: number, killFrom?: RegExp): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    let timer: NodeJS.Timeout | null = null;
+    const arm = () => (timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (killAfterMs !== undefined && killFrom && !timer && killFrom.test(stderr)) arm();
+    });
+    if (killAfterMs !== undefined && !killFrom) arm();
+    child.on('close', (status, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
