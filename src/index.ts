@@ -18,3 +18,17 @@ export { resizeAndCrop, normalizeInto, type PreprocessSpec } from './images/prep
 export { formatMetadata, getMetadataHash, parseMetadata, type Metadata } from './format/metadata.js';
 export * from './format/layout.js';
 export { runExtraction, type ExtractResult } from './extract/run-extraction.js';
+export { makeDataset, setupDataset, type DatasetConfig } from './data/make-dataset.js';
+export type { ImageDataset, DatasetLabel, LabelMap } from './data/dataset.js';
+export { computePatchLabels, writePatchLabels } from './data/patch-labels.js';
+export { ActivationsDataset, type ActsBatch, type ActsItem } from './reader/dataset.js';
+export { validateReaderConfig, type ReaderConfig } from './reader/config.js';
+export { openShardDir, getShardDirDigest, type ShardDir } from './reader/shard-dir.js';
+export { runStats } from './stats/run-stats.js';
+export { decodeValues, encodeValues, STORAGE_DTYPES, type StorageDtype } from './format/dtype.js';
+export { convertCheckpoint, makeVitFromCheckpoint, type ConvertOptions, type ConvertResult } from './convert/convert-checkpoint.js';
+export { preprocessPixels } from './images/preprocess-pixels.js';
+export { getInputSize } from './images/preprocess.js';
+export { verifyShardDir, type VerifyReport, type Problem } from './format/verify-shards.js';
+export { validateExtractConfig, resolveJob, type ExtractConfig, type ValidExtractConfig } from './extract/config.js';
+export { getJobShare } from './extract/job-share.js';

@@ -7,10 +7,15 @@
  * are skipped, the shard in progress is redone (src/extract/extract-shards.ts).
  * The job that finds every shard complete writes `shards.json`.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { BackendInfo, describeBackend, initBackend } from '../backend.js';
+import type { ImageDataset } from '../data/dataset.js';
 import { makeDataset } from '../data/make-dataset.js';
+import { writePatchLabels } from '../data/patch-labels.js';
 import type { Metadata } from '../format/metadata.js';
 import type { ShardRecord } from '../format/shard-writer.js';
+import type { PreprocessSpec } from '../images/preprocess.js';
 import { Progress } from '../progress.js';
 import { makeRecorder } from '../vit/build-vit.js';
 import type { VitFamily } from '../vit/family.js';
@@ -22,6 +27,9 @@ import { describeShare, getJobShare, JobShare } from './job-share.js';
 import { prepareRun, RUN_INFO_FILE } from './prepare-run.js';
 
 export { RUN_INFO_FILE };
+
+/** Per-patch labels of segmentation datasets, beside the shards. */
+export const LABELS_FILE = 'labels.bin';
 
 export interface ExtractResult {
   shardDir: string;
@@ -62,7 +70,7 @@ export interface ExtractHooks {
 export async function runExtraction(config: ValidExtractConfig, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
   const backendInfo = await initBackend(config.backend);
   hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.skipped.length ? ` (skipped ${backendInfo.skipped.join('; ')})` : ''}`);
-  const dataset = await makeDataset(config);
+  const dataset = await makeDataset(config, { log: hooks.log, warn: hooks.log });
   hooks.log(`data: ${dataset.summary}`);
   const vit = await loadVit(family, config.vitCkpt);
   hooks.log(`model: ${vit.source}`);
@@ -100,6 +108,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
       share,
     );
     const completion = await finishIfComplete(run, config.dtype, hooks.log);
+    if (completion.complete) await writeLabelsOnce(dataset, family.getPreprocess(vit.arch), vit.arch.patchSize, run, hooks.log);
     const elapsedS = progress.elapsedS;
     const imgsPerS = nImgsDone / elapsedS;
     const skippedNote = outcome.skipped.length ? `, ${outcome.skipped.length} complete shards skipped` : '';
@@ -127,4 +136,22 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
   } finally {
     vit.model.dispose();
   }
+}
+
+/**
+ * Segmentation datasets (ADE20K) get per-patch majority labels beside the
+ * shards, `labels.bin` uint8 [n_imgs, n_patches] (saev's later protocol),
+ * written once by whichever job sees the directory complete.
+ */
+async function writeLabelsOnce(
+  dataset: ImageDataset,
+  preprocess: PreprocessSpec,
+  patchSize: number,
+  run: { shardDir: string; metadata: { n_patches_per_img: number } },
+  log: (line: string) => void,
+): Promise<void> {
+  const labelsPath = path.join(run.shardDir, LABELS_FILE);
+  if (!dataset.getSegmentation || existsSync(labelsPath)) return;
+  await writePatchLabels(dataset, preprocess, patchSize, run.metadata.n_patches_per_img, labelsPath);
+  log(`labels: wrote per-patch majority labels to ${labelsPath}`);
 }

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: throughput of saev-tfjs against saev's PyTorch recipe on
+ * this machine, in one invocation. Every measurement runs in its own child
+ * process; ours and PyTorch's alternate, and each ratio (ours / PyTorch) is a
+ * median over those pairs with its min..max spread. Results: a table on
+ * stdout and JSON in `--out` (default bench-results.json).
+ *
+ *  - model-only forward images/s per backend and batch size (random weights);
+ *  - end-to-end extraction images/s on a folder of real JPEGs (the demo photos
+ *    repeated), one recorded layer and all layers;
+ *  - shard-writer MB/s against `dd` with fsync on the same disk.
+ *
+ * PyTorch parts need `SAEV_BENCH_PYTHON` (default python3) with torch,
+ * torchvision and open_clip_torch; they are skipped with a note otherwise.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { DEMO_IMAGES_DIR, PACKAGE_ROOT } from '../../src/version.js';
+import { measureWriter } from './writer-bench.js';
+
+const { values } = parseArgs({
+  options: {
+    pairs: { type: 'string', default: '3' },
+    batches: { type: 'string', default: '1,8,32' },
+    'wasm-batches': { type: 'string', default: '1,8' },
+    'n-imgs': { type: 'string', default: '64' },
+    out: { type: 'string', default: 'bench-results.json' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const PAIRS = values.quick ? 1 : Number(values.pairs);
+const PYTHON = process.env.SAEV_BENCH_PYTHON ?? 'python3';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TORCH_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'bench', 'torch_recipe.py');
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
+const ARCH = { ours: 'ViT-B-16', torch: 'ViT-B-16-quickgelu' };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Record<string, unknown> {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').pop()}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!);
+}
+
+function torchAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch, torchvision, open_clip'], { encoding: 'utf8' }).status === 0;
+}
+
+function oursForward(backend: string, batch: number): number {
+  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--arch', ARCH.ours, '--batch', String(batch), '--reps', '2'], {
+    SAEV_BACKEND: backend,
+  });
+  return median(r.imgsPerS as number[]);
+}
+
+function torchForward(batch: number): number {
+  const r = runJson(PYTHON, [TORCH_SCRIPT, 'forward', '--arch', ARCH.torch, '--batch', String(batch), '--reps', '2']);
+  return median(r.imgsPerS as number[]);
+}
+
+/** A folder of real JPEGs: the demo photographs repeated to `n` images across their classes. */
+function makeJpegFolder(n: number): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-imgs-'));
+  const sources = readdirSync(DEMO_IMAGES_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jpg'));
+  for (let i = 0; i < n; i++) {
+    const source = sources[i % sources.length];
+    const dir = path.join(root, path.dirname(source));
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path.join(DEMO_IMAGES_DIR, source), path.join(dir, `${String(i).padStart(5, '0')}_${path.basename(source)}`));
+  }
+  return root;
+}
+
+function oursExtract(root: string, layers: string, batch: number): number {
+  const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-shards-'));
+  const r = runJson(process.execPath, [BIN, 'activations', 'extract', '--vit-ckpt', `random:${ARCH.ours}`, '--data', 'image-folder', '--data-root', root, `--vit-layers=${layers}`, '--vit-batch-size', String(batch), '--dump-to', dumpTo, '--json'], { SAEV_BACKEND: 'native' });
+  rmSync(dumpTo, { recursive: true, force: true });
+  return r.imgsPerS as number;
+}
+
+function torchExtract(root: string, layers: string, batch: number): number {
+  const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-torch-'));
+  const r = runJson(PYTHON, [TORCH_SCRIPT, 'extract', '--arch', ARCH.torch, '--data-root', root, '--layers', layers, '--batch', String(batch), '--dump-to', dumpTo]);
+  rmSync(dumpTo, { recursive: true, force: true });
+  return r.imgsPerS as number;
+}
+
+interface Row { what: string; ours: number[]; torch: number[]; ratios: number[] }
+
+function pairUp(what: string, ours: () => number, torch: (() => number) | null): Row {
+  const row: Row = { what, ours: [], torch: [], ratios: [] };
+  for (let i = 0; i < PAIRS; i++) {
+    row.ours.push(ours());
+    if (torch) {
+      row.torch.push(torch());
+      row.ratios.push(row.ours[i] / row.torch[i]);
+    }
+    log(`${what}: ours ${row.ours[i].toFixed(2)}${torch ? `, pytorch ${row.torch[i].toFixed(2)}` : ''} images/s`);
+  }
+  return row;
+}
+
+function fmt(xs: number[]): string {
+  if (xs.length === 0) return '-';
+  return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}..${Math.max(...xs).toFixed(2)})`;
+}
+
+const withTorch = torchAvailable();
+if (!withTorch) log(`PyTorch side skipped: ${PYTHON} cannot import torch, torchvision and open_clip (set SAEV_BENCH_PYTHON)`);
+const rows: Row[] = [];
+for (const batch of values.batches!.split(',').map(Number)) {
+  rows.push(pairUp(`forward native b${batch}`, () => oursForward('native', batch), withTorch ? () => torchForward(batch) : null));
+}
+for (const batch of values['wasm-batches']!.split(',').map(Number)) {
+  rows.push(pairUp(`forward wasm b${batch}`, () => oursForward('wasm', batch), withTorch ? () => torchForward(batch) : null));
+}
+const root = makeJpegFolder(Number(values['n-imgs']));
+for (const layers of ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')]) {
+  const label = layers === '-2' ? '1 layer' : 'all layers';
+  rows.push(pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null));
+}
+rmSync(root, { recursive: true, force: true });
+const writer = await measureWriter(os.tmpdir());
+
+const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, torch: withTorch ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null };
+writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine, pairs: PAIRS, rows, writer }, null, 2) + '\n');
+console.log('| measurement | ours images/s | PyTorch images/s | ours / PyTorch |');
+console.log('|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.what} | ${fmt(row.ours)} | ${fmt(row.torch)} | ${fmt(row.ratios)} |`);
+console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s (${(100 * writer.writerMBs / writer.ddMBs).toFixed(0)}%), ${writer.mb} MB with fsync, median of ${writer.reps}`);
+console.log(`(median (min..max) over ${PAIRS} alternating pairs; JSON in ${values.out})`);
