@@ -30,6 +30,7 @@ const { values } = parseArgs({
     'n-imgs': { type: 'string', default: '64' },
     out: { type: 'string', default: 'bench-results.json' },
     quick: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'forward,extract,writer' },
   },
 });
 const PAIRS = values.quick ? 1 : Number(values.pairs);
@@ -39,13 +40,19 @@ const TORCH_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'bench', 'torch_recipe.p
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
 const ARCH = { ours: 'ViT-B-16', torch: 'ViT-B-16-quickgelu' };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Record<string, unknown> {
   const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').pop()}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop()!);
+  // One JSON document: either the whole output (the CLI's pretty-printed --json) or its last line.
+  const text = result.stdout.trim();
+  return JSON.parse(text.startsWith('{') ? text : text.split('\n').pop()!);
 }
 
 function torchAvailable(): boolean {
@@ -111,27 +118,28 @@ function fmt(xs: number[]): string {
   return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}..${Math.max(...xs).toFixed(2)})`;
 }
 
+const parts = new Set(values.only!.split(','));
 const withTorch = torchAvailable();
 if (!withTorch) log(`PyTorch side skipped: ${PYTHON} cannot import torch, torchvision and open_clip (set SAEV_BENCH_PYTHON)`);
 const rows: Row[] = [];
-for (const batch of values.batches!.split(',').map(Number)) {
+for (const batch of parts.has('forward') ? values.batches!.split(',').map(Number) : []) {
   rows.push(pairUp(`forward native b${batch}`, () => oursForward('native', batch), withTorch ? () => torchForward(batch) : null));
 }
-for (const batch of values['wasm-batches']!.split(',').map(Number)) {
+for (const batch of parts.has('forward') ? values['wasm-batches']!.split(',').map(Number) : []) {
   rows.push(pairUp(`forward wasm b${batch}`, () => oursForward('wasm', batch), withTorch ? () => torchForward(batch) : null));
 }
 const root = makeJpegFolder(Number(values['n-imgs']));
-for (const layers of ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')]) {
+for (const layers of parts.has('extract') ? ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')] : []) {
   const label = layers === '-2' ? '1 layer' : 'all layers';
   rows.push(pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null));
 }
 rmSync(root, { recursive: true, force: true });
-const writer = await measureWriter(os.tmpdir());
+const writer = parts.has('writer') ? await measureWriter(os.tmpdir()) : null;
 
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, torch: withTorch ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null };
 writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine, pairs: PAIRS, rows, writer }, null, 2) + '\n');
 console.log('| measurement | ours images/s | PyTorch images/s | ours / PyTorch |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.what} | ${fmt(row.ours)} | ${fmt(row.torch)} | ${fmt(row.ratios)} |`);
-console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s (${(100 * writer.writerMBs / writer.ddMBs).toFixed(0)}%), ${writer.mb} MB with fsync, median of ${writer.reps}`);
+if (writer) console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s (${(100 * writer.writerMBs / writer.ddMBs).toFixed(0)}%), ${writer.mb} MB with fsync, median of ${writer.reps}`);
 console.log(`(median (min..max) over ${PAIRS} alternating pairs; JSON in ${values.out})`);

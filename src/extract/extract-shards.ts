@@ -146,11 +146,7 @@ async function writeRows(ctx: ShardJobContext, file: ShardFile, first: number, n
     while (next) {
       const batch = await next;
       next = load(batch.start + batch.size);
-      const pixels_BHWC = tf.tensor4d(batch.pixels, [batch.size, side, side, 3]);
-      const acts_BLTD = recordActivations(ctx.recorder, pixels_BHWC, ctx.arch);
-      pixels_BHWC.dispose();
-      const values = (await acts_BLTD.data()) as Float32Array;
-      acts_BLTD.dispose();
+      const values = await recordBatch(ctx, batch, side);
       await pendingWrite;
       pendingWrite = file.write(values).then(() => {
         crashPoint('batch-written');
@@ -165,5 +161,21 @@ async function writeRows(ctx: ShardJobContext, file: ShardFile, first: number, n
     await pendingWrite.catch(() => undefined);
     await next?.catch(() => undefined);
     throw error;
+  }
+}
+
+/** One batch through the model, copied out as `acts_BLTD` values; no tensor outlives the call. */
+async function recordBatch(ctx: ShardJobContext, batch: PixelBatch, side: number): Promise<Float32Array> {
+  const pixels_BHWC = tf.tensor4d(batch.pixels, [batch.size, side, side, 3]);
+  let acts_BLTD: tf.Tensor4D;
+  try {
+    acts_BLTD = recordActivations(ctx.recorder, pixels_BHWC, ctx.arch);
+  } finally {
+    pixels_BHWC.dispose();
+  }
+  try {
+    return (await acts_BLTD.data()) as Float32Array;
+  } finally {
+    acts_BLTD.dispose();
   }
 }

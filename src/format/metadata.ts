@@ -8,6 +8,8 @@
  * `dtype` field (covered by the hash); float32 output is exactly the seed's.
  */
 import { createHash } from 'node:crypto';
+import { getBytesPerValue, StorageDtype } from './dtype.js';
+import type { ShardGeometry } from './layout.js';
 import { PyJson, pythonJsonDumps } from './python-json.js';
 
 export interface Metadata {
@@ -95,4 +97,16 @@ export function parseMetadata(text: string, source: string): Metadata {
     if (typeof raw[key] !== 'string') throw new Error(`metadata: ${source}: ${key} must be a string`);
   }
   return raw as unknown as Metadata;
+}
+
+/** The shard geometry a metadata file describes, with values of `dtype` (checked by the caller). */
+export function getShardGeometry(md: Metadata, dtype: StorageDtype): ShardGeometry {
+  return {
+    nLayers: md.layers.length,
+    nPatchesPerImg: md.n_patches_per_img,
+    clsToken: md.cls_token,
+    dVit: md.d_vit,
+    nPatchesPerShard: md.n_patches_per_shard,
+    bytesPerValue: getBytesPerValue(dtype),
+  };
 }

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { getBytesPerValue, parseStorageDtype, StorageDtype } from './dtype.js';
-import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
-import { getMetadataHash, Metadata, parseMetadata } from './metadata.js';
+import { parseStorageDtype, StorageDtype } from './dtype.js';
+import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg } from './layout.js';
+import { getMetadataHash, getShardGeometry, Metadata, parseMetadata } from './metadata.js';
 import { readMarker, STATE_DIR } from './shard-marker.js';
 import { formatShardRecords, SHARDS_FILE } from './shard-writer.js';
 
@@ -106,14 +106,7 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
     report('metadata', 'metadata.json', (error as Error).message);
     return done({});
   }
-  const geometry: ShardGeometry = {
-    nLayers: metadata.layers.length,
-    nPatchesPerImg: metadata.n_patches_per_img,
-    clsToken: metadata.cls_token,
-    dVit: metadata.d_vit,
-    nPatchesPerShard: metadata.n_patches_per_shard,
-    bytesPerValue: getBytesPerValue(dtype),
-  };
+  const geometry = getShardGeometry(metadata, dtype);
   const counts = getImgsPerEachShard(metadata.n_imgs, geometry);
   const bytesPerShard = getBytesPerShard(geometry);
   const bytesPerImg = getValuesPerImg(geometry) * geometry.bytesPerValue;

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { getBytesPerValue, parseStorageDtype, StorageDtype } from '../format/dtype.js';
+import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
-import { getMetadataHash, Metadata, parseMetadata } from '../format/metadata.js';
+import { getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
 
 export interface ShardInfo {
   name: string;
@@ -67,14 +67,7 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   }
   const metadata = parseMetadata(text, metadataPath);
   const dtype = parseStorageDtype(metadata.dtype ?? 'float32');
-  const geometry: ShardGeometry = {
-    nLayers: metadata.layers.length,
-    nPatchesPerImg: metadata.n_patches_per_img,
-    clsToken: metadata.cls_token,
-    dVit: metadata.d_vit,
-    nPatchesPerShard: metadata.n_patches_per_shard,
-    bytesPerValue: getBytesPerValue(dtype),
-  };
+  const geometry = getShardGeometry(metadata, dtype);
   const nImgsPerShard = getImgsPerShard(geometry);
   const bytesPerShard = getBytesPerShard(geometry);
   const counts = getImgsPerEachShard(metadata.n_imgs, geometry);
