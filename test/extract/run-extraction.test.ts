@@ -34,7 +34,6 @@ describe('runExtraction on real photographs', () => {
 
   it('writes saev shards: Python-hash directory, exact sizes, real rows, zero padding, reproducible bytes, no leaks', async () => {
     const dumpTo = makeConfig({}).dumpTo;
-    await run({ dataRoot: root, dumpTo, vitLayers: [-1] }); // warm-up: backend kernels, tfjs caches
     const before = tf.memory().numTensors;
     const result = await run({ dataRoot: root, dumpTo });
     expect(tf.memory().numTensors).toBe(before);
