@@ -25,7 +25,8 @@ export function parsePrivateTmpName(name: string): { host: string; pid: number }
   return match ? { host: match[1], pid: Number(match[2]) } : null;
 }
 
-async function writeDurable(filePath: string, data: string): Promise<void> {
+/** Writes a new file (failing if it exists) and fsyncs it before returning. */
+export async function writeDurable(filePath: string, data: string | Uint8Array): Promise<void> {
   const handle = await fs.open(filePath, 'wx');
   try {
     await handle.writeFile(data);
