@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parsePrivateTmpName, replaceFileAtomic } from '../format/create-once.js';
+import { writeFileAtomic } from '../format/atomic-write.js';
+import { parsePrivateTmpName } from '../format/create-once.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
 import { STATE_DIR } from '../format/shard-marker.js';
 import { getShardStatus } from '../format/shard-status.js';
@@ -44,7 +45,7 @@ export async function finishIfComplete(run: PreparedRun, dtype: string, log: (li
   const { records, text } = formatShardRecords(run.metadata.n_imgs, run.geometry);
   if (missing.length > 0) return { complete: false, missing, records };
   await removeStaleLocks(run.shardDir, log);
-  await replaceFileAtomic(path.join(run.shardDir, SHARDS_FILE), text);
+  await writeFileAtomic(path.join(run.shardDir, SHARDS_FILE), text);
   return { complete: true, missing, records };
 }
 

@@ -75,15 +75,3 @@ export async function createFileOnce(filePath: string, data: string, same: (exis
   }
   return outcome;
 }
-
-/** Writes `filePath` atomically (private temporary file, fsync, rename); for files whose content is the same whoever writes them. */
-export async function replaceFileAtomic(filePath: string, data: string): Promise<void> {
-  const tmpPath = getPrivateTmpPath(filePath);
-  try {
-    await writeDurable(tmpPath, data);
-    await fs.rename(tmpPath, filePath);
-  } catch (error) {
-    await fs.rm(tmpPath, { force: true });
-    throw error;
-  }
-}

@@ -16,7 +16,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { replaceFileAtomic } from './create-once.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { STORAGE_DTYPES } from './dtype.js';
 
 /** Directory, inside the shard directory, of markers and locks. */
@@ -48,7 +48,7 @@ export function formatMarker(marker: ShardMarker): string {
 /** Records a shard as complete. Call only after its file is durable under its final name. */
 export async function writeMarker(shardDir: string, marker: ShardMarker): Promise<void> {
   await fs.mkdir(path.join(shardDir, STATE_DIR), { recursive: true });
-  await replaceFileAtomic(getMarkerPath(shardDir, marker.name), formatMarker(marker));
+  await writeFileAtomic(getMarkerPath(shardDir, marker.name), formatMarker(marker));
 }
 
 /** Parses a marker text; throws one line naming `source` when it is not a marker. */

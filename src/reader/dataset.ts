@@ -226,6 +226,20 @@ export class ActivationsDataset {
     return b;
   }
 
+  /**
+   * Reads `chunks` (`[shard, row0, row1]`) in order through two alternating buffers: chunk c + 1 is
+   * being read while the caller cuts chunk c into items. Each yielded view is valid until the next step.
+   */
+  async *readChunksAhead(chunks: ReadonlyArray<[number, number, number]>, rowsPerChunk: number): AsyncGenerator<[number, number, number, Float32Array]> {
+    const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * this.bytesReadPerImg));
+    let next = chunks.length ? this.readChunk(...chunks[0], buffers[0]) : null;
+    for (let c = 0; c < chunks.length; c++) {
+      const vals = await next!;
+      next = c + 1 < chunks.length ? this.readChunk(...chunks[c + 1], buffers[(c + 1) % 2]) : null;
+      yield [...chunks[c], vals];
+    }
+  }
+
   /** Every item once, in index order, in batches of `batchSize` (the last may be smaller). */
   async *ordered(options: IterateOptions = {}): AsyncGenerator<ActsBatch> {
     const batchSize = options.batchSize ?? 4096;
@@ -237,13 +251,7 @@ export class ActivationsDataset {
     const perImg = this.nItemsPerImg;
     let batch = makeBatch(batchSize, this.dVit);
     let fill = 0;
-    // Two read buffers, alternating: chunk c + 1 is read while chunk c is cut into items.
-    const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * this.bytesReadPerImg));
-    let next = chunks.length ? this.readChunk(...chunks[0], buffers[0]) : null;
-    for (let c = 0; c < chunks.length; c++) {
-      const vals = await next!;
-      next = c + 1 < chunks.length ? this.readChunk(...chunks[c + 1], buffers[(c + 1) % 2]) : null;
-      const [shard, row0, row1] = chunks[c];
+    for await (const [shard, row0, row1, vals] of this.readChunksAhead(chunks, rowsPerChunk)) {
       const one = makeBatch(perImg, this.dVit);
       for (let r = row0; r < row1; r++) {
         const imageI = shard * this.shards.nImgsPerShard + r;

@@ -46,12 +46,7 @@ export async function* iterateShuffled(ds: ActivationsDataset, options: ShuffleO
   let batch = makeBatch(batchSize, ds.dVit);
   let out = 0;
   const staging = makeBatch(rowsPerChunk * perImg, ds.dVit);
-  const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * ds.bytesReadPerImg));
-  let next = chunks.length ? ds.readChunk(...chunks[0], buffers[0]) : null;
-  for (let c = 0; c < chunks.length; c++) {
-    const vals = await next!;
-    next = c + 1 < chunks.length ? ds.readChunk(...chunks[c + 1], buffers[(c + 1) % 2]) : null;
-    const [shard, row0, row1] = chunks[c];
+  for await (const [shard, row0, row1, vals] of ds.readChunksAhead(chunks, rowsPerChunk)) {
     let m = 0;
     for (let r = row0; r < row1; r++) m = ds.writeImgItems(vals, ds.getChunkImgBase(r - row0), shard * sd.nImgsPerShard + r, staging, m);
     for (let k = 0; k < m; k++) {

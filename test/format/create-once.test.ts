@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFileOnce, getPrivateTmpPath, parsePrivateTmpName, replaceFileAtomic } from '../../src/format/create-once.js';
+import { writeFileAtomic } from '../../src/format/atomic-write.js';
+import { createFileOnce, getPrivateTmpPath, parsePrivateTmpName } from '../../src/format/create-once.js';
 
 const tmpDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'saev-create-once-'));
 
@@ -46,11 +47,11 @@ describe('private temporary names', () => {
     expect(parsePrivateTmpName('metadata.json')).toBeNull();
   });
 
-  it('replaceFileAtomic overwrites and leaves no temporary file', async () => {
+  it('writeFileAtomic overwrites and leaves no temporary file', async () => {
     const dir = await tmpDir();
     const file = path.join(dir, 'shards.json');
-    await replaceFileAtomic(file, 'a');
-    await replaceFileAtomic(file, 'b');
+    await writeFileAtomic(file, 'a');
+    await writeFileAtomic(file, 'b');
     expect(await fs.readFile(file, 'utf8')).toBe('b');
     expect(await fs.readdir(dir)).toEqual(['shards.json']);
   });
