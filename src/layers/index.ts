@@ -5,4 +5,5 @@
 export { Gelu, type GeluApproximation } from './gelu.js';
 export { SelfAttention } from './self-attention.js';
 export { TokenEmbedding } from './token-embedding.js';
+export { LayerNorm } from './layer-norm.js';
 export { LayerScale } from './layer-scale.js';

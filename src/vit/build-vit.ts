@@ -10,6 +10,7 @@
  */
 import { tf } from '../backend.js';
 import { Gelu } from '../layers/gelu.js';
+import { LayerNorm } from '../layers/layer-norm.js';
 import { LayerScale } from '../layers/layer-scale.js';
 import { SelfAttention } from '../layers/self-attention.js';
 import { TokenEmbedding } from '../layers/token-embedding.js';
@@ -21,7 +22,7 @@ export function getBlockName(i: number): string {
 }
 
 function buildBlock(x: tf.SymbolicTensor, arch: VitArch, i: number): tf.SymbolicTensor {
-  const norm = (name: string) => tf.layers.layerNormalization({ axis: -1, epsilon: arch.layerNormEps, name: `block${i}_${name}` });
+  const norm = (name: string) => new LayerNorm({ epsilon: arch.layerNormEps, name: `block${i}_${name}` });
   // DINOv2 scales each residual branch per channel; decided here once, never in a forward pass.
   const scale = (branch: tf.SymbolicTensor, name: string) =>
     arch.layerScale ? (new LayerScale({ name: `block${i}_${name}` }).apply(branch) as tf.SymbolicTensor) : branch;
@@ -42,7 +43,7 @@ export function buildVit(arch: VitArch, name: string): tf.LayersModel {
   // Row-major over the patch grid, as torch's `flatten(2).transpose(1, 2)`.
   const patches_BPD = tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }).apply(grid) as tf.SymbolicTensor;
   let x = new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, name: 'tokens' }).apply(patches_BPD) as tf.SymbolicTensor;
-  if (arch.preNorm) x = tf.layers.layerNormalization({ axis: -1, epsilon: arch.layerNormEps, name: 'ln_pre' }).apply(x) as tf.SymbolicTensor;
+  if (arch.preNorm) x = new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' }).apply(x) as tf.SymbolicTensor;
   const blocks: tf.SymbolicTensor[] = [];
   for (let i = 0; i < arch.depth; i++) {
     x = buildBlock(x, arch, i);
