@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
-import type { PreprocessSpec } from '../images/preprocess.js';
+import type { ImagePreprocessor } from '../images/preprocess-pool.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
 import { crashPoint } from '../format/crash-point.js';
 import { getMarkerPath, removeMarker, STATE_DIR, writeMarker } from '../format/shard-marker.js';
@@ -33,7 +33,8 @@ export interface ShardJobContext {
   dataset: ImageDataset;
   recorder: tf.LayersModel;
   arch: VitArch;
-  preprocess: PreprocessSpec;
+  /** Resize, crop and normalise of decoded images (worker threads). */
+  preprocessor: ImagePreprocessor;
   /** `tensorflow 4.22.0`: recorded in every marker. */
   backend: string;
   log: (line: string) => void;
@@ -136,7 +137,7 @@ async function writeRows(ctx: ShardJobContext, file: ShardFile, first: number, n
   const end = first + n;
   const load = (start: number): Promise<PixelBatch> | null => {
     if (start >= end) return null;
-    const pending = loadBatch(ctx.dataset, start, Math.min(ctx.config.vitBatchSize, end - start), ctx.preprocess, ctx.config.nWorkers);
+    const pending = loadBatch(ctx.dataset, start, Math.min(ctx.config.vitBatchSize, end - start), ctx.preprocessor, ctx.config.nWorkers);
     pending.catch(() => undefined); // awaited below; this only stops an early rejection from being reported as unhandled
     return pending;
   };

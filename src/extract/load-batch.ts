@@ -1,10 +1,11 @@
 /**
  * Loads a batch of dataset images as model input: decode (sharp, on libuv's
- * thread pool), Pillow-exact resize and crop, normalise, into one
- * `pixels_BHWC` float32 buffer. At most `nWorkers` images are in flight.
+ * thread pool), Pillow-exact resize and crop and normalise (the
+ * preprocessor: worker threads during extraction), into one `pixels_BHWC`
+ * float32 buffer. At most `nInFlight` images are in flight.
  */
 import type { ImageDataset } from '../data/dataset.js';
-import { getInputSize, normalizeInto, PreprocessSpec, resizeAndCrop } from '../images/preprocess.js';
+import type { ImagePreprocessor } from '../images/preprocess-pool.js';
 
 export interface PixelBatch {
   /** First dataset index of the batch. */
@@ -19,20 +20,19 @@ export async function loadBatch(
   dataset: ImageDataset,
   start: number,
   size: number,
-  spec: PreprocessSpec,
-  nWorkers: number,
+  preprocessor: ImagePreprocessor,
+  nInFlight: number,
 ): Promise<PixelBatch> {
-  const side = getInputSize(spec);
-  const perImg = side * side * 3;
-  const pixels = new Float32Array(size * perImg);
+  const rows: Float32Array[] = new Array(size);
   let next = 0;
-  const worker = async () => {
+  const lane = async () => {
     while (next < size) {
       const k = next++;
-      const image = resizeAndCrop(await dataset.getImage(start + k), spec);
-      normalizeInto(image, spec, pixels, k * perImg);
+      rows[k] = await preprocessor.preprocess(await dataset.getImage(start + k));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(nWorkers, size) }, worker));
+  await Promise.all(Array.from({ length: Math.min(nInFlight, size) }, lane));
+  const pixels = new Float32Array(size * rows[0].length);
+  rows.forEach((row, k) => pixels.set(row, k * row.length));
   return { start, size, pixels };
 }

@@ -8,6 +8,7 @@
  * The job that finds every shard complete writes `shards.json`.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { BackendInfo, describeBackend, initBackend } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
@@ -16,6 +17,7 @@ import { writePatchLabels } from '../data/patch-labels.js';
 import type { Metadata } from '../format/metadata.js';
 import type { ShardRecord } from '../format/shard-writer.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
+import { PreprocessPool } from '../images/preprocess-pool.js';
 import { Progress } from '../progress.js';
 import { makeRecorder } from '../vit/build-vit.js';
 import type { VitFamily } from '../vit/family.js';
@@ -89,6 +91,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     let nImgsDone = 0;
     hooks.onProgress?.(0, total);
     const recorder = makeRecorder(vit.model, run.blocks);
+    const preprocessor = new PreprocessPool(family.getPreprocess(vit.arch), Math.min(config.nWorkers, availableParallelism()));
     const outcome = await extractShare(
       {
         config,
@@ -96,7 +99,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
         dataset,
         recorder,
         arch: vit.arch,
-        preprocess: family.getPreprocess(vit.arch),
+        preprocessor,
         backend: `${backendInfo.name} ${backendInfo.libVersion ?? backendInfo.version}`,
         log: hooks.log,
         onImages: (n) => {
@@ -106,7 +109,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
         },
       },
       share,
-    );
+    ).finally(() => preprocessor.close());
     const completion = await finishIfComplete(run, config.dtype, hooks.log);
     if (completion.complete) await writeLabelsOnce(dataset, family.getPreprocess(vit.arch), vit.arch.patchSize, run, hooks.log);
     const elapsedS = progress.elapsedS;

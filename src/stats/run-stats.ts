@@ -5,13 +5,10 @@
  * ranges and merged in shard order, then the statistics files and plots
  * written beside the shards.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Progress } from '../progress.js';
 import { getShardDirDigest, openShardDir, ShardDir } from '../reader/shard-dir.js';
-import { PACKAGE_ROOT } from '../version.js';
+import { resolveWorkerScript } from '../worker-script.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from './stats-pass.js';
 import { StatsDoc, writeStatsFiles } from './stats-file.js';
 
@@ -38,17 +35,9 @@ export function splitShards(nShards: number, nJobs: number): Array<[number, numb
   return Array.from({ length: k }, (_, j) => [Math.floor((j * nShards) / k), Math.floor(((j + 1) * nShards) / k)] as [number, number]);
 }
 
-function getWorkerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return path.join(path.dirname(here), 'stats-worker.js');
-  const built = path.join(PACKAGE_ROOT, 'dist', 'src', 'stats', 'stats-worker.js'); // running from TypeScript sources (tests)
-  if (!existsSync(built)) throw new Error(`stats: --n-jobs needs the built worker ${built}; run npm run build`);
-  return built;
-}
-
 function runInWorker(job: object, onImgs: (n: number) => void): Promise<LayerStats[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(getWorkerPath(), { workerData: job });
+    const worker = new Worker(resolveWorkerScript('stats/stats-worker.js'), { workerData: job });
     worker.on('message', (msg: { imgs?: number; stats?: LayerStats[] }) => {
       if (msg.imgs) onImgs(msg.imgs);
       if (msg.stats) resolve(msg.stats);
