@@ -5,14 +5,19 @@
  *
  * Reads are planned per batch: each item needs one byte range of its image
  * slab; ranges are sorted and nearby ones merged, so a batch costs a few
- * large reads. The iterators read chunks of images (`chunkBytes`; only the
- * chosen layer's `[T, D]` of each image when one integer layer of a
- * multi-layer shard is wanted) into two reused buffers, and prefetch the next
- * chunk while the current one is cut into items.
+ * large reads. The ordered iterator over whole-row modes (one stored float32
+ * row per item) reads rows straight into batch memory, several reads in
+ * flight (`direct-rows.ts`). Otherwise the iterators read chunks of images
+ * (`chunkBytes`; only the chosen layer's `[T, D]` of each image when one
+ * integer layer of a multi-layer shard is wanted) into two reused,
+ * page-aligned buffers (`read-buffer.ts`), and prefetch the next chunk while
+ * the current one is cut into items.
  */
 import { decodeValues } from '../format/dtype.js';
 import { ReaderConfig, validateReaderConfig } from './config.js';
+import { canReadRowsDirect, iterateRowsDirect } from './direct-rows.js';
 import { FilePool } from './file-pool.js';
+import { ReadBuffer } from './read-buffer.js';
 import { getItemRange, normalizeRow, SlabGeometry, writeItemValues } from './item-values.js';
 import { getModeLength, ItemSource, locateItem, Mode, resolveMode } from './modes.js';
 import { loadScale, Scale } from './scale.js';
@@ -51,8 +56,10 @@ export function sliceBatch(b: ActsBatch, n: number): ActsBatch {
 export interface IterateOptions {
   /** Items per yielded batch. */
   batchSize?: number;
-  /** Bytes read per I/O request (whole images; at least one image). */
+  /** Bytes read per step (whole images, or whole batches for whole-row modes; at least one). */
   chunkBytes?: number;
+  /** Steps read ahead of the one being cut into batches (whole-row float32 modes; default 3: about 4 x max(chunkBytes, one batch) in memory). */
+  readAhead?: number;
 }
 
 /** Largest gap (bytes) between two wanted ranges that is read through rather than split. */
@@ -168,13 +175,15 @@ export class ActivationsDataset {
   /**
    * Reads images `[row0, row1)` of one shard (what `bytesReadPerImg` says of each: one read per chunk,
    * or one per image when only one layer is wanted) and decodes them. With `into`, the bytes go there
-   * and a float32 result is a view of it: use it up before reusing `into`.
+   * (placed at the file position's page offset) and a float32 result is a view of it: use it up before
+   * reusing `into`.
    */
-  async readChunk(shard: number, row0: number, row1: number, into?: Uint8Array): Promise<Float32Array> {
+  async readChunk(shard: number, row0: number, row1: number, into?: ReadBuffer): Promise<Float32Array> {
     const file = this.shards.shards[shard].path;
     const per = this.bytesReadPerImg;
     const n = row1 - row0;
-    const buffer = into && into.length >= n * per ? into.subarray(0, n * per) : new Uint8Array(n * per);
+    const first = this.readsOneLayer ? (row0 * this.shards.nLayers + this.mode.layerSlot) * per : row0 * per;
+    const buffer = into && into.capacity >= n * per ? into.getTarget(first, n * per) : new Uint8Array(n * per);
     if (!this.readsOneLayer) {
       await this.pool.read(file, row0 * per, n * per, buffer);
     } else {
@@ -231,7 +240,7 @@ export class ActivationsDataset {
    * being read while the caller cuts chunk c into items. Each yielded view is valid until the next step.
    */
   async *readChunksAhead(chunks: ReadonlyArray<[number, number, number]>, rowsPerChunk: number): AsyncGenerator<[number, number, number, Float32Array]> {
-    const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * this.bytesReadPerImg));
+    const buffers = [0, 1].map(() => new ReadBuffer(rowsPerChunk * this.bytesReadPerImg));
     let next = chunks.length ? this.readChunk(...chunks[0], buffers[0]) : null;
     for (let c = 0; c < chunks.length; c++) {
       const vals = await next!;
@@ -240,9 +249,28 @@ export class ActivationsDataset {
     }
   }
 
-  /** Every item once, in index order, in batches of `batchSize` (the last may be smaller). */
-  async *ordered(options: IterateOptions = {}): AsyncGenerator<ActsBatch> {
+  /**
+   * Every item once, in index order, in batches of `batchSize` (the last may be smaller). Each batch
+   * is the caller's to keep: the iterator never writes to a yielded batch again. Whole-row modes
+   * (`cls`/`patches` of one or all layers, float32) read file rows straight into batch memory.
+   */
+  ordered(options: IterateOptions = {}): AsyncGenerator<ActsBatch> {
     const batchSize = options.batchSize ?? 4096;
+    if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) throw new Error(`reader: batchSize must be a positive integer, found ${batchSize}`);
+    if (canReadRowsDirect(this.mode, this.shards)) {
+      return iterateRowsDirect(this.shards, this.mode, this.pool, this.length, {
+        batchSize,
+        spanBytes: options.chunkBytes ?? 8 << 20,
+        readAhead: options.readAhead ?? 3,
+        clamp: this.config.clamp,
+        scale: this.scale,
+      });
+    }
+    return this.orderedByImage(batchSize, options);
+  }
+
+  /** `ordered` for the other modes: chunks of whole images, read ahead by one, cut into items. */
+  private async *orderedByImage(batchSize: number, options: IterateOptions): AsyncGenerator<ActsBatch> {
     const rowsPerChunk = this.getRowsPerChunk(options.chunkBytes ?? 8 << 20);
     const chunks: Array<[number, number, number]> = [];
     this.shards.shards.forEach((s, shard) => {

@@ -68,22 +68,53 @@ export function writeItemValues(
 const scratch = new Float32Array(1);
 const scratchBits = new Uint32Array(scratch.buffer);
 
+/** The float32 bits of |clamp| (rounded to float32), comparable with `getMaxAbsBits`. */
+export function getClampBits(clamp: number): number {
+  scratch[0] = Math.fround(clamp);
+  return scratchBits[0] & 0x7fffffff;
+}
+
+/**
+ * The largest `bits[i] & 0x7fffffff` over [start, end): |x| compared as integer bits, which is
+ * monotone for non-negative floats, with NaN above every finite value and Inf. Four independent
+ * maxima keep the loop free of a dependency chain (about 1.4x faster than one).
+ */
+export function getMaxAbsBits(bits: Uint32Array, start: number, end: number): number {
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  let m3 = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const x0 = bits[i] & 0x7fffffff;
+    const x1 = bits[i + 1] & 0x7fffffff;
+    const x2 = bits[i + 2] & 0x7fffffff;
+    const x3 = bits[i + 3] & 0x7fffffff;
+    if (x0 > m0) m0 = x0;
+    if (x1 > m1) m1 = x1;
+    if (x2 > m2) m2 = x2;
+    if (x3 > m3) m3 = x3;
+  }
+  for (; i < end; i++) {
+    const x = bits[i] & 0x7fffffff;
+    if (x > m0) m0 = x;
+  }
+  return Math.max(m0, m1, m2, m3);
+}
+
 /** The seed's `transform`: `(clamp(x, -c, c) - mean) / scalar`, each step rounded to float32 as torch does. */
 export function normalizeRow(out: Float32Array, offset: number, dVit: number, clamp: number, mean_D: Float32Array | null, scalar: number): void {
   const c = Math.fround(clamp);
   const s = Math.fround(scalar);
   if (!mean_D && s === 1) {
-    // Clamp only (the common case): compare |x| as integer bits (monotone for non-negative floats),
-    // and touch as floats only the rare values above the clamp (NaN bits land there too, and stay NaN).
+    // Clamp only (the common case): one fast scan for |x| above the clamp (NaN bits land there too, and
+    // stay NaN), and a float pass only when one is found.
     const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
-    scratch[0] = c;
-    const cBits = scratchBits[0];
+    if (getMaxAbsBits(bits, offset, offset + dVit) <= getClampBits(c)) return;
     for (let i = offset, end = offset + dVit; i < end; i++) {
-      if ((bits[i] & 0x7fffffff) > cBits) {
-        const x = out[i];
-        if (x > c) out[i] = c;
-        else if (x < -c) out[i] = -c;
-      }
+      const x = out[i];
+      if (x > c) out[i] = c;
+      else if (x < -c) out[i] = -c;
     }
     return;
   }

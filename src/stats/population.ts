@@ -83,22 +83,71 @@ export function addTokens(pop: Population, vals: Float32Array, offsets: Int32Arr
   if (!(K.every(Number.isFinite))) return addTokensExact(pop, vals, offsets, nTok, scratch, normOut);
   sy.fill(0);
   syy.fill(0);
-  const bits = new Uint32Array(vals.buffer, vals.byteOffset, vals.length);
-  let maxBits = 0;
+  // |x| max as the max of x² (exact in float64 for float32 x, so sqrt gives |x| back exactly).
+  let maxSq = 0;
   let sumNorm = 0;
-  for (let k = 0; k < nTok; k++) {
+  let k = 0;
+  // Four tokens at a time share each load and store of K[d], sy[d] and syy[d]; each token's Σx² still runs over d in order.
+  for (; k + 4 <= nTok; k += 4) {
+    const o0 = offsets[k];
+    const o1 = offsets[k + 1];
+    const o2 = offsets[k + 2];
+    const o3 = offsets[k + 3];
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let d = 0; d < D; d++) {
+      const kd = K[d];
+      const v0 = vals[o0 + d];
+      const v1 = vals[o1 + d];
+      const v2 = vals[o2 + d];
+      const v3 = vals[o3 + d];
+      const q0 = v0 * v0;
+      const q1 = v1 * v1;
+      const q2 = v2 * v2;
+      const q3 = v3 * v3;
+      s0 += q0;
+      s1 += q1;
+      s2 += q2;
+      s3 += q3;
+      // Separate, rarely taken branches: a ternary tree or Math.max here costs two to three times more.
+      if (q0 > maxSq) maxSq = q0;
+      if (q1 > maxSq) maxSq = q1;
+      if (q2 > maxSq) maxSq = q2;
+      if (q3 > maxSq) maxSq = q3;
+      const y0 = v0 - kd;
+      const y1 = v1 - kd;
+      const y2 = v2 - kd;
+      const y3 = v3 - kd;
+      sy[d] += y0 + y1 + (y2 + y3);
+      syy[d] += y0 * y0 + y1 * y1 + (y2 * y2 + y3 * y3);
+    }
+    // Squares of float32 values cannot overflow float64, so s is finite exactly when every value is.
+    const all = s0 + s1 + s2 + s3;
+    if (all !== all || all === Infinity) return addTokensExact(pop, vals, offsets, nTok, scratch, normOut);
+    const n0 = Math.sqrt(s0);
+    const n1 = Math.sqrt(s1);
+    const n2 = Math.sqrt(s2);
+    const n3 = Math.sqrt(s3);
+    normOut[k] = n0;
+    normOut[k + 1] = n1;
+    normOut[k + 2] = n2;
+    normOut[k + 3] = n3;
+    sumNorm += n0 + n1 + n2 + n3;
+  }
+  for (; k < nTok; k++) {
     const o = offsets[k];
     let s = 0;
     for (let d = 0; d < D; d++) {
       const v = vals[o + d];
-      s += v * v;
+      const q = v * v;
+      s += q;
+      if (q > maxSq) maxSq = q;
       const y = v - K[d];
       sy[d] += y;
       syy[d] += y * y;
-      const a = bits[o + d] & 0x7fffffff;
-      if (a > maxBits) maxBits = a;
     }
-    // Squares of float32 values cannot overflow float64, so s is finite exactly when every value is.
     if (s !== s || s === Infinity) return addTokensExact(pop, vals, offsets, nTok, scratch, normOut);
     const norm = Math.sqrt(s);
     normOut[k] = norm;
@@ -106,8 +155,7 @@ export function addTokens(pop: Population, vals: Float32Array, offsets: Int32Arr
   }
   for (let k = 0; k < nTok; k++) pop.normHist[getHistBin(normOut[k])]++;
   pop.sumNorm += sumNorm;
-  maxBitsScratch[0] = maxBits;
-  pop.maxAbs = Math.max(pop.maxAbs, maxFloatScratch[0]);
+  pop.maxAbs = Math.max(pop.maxAbs, Math.sqrt(maxSq));
   const mean = new Float64Array(D);
   for (let d = 0; d < D; d++) {
     mean[d] = K[d] + sy[d] / nTok;
@@ -196,17 +244,47 @@ export function addTokensExact(pop: Population, vals: Float32Array, offsets: Int
 /** Pass 2: Σ‖x − μ‖ and its histogram, with `mean_D` the population's final mean. */
 export function addCentredNorms(pop: Population, vals: Float32Array, offsets: Int32Array, nTok: number, mean_D: Float64Array): void {
   const D = pop.dVit;
-  for (let k = 0; k < nTok; k++) {
+  const add = (s: number) => {
+    if (s !== s || s === Infinity) return; // non-finite token, counted in pass 1
+    const norm = Math.sqrt(s);
+    pop.sumCentredNorm += norm;
+    pop.centredHist[getHistBin(norm)]++;
+  };
+  let k = 0;
+  // Four tokens at a time share each load of mean_D[d]; each token's sum still runs over d in order (same result).
+  for (; k + 4 <= nTok; k += 4) {
+    const o0 = offsets[k];
+    const o1 = offsets[k + 1];
+    const o2 = offsets[k + 2];
+    const o3 = offsets[k + 3];
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let d = 0; d < D; d++) {
+      const m = mean_D[d];
+      const e0 = vals[o0 + d] - m;
+      const e1 = vals[o1 + d] - m;
+      const e2 = vals[o2 + d] - m;
+      const e3 = vals[o3 + d] - m;
+      s0 += e0 * e0;
+      s1 += e1 * e1;
+      s2 += e2 * e2;
+      s3 += e3 * e3;
+    }
+    add(s0);
+    add(s1);
+    add(s2);
+    add(s3);
+  }
+  for (; k < nTok; k++) {
     const o = offsets[k];
     let s = 0;
     for (let d = 0; d < D; d++) {
       const dev = vals[o + d] - mean_D[d];
       s += dev * dev;
     }
-    if (s !== s || s === Infinity) continue; // non-finite token, counted in pass 1
-    const norm = Math.sqrt(s);
-    pop.sumCentredNorm += norm;
-    pop.centredHist[getHistBin(norm)]++;
+    add(s);
   }
 }
 

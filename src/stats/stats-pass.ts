@@ -7,6 +7,7 @@
  */
 import { decodeValues } from '../format/dtype.js';
 import { FilePool } from '../reader/file-pool.js';
+import { ReadBuffer } from '../reader/read-buffer.js';
 import type { ShardDir } from '../reader/shard-dir.js';
 import { addCentredNorms, addTokens, makePopulation, makeScratch, mergePopulation, Population } from './population.js';
 
@@ -73,9 +74,11 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
   const clsOffsets = new Int32Array(rowsPerChunk);
   const norms = new Float64Array(rowsPerChunk * P);
   // Two read buffers, alternating: chunk c + 1 is read while chunk c is summarised.
-  const buffers = [0, 1].map(() => new Uint8Array(rowsPerChunk * sd.bytesPerImg));
-  const read = ([s, r0, r1]: [number, number, number], into: Uint8Array) =>
-    pool.read(sd.shards[s].path, r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg, into).then((bytes) => decodeValues(bytes, sd.dtype));
+  const buffers = [0, 1].map(() => new ReadBuffer(rowsPerChunk * sd.bytesPerImg));
+  const read = ([s, r0, r1]: [number, number, number], into: ReadBuffer) => {
+    const [position, length] = [r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg];
+    return pool.read(sd.shards[s].path, position, length, into.getTarget(position, length)).then((bytes) => decodeValues(bytes, sd.dtype));
+  };
   try {
     let next = chunks.length ? read(chunks[0], buffers[0]) : null;
     for (let c = 0; c < chunks.length; c++) {

@@ -1,0 +1,28 @@
+// Tests src/reader/read-buffer.ts: a read lands at its file position's offset within a page, holds the right
+// bytes, and a read larger than the buffer is refused.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FilePool } from '../../src/reader/file-pool.js';
+import { ReadBuffer } from '../../src/reader/read-buffer.js';
+
+describe('ReadBuffer', () => {
+  it('places each read at position mod 4096 and reads the right bytes', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'saev-read-buffer-')), 'data.bin');
+    const data = Uint8Array.from({ length: 20000 }, (_, i) => (i * 7 + 3) & 0xff);
+    writeFileSync(file, data);
+    const rb = new ReadBuffer(9000);
+    const pool = new FilePool();
+    for (const [position, length] of [[0, 9000], [4, 100], [4095, 1], [4097, 8999], [10996, 9000]]) {
+      const target = rb.getTarget(position, length);
+      expect(target.byteOffset % 4096).toBe(position % 4096);
+      expect(target.length).toBe(length);
+      const got = await pool.read(file, position, length, target);
+      expect(got.buffer).toBe(target.buffer);
+      expect([...got]).toEqual([...data.subarray(position, position + length)]);
+    }
+    await pool.close();
+    expect(() => rb.getTarget(0, 9001)).toThrow('reader: a read of 9001 bytes does not fit a 9000-byte read buffer');
+  });
+});
