@@ -39,6 +39,11 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TORCH_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'bench', 'torch_recipe.py');
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
 const ARCH = { ours: 'ViT-B-16', torch: 'ViT-B-16-quickgelu' };
+/** Model-only rows: CLIP ViT-B/16 and DINOv2 ViT-B/14 (224 px, 257 tokens), the same architecture on both sides. */
+const FORWARD_MODELS = [
+  { label: 'CLIP B/16', family: 'clip', ours: ARCH.ours, torch: ARCH.torch },
+  { label: 'DINOv2 B/14', family: 'dinov2', ours: 'dinov2_vitb14', torch: 'timm:vit_base_patch14_dinov2' },
+];
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -59,15 +64,15 @@ function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision, open_clip'], { encoding: 'utf8' }).status === 0;
 }
 
-function oursForward(backend: string, batch: number): number {
-  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--arch', ARCH.ours, '--batch', String(batch), '--reps', '2'], {
+function oursForward(backend: string, family: string, arch: string, batch: number): number {
+  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--family', family, '--arch', arch, '--batch', String(batch), '--reps', '2'], {
     SAEV_BACKEND: backend,
   });
   return median(r.imgsPerS as number[]);
 }
 
-function torchForward(batch: number): number {
-  const r = runJson(PYTHON, [TORCH_SCRIPT, 'forward', '--arch', ARCH.torch, '--batch', String(batch), '--reps', '2']);
+function torchForward(arch: string, batch: number): number {
+  const r = runJson(PYTHON, [TORCH_SCRIPT, 'forward', '--arch', arch, '--batch', String(batch), '--reps', '2']);
   return median(r.imgsPerS as number[]);
 }
 
@@ -122,18 +127,25 @@ const parts = new Set(values.only!.split(','));
 const withTorch = torchAvailable();
 if (!withTorch) log(`PyTorch side skipped: ${PYTHON} cannot import torch, torchvision and open_clip (set SAEV_BENCH_PYTHON)`);
 const rows: Row[] = [];
-for (const batch of parts.has('forward') ? values.batches!.split(',').map(Number) : []) {
-  rows.push(pairUp(`forward native b${batch}`, () => oursForward('native', batch), withTorch ? () => torchForward(batch) : null));
+for (const model of parts.has('forward') ? FORWARD_MODELS : []) {
+  for (const batch of values.batches!.split(',').map(Number)) {
+    const row = `forward ${model.label} native b${batch}`;
+    rows.push(pairUp(row, () => oursForward('native', model.family, model.ours, batch), withTorch ? () => torchForward(model.torch, batch) : null));
+  }
 }
+// wasm is ~10x slower: CLIP only.
 for (const batch of parts.has('forward') ? values['wasm-batches']!.split(',').map(Number) : []) {
-  rows.push(pairUp(`forward wasm b${batch}`, () => oursForward('wasm', batch), withTorch ? () => torchForward(batch) : null));
+  const clip = FORWARD_MODELS[0];
+  rows.push(pairUp(`forward ${clip.label} wasm b${batch}`, () => oursForward('wasm', clip.family, clip.ours, batch), withTorch ? () => torchForward(clip.torch, batch) : null));
 }
-const root = makeJpegFolder(Number(values['n-imgs']));
-for (const layers of parts.has('extract') ? ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')] : []) {
-  const label = layers === '-2' ? '1 layer' : 'all layers';
-  rows.push(pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null));
+if (parts.has('extract')) {
+  const root = makeJpegFolder(Number(values['n-imgs']));
+  for (const layers of ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')]) {
+    const label = layers === '-2' ? '1 layer' : 'all layers';
+    rows.push(pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null));
+  }
+  rmSync(root, { recursive: true, force: true });
 }
-rmSync(root, { recursive: true, force: true });
 const writer = parts.has('writer') ? await measureWriter(os.tmpdir()) : null;
 
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, torch: withTorch ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null };

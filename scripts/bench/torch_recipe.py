@@ -1,8 +1,8 @@
 """saev's activation-recording recipe in PyTorch, the baseline of `npm run bench`.
 
 What saev (seed version) does, rebuilt with the same libraries so both sides do the same work:
-open_clip's VisionTransformer (random weights, same architecture as ours), forward hooks on
-`transformer.resblocks[i]` that copy each recorded block's output into a [B, L, T, D] buffer,
+open_clip's VisionTransformer (random weights, same architecture as ours; or timm's DINOv2 for
+`--arch timm:vit_base_patch14_dinov2`, forward only), forward hooks on its blocks that copy each recorded block's output into a [B, L, T, D] buffer,
 open_clip's PIL/torchvision preprocessing inside a DataLoader with worker processes, and float32
 np.memmap shard writes like saev's ShardWriter.
 
@@ -25,9 +25,19 @@ from torch.utils.data import DataLoader
 from torchvision.datasets import ImageFolder
 
 
-def make_recorder(arch, layers):
+def make_model(arch):
+    """(model, its blocks, input side): open_clip names, or `timm:<name>` (DINOv2 at 224 px)."""
+    if arch.startswith("timm:"):
+        import timm
+        model = timm.create_model(arch[len("timm:"):], pretrained=False, img_size=224).eval()
+        return model, model.blocks, 224
     model = open_clip.create_model(arch, pretrained=None).visual.eval()
-    blocks = model.transformer.resblocks
+    side = model.image_size[0] if isinstance(model.image_size, tuple) else model.image_size
+    return model, model.transformer.resblocks, side
+
+
+def make_recorder(arch, layers):
+    model, blocks, side = make_model(arch)
     depth = len(blocks)
     resolved = sorted({(i + depth) % depth for i in layers}) if layers else list(range(depth))
     state = {"outputs": []}
@@ -39,12 +49,11 @@ def make_recorder(arch, layers):
         model(pixels)
         return torch.stack(state["outputs"], dim=1)  # [B, L, T, D]
 
-    return record, resolved, model
+    return record, resolved, side
 
 
 def bench_forward(args, layers):
-    record, _, model = make_recorder(args.arch, layers)
-    side = model.image_size[0] if isinstance(model.image_size, tuple) else model.image_size
+    record, _, side = make_recorder(args.arch, layers)
     pixels = torch.rand(args.batch, 3, side, side) * 4 - 2
     rates = []
     with torch.inference_mode():
