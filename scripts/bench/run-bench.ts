@@ -14,12 +14,13 @@
  * torchvision and open_clip_torch; they are skipped with a note otherwise.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { DEMO_IMAGES_DIR, PACKAGE_ROOT } from '../../src/version.js';
+import { PACKAGE_ROOT } from '../../src/version.js';
+import { makeJpegFolder } from './jpeg-folder.js';
 import { measureWriter } from './writer-bench.js';
 
 const { values } = parseArgs({
@@ -74,19 +75,6 @@ function oursForward(backend: string, family: string, arch: string, batch: numbe
 function torchForward(arch: string, batch: number): number {
   const r = runJson(PYTHON, [TORCH_SCRIPT, 'forward', '--arch', arch, '--batch', String(batch), '--reps', '2']);
   return median(r.imgsPerS as number[]);
-}
-
-/** A folder of real JPEGs: the demo photographs repeated to `n` images across their classes. */
-function makeJpegFolder(n: number): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-imgs-'));
-  const sources = readdirSync(DEMO_IMAGES_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jpg'));
-  for (let i = 0; i < n; i++) {
-    const source = sources[i % sources.length];
-    const dir = path.join(root, path.dirname(source));
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(path.join(DEMO_IMAGES_DIR, source), path.join(dir, `${String(i).padStart(5, '0')}_${path.basename(source)}`));
-  }
-  return root;
 }
 
 function oursExtract(root: string, layers: string, batch: number): number {
