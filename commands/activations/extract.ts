@@ -76,7 +76,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       default: [-2],
     }),
     'vit-batch-size': Flags.integer({ summary: 'Images per forward pass.', default: 32, min: 1 }),
-    'n-workers': Flags.integer({ summary: 'Images decoded and preprocessed concurrently.', default: 4, min: 1 }),
+    'n-workers': Flags.integer({ summary: 'Images decoded and preprocessed concurrently (resizing on min(this, CPU cores) worker threads).', default: 4, min: 1 }),
     'n-patches-per-shard': Flags.integer({ summary: 'Token budget per shard file (saev default ~10 GB at d=1024).', default: 2_400_000, min: 1 }),
     'cls-token': Flags.boolean({ summary: 'Assert the model stores a CLS token (checked, never trusted).', allowNo: true }),
     'd-vit': Flags.integer({ summary: 'Assert the model width (checked against the model).' }),
