@@ -65,8 +65,8 @@ function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision, open_clip'], { encoding: 'utf8' }).status === 0;
 }
 
-function oursForward(backend: string, family: string, arch: string, batch: number): number {
-  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--family', family, '--arch', arch, '--batch', String(batch), '--reps', '2'], {
+function oursForward(backend: string, family: string, arch: string, batch: number, layers = 'all'): number {
+  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--family', family, '--arch', arch, '--batch', String(batch), '--layers', layers, '--reps', '2'], {
     SAEV_BACKEND: backend,
   });
   return median(r.imgsPerS as number[]);
@@ -126,20 +126,26 @@ for (const batch of parts.has('forward') ? values['wasm-batches']!.split(',').ma
   const clip = FORWARD_MODELS[0];
   rows.push(pairUp(`forward ${clip.label} wasm b${batch}`, () => oursForward('wasm', clip.family, clip.ours, batch), withTorch ? () => torchForward(clip.torch, batch) : null));
 }
+/** End-to-end over model-only for the same recorded layers and batch (target: >= 0.9). */
+const endToEnd: Array<{ what: string; extract: number; modelOnly: number; ratio: number }> = [];
 if (parts.has('extract')) {
   const root = makeJpegFolder(Number(values['n-imgs']));
   for (const layers of ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')]) {
     const label = layers === '-2' ? '1 layer' : 'all layers';
-    rows.push(pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null));
+    const extract = pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null);
+    const modelOnly = pairUp(`model-only native ${label} b8`, () => oursForward('native', 'clip', ARCH.ours, 8, layers), null);
+    rows.push(extract, modelOnly);
+    endToEnd.push({ what: label, extract: median(extract.ours), modelOnly: median(modelOnly.ours), ratio: median(extract.ours) / median(modelOnly.ours) });
   }
   rmSync(root, { recursive: true, force: true });
 }
 const writer = parts.has('writer') ? await measureWriter(os.tmpdir()) : null;
 
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, torch: withTorch ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null };
-writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine, pairs: PAIRS, rows, writer }, null, 2) + '\n');
+writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine, pairs: PAIRS, rows, endToEnd, writer }, null, 2) + '\n');
 console.log('| measurement | ours images/s | PyTorch images/s | ours / PyTorch |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.what} | ${fmt(row.ours)} | ${fmt(row.torch)} | ${fmt(row.ratios)} |`);
+for (const e of endToEnd) console.log(`\nend-to-end / model-only, ${e.what}, b8: ${e.extract.toFixed(2)} / ${e.modelOnly.toFixed(2)} = ${e.ratio.toFixed(2)} (medians)`);
 if (writer) console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s (${(100 * writer.writerMBs / writer.ddMBs).toFixed(0)}%), ${writer.mb} MB with fsync, median of ${writer.reps}`);
 console.log(`(median (min..max) over ${PAIRS} alternating pairs; JSON in ${values.out})`);
