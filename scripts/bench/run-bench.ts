@@ -66,7 +66,7 @@ function torchAvailable(): boolean {
 }
 
 function oursForward(backend: string, family: string, arch: string, batch: number, layers = 'all'): number {
-  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--family', family, '--arch', arch, '--batch', String(batch), '--layers', layers, '--reps', '2'], {
+  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--family', family, '--arch', arch, '--batch', String(batch), `--layers=${layers}`, '--reps', '2'], {
     SAEV_BACKEND: backend,
   });
   return median(r.imgsPerS as number[]);
