@@ -3,18 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
 import { makeUniform } from '../../src/random.js';
-import { getNaiveItems, LayerMode, makeShardDir, MadeShards, PatchMode } from './helpers.js';
+import { getBatchRows as rows, getNaiveItems, LayerMode, makeShardDir, MadeShards, PatchMode } from './helpers.js';
 
 const PATCHES: PatchMode[] = ['cls', 'meanpool', 'patches'];
-
-function rows(b: ActsBatch) {
-  return Array.from({ length: b.n }, (_, i) => ({
-    act: [...b.acts_BD.subarray(i * b.dVit, (i + 1) * b.dVit)],
-    imageI: b.imageI[i],
-    layerI: b.layerI[i],
-    patchI: b.patchI[i],
-  }));
-}
 
 async function collect(gen: AsyncGenerator<ActsBatch>) {
   const out = [];

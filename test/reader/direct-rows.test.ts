@@ -6,16 +6,7 @@ import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
 import { canReadRowsDirect } from '../../src/reader/direct-rows.js';
 import { makeUniform } from '../../src/random.js';
 import { runStats } from '../../src/stats/run-stats.js';
-import { getNaiveItems, LayerMode, makeShardDir, PatchMode } from './helpers.js';
-
-function rows(b: ActsBatch) {
-  return Array.from({ length: b.n }, (_, i) => ({
-    act: [...b.acts_BD.subarray(i * b.dVit, (i + 1) * b.dVit)],
-    imageI: b.imageI[i],
-    layerI: b.layerI[i],
-    patchI: b.patchI[i],
-  }));
-}
+import { getBatchRows as rows, getNaiveItems, LayerMode, makeShardDir, PatchMode } from './helpers.js';
 
 /** Keeps every yielded batch and reads them only after the iteration has finished. */
 async function collectKept(gen: AsyncGenerator<ActsBatch>) {

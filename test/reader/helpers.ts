@@ -10,6 +10,7 @@ import path from 'node:path';
 import { encodeValues, getBytesPerValue, StorageDtype } from '../../src/format/dtype.js';
 import { formatMetadata, Metadata } from '../../src/format/metadata.js';
 import { makeUniform } from '../../src/random.js';
+import type { ActsBatch } from '../../src/reader/dataset.js';
 
 export interface ShardSpec {
   nImgs: number;
@@ -105,4 +106,14 @@ export function getNaiveItems(m: MadeShards, patches: PatchMode, layer: LayerMod
     }
   }
   return out;
+}
+
+/** A batch as plain rows, comparable with `getNaiveItems`. */
+export function getBatchRows(b: ActsBatch): Array<{ act: number[]; imageI: number; layerI: number; patchI: number }> {
+  return Array.from({ length: b.n }, (_, i) => ({
+    act: [...b.acts_BD.subarray(i * b.dVit, (i + 1) * b.dVit)],
+    imageI: b.imageI[i],
+    layerI: b.layerI[i],
+    patchI: b.patchI[i],
+  }));
 }
