@@ -38,6 +38,8 @@ export interface BackendInfo {
   version: string;
   /** libtensorflow's version for the native backend (e.g. `2.21.0`), else null. */
   libVersion: string | null;
+  /** Whether libtensorflow runs its oneDNN kernels (numerics differ slightly); null off the native backend. */
+  oneDnn: boolean | null;
   /** Why earlier candidates were skipped, one line each; empty when the first one loaded. */
   skipped: string[];
 }
@@ -84,7 +86,7 @@ function tryNative(pkg: string): BackendInfo {
   if (!tf.findBackend('tensorflow')) throw new Error(`${pkg} loaded but registered no 'tensorflow' backend`);
   if (!tf.setBackend('tensorflow')) throw new Error(`${pkg}: could not activate the 'tensorflow' backend`);
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-  return { name: 'tensorflow', package: pkg, version: packageVersion(pkg), libVersion: binding?.TF_Version ?? null, skipped: [] };
+  return { name: 'tensorflow', package: pkg, version: packageVersion(pkg), libVersion: binding?.TF_Version ?? null, oneDnn: process.env.TF_ENABLE_ONEDNN_OPTS !== '0', skipped: [] };
 }
 
 async function tryWasm(): Promise<BackendInfo> {
@@ -92,12 +94,12 @@ async function tryWasm(): Promise<BackendInfo> {
   const distDir = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'dist') + path.sep;
   setWasmPaths(distDir);
   if (!(await tf.setBackend('wasm'))) throw new Error(`${pkg}: could not initialise the wasm backend`);
-  return { name: 'wasm', package: pkg, version: packageVersion(pkg), libVersion: null, skipped: [] };
+  return { name: 'wasm', package: pkg, version: packageVersion(pkg), libVersion: null, oneDnn: null, skipped: [] };
 }
 
 async function tryCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Error('backend: could not initialise the cpu backend');
-  return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version['tfjs-backend-cpu'], libVersion: null, skipped: [] };
+  return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version['tfjs-backend-cpu'], libVersion: null, oneDnn: null, skipped: [] };
 }
 
 function firstLine(error: unknown): string {
@@ -143,7 +145,7 @@ function matches(info: BackendInfo, request: BackendRequest): boolean {
 
 /** One line for logs, e.g. `tensorflow (@tensorflow/tfjs-node 4.22.0, libtensorflow 2.21.0)`. */
 export function describeBackend(info: BackendInfo): string {
-  const oneDnn = info.name === 'tensorflow' ? `, oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off' : 'on'}` : '';
+  const oneDnn = info.oneDnn === null ? '' : `, oneDNN ${info.oneDnn ? 'on' : 'off'}`;
   const lib = info.libVersion ? `, libtensorflow ${info.libVersion}${oneDnn}` : '';
   return `${info.name} (${info.package} ${info.version}${lib})`;
 }

@@ -13,6 +13,9 @@ describe('parseBackendRequest', () => {
   });
 });
 
+// Before any backend loads: the native backend turns oneDNN on unless the user said otherwise.
+const userOneDnnSetting = process.env.TF_ENABLE_ONEDNN_OPTS;
+
 describe('initBackend', () => {
   it('activates the requested backend (SAEV_BACKEND) and reports its package and version', async () => {
     const info = await initBackend();
@@ -26,6 +29,12 @@ describe('initBackend', () => {
     }
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(describeBackend(info)).toContain(info.package);
+    if (info.name === 'tensorflow') {
+      expect(info.oneDnn).toBe(userOneDnnSetting !== '0');
+      expect(describeBackend(info)).toContain(info.oneDnn ? 'oneDNN on' : 'oneDNN off');
+    } else {
+      expect(info.oneDnn).toBeNull();
+    }
     // Once chosen, the backend stays: a conflicting request is an error, not a silent switch.
     const other = info.name === 'cpu' ? 'wasm' : 'cpu';
     await expect(initBackend(other)).rejects.toThrow(/already active/);
