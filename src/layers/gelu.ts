@@ -5,6 +5,7 @@
  * variant is explicit rather than left to tfjs's built-in activations.
  */
 import { tf } from '../backend.js';
+import { getSingleInput } from './single-input.js';
 
 export type GeluApproximation = 'none' | 'tanh' | 'quick';
 const APPROXIMATIONS: readonly GeluApproximation[] = ['none', 'tanh', 'quick'];
@@ -30,7 +31,7 @@ export class Gelu extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const x = getSingleInput(inputs);
       if (this.approximate === 'quick') return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
       if (this.approximate === 'tanh') {
         const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));

@@ -10,6 +10,7 @@
  * Weight names (`gamma`, `beta`) match the tfjs layer, so checkpoints map the same way.
  */
 import { tf } from '../backend.js';
+import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -32,7 +33,7 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = getSingleShape(inputShape);
     const width = shape[shape.length - 1];
     if (width == null) throw new Error(`layers: LayerNorm needs a known last axis, found ${JSON.stringify(shape)}`);
     this.gamma = this.addWeight('gamma', [width], 'float32', tf.initializers.ones());
@@ -41,12 +42,12 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return getSingleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x_BND = Array.isArray(inputs) ? inputs[0] : inputs;
+      const x_BND = getSingleInput(inputs);
       const centered_BND = tf.sub(x_BND, tf.mean(x_BND, -1, true));
       const variance_BN1 = tf.mean(tf.square(centered_BND), -1, true);
       const normed_BND = tf.mul(centered_BND, tf.rsqrt(tf.add(variance_BN1, this.epsilon)));

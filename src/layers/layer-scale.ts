@@ -4,6 +4,7 @@
  * output `tokens_BND`; gamma has shape `[D]`.
  */
 import { tf } from '../backend.js';
+import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -25,7 +26,7 @@ export class LayerScale extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = getSingleShape(inputShape);
     const width = shape[shape.length - 1];
     if (width == null) throw new Error(`layers: LayerScale needs a known last axis, found ${JSON.stringify(shape)}`);
     this.gamma = this.addWeight('gamma', [width], 'float32', tf.initializers.constant({ value: this.initValue }));
@@ -33,11 +34,11 @@ export class LayerScale extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return getSingleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.gamma!.read()));
+    return tf.tidy(() => tf.mul(getSingleInput(inputs), this.gamma!.read()));
   }
 
   override getConfig(): tf.serialization.ConfigDict {

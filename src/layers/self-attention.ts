@@ -5,6 +5,7 @@
  * Input and output `tokens_BND`.
  */
 import { tf } from '../backend.js';
+import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -30,7 +31,7 @@ export class SelfAttention extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = getSingleShape(inputShape);
     const width = shape[2];
     if (width == null || width % this.nHeads !== 0) {
       throw new Error(`layers: SelfAttention width ${width} must be a known multiple of nHeads ${this.nHeads}`);
@@ -45,12 +46,12 @@ export class SelfAttention extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return getSingleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const tokens_BND = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const tokens_BND = getSingleInput(inputs) as tf.Tensor3D;
       const [batch, nTokens, width] = tokens_BND.shape;
       const nHeads = this.nHeads;
       const headWidth = width / nHeads;

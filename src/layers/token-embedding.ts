@@ -6,6 +6,7 @@
  * N = cls + registers + P.
  */
 import { tf } from '../backend.js';
+import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -34,7 +35,7 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = getSingleShape(inputShape);
     const [, nPatches, width] = shape;
     if (nPatches == null || width == null) throw new Error(`layers: TokenEmbedding needs a known [P, D], found ${JSON.stringify(shape)}`);
     const zeros = tf.initializers.zeros();
@@ -45,13 +46,13 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const [batch, nPatches, width] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const [batch, nPatches, width] = getSingleShape(inputShape);
     return [batch, nPatches! + (this.clsToken ? 1 : 0) + this.nRegisters, width];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const patches_BPD = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const patches_BPD = getSingleInput(inputs) as tf.Tensor3D;
       const [batch, , width] = patches_BPD.shape;
       const prefix = (variable: tf.LayerVariable, n: number) =>
         tf.tile(tf.reshape(variable.read(), [1, n, width]), [batch, 1, 1]);
