@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../../src/version.js';
 import { makeJpegFolder } from './jpeg-folder.js';
+import { median } from './median.js';
 import { measureWriter } from './writer-bench.js';
 
 const { values } = parseArgs({
@@ -46,11 +47,6 @@ const FORWARD_MODELS = [
   { label: 'DINOv2 B/14', family: 'dinov2', ours: 'dinov2_vitb14', torch: 'timm:vit_base_patch14_dinov2' },
 ];
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ShardGeometry } from '../../src/format/layout.js';
 import { ShardWriter } from '../../src/format/shard-writer.js';
+import { median } from './median.js';
 
 export interface WriterResult { mb: number; reps: number; writerMBs: number; ddMBs: number }
 
@@ -33,6 +34,5 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 3): Pro
     ddRates.push((nImgs * perImg * 4) / 1e6 / ((performance.now() - ddStart) / 1000));
     rmSync(ddFile, { force: true });
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return { mb, reps, writerMBs: median(writerRates), ddMBs: median(ddRates) };
 }
