@@ -65,6 +65,9 @@ export interface IterateOptions {
 /** Largest gap (bytes) between two wanted ranges that is read through rather than split. */
 const MERGE_GAP = 64 * 1024;
 
+/** Bytes per step of the ordered iterator unless `chunkBytes` says otherwise. */
+const ORDERED_CHUNK_BYTES = 8 << 20;
+
 export class ActivationsDataset {
   readonly config: Readonly<ReaderConfig>;
   readonly length: number;
@@ -260,7 +263,7 @@ export class ActivationsDataset {
     if (canReadRowsDirect(this.mode, this.shards)) {
       return iterateRowsDirect(this.shards, this.mode, this.pool, this.length, {
         batchSize,
-        spanBytes: options.chunkBytes ?? 8 << 20,
+        spanBytes: options.chunkBytes ?? ORDERED_CHUNK_BYTES,
         readAhead: options.readAhead ?? 3,
         clamp: this.config.clamp,
         scale: this.scale,
@@ -271,7 +274,7 @@ export class ActivationsDataset {
 
   /** `ordered` for the other modes: chunks of whole images, read ahead by one, cut into items. */
   private async *orderedByImage(batchSize: number, options: IterateOptions): AsyncGenerator<ActsBatch> {
-    const rowsPerChunk = this.getRowsPerChunk(options.chunkBytes ?? 8 << 20);
+    const rowsPerChunk = this.getRowsPerChunk(options.chunkBytes ?? ORDERED_CHUNK_BYTES);
     const chunks: Array<[number, number, number]> = [];
     this.shards.shards.forEach((s, shard) => {
       for (let r = 0; r < s.nImgs; r += rowsPerChunk) chunks.push([shard, r, Math.min(s.nImgs, r + rowsPerChunk)]);
