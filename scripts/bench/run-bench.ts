@@ -143,5 +143,8 @@ console.log('| measurement | ours images/s | PyTorch images/s | ours / PyTorch |
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.what} | ${fmt(row.ours)} | ${fmt(row.torch)} | ${fmt(row.ratios)} |`);
 for (const e of endToEnd) console.log(`\nend-to-end / model-only, ${e.what}, b8: ${e.extract.toFixed(2)} / ${e.modelOnly.toFixed(2)} = ${e.ratio.toFixed(2)} (medians)`);
-if (writer) console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s (${(100 * writer.writerMBs / writer.ddMBs).toFixed(0)}%), ${writer.mb} MB with fsync, median of ${writer.reps}`);
+if (writer) {
+  const { median: mid, min, max } = writer.ratio;
+  console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s, ${writer.mb} MB with fsync, medians of ${writer.reps} pairs; writer/dd within a pair ${mid.toFixed(2)} (${min.toFixed(2)}..${max.toFixed(2)})`);
+}
 console.log(`(median (min..max) over ${PAIRS} alternating pairs; JSON in ${values.out})`);
