@@ -8,7 +8,7 @@
  * Writes a synthetic shard directory (ViT-B/16-sized by default: 2 layers x (196 + CLS) x 768 float32,
  * 100 images = 121 MB per shard), prints one line per measurement and a JSON summary on stdout.
  * Everything goes through the user-facing API: `ActivationsDataset.ordered`/`shuffled` with default
- * options, and `runStats` with nJobs 1 (the CLI's `--n-jobs` default) and 2. Cold ratios are taken
+ * options (and `ordered` with `reuseBatches`, the option for training loops), and `runStats` with nJobs 1 (the CLI's `--n-jobs` default) and 2. Cold ratios are taken
  * against the mean of dd cold runs made at the start and after every cold measurement.
  */
 import { execFileSync } from 'node:child_process';
@@ -67,12 +67,12 @@ function timeDd(dir: string): number {
 
 const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 
-async function timeScan(dir: string, layer: number | 'all'): Promise<{ s: number; cpu: number; items: number }> {
+async function timeScan(dir: string, layer: number | 'all', reuseBatches = false): Promise<{ s: number; cpu: number; items: number }> {
   const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let items = 0;
-  for await (const b of ds.ordered({ batchSize: 4096 })) items += b.n;
+  for await (const b of ds.ordered({ batchSize: 4096, reuseBatches })) items += b.n;
   await ds.close();
   return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items };
 }
@@ -112,6 +112,14 @@ async function main(): Promise<void> {
   r = await timeScan(dir, 'all');
   log('scanAllColdMBps', dataMb / r.s, 'MB/s (patches, all)');
   log('ddColdAfterScanMBps', measureDdCold(), 'MB/s');
+  // reuseBatches: the training-loop option (each batch valid until the next step; recycled memory, SIMD clamp scan).
+  timeDd(dir);
+  r = await timeScan(dir, 'all', true);
+  log('scanAllHotReuseMBps', dataMb / r.s, 'MB/s (patches, all, reuseBatches)');
+  dropCache(dir);
+  r = await timeScan(dir, 'all', true);
+  log('scanAllColdReuseMBps', dataMb / r.s, 'MB/s (patches, all, reuseBatches)');
+  log('ddColdAfterScanReuseMBps', measureDdCold(), 'MB/s');
   timeDd(dir);
   const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer: -1 });
   let t0 = performance.now();
@@ -139,6 +147,8 @@ async function main(): Promise<void> {
   const ratios = {
     scanAllColdVsDd: out.scanAllColdMBps / out.ddColdMeanMBps,
     scanAllHotVsDd: out.scanAllHotMBps / out.ddHotMBps,
+    scanAllColdReuseVsDd: out.scanAllColdReuseMBps / out.ddColdMeanMBps,
+    scanAllHotReuseVsDd: out.scanAllHotReuseMBps / out.ddHotMBps,
     scanOneLayerColdVsDd: out.scanColdMBps / out.ddColdMeanMBps,
     scanOneLayerHotVsDd: out.scanHotMBps / out.ddHotMBps,
     statsHotPerPassVsDd: out.statsHotMBps / out.ddHotMBps,

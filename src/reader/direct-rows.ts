@@ -4,16 +4,22 @@
  * an item is one stored row of D values, so runs of items that are adjacent
  * in a file are read straight into the output batch memory with no copy in
  * JavaScript. Items are planned in spans (a whole number of batches, about
- * `spanBytes`); each span gets a fresh buffer, its reads are all issued at
- * once, and `readAhead` spans are in flight while the current one is
- * clamped, normalised and yielded. A yielded batch is a view of its span's
- * buffer that the iterator never writes again, so the caller may keep it
- * (a kept batch keeps its whole span's buffer alive).
+ * `spanBytes`); a span's reads are all issued at once, each scanned for the
+ * clamp as it lands, and `readAhead` spans are in flight while the current
+ * one is clamped, normalised and yielded.
+ *
+ * A yielded batch is a view of its span's memory. By default each span gets
+ * fresh memory that the iterator never writes again, so the caller may keep
+ * any batch (a kept batch keeps its whole span alive). With `reuseBatches`,
+ * `readAhead + 2` spans of memory are recycled and scanned in WebAssembly
+ * SIMD: no page faults on fresh memory and no garbage, but a batch is only
+ * valid until the iterator's next step.
  */
 import type { ActsBatch } from './dataset.js';
 import type { FilePool } from './file-pool.js';
-import { getClampBits, getMaxAbsBits, normalizeRow } from './item-values.js';
+import { getClampBits, normalizeRow } from './item-values.js';
 import type { Mode } from './modes.js';
+import { allocFreshScanMemory, allocSimdScanMemory, ScanMemory } from './scan-memory.js';
 import type { Scale } from './scale.js';
 import type { ShardDir } from './shard-dir.js';
 
@@ -25,6 +31,8 @@ export interface DirectRowsOptions {
   readAhead: number;
   clamp: number;
   scale: Scale;
+  /** Recycle span memory: a yielded batch is valid only until the next step. */
+  reuseBatches: boolean;
 }
 
 /** Whether `mode` over `sd` can use the direct path: one stored float32 row per item. */
@@ -34,6 +42,7 @@ export function canReadRowsDirect(mode: Mode, sd: ShardDir): boolean {
 
 interface Span {
   n: number;
+  memory: ScanMemory;
   acts_BD: Float32Array;
   imageI: Int32Array;
   patchI: Int32Array;
@@ -43,15 +52,12 @@ interface Span {
   done: Promise<unknown>;
 }
 
-/** Allocates span [i0, i1) and starts reading it: one read per run of file-adjacent items. */
-function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: number): Span {
+/** Starts reading span [i0, i1) into `memory`: one read per run of file-adjacent items. */
+function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: number, memory: ScanMemory): Span {
   const { nLayers: L, nPatchesPerImg: P, nTokensPerImg: T, dVit: D, nImgsPerShard: S } = sd;
   const n = i1 - i0;
-  // Uninitialised memory (no zero-fill): the reads below cover every byte, and a span whose reads fail is never yielded.
-  const raw = Buffer.allocUnsafeSlow(n * D * 4);
-  const acts_BD = new Float32Array(raw.buffer, raw.byteOffset, n * D);
-  const span = { n, acts_BD, imageI: new Int32Array(n), patchI: new Int32Array(n), layerI: new Int32Array(n), maxAbsBits: 0 };
-  const bits = new Uint32Array(acts_BD.buffer, acts_BD.byteOffset, acts_BD.length);
+  const acts_BD = new Float32Array(memory.buffer, 0, n * D);
+  const span = { n, memory, acts_BD, imageI: new Int32Array(n), patchI: new Int32Array(n), layerI: new Int32Array(n), maxAbsBits: 0 };
   const perImg = mode.patches === 'patches' ? P : 1;
   const t0 = mode.patches === 'cls' ? 0 : sd.clsToken ? 1 : 0;
   const bytesPerRow = D * 4;
@@ -62,10 +68,10 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
   let runOut = 0; // item index in the span
   const flush = () => {
     if (runShard < 0) return;
-    const into = new Uint8Array(span.acts_BD.buffer, span.acts_BD.byteOffset + runOut * bytesPerRow, runEnd - runStart);
+    const into = new Uint8Array(memory.buffer, runOut * bytesPerRow, runEnd - runStart);
     const [v0, v1] = [runOut * D, runOut * D + (runEnd - runStart) / 4];
     reads.push(pool.read(sd.shards[runShard].path, runStart, runEnd - runStart, into).then(() => {
-      span.maxAbsBits = Math.max(span.maxAbsBits, getMaxAbsBits(bits, v0, v1));
+      span.maxAbsBits = Math.max(span.maxAbsBits, memory.maxAbsBits(v0, v1));
     }));
   };
   let i = i0;
@@ -111,10 +117,16 @@ export async function* iterateRowsDirect(sd: ShardDir, mode: Mode, pool: FilePoo
   const D = sd.dVit;
   const perSpan = batchSize * Math.max(1, Math.floor(options.spanBytes / (batchSize * D * 4)));
   const queue: Span[] = [];
+  const recycled: ScanMemory[] = [];
+  const getMemory = (n: number) => {
+    if (!options.reuseBatches) return allocFreshScanMemory(n * D * 4);
+    return recycled.pop() ?? allocSimdScanMemory(perSpan * D * 4);
+  };
   let next = 0;
   const fill = () => {
     while (next < nItems && queue.length <= options.readAhead) {
-      queue.push(startSpan(sd, mode, pool, next, Math.min(nItems, next + perSpan)));
+      const i1 = Math.min(nItems, next + perSpan);
+      queue.push(startSpan(sd, mode, pool, next, i1, getMemory(i1 - next)));
       next += perSpan;
     }
   };
@@ -135,5 +147,6 @@ export async function* iterateRowsDirect(sd: ShardDir, mode: Mode, pool: FilePoo
         layerI: span.layerI.subarray(b0, b1),
       };
     }
+    if (options.reuseBatches) recycled.push(span.memory);
   }
 }

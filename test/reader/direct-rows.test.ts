@@ -1,6 +1,7 @@
 // Tests src/reader/direct-rows.ts (the ordered iterator's whole-row fast path) against the naive reference
 // and against getBatch (which takes the other code path): batches kept past later steps, spans of many
-// batches, read-ahead depths, clamping of NaN/Inf/large values, scaleMean/scaleNorm, and an early break.
+// batches, read-ahead depths, recycled batch memory (reuseBatches), clamping of NaN/Inf/large values,
+// scaleMean/scaleNorm, and an early break.
 import { describe, expect, it } from 'vitest';
 import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
 import { canReadRowsDirect } from '../../src/reader/direct-rows.js';
@@ -13,6 +14,17 @@ async function collectKept(gen: AsyncGenerator<ActsBatch>) {
   const kept: ActsBatch[] = [];
   for await (const b of gen) kept.push(b);
   return kept.flatMap(rows);
+}
+
+/** Copies each batch as it arrives (all a caller may do with `reuseBatches`); also returns the distinct buffers seen. */
+async function collectCopied(gen: AsyncGenerator<ActsBatch>) {
+  const items = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for await (const b of gen) {
+    buffers.add(b.acts_BD.buffer);
+    items.push(...rows(b));
+  }
+  return { items, buffers };
 }
 
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
@@ -37,6 +49,9 @@ describe('ordered: whole-row fast path', () => {
         for (const [batchSize, chunkBytes, readAhead] of [[1, 1, 0], [3, 1, 1], [4, 1 << 20, 2], [7, 64, 5], [1000, 1 << 20, 3]]) {
           const label = `${JSON.stringify(m.metadata)} (${patches}, ${layer}) batch ${batchSize} chunk ${chunkBytes} ahead ${readAhead}`;
           expect(await collectKept(ds.ordered({ batchSize, chunkBytes, readAhead })), label).toEqual(naive);
+          const recycled = await collectCopied(ds.ordered({ batchSize, chunkBytes, readAhead, reuseBatches: true }));
+          expect(recycled.items, `${label} reuseBatches`).toEqual(naive);
+          expect(recycled.buffers.size, `${label} reuseBatches`).toBeLessThanOrEqual(readAhead + 2);
         }
         await ds.close();
       }
@@ -64,6 +79,7 @@ describe('ordered: whole-row fast path', () => {
       expect(want.some((r) => r.act.some(Number.isNaN))).toBe(true);
       const got = await collectKept(ds.ordered({ batchSize: 4 }));
       expect(got).toEqual(want);
+      expect((await collectCopied(ds.ordered({ batchSize: 4, chunkBytes: 1, reuseBatches: true }))).items).toEqual(want);
       expect(rows(await ds.getBatch(want.map((_, i) => i)))).toEqual(want);
       await ds.close();
     }
@@ -87,6 +103,16 @@ describe('ordered: whole-row fast path', () => {
       expect(got, JSON.stringify(config)).toEqual(rows(await ds.getBatch(got.map((_, i) => i))));
       await ds.close();
     }
+  });
+
+  it('reuseBatches recycles readAhead + 2 spans of memory; by default every span has its own', async () => {
+    const m = makeShardDir({ nImgs: 30, layers: [-1], nPatchesPerImg: 4, clsToken: true, dVit: 8, nPatchesPerShard: 5 * 7 });
+    const ds = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1 });
+    const nSpans = 30 * 4 / 2; // chunkBytes 1: one 2-item batch per span
+    const options = { batchSize: 2, chunkBytes: 1, readAhead: 1 };
+    expect((await collectCopied(ds.ordered(options))).buffers.size).toBe(nSpans);
+    expect((await collectCopied(ds.ordered({ ...options, reuseBatches: true }))).buffers.size).toBe(3);
+    await ds.close();
   });
 
   it('an early break raises nothing later and the dataset closes', async () => {

@@ -1,0 +1,39 @@
+// Tests src/reader/scan-memory.ts: the WebAssembly SIMD clamp scan gives the same maximum |x| bits as the
+// JavaScript getMaxAbsBits over random ranges (every alignment and tail length) holding NaN, Inf and
+// negative values, on memory filled through the returned buffer.
+import { describe, expect, it } from 'vitest';
+import { getMaxAbsBits } from '../../src/reader/item-values.js';
+import { allocFreshScanMemory, allocSimdScanMemory, hasSimdScan } from '../../src/reader/scan-memory.js';
+import { makeUniform } from '../../src/random.js';
+
+describe('scan memory', () => {
+  it('Node has WebAssembly SIMD, so reuseBatches scans in SIMD', () => {
+    expect(hasSimdScan).toBe(true);
+  });
+
+  for (const [name, alloc] of [['simd', allocSimdScanMemory], ['fresh', allocFreshScanMemory]] as const) {
+    it(`${name}: maxAbsBits equals getMaxAbsBits on random ranges with NaN, Inf and large values`, () => {
+      const u = makeUniform(7);
+      const n = 5000;
+      const memory = alloc(n * 4);
+      expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(n * 4);
+      const values = new Float32Array(memory.buffer, 0, n);
+      const reference = new Uint32Array(n);
+      const special = [NaN, Infinity, -Infinity, -3e38, 1e-45, -0];
+      for (let trial = 0; trial < 500; trial++) {
+        for (let i = 0; i < n; i++) values[i] = (u() - 0.5) * 200;
+        const start = Math.floor(u() * 64);
+        const end = start + Math.floor(u() * 300);
+        if (trial % 2 === 0 && end > start) values[start + Math.floor(u() * (end - start))] = special[trial % special.length];
+        reference.set(new Uint32Array(values.buffer, 0, n));
+        expect(memory.maxAbsBits(start, end), `[${start}, ${end})`).toBe(getMaxAbsBits(reference, start, end));
+      }
+    });
+  }
+
+  it('an empty range scans as 0 and the simd memory starts zero-filled', () => {
+    const memory = allocSimdScanMemory(100);
+    expect(memory.maxAbsBits(3, 3)).toBe(0);
+    expect(memory.maxAbsBits(0, 25)).toBe(0);
+  });
+});
