@@ -58,7 +58,11 @@ export interface IterateOptions {
   batchSize?: number;
   /** Bytes read per step (whole images, or whole batches for whole-row modes; at least one). */
   chunkBytes?: number;
-  /** Steps read ahead of the one being cut into batches (whole-row float32 modes; default 3: about 4 x max(chunkBytes, one batch) in memory). */
+  /**
+   * Steps read ahead of the one being cut into batches (whole-row float32 modes). Default 3 (about
+   * 4 x max(chunkBytes, one batch) in memory), or 1 with `reuseBatches`, whose recycled memory then
+   * stays in the CPU cache (hot reads 3.4-3.8 -> 4.1-4.6 GB/s, cold reads unchanged; 7 runs each).
+   */
   readAhead?: number;
   /**
    * `ordered` only: let the iterator recycle batch memory, so each batch is valid only until the next
@@ -271,7 +275,7 @@ export class ActivationsDataset {
       return iterateRowsDirect(this.shards, this.mode, this.pool, this.length, {
         batchSize,
         spanBytes: options.chunkBytes ?? ORDERED_CHUNK_BYTES,
-        readAhead: options.readAhead ?? 3,
+        readAhead: options.readAhead ?? (options.reuseBatches ? 1 : 3),
         clamp: this.config.clamp,
         scale: this.scale,
         reuseBatches: options.reuseBatches ?? false,
