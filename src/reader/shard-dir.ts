@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
 import { getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
+import { STATE_DIR } from '../format/shard-marker.js';
 
 export interface ShardInfo {
   name: string;
@@ -57,6 +58,18 @@ async function readShardsJson(dir: string): Promise<Array<{ name: string; n_exam
   return parsed;
 }
 
+/**
+ * What to do about a missing shard. saev-tfjs renames a shard into place only once it is complete,
+ * so in a directory it made (it has a state directory) a missing shard means an unfinished extraction.
+ */
+async function getMissingShardAdvice(dir: string, nShards: number): Promise<string> {
+  const madeByUs = await fs.stat(path.join(dir, STATE_DIR)).then(() => true, () => false);
+  if (!madeByUs) return 're-extract the directory';
+  const present = await fs.readdir(dir).then((names) => new Set(names));
+  const nDone = Array.from({ length: nShards }, (_, k) => getShardFileName(k)).filter((name) => present.has(name)).length;
+  return `${nDone} of ${nShards} shards are complete, so the extraction is unfinished: rerun the same saev activations extract command (or wait for its other jobs)`;
+}
+
 export async function openShardDir(dir: string): Promise<ShardDir> {
   const metadataPath = path.join(dir, 'metadata.json');
   let text: string;
@@ -90,7 +103,7 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
     try {
       size = (await fs.stat(file)).size;
     } catch {
-      throw new Error(`reader: ${file} is missing (metadata.json implies ${counts.length} shards); re-extract the directory`);
+      throw new Error(`reader: ${file} is missing (metadata.json implies ${counts.length} shards); ${await getMissingShardAdvice(dir, counts.length)}`);
     }
     if (size !== bytesPerShard) {
       const what = size < bytesPerShard ? 'truncated' : 'too long';

@@ -1,7 +1,8 @@
 // Tests src/reader/shard-dir.ts: bad directories fail with one line before any value is read.
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STATE_DIR } from '../../src/format/shard-marker.js';
 import { getShardDirDigest, openShardDir } from '../../src/reader/shard-dir.js';
 import { makeShardDir } from './helpers.js';
 
@@ -40,7 +41,11 @@ describe('openShardDir', () => {
   it('rejects a missing shard and a shards.json that disagrees', async () => {
     const a = makeShardDir(spec);
     rmSync(path.join(a.dir, 'acts000002.bin'));
-    await expect(openShardDir(a.dir)).rejects.toThrow(/acts000002\.bin is missing \(metadata\.json implies 3 shards\)/);
+    await expect(openShardDir(a.dir)).rejects.toThrow(/acts000002\.bin is missing \(metadata\.json implies 3 shards\); re-extract the directory$/);
+    // In a directory saev-tfjs is still extracting (it has the state directory), say so and how to finish.
+    mkdirSync(path.join(a.dir, STATE_DIR));
+    rmSync(path.join(a.dir, 'acts000000.bin'));
+    await expect(openShardDir(a.dir)).rejects.toThrow(/acts000000\.bin is missing .*; 1 of 3 shards are complete, so the extraction is unfinished: rerun the same saev activations extract command/);
     const b = makeShardDir(spec);
     writeFileSync(path.join(b.dir, 'shards.json'), JSON.stringify([{ name: 'acts000000.bin', n_examples: 2 }, { name: 'acts000001.bin', n_examples: 2 }]));
     await expect(openShardDir(b.dir)).rejects.toThrow('lists [2,2] images per shard, but metadata.json implies [2,2,1]');
