@@ -3,16 +3,17 @@
  * rows go to `acts000042.bin.partial` in the storage dtype, the file is
  * zero-padded to full size, fsynced and renamed to `acts000042.bin`, and the
  * directory is fsynced. The sha256 of the real rows (the file's bytes up to
- * the zero padding) is computed while writing, so no shard is ever read back
+ * the zero padding) is computed while writing, on a worker thread
+ * (`Sha256Stream`), so no shard is ever read back
  * and a mostly-empty last shard costs nothing to digest.
  * Any I/O error closes and deletes the partial file and is rethrown as one
  * line (see `describeWriteError`).
  */
-import { createHash, Hash } from 'node:crypto';
 import path from 'node:path';
 import { crashPoint } from './crash-point.js';
 import { encodeValues, StorageDtype } from './dtype.js';
 import { getBytesPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
+import { Sha256Stream } from './sha256-stream.js';
 import { describeWriteError, nodeShardIo, ShardFileHandle, ShardIo, writeFully } from './shard-io.js';
 
 export const PARTIAL_SUFFIX = '.partial';
@@ -31,7 +32,7 @@ export interface CommittedShard {
 export class ShardFile {
   private nextRow = 0;
   private closed = false;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash = new Sha256Stream();
   private readonly bytesPerImg: number;
   readonly name: string;
   readonly partialPath: string;
@@ -74,16 +75,12 @@ export class ShardFile {
       await this.abort();
       throw new Error(`shards: ${acts_SLTD.length} values at row ${this.nextRow} of ${this.name} are not whole images within the shard`);
     }
-    // The write runs on libuv's thread pool while this thread hashes the same bytes:
-    // sha256 costs ~0.7 s per GB here, as much as the write itself, so in sequence
-    // they would halve the bandwidth.
-    const written = writeFully(this.handle, bytes, this.nextRow * this.bytesPerImg);
-    this.hash.update(bytes);
-    try {
-      await written;
-    } catch (error) {
+    // The write runs on libuv's thread pool while a worker thread hashes a copy of the same bytes.
+    const [written, hashed] = await Promise.allSettled([writeFully(this.handle, bytes, this.nextRow * this.bytesPerImg), this.hash.update(bytes)]);
+    const failed = [written, hashed].find((outcome) => outcome.status === 'rejected');
+    if (failed) {
       await this.abort();
-      throw describeWriteError(error, this.partialPath);
+      throw describeWriteError((failed as PromiseRejectedResult).reason, this.partialPath);
     }
     this.nextRow += nRows;
   }
@@ -92,9 +89,13 @@ export class ShardFile {
   async commit(): Promise<CommittedShard> {
     const full = getBytesPerShard(this.geometry);
     const finalPath = path.join(this.dir, this.name);
+    const digest = this.hash.digest();
+    digest.catch(() => undefined); // awaited below, after the padding and fsync it overlaps
+    let rowsSha256: string;
     try {
       await this.handle.truncate(full);
       await this.handle.sync();
+      rowsSha256 = await digest;
       crashPoint('shard-synced');
       this.closed = true;
       await this.handle.close();
@@ -105,11 +106,12 @@ export class ShardFile {
       await this.abort();
       throw describeWriteError(error, this.partialPath);
     }
-    return { name: this.name, bytes: full, rowBytes: this.nextRow * this.bytesPerImg, rowsSha256: this.hash.digest('hex') };
+    return { name: this.name, bytes: full, rowBytes: this.nextRow * this.bytesPerImg, rowsSha256 };
   }
 
   /** Closes and deletes the partial file; never throws. */
   async abort(): Promise<void> {
+    void this.hash.drop().catch(() => undefined);
     if (!this.closed) {
       this.closed = true;
       await this.handle.close().catch(() => undefined);
