@@ -8,8 +8,9 @@
  * Writes a synthetic shard directory (ViT-B/16-sized by default: 2 layers x (196 + CLS) x 768 float32,
  * 100 images = 121 MB per shard), prints one line per measurement and a JSON summary on stdout.
  * Everything goes through the user-facing API: `ActivationsDataset.ordered`/`shuffled` with default
- * options (and `ordered` with `reuseBatches`, the option for training loops), and `runStats` with nJobs 1 (the CLI's `--n-jobs` default) and 2. Cold ratios are taken
- * against the mean of dd cold runs made at the start and after every cold measurement.
+ * options (and `ordered` with `reuseBatches`, the option for training loops), and `runStats` with
+ * nJobs 1 (the CLI's `--n-jobs` default) and 2. Cold ratios are taken against the mean of dd cold
+ * runs made at the start and after every cold measurement.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, rmSync } from 'node:fs';

@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ShardGeometry } from '../../src/format/layout.js';
 import { ShardWriter } from '../../src/format/shard-writer.js';
@@ -34,8 +34,15 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Pro
   const acts = new Float32Array(nImgs * perImg);
   randomFillSync(acts);
   const nBytes = acts.byteLength;
-  const ddSource = path.join(existsSync('/dev/shm') ? '/dev/shm' : parentDir, `saev-bench-dd-source-${process.pid}`);
-  writeFileSync(ddSource, acts);
+  // dd's source in RAM when /dev/shm has room (containers often give it 64 MB), else beside the output.
+  let ddSource = path.join('/dev/shm', `saev-bench-dd-source-${process.pid}`);
+  try {
+    writeFileSync(ddSource, acts);
+  } catch {
+    rmSync(ddSource, { force: true });
+    ddSource = path.join(parentDir, `saev-bench-dd-source-${process.pid}`);
+    writeFileSync(ddSource, acts);
+  }
 
   const runWriter = async (): Promise<number> => {
     const dir = mkdtempSync(path.join(parentDir, 'saev-bench-writer-'));

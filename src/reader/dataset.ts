@@ -61,7 +61,7 @@ export interface IterateOptions {
   /**
    * Steps read ahead of the one being cut into batches (whole-row float32 modes). Default 3 (about
    * 4 x max(chunkBytes, one batch) in memory), or 1 with `reuseBatches`, whose recycled memory then
-   * stays in the CPU cache (hot reads 3.4-3.8 -> 4.1-4.6 GB/s, cold reads unchanged; 7 runs each).
+   * stays in the CPU cache (hot scans: medians of 7 runs 2.9-3.8 -> 4.1-4.6 GB/s; cold unchanged).
    */
   readAhead?: number;
   /**

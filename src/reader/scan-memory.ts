@@ -27,15 +27,19 @@
  *       (local.set $m (i32x4.max_u (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
  *       (i32x4.extract_lane 0 (i32x4.max_u (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $m) (local.get $m))))))
  *
- * `$p` and `$end` are byte offsets 16 bytes apart times a whole number; the
+ * `$p` and `$end` are byte offsets and `$end - $p` a multiple of 16; the
  * caller scans the last 0-3 values in JavaScript.
  */
 import { getMaxAbsBits } from './item-values.js';
 
 const WASM_PAGE = 65536;
 
-/** A section: id, byte size (LEB128; every section here is under 128 bytes), contents. */
-const section = (id: number, bytes: number[]) => [id, bytes.length, ...bytes];
+/** A one-byte LEB128 length (every section and the function body here are under 128 bytes). */
+function byteLength(bytes: number[]): number {
+  if (bytes.length > 127) throw new Error('scan-memory: a section grew past 127 bytes; encode its length as multi-byte LEB128');
+  return bytes.length;
+}
+const section = (id: number, bytes: number[]) => [id, byteLength(bytes), ...bytes];
 const ascii = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 const SIMD = 0xfd;
 const I32X4_MAX_U = [SIMD, 0xb9, 0x01];
@@ -60,7 +64,7 @@ const MODULE_BYTES = new Uint8Array([
   ...section(2, [0x01, ...ascii('env'), ...ascii('memory'), 0x02, 0x00, 0x01]), // import env.memory, at least 1 page
   ...section(3, [0x01, 0x00]), // one function of type 0
   ...section(7, [0x01, ...ascii('maxAbsBits'), 0x00, 0x00]), // export it
-  ...section(10, [0x01, body.length, ...body]), // its code
+  ...section(10, [0x01, byteLength(body), ...body]), // its code
 ]);
 
 /** Compiled once; null where the runtime has no WebAssembly SIMD (then the scan is JavaScript). */
