@@ -11,13 +11,12 @@
  * that awaits it holds at most one chunk copy in flight.
  */
 import { Worker } from 'node:worker_threads';
+import { WorkerReply, WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import type { HashRequest } from './sha256-worker.js';
 
-interface Reply {
-  id: number;
+interface HashReply extends WorkerReply {
   hex?: string;
-  error?: string;
   /** An update's copy buffer, handed back for reuse. */
   buffer?: ArrayBuffer;
 }
@@ -25,17 +24,13 @@ interface Reply {
 /** Copy buffers kept for reuse (each as large as the largest chunk it has held). */
 const MAX_SPARE_BUFFERS = 2;
 
-type Waiter = { resolve: (hex: string | undefined) => void; reject: (error: Error) => void };
-
 /**
  * The shared worker, started on first use; referenced only while a request is outstanding. If it
  * dies, every stream's state died with it, so every request from then on fails.
  */
 class HashWorker {
   private worker: Worker | null = null;
-  private failure: Error | null = null;
-  private readonly waiting = new Map<number, Waiter[]>();
-  private nOutstanding = 0;
+  private readonly requests = new WorkerRequests<HashReply>();
   private readonly spare: ArrayBuffer[] = [];
 
   /** A copy of `bytes` in a buffer the worker may take: a returned one when one is large enough. */
@@ -47,65 +42,46 @@ class HashWorker {
     return copy;
   }
 
-  request(message: HashRequest, transfer: ArrayBuffer[] = []): Promise<string | undefined> {
-    if (this.failure) return Promise.reject(this.failure);
+  async request(message: HashRequest, transfer: ArrayBuffer[] = []): Promise<HashReply> {
     const worker = this.start();
-    return new Promise((resolve, reject) => {
-      const queue = this.waiting.get(message.id) ?? [];
-      queue.push({ resolve, reject });
-      this.waiting.set(message.id, queue);
-      if (this.nOutstanding++ === 0) worker.ref();
-      worker.postMessage(message, transfer);
-    });
+    if (this.requests.size === 0) worker.ref();
+    try {
+      const reply = await this.requests.send(worker, message, transfer);
+      if (reply.buffer && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(reply.buffer);
+      return reply;
+    } finally {
+      if (this.requests.size === 0) worker.unref();
+    }
   }
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(resolveWorkerScript('format/sha256-worker.js'));
-    worker.unref();
-    worker.on('message', (reply: Reply) => {
-      if (reply.buffer && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(reply.buffer);
-      this.settle(reply.id, (w) => (reply.error ? w.reject(new Error(`sha256 worker: ${reply.error}`)) : w.resolve(reply.hex)));
-    });
-    const fail = (error: Error) => {
-      this.failure ??= error;
-      for (const id of [...this.waiting.keys()]) while (this.waiting.get(id)?.length) this.settle(id, (w) => w.reject(error));
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the sha256 worker exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  private settle(id: number, how: (waiter: Waiter) => void): void {
-    const queue = this.waiting.get(id);
-    const waiter = queue?.shift();
-    if (!waiter) return;
-    if (!queue!.length) this.waiting.delete(id);
-    if (--this.nOutstanding === 0) this.worker?.unref();
-    how(waiter);
+    this.worker = new Worker(resolveWorkerScript('format/sha256-worker.js'));
+    this.worker.unref();
+    this.requests.watch(this.worker, 'sha256');
+    return this.worker;
   }
 }
 
 const hashWorker = new HashWorker();
-let nextId = 0;
+let nextStream = 0;
 
 export class Sha256Stream {
-  private readonly id = nextId++;
+  private readonly stream = nextStream++;
 
   /** Hashes a copy of `bytes` (the caller may reuse them at once); resolves when the worker has hashed it. */
   async update(bytes: Uint8Array): Promise<void> {
     const copy = hashWorker.copy(bytes); // never transfer the caller's own buffer (a Buffer's slice() would be a view of it)
-    await hashWorker.request({ id: this.id, op: 'update', bytes: copy }, [copy.buffer as ArrayBuffer]);
+    await hashWorker.request({ op: 'update', stream: this.stream, bytes: copy }, [copy.buffer as ArrayBuffer]);
   }
 
   /** The hex digest of everything updated so far; the stream is then spent. */
   async digest(): Promise<string> {
-    return (await hashWorker.request({ id: this.id, op: 'digest' }))!;
+    return (await hashWorker.request({ op: 'digest', stream: this.stream })).hex!;
   }
 
   /** Forgets the stream without a digest. */
   async drop(): Promise<void> {
-    await hashWorker.request({ id: this.id, op: 'drop' });
+    await hashWorker.request({ op: 'drop', stream: this.stream });
   }
 }

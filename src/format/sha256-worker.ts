@@ -1,33 +1,35 @@
 /**
- * Worker thread for `Sha256Stream`: keeps one sha256 per stream id and
- * answers every request, in order, with `{ id, hex? }` (`hex` for `digest`)
- * or `{ id, error }`. An `update` hands its buffer back (`{ id, buffer }`,
- * transferred) for the next copy, so no chunk costs fresh memory.
+ * Worker thread for `Sha256Stream`: keeps one sha256 per stream and answers
+ * every request `{ id, op, stream }` with `{ id }`, `{ id, hex }` for
+ * `digest`, or `{ id, error }`. An `update` hands its buffer back
+ * (`{ id, buffer }`, transferred) for the next copy, so no chunk costs fresh
+ * memory.
  */
 import { createHash, Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-export type HashRequest = { id: number; op: 'update'; bytes: Uint8Array } | { id: number; op: 'digest' } | { id: number; op: 'drop' };
+export type HashRequest = { op: 'update'; stream: number; bytes: Uint8Array } | { op: 'digest'; stream: number } | { op: 'drop'; stream: number };
 
 const hashes = new Map<number, Hash>();
 
-parentPort!.on('message', (request: HashRequest) => {
+parentPort!.on('message', (request: HashRequest & { id: number }) => {
+  const { id, stream } = request;
   try {
     if (request.op === 'update') {
-      let hash = hashes.get(request.id);
-      if (!hash) hashes.set(request.id, (hash = createHash('sha256')));
+      let hash = hashes.get(stream);
+      if (!hash) hashes.set(stream, (hash = createHash('sha256')));
       hash.update(request.bytes);
-      parentPort!.postMessage({ id: request.id, buffer: request.bytes.buffer }, [request.bytes.buffer as ArrayBuffer]);
+      parentPort!.postMessage({ id, buffer: request.bytes.buffer }, [request.bytes.buffer as ArrayBuffer]);
     } else if (request.op === 'digest') {
-      const hex = (hashes.get(request.id) ?? createHash('sha256')).digest('hex');
-      hashes.delete(request.id);
-      parentPort!.postMessage({ id: request.id, hex });
+      const hex = (hashes.get(stream) ?? createHash('sha256')).digest('hex');
+      hashes.delete(stream);
+      parentPort!.postMessage({ id, hex });
     } else {
-      hashes.delete(request.id);
-      parentPort!.postMessage({ id: request.id });
+      hashes.delete(stream);
+      parentPort!.postMessage({ id });
     }
   } catch (error) {
-    hashes.delete(request.id);
-    parentPort!.postMessage({ id: request.id, error: (error as Error).message });
+    hashes.delete(stream);
+    parentPort!.postMessage({ id, error: `sha256 worker: ${(error as Error).message}` });
   }
 });

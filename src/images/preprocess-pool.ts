@@ -5,6 +5,7 @@
  * workers, the next batch is resized while this one runs.
  */
 import { Worker } from 'node:worker_threads';
+import { WorkerReply, WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import type { PreprocessSpec } from './preprocess.js';
 import type { RgbImage } from './resample.js';
@@ -16,55 +17,35 @@ export interface ImagePreprocessor {
   close(): Promise<void>;
 }
 
-interface PendingJob {
-  resolve: (pixels: Float32Array) => void;
-  reject: (error: Error) => void;
+interface PixelsReply extends WorkerReply {
+  pixels?: Float32Array;
 }
 
 /** Preprocesses on `nThreads` worker threads, handing images out in turn. */
 export class PreprocessPool implements ImagePreprocessor {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, PendingJob>();
-  private nextId = 0;
-  private failure: Error | null = null;
+  private readonly requests = new WorkerRequests<PixelsReply>();
+  private nextWorker = 0;
 
   constructor(spec: PreprocessSpec, nThreads: number) {
     if (!Number.isInteger(nThreads) || nThreads < 1) throw new Error(`preprocess: nThreads must be a positive integer, found ${nThreads}`);
     const script = resolveWorkerScript('images/preprocess-worker.js');
     this.workers = Array.from({ length: nThreads }, () => {
       const worker = new Worker(script, { workerData: spec });
-      worker.on('message', (msg: { id: number; pixels?: Float32Array; error?: string }) => this.settle(msg));
-      worker.on('error', (error) => this.failAll(new Error(`preprocess: worker thread failed: ${error.message}`)));
-      worker.on('exit', (code) => code !== 0 && this.failAll(new Error(`preprocess: worker thread exited with code ${code}`)));
+      this.requests.watch(worker, 'preprocess');
       return worker;
     });
   }
 
-  preprocess(image: RgbImage): Promise<Float32Array> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage({ id, image });
-    });
+  async preprocess(image: RgbImage): Promise<Float32Array> {
+    const worker = this.workers[this.nextWorker++ % this.workers.length];
+    const { pixels } = await this.requests.send(worker, { image });
+    if (!pixels) throw new Error('preprocess: worker returned nothing');
+    return pixels;
   }
 
   async close(): Promise<void> {
-    this.failAll(new Error('preprocess: the pool was closed'));
+    this.requests.failAll(new Error('preprocess: the pool was closed'));
     await Promise.all(this.workers.map((worker) => worker.terminate()));
-  }
-
-  private settle({ id, pixels, error }: { id: number; pixels?: Float32Array; error?: string }): void {
-    const job = this.pending.get(id);
-    if (!job) return;
-    this.pending.delete(id);
-    if (pixels) job.resolve(pixels);
-    else job.reject(new Error(error ?? 'preprocess: worker returned nothing'));
-  }
-
-  private failAll(error: Error): void {
-    this.failure ??= error;
-    for (const job of this.pending.values()) job.reject(error);
-    this.pending.clear();
   }
 }
