@@ -9,7 +9,8 @@
  */
 
 const PAGE = 4096;
-const WASM_PAGE = 65536;
+/** Bytes per WebAssembly memory page. */
+export const WASM_PAGE = 65536;
 
 export class ReadBuffer {
   private readonly bytes: Uint8Array;

@@ -31,8 +31,7 @@
  * caller scans the last 0-3 values in JavaScript.
  */
 import { getMaxAbsBits } from './item-values.js';
-
-const WASM_PAGE = 65536;
+import { WASM_PAGE } from './read-buffer.js';
 
 /** A one-byte LEB128 length (every section and the function body here are under 128 bytes). */
 function byteLength(bytes: number[]): number {
