@@ -30,41 +30,27 @@
  * `$p` and `$end` are byte offsets and `$end - $p` a multiple of 16; the
  * caller scans the last 0-3 values in JavaScript.
  */
+import { encodeModule, I32, op, V128 } from '../wasm/encode.js';
 import { getMaxAbsBits } from './item-values.js';
 import { WASM_PAGE } from './read-buffer.js';
 
-/** A one-byte LEB128 length (every section and the function body here are under 128 bytes). */
-function byteLength(bytes: number[]): number {
-  if (bytes.length > 127) throw new Error('scan-memory: a section grew past 127 bytes; encode its length as multi-byte LEB128');
-  return bytes.length;
-}
-const section = (id: number, bytes: number[]) => [id, byteLength(bytes), ...bytes];
-const ascii = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const SIMD = 0xfd;
-const I32X4_MAX_U = [SIMD, 0xb9, 0x01];
-const shuffle = (lanes: number[]) => [SIMD, 0x0d, ...lanes];
-
-const body = [
-  0x01, 0x02, 0x7b, // locals: 2 x v128 ($m = local 2, $mask = local 3)
-  0x41, 0xff, 0xff, 0xff, 0xff, 0x07, SIMD, 0x11, 0x21, 0x03, // $mask = i32x4.splat(0x7fffffff)
-  0x02, 0x40, 0x03, 0x40, // block, loop
-  0x20, 0x00, 0x20, 0x01, 0x4f, 0x0d, 0x01, // br_if 1 ($p >= $end, unsigned)
-  0x20, 0x02, 0x20, 0x00, SIMD, 0x00, 0x04, 0x00, 0x20, 0x03, SIMD, 0x4e, ...I32X4_MAX_U, 0x21, 0x02, // $m = max_u($m, load($p) & $mask)
-  0x20, 0x00, 0x41, 0x10, 0x6a, 0x21, 0x00, // $p += 16
-  0x0c, 0x00, 0x0b, 0x0b, // br 0, end loop, end block
-  0x20, 0x02, 0x20, 0x02, 0x20, 0x02, ...shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]), ...I32X4_MAX_U, 0x21, 0x02,
-  0x20, 0x02, 0x20, 0x02, 0x20, 0x02, ...shuffle([4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3]), ...I32X4_MAX_U, SIMD, 0x1b, 0x00, // extract lane 0
-  0x0b, // end
-];
-
-const MODULE_BYTES = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  ...section(1, [0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f]), // types: (i32, i32) -> i32
-  ...section(2, [0x01, ...ascii('env'), ...ascii('memory'), 0x02, 0x00, 0x01]), // import env.memory, at least 1 page
-  ...section(3, [0x01, 0x00]), // one function of type 0
-  ...section(7, [0x01, ...ascii('maxAbsBits'), 0x00, 0x00]), // export it
-  ...section(10, [0x01, byteLength(body), ...body]), // its code
-]);
+const [p, end, m, mask] = [0, 1, 2, 3]; // params $p, $end; locals $m, $mask
+const MODULE_BYTES = encodeModule([{
+  name: 'maxAbsBits',
+  params: [I32, I32],
+  results: [I32],
+  locals: [V128, V128],
+  body: [
+    op.i32Const(0x7fffffff), op.i32x4Splat, op.localSet(mask),
+    op.block, op.loop,
+    op.localGet(p), op.localGet(end), op.i32GeU, op.brIf(1),
+    op.localGet(m), op.localGet(p), op.v128Load(), op.localGet(mask), op.v128And, op.i32x4MaxU, op.localSet(m),
+    op.localGet(p), op.i32Const(16), op.i32Add, op.localSet(p),
+    op.br(0), op.end, op.end,
+    op.localGet(m), op.localGet(m), op.localGet(m), op.i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]), op.i32x4MaxU, op.localSet(m),
+    op.localGet(m), op.localGet(m), op.localGet(m), op.i8x16Shuffle([4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3]), op.i32x4MaxU, op.i32x4ExtractLane(0),
+  ],
+}]);
 
 /** Compiled once; null where the runtime has no WebAssembly SIMD (then the scan is JavaScript). */
 const simdModule: WebAssembly.Module | null = WebAssembly.validate(MODULE_BYTES) ? new WebAssembly.Module(MODULE_BYTES) : null;
