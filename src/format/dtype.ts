@@ -85,8 +85,11 @@ export function encodeValues(values: Float32Array, dtype: StorageDtype): Uint8Ar
   return new Uint8Array(out.buffer);
 }
 
-/** Decodes `dtype` little-endian bytes into float32 values. */
-export function decodeValues(bytes: Uint8Array, dtype: StorageDtype): Float32Array {
+/**
+ * Decodes `dtype` little-endian bytes into float32 values: a view of `bytes` for float32 (a copy when
+ * misaligned); half dtypes into the start of `out` when given and large enough, else a new array.
+ */
+export function decodeValues(bytes: Uint8Array, dtype: StorageDtype, out?: Float32Array): Float32Array {
   if (bytes.byteLength % getBytesPerValue(dtype) !== 0) {
     throw new Error(`dtype: ${bytes.byteLength} bytes are not a whole number of ${dtype} values`);
   }
@@ -96,13 +99,13 @@ export function decodeValues(bytes: Uint8Array, dtype: StorageDtype): Float32Arr
   }
   const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
   const bits = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
-  const out = new Float32Array(bits.length);
+  const values = out && out.length >= bits.length ? out.subarray(0, bits.length) : new Float32Array(bits.length);
   if (dtype === 'float16') {
     const table = getFloat16Table();
-    for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+    for (let i = 0; i < bits.length; i++) values[i] = table[bits[i]];
   } else {
-    const wide = new Uint32Array(out.buffer);
+    const wide = new Uint32Array(values.buffer, values.byteOffset, values.length);
     for (let i = 0; i < bits.length; i++) wide[i] = bits[i] << 16;
   }
-  return out;
+  return values;
 }

@@ -5,11 +5,10 @@
  * needs nothing; pass 2 needs pass 1's merged means. Results of passes over
  * disjoint shard ranges merge with `mergeStats`.
  */
-import { decodeValues } from '../format/dtype.js';
 import { FilePool } from '../reader/file-pool.js';
-import { ReadBuffer } from '../reader/read-buffer.js';
 import type { ShardDir } from '../reader/shard-dir.js';
-import { addCentredNorms, addTokens, makePopulation, makeScratch, mergePopulation, Population } from './population.js';
+import { addCentredNorms, addTokens, makePopulation, mergePopulation, Population } from './population.js';
+import { StatsMemory } from './stats-memory.js';
 
 export interface LayerStats {
   cls: Population | null;
@@ -69,40 +68,43 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
     for (let r = 0; r < sd.shards[s].nImgs; r += rowsPerChunk) chunks.push([s, r, Math.min(sd.shards[s].nImgs, r + rowsPerChunk)]);
   }
   const pool = new FilePool(4);
-  const scratch = makeScratch(D, rowsPerChunk * P);
-  const patchOffsets = new Int32Array(rowsPerChunk * P);
-  const clsOffsets = new Int32Array(rowsPerChunk);
+  // Chunks are read into `mem`, where the kernels see them: two read buffers, alternating, so chunk
+  // c + 1 is read while chunk c is summarised.
+  const mem = new StatsMemory(D, rowsPerChunk * P, rowsPerChunk * sd.bytesPerImg, sd.dtype);
   const norms = new Float64Array(rowsPerChunk * P);
-  // Two read buffers, alternating: chunk c + 1 is read while chunk c is summarised.
-  const buffers = [0, 1].map(() => new ReadBuffer(rowsPerChunk * sd.bytesPerImg));
-  const read = ([s, r0, r1]: [number, number, number], into: ReadBuffer) => {
+  const read = ([s, r0, r1]: [number, number, number], i: number) => {
     const [position, length] = [r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg];
-    return pool.read(sd.shards[s].path, position, length, into.getTarget(position, length)).then((bytes) => decodeValues(bytes, sd.dtype));
+    return pool.read(sd.shards[s].path, position, length, mem.reads[i].getTarget(position, length)).then((bytes) => mem.decode(bytes, i));
+  };
+  /** Points `mem.offsets` at each row's patch tokens (or CLS token) of layer slot l; returns the token count. */
+  const setOffsets = (l: number, nRows: number, which: 'patches' | 'cls') => {
+    const offsets = mem.offsets;
+    for (let r = 0; r < nRows; r++) {
+      const row = (r * L + l) * T * D;
+      if (which === 'cls') offsets[r] = row;
+      else for (let p = 0; p < P; p++) offsets[r * P + p] = row + (cls + p) * D;
+    }
+    return which === 'cls' ? nRows : nRows * P;
   };
   try {
-    let next = chunks.length ? read(chunks[0], buffers[0]) : null;
+    let next = chunks.length ? read(chunks[0], 0) : null;
     for (let c = 0; c < chunks.length; c++) {
       const vals = await next!;
-      next = c + 1 < chunks.length ? read(chunks[c + 1], buffers[(c + 1) % 2]) : null;
+      next = c + 1 < chunks.length ? read(chunks[c + 1], (c + 1) % 2) : null;
       const nRows = chunks[c][2] - chunks[c][1];
       for (let l = 0; l < L; l++) {
         const ls = stats[l];
-        for (let r = 0; r < nRows; r++) {
-          const base = ((r * L + l) * T + cls) * D;
-          for (let p = 0; p < P; p++) patchOffsets[r * P + p] = base + p * D;
-          clsOffsets[r] = (r * L + l) * T * D;
-        }
         if (options.pass === 1) {
-          addTokens(ls.patches, vals, patchOffsets, nRows * P, scratch, norms);
+          addTokens(ls.patches, mem, vals, setOffsets(l, nRows, 'patches'), norms);
           addPositions(ls, norms, nRows, P, cls);
           if (ls.cls) {
-            addTokens(ls.cls, vals, clsOffsets, nRows, scratch, norms);
+            addTokens(ls.cls, mem, vals, setOffsets(l, nRows, 'cls'), norms);
             addPositions(ls, norms, nRows, 1, 0);
           }
         } else {
           const prior = options.prior![l];
-          addCentredNorms(ls.patches, vals, patchOffsets, nRows * P, prior.patches.mean_D);
-          if (ls.cls) addCentredNorms(ls.cls, vals, clsOffsets, nRows, prior.cls!.mean_D);
+          addCentredNorms(ls.patches, mem, vals, setOffsets(l, nRows, 'patches'), prior.patches.mean_D);
+          if (ls.cls) addCentredNorms(ls.cls, mem, vals, setOffsets(l, nRows, 'cls'), prior.cls!.mean_D);
         }
       }
       options.onImgs?.(nRows);

@@ -60,6 +60,18 @@ describe('encodeValues / decodeValues', () => {
     expect(Array.from(decodeValues(new Uint8Array(bits.buffer), 'float16'))).toEqual([1, -2, 2 ** -24, 65504, Infinity]);
   });
 
+  it('decodes half dtypes into the start of a given array when it is large enough', () => {
+    const bits = new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer); // float16 1, -2
+    const out = new Float32Array(4).fill(7);
+    const decoded = decodeValues(bits, 'float16', out);
+    expect(decoded.buffer).toBe(out.buffer);
+    expect([...out]).toEqual([1, -2, 7, 7]);
+    const bf = decodeValues(new Uint8Array(new Uint16Array([0x3f80]).buffer), 'bfloat16', out.subarray(3)); // bfloat16 1
+    expect([...out]).toEqual([1, -2, 7, 1]);
+    expect(bf.byteOffset).toBe(12);
+    expect(decodeValues(bits, 'float16', new Float32Array(1)).length).toBe(2); // too small: a new array
+  });
+
   it('rejects a byte count that is not whole values, and unknown dtypes', () => {
     expect(() => decodeValues(new Uint8Array(3), 'float16')).toThrow(/3 bytes are not a whole number of float16 values/);
     expect(() => parseStorageDtype('float64')).toThrow(/unknown storage dtype 'float64'/);

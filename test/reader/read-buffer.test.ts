@@ -1,5 +1,5 @@
 // Tests src/reader/read-buffer.ts: a read lands at its file position's offset within a page, holds the right
-// bytes, and a read larger than the buffer is refused.
+// bytes, and a read larger than the buffer is refused; placed in a shared memory, it stays on its page.
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,5 +24,16 @@ describe('ReadBuffer', () => {
     }
     await pool.close();
     expect(() => rb.getTarget(0, 9001)).toThrow('reader: a read of 9001 bytes does not fit a 9000-byte read buffer');
+  });
+
+  it('can sit at a page of a shared memory, and refuses a place off a page or past its end', () => {
+    const { buffer } = new WebAssembly.Memory({ initial: 1 });
+    const rb = new ReadBuffer(1000, { buffer, byteOffset: 8192 });
+    const target = rb.getTarget(4100, 1000);
+    expect(target.buffer).toBe(buffer);
+    expect(target.byteOffset).toBe(8192 + 4);
+    expect(ReadBuffer.getFootprint(1000)).toBe(1000 + 4096);
+    expect(() => new ReadBuffer(1000, { buffer, byteOffset: 100 })).toThrow('reader: a 5096-byte read buffer does not fit at byte 100 of 65536 (it must start on a 4096-byte page)');
+    expect(() => new ReadBuffer(1000, { buffer, byteOffset: 61440 })).toThrow('does not fit at byte 61440 of 65536');
   });
 });
