@@ -11,12 +11,13 @@
  * added into lane 0, then lane 0 + lane 1), so a token's result does not
  * depend on where a chunk starts.
  *
- * - `pass1(vals, offsets, nTok, nDims, shift, sumY, sumYY, sumSq) -> maxSq`:
- *   with y = x - shift[d], adds Σy into `sumY[d]` and Σy² into `sumYY[d]` over
- *   the tokens, writes each token's Σx² to `sumSq[k]`, and returns the
- *   largest x² (NaN/Inf tokens are found by the caller from `sumSq`).
- * - `centred(vals, offsets, nTok, nDims, mean, sumSq)`: each token's
- *   Σ(x - mean[d])² into `sumSq[k]`.
+ * - `pass1(vals, offsets, nTok, nDims, sumX, sumSq) -> maxSq`: adds Σx over
+ *   the tokens into `sumX[d]`, writes each token's Σx² to `sumSq[k]`, and
+ *   returns the largest x² (NaN/Inf tokens are found by the caller from
+ *   `sumSq`).
+ * - `centred(vals, offsets, nTok, nDims, mean, sumEE, sumSq)`: with
+ *   e = x - mean[d], adds Σe² over the tokens into `sumEE[d]` and writes each
+ *   token's Σe² to `sumSq[k]`.
  *
  * Float64 arrays are byte addresses of `nDims` (or `nTok`) values.
  */
@@ -89,59 +90,57 @@ function tokenLoop(L: LoopLocals, G: number, step: (G: number, s: Step) => Code)
 const setPairEnd = (L: LoopLocals) => [get(L.nDims), op.i32Const(-2), op.i32And, op.i32Const(3), op.i32Shl, set(L.pairEnd)];
 
 function makePass1(): WasmFunction {
-  // params: vals 0, offsets 1, nTok 2, nDims 3, shift 4, sumY 5, sumYY 6, sumSq 7
-  const [shift, sumY, sumYY] = [4, 5, 6];
-  const L: LoopLocals = { vals: 0, offsets: 1, nTok: 2, nDims: 3, sumSq: 7, k: 8, p: 9, pairEnd: 10, a: [11, 12, 13, 14], s: [15, 16, 17, 18] };
-  const [maxSq, shiftV, sumYV, sumYYV, x, sq, y] = [19, 20, 21, 22, 23, 24, 25];
-  const at = (base: number) => [get(base), get(L.p), op.i32Add];
+  // params: vals 0, offsets 1, nTok 2, nDims 3, sumX 4, sumSq 5
+  const sumX = 4;
+  const L: LoopLocals = { vals: 0, offsets: 1, nTok: 2, nDims: 3, sumSq: 5, k: 6, p: 7, pairEnd: 8, a: [9, 10, 11, 12], s: [13, 14, 15, 16] };
+  const [maxSq, sumXV, x, sq] = [17, 18, 19, 20];
   const step = (G: number, s: Step): Code => [
-    ...at(shift), s.loadF64, set(shiftV),
-    ...at(sumY), s.loadF64, set(sumYV),
-    ...at(sumYY), s.loadF64, set(sumYYV),
+    get(sumX), get(L.p), op.i32Add, s.loadF64, set(sumXV),
     ...range(G).flatMap((j) => [
-      get(L.a[j]), s.loadF32, op.f64x2PromoteLowF32x4, set(x),
+      get(L.a[j]), s.loadF32, op.f64x2PromoteLowF32x4, op.localTee(x),
+      get(sumXV), op.f64x2Add, set(sumXV),
       get(x), get(x), op.f64x2Mul, op.localTee(sq), get(L.s[j]), op.f64x2Add, set(L.s[j]),
       get(maxSq), get(sq), op.f64x2Pmax, set(maxSq),
-      get(x), get(shiftV), op.f64x2Sub, set(y),
-      get(sumYV), get(y), op.f64x2Add, set(sumYV),
-      get(sumYYV), get(y), get(y), op.f64x2Mul, op.f64x2Add, set(sumYYV),
     ]),
-    ...at(sumY), get(sumYV), s.storeF64,
-    ...at(sumYY), get(sumYYV), s.storeF64,
+    get(sumX), get(L.p), op.i32Add, get(sumXV), s.storeF64,
   ];
   return {
     name: 'pass1',
-    params: [I32, I32, I32, I32, I32, I32, I32, I32],
+    params: [I32, I32, I32, I32, I32, I32],
     results: [F64],
-    locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128, V128, V128, V128],
+    locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128],
     body: [...setPairEnd(L), ...tokenLoop(L, 4, step), ...tokenLoop(L, 1, step), get(maxSq), op.f64x2ExtractLane(0), get(maxSq), op.f64x2ExtractLane(1), op.f64Max],
   };
 }
 
 function makeCentred(): WasmFunction {
-  // params: vals 0, offsets 1, nTok 2, nDims 3, mean 4, sumSq 5
-  const mean = 4;
-  const L: LoopLocals = { vals: 0, offsets: 1, nTok: 2, nDims: 3, sumSq: 5, k: 6, p: 7, pairEnd: 8, a: [9, 10, 11, 12], s: [13, 14, 15, 16] };
-  const [meanV, e] = [17, 18];
+  // params: vals 0, offsets 1, nTok 2, nDims 3, mean 4, sumEE 5, sumSq 6
+  const [mean, sumEE] = [4, 5];
+  const L: LoopLocals = { vals: 0, offsets: 1, nTok: 2, nDims: 3, sumSq: 6, k: 7, p: 8, pairEnd: 9, a: [10, 11, 12, 13], s: [14, 15, 16, 17] };
+  const [meanV, sumEEV, e, ee] = [18, 19, 20, 21];
+  const at = (base: number) => [get(base), get(L.p), op.i32Add];
   const step = (G: number, s: Step): Code => [
-    get(mean), get(L.p), op.i32Add, s.loadF64, set(meanV),
+    ...at(mean), s.loadF64, set(meanV),
+    ...at(sumEE), s.loadF64, set(sumEEV),
     ...range(G).flatMap((j) => [
       get(L.a[j]), s.loadF32, op.f64x2PromoteLowF32x4, get(meanV), op.f64x2Sub, op.localTee(e),
-      get(e), op.f64x2Mul, get(L.s[j]), op.f64x2Add, set(L.s[j]),
+      get(e), op.f64x2Mul, op.localTee(ee), get(L.s[j]), op.f64x2Add, set(L.s[j]),
+      get(sumEEV), get(ee), op.f64x2Add, set(sumEEV),
     ]),
+    ...at(sumEE), get(sumEEV), s.storeF64,
   ];
   return {
     name: 'centred',
-    params: [I32, I32, I32, I32, I32, I32],
+    params: [I32, I32, I32, I32, I32, I32, I32],
     results: [],
-    locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128],
+    locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128],
     body: [...setPairEnd(L), ...tokenLoop(L, 4, step), ...tokenLoop(L, 1, step)],
   };
 }
 
 export interface StatsKernels {
-  pass1(vals: number, offsets: number, nTok: number, nDims: number, shift: number, sumY: number, sumYY: number, sumSq: number): number;
-  centred(vals: number, offsets: number, nTok: number, nDims: number, mean: number, sumSq: number): void;
+  pass1(vals: number, offsets: number, nTok: number, nDims: number, sumX: number, sumSq: number): number;
+  centred(vals: number, offsets: number, nTok: number, nDims: number, mean: number, sumEE: number, sumSq: number): void;
 }
 
 let statsModule: WebAssembly.Module | null = null;

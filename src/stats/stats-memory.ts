@@ -3,7 +3,7 @@
  * kernels (a module sees one memory): chunks are read straight into memory the
  * kernels scan. Layout, from byte 0:
  *
- *   shift_D, sumY_D, sumYY_D, mean_D   float64 x D each (pass-1 shift and sums, pass-2 mean)
+ *   sumX_D, mean_D, sumEE_D            float64 x D each (pass-1 sums; pass-2 mean and squared deviations)
  *   offsets                            int32 x maxTokens (value index of each token of a call)
  *   sumSq                              float64 x maxTokens (each token's sum of squares)
  *   read buffer 0, read buffer 1       page-aligned (see read-buffer.ts)
@@ -16,10 +16,9 @@ import { makeStatsKernels, StatsKernels } from './stats-kernels.js';
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
 export class StatsMemory {
-  readonly shift_D: Float64Array;
-  readonly sumY_D: Float64Array;
-  readonly sumYY_D: Float64Array;
+  readonly sumX_D: Float64Array;
   readonly mean_D: Float64Array;
+  readonly sumEE_D: Float64Array;
   /** Value index (into the chunk's values) of each token a kernel call walks. */
   readonly offsets: Int32Array;
   /** Per token: Σx² after `pass1`, Σ(x - mean)² after `centred`. */
@@ -31,7 +30,7 @@ export class StatsMemory {
   /** For `dVit`-wide tokens, at most `maxTokens` per kernel call, and chunk reads of up to `readCapacity` bytes. */
   constructor(readonly dVit: number, readonly maxTokens: number, readCapacity: number, readonly dtype: StorageDtype) {
     const vecBytes = roundUp(8 * dVit, 16);
-    const sumSqAt = 4 * vecBytes + roundUp(4 * maxTokens, 16);
+    const sumSqAt = 3 * vecBytes + roundUp(4 * maxTokens, 16);
     const readAt = roundUp(sumSqAt + 8 * maxTokens, PAGE);
     const readBytes = roundUp(ReadBuffer.getFootprint(readCapacity), PAGE);
     const decodedAt = readAt + 2 * readBytes;
@@ -39,8 +38,8 @@ export class StatsMemory {
     const end = decodedAt + 2 * 4 * nHalfValues;
     const memory = new WebAssembly.Memory({ initial: Math.ceil(end / WASM_PAGE) });
     const { buffer } = memory;
-    [this.shift_D, this.sumY_D, this.sumYY_D, this.mean_D] = [0, 1, 2, 3].map((i) => new Float64Array(buffer, i * vecBytes, dVit));
-    this.offsets = new Int32Array(buffer, 4 * vecBytes, maxTokens);
+    [this.sumX_D, this.mean_D, this.sumEE_D] = [0, 1, 2].map((i) => new Float64Array(buffer, i * vecBytes, dVit));
+    this.offsets = new Int32Array(buffer, 3 * vecBytes, maxTokens);
     this.sumSq = new Float64Array(buffer, sumSqAt, maxTokens);
     this.reads = [0, 1].map((i) => new ReadBuffer(readCapacity, { buffer, byteOffset: readAt + i * readBytes }));
     this.decoded = nHalfValues ? [0, 1].map((i) => new Float32Array(buffer, decodedAt + i * 4 * nHalfValues, nHalfValues)) : [];
@@ -54,21 +53,20 @@ export class StatsMemory {
     return vals;
   }
 
-  /** Σ(x - shift_D) into sumY_D and Σ(x - shift_D)² into sumYY_D over the first `nTok` tokens of `offsets`; Σx² per token into sumSq. Returns max x². */
+  /** Over the first `nTok` tokens of `offsets`: Σx added into sumX_D, Σx² per token into sumSq. Returns max x². */
   pass1(vals: Float32Array, nTok: number): number {
     this.checkTokens(vals, nTok);
-    const f64 = (a: Float64Array) => a.byteOffset;
-    return this.kernels.pass1(vals.byteOffset, this.offsets.byteOffset, nTok, this.dVit, f64(this.shift_D), f64(this.sumY_D), f64(this.sumYY_D), f64(this.sumSq));
+    return this.kernels.pass1(vals.byteOffset, this.offsets.byteOffset, nTok, this.dVit, this.sumX_D.byteOffset, this.sumSq.byteOffset);
   }
 
-  /** Σ(x - mean_D)² per token into sumSq, over the first `nTok` tokens of `offsets`. */
+  /** Over the first `nTok` tokens of `offsets`, with e = x - mean_D: Σe² added into sumEE_D, Σe² per token into sumSq. */
   centred(vals: Float32Array, nTok: number): void {
     this.checkTokens(vals, nTok);
-    this.kernels.centred(vals.byteOffset, this.offsets.byteOffset, nTok, this.dVit, this.mean_D.byteOffset, this.sumSq.byteOffset);
+    this.kernels.centred(vals.byteOffset, this.offsets.byteOffset, nTok, this.dVit, this.mean_D.byteOffset, this.sumEE_D.byteOffset, this.sumSq.byteOffset);
   }
 
   private checkInMemory(vals: Float32Array): void {
-    if (vals.buffer !== this.shift_D.buffer) throw new Error('stats: chunk values must lie in the pass memory (read into its read buffers)');
+    if (vals.buffer !== this.sumX_D.buffer) throw new Error('stats: chunk values must lie in the pass memory (read into its read buffers)');
   }
 
   private checkTokens(vals: Float32Array, nTok: number): void {

@@ -1,5 +1,5 @@
 // Tests src/stats/stats-kernels.ts through src/stats/stats-memory.ts: the WebAssembly pass-1 and centred
-// kernels against plain float64 loops, over random widths (odd and even), token counts around the
+// kernels (per-dimension and per-token sums, max x²) against plain float64 loops, over random widths (odd and even), token counts around the
 // four-token groups, and unaligned, overlapping token offsets; a token's sums do not depend on the
 // tokens around it; half-precision chunks decode into the memory the kernels read.
 import { describe, expect, it } from 'vitest';
@@ -22,18 +22,15 @@ describe('stats kernels', () => {
       for (let i = 0; i < nValues; i++) vals[i] = (u() - 0.3) * 10 ** Math.floor(u() * 6 - 2);
       const offsets = Array.from({ length: nTok }, () => Math.floor(u() * (nValues - D + 1)));
       mem.offsets.set(offsets);
-      const shift = Array.from({ length: D }, () => u() * 4 - 2);
       const mean = Array.from({ length: D }, () => u() * 4 - 2);
-      mem.shift_D.set(shift);
       mem.mean_D.set(mean);
-      mem.sumY_D.fill(1); // the kernel adds to what is there
-      mem.sumYY_D.fill(2);
+      mem.sumX_D.fill(1); // the kernels add to what is there
+      mem.sumEE_D.fill(2);
       const maxSq = mem.pass1(vals, nTok);
       let wantMax = 0;
       for (let d = 0; d < D; d++) {
-        const ys = offsets.map((o) => vals[o + d] - shift[d]);
-        expect(relClose(mem.sumY_D[d], 1 + ys.reduce((a, b) => a + b, 0)), `sumY D=${D} n=${nTok}`).toBe(true);
-        expect(relClose(mem.sumYY_D[d], 2 + ys.reduce((a, y) => a + y * y, 0)), `sumYY D=${D} n=${nTok}`).toBe(true);
+        const xs = offsets.map((o) => vals[o + d]);
+        expect(relClose(mem.sumX_D[d], 1 + xs.reduce((a, b) => a + b, 0)), `sumX D=${D} n=${nTok}`).toBe(true);
       }
       offsets.forEach((o, k) => {
         const xs = Array.from(vals.subarray(o, o + D));
@@ -42,6 +39,10 @@ describe('stats kernels', () => {
       });
       expect(maxSq).toBe(wantMax);
       mem.centred(vals, nTok);
+      for (let d = 0; d < D; d++) {
+        const ees = offsets.map((o) => (vals[o + d] - mean[d]) ** 2);
+        expect(relClose(mem.sumEE_D[d], 2 + ees.reduce((a, b) => a + b, 0)), `sumEE D=${D} n=${nTok}`).toBe(true);
+      }
       offsets.forEach((o, k) => {
         const want = Array.from(vals.subarray(o, o + D)).reduce((a, x, d) => a + (x - mean[d]) ** 2, 0);
         expect(relClose(mem.sumSq[k], want), `centred token ${k}`).toBe(true);
@@ -78,7 +79,6 @@ describe('stats kernels', () => {
       const vals = mem.decode(target, 1);
       expect([...vals]).toEqual([...values]);
       mem.offsets.set([0, 6]);
-      mem.shift_D.fill(0);
       expect(mem.pass1(vals, 2)).toBe(16); // tokens [1, -2] and [4, 2]
       expect([...mem.sumSq.subarray(0, 2)]).toEqual([5, 20]);
     }

@@ -106,6 +106,9 @@ describe('stats pass', () => {
     const s = summarizePopulation(ls.patches);
     expect(s).toMatchObject({ n: 4, nNaN: 1, nInf: 2, nNonFiniteTokens: 2, maxAbs: 3 });
     expect([...ls.patches.mean_D]).toEqual([(0 + 1 + 2 + 2) / 4, (1 + 2 + 3 + 3) / 4]);
+    const ref = reference(tokensOf(bad, 0, 'patches'));
+    for (const k of ['meanNorm', 'centredMeanNorm', 'rmsNormScalar'] as const) expect(s[k] / ref[k]).toBeCloseTo(1, 12);
+    expect([...ls.patches.m2_D]).toEqual([(1.25 ** 2 + 0.25 ** 2 + 0.75 ** 2 * 2), (1.25 ** 2 + 0.25 ** 2 + 0.75 ** 2 * 2)]);
   });
 
   it('reads half-precision shards: bfloat16 and float16 stats equal float32 stats of the same (exact) values', async () => {
