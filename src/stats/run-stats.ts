@@ -1,13 +1,14 @@
 /**
  * `saev activations stats`: two streaming passes over a shard directory
  * (pass 1: means, M2, norms, max |x|, NaN/Inf, histograms; pass 2: norms about
- * the final mean), split over `nJobs` worker threads by contiguous shard
- * ranges and merged in shard order, then the statistics files and plots
- * written beside the shards.
+ * the final mean), split over `nJobs` worker threads (each kept for both
+ * passes) by contiguous shard ranges and merged in shard order, then the
+ * statistics files and plots written beside the shards.
  */
 import { Worker } from 'node:worker_threads';
 import { Progress } from '../progress.js';
 import { getShardDirDigest, openShardDir, ShardDir } from '../reader/shard-dir.js';
+import { WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from './stats-pass.js';
 import { StatsDoc, writeStatsFiles } from './stats-file.js';
@@ -35,42 +36,53 @@ export function splitShards(nShards: number, nJobs: number): Array<[number, numb
   return Array.from({ length: k }, (_, j) => [Math.floor((j * nShards) / k), Math.floor(((j + 1) * nShards) / k)] as [number, number]);
 }
 
-function runInWorker(job: object, onImgs: (n: number) => void): Promise<LayerStats[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(resolveWorkerScript('stats/stats-worker.js'), { workerData: job });
-    worker.on('message', (msg: { imgs?: number; stats?: LayerStats[] }) => {
-      if (msg.imgs) onImgs(msg.imgs);
-      if (msg.stats) resolve(msg.stats);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => code !== 0 && reject(new Error(`stats: worker exited with code ${code}`)));
-  });
+/** Runs passes over one shard range: here, or on a worker thread kept for both passes. */
+interface RangeRunner {
+  run(pass: 1 | 2, prior?: LayerStats[]): Promise<LayerStats[]>;
+  close(): Promise<void>;
 }
 
-/** Runs one pass over all shards, split over jobs, merged in shard order. */
-async function runPass(sd: ShardDir, pass: 1 | 2, prior: LayerStats[] | undefined, options: StatsOptions, progress: Progress): Promise<LayerStats[]> {
-  const ranges = splitShards(sd.shards.length, options.nJobs ?? 1);
-  const onImgs = (n: number) => progress.tick(n);
-  const parts =
-    ranges.length === 1
-      ? [await runStatsPass(sd, { shard0: ranges[0][0], shard1: ranges[0][1], pass, prior, chunkBytes: options.chunkBytes, onImgs })]
-      : await Promise.all(ranges.map(([shard0, shard1]) => runInWorker({ dir: sd.dir, shard0, shard1, pass, prior, chunkBytes: options.chunkBytes }, onImgs)));
-  const [first, ...rest] = parts;
+function makeLocalRunner(sd: ShardDir, [shard0, shard1]: [number, number], chunkBytes: number | undefined, onImgs: (n: number) => void): RangeRunner {
+  return { run: (pass, prior) => runStatsPass(sd, { shard0, shard1, pass, prior, chunkBytes, onImgs }), close: async () => undefined };
+}
+
+function makeWorkerRunner(dir: string, [shard0, shard1]: [number, number], chunkBytes: number | undefined, onImgs: (n: number) => void): RangeRunner {
+  const worker = new Worker(resolveWorkerScript('stats/stats-worker.js'), { workerData: { dir, shard0, shard1, chunkBytes } });
+  const requests = new WorkerRequests<{ id: number; stats: LayerStats[] }>();
+  requests.watch(worker, 'stats');
+  worker.on('message', (msg: { imgs?: number }) => msg.imgs && onImgs(msg.imgs));
+  return {
+    run: (pass, prior) => requests.send(worker, { pass, prior }).then((reply) => reply.stats),
+    close: async () => void (await worker.terminate()),
+  };
+}
+
+/** Runs one pass over all shards, split over the runners, merged in shard order. */
+async function runPass(runners: RangeRunner[], pass: 1 | 2, prior?: LayerStats[]): Promise<LayerStats[]> {
+  const [first, ...rest] = await Promise.all(runners.map((r) => r.run(pass, prior)));
   for (const part of rest) mergeStats(first, part);
   return first;
 }
 
 export async function runStats(dir: string, options: StatsOptions = {}): Promise<StatsResult> {
   const sd = await openShardDir(dir);
-  const digest = await getShardDirDigest(sd);
   const progress = new Progress({ label: 'stats', unit: 'images', total: 2 * sd.nImgs, stream: options.progressStream });
-  const stats = await runPass(sd, 1, undefined, options, progress);
-  const pass2 = await runPass(sd, 2, stats, options, progress);
-  addPass2(stats, pass2);
-  const elapsedS = progress.elapsedS;
-  const bytesRead = 2 * sd.nImgs * sd.bytesPerImg;
-  const mbPerS = bytesRead / 1e6 / elapsedS;
-  progress.finish(`${sd.nImgs} images x 2 passes in ${elapsedS.toFixed(1)} s (${mbPerS.toFixed(0)} MB/s)`);
-  const { doc, files } = await writeStatsFiles(sd, digest, stats, { plots: options.plots ?? true });
-  return { doc, files, elapsedS, mbPerS };
+  const onImgs = (n: number) => progress.tick(n);
+  const ranges = splitShards(sd.shards.length, options.nJobs ?? 1);
+  // Worker threads start first, so they load while this thread computes the digest.
+  const runners = ranges.map((range) =>
+    ranges.length === 1 ? makeLocalRunner(sd, range, options.chunkBytes, onImgs) : makeWorkerRunner(sd.dir, range, options.chunkBytes, onImgs),
+  );
+  try {
+    const digest = await getShardDirDigest(sd);
+    const stats = await runPass(runners, 1);
+    addPass2(stats, await runPass(runners, 2, stats));
+    const elapsedS = progress.elapsedS;
+    const mbPerS = (2 * sd.nImgs * sd.bytesPerImg) / 1e6 / elapsedS;
+    progress.finish(`${sd.nImgs} images x 2 passes in ${elapsedS.toFixed(1)} s (${mbPerS.toFixed(0)} MB/s)`);
+    const { doc, files } = await writeStatsFiles(sd, digest, stats, { plots: options.plots ?? true });
+    return { doc, files, elapsedS, mbPerS };
+  } finally {
+    await Promise.all(runners.map((r) => r.close()));
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { FilePool } from '../reader/file-pool.js';
 import type { ShardDir } from '../reader/shard-dir.js';
-import { addCentredNorms, addTokens, makePopulation, mergePopulation, Population } from './population.js';
+import { addCentred, addCentredNorms, addTokens, makePopulation, mergePopulation, Population } from './population.js';
 import { StatsMemory } from './stats-memory.js';
 
 export interface LayerStats {
@@ -25,6 +25,7 @@ export interface PassOptions {
   pass: 1 | 2;
   /** Pass 2: the merged result of pass 1 (its means are used; its other fields are kept). */
   prior?: LayerStats[];
+  /** Bytes per read (whole images, at least one); default 4 MiB, small enough to stay in cache between the read and the sums. */
   chunkBytes?: number;
   /** Called with the images done after each chunk. */
   onImgs?: (n: number) => void;
@@ -52,16 +53,12 @@ export function mergeStats(a: LayerStats[], b: LayerStats[]): void {
   });
 }
 
-/** Copies of the pass-1 fields with the pass-2 fields zeroed, so pass-2 results of several jobs merge cleanly. */
-function emptyPass2(sd: ShardDir): LayerStats[] {
-  return makeLayerStats(sd);
-}
-
 export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<LayerStats[]> {
   const { nLayers: L, nTokensPerImg: T, dVit: D, nPatchesPerImg: P } = sd;
   const cls = sd.clsToken ? 1 : 0;
-  const rowsPerChunk = Math.max(1, Math.floor((options.chunkBytes ?? 8 << 20) / sd.bytesPerImg));
-  const stats = options.pass === 1 ? makeLayerStats(sd) : emptyPass2(sd);
+  const rowsPerChunk = Math.max(1, Math.floor((options.chunkBytes ?? 4 << 20) / sd.bytesPerImg));
+  // Pass 2 fills only the pass-2 fields of fresh stats (n = 0), so results of several jobs merge by addition.
+  const stats = makeLayerStats(sd);
   if (options.pass === 2 && !options.prior) throw new Error('stats: pass 2 needs the merged result of pass 1');
   const chunks: Array<[number, number, number]> = [];
   for (let s = options.shard0; s < options.shard1; s++) {
@@ -129,12 +126,7 @@ function addPositions(ls: LayerStats, norms: Float64Array, nRows: number, perRow
 /** Moves pass-2 fields of `pass2` into the pass-1 result `into`. */
 export function addPass2(into: LayerStats[], pass2: LayerStats[]): void {
   into.forEach((l, k) => {
-    const from = pass2[k];
-    l.patches.sumCentredNorm += from.patches.sumCentredNorm;
-    for (let i = 0; i < l.patches.centredHist.length; i++) l.patches.centredHist[i] += from.patches.centredHist[i];
-    if (l.cls && from.cls) {
-      l.cls.sumCentredNorm += from.cls.sumCentredNorm;
-      for (let i = 0; i < l.cls.centredHist.length; i++) l.cls.centredHist[i] += from.cls.centredHist[i];
-    }
+    addCentred(l.patches, pass2[k].patches);
+    if (l.cls && pass2[k].cls) addCentred(l.cls, pass2[k].cls!);
   });
 }

@@ -1,4 +1,8 @@
-/** Worker thread for `saev activations stats --n-jobs`: runs one pass over a shard range and posts the result back. */
+/**
+ * Worker thread for `saev activations stats --n-jobs`: owns one shard range
+ * for both passes. Each request `{ id, pass, prior }` is answered with
+ * `{ id, stats }` (or `{ id, error }`); `{ imgs }` messages report progress.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openShardDir } from '../reader/shard-dir.js';
 import { LayerStats, runStatsPass } from './stats-pass.js';
@@ -7,12 +11,23 @@ interface Job {
   dir: string;
   shard0: number;
   shard1: number;
-  pass: 1 | 2;
-  prior?: LayerStats[];
   chunkBytes?: number;
 }
 
+interface PassRequest {
+  id: number;
+  pass: 1 | 2;
+  prior?: LayerStats[];
+}
+
 const job = workerData as Job;
-const sd = await openShardDir(job.dir);
-const stats = await runStatsPass(sd, { ...job, onImgs: (n) => parentPort!.postMessage({ imgs: n }) });
-parentPort!.postMessage({ stats });
+const opening = openShardDir(job.dir);
+opening.catch(() => undefined); // reported in the reply to each request, not as an unhandled rejection
+parentPort!.on('message', async ({ id, pass, prior }: PassRequest) => {
+  try {
+    const stats = await runStatsPass(await opening, { ...job, pass, prior, onImgs: (n) => parentPort!.postMessage({ imgs: n }) });
+    parentPort!.postMessage({ id, stats });
+  } catch (error) {
+    parentPort!.postMessage({ id, error: (error as Error).message });
+  }
+});
