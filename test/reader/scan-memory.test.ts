@@ -1,6 +1,7 @@
-// Tests src/reader/scan-memory.ts: the WebAssembly SIMD clamp scan gives the same maximum |x| bits as the
-// JavaScript getMaxAbsBits over random ranges (every alignment and tail length) holding NaN, Inf and
-// negative values, on memory filled through the returned buffer.
+// Tests src/reader/scan-memory.ts: the WebAssembly SIMD clamp scans (in place, and through a window for
+// fresh memory) give the same maximum |x| bits as the JavaScript getMaxAbsBits over random ranges (every
+// alignment and tail length) holding NaN, Inf and negative values, on memory filled through the returned
+// buffer.
 import { describe, expect, it } from 'vitest';
 import { getMaxAbsBits } from '../../src/reader/item-values.js';
 import { allocFreshScanMemory, allocSimdScanMemory, hasSimdScan } from '../../src/reader/scan-memory.js';
@@ -30,6 +31,20 @@ describe('scan memory', () => {
       }
     });
   }
+
+  it('fresh: scans ranges longer than its 64 KiB window, and a short range sees none of an earlier one', () => {
+    const n = 100_003;
+    const memory = allocFreshScanMemory(n * 4);
+    const values = new Float32Array(memory.buffer, 0, n).fill(0.5);
+    const bits = new Uint32Array(memory.buffer, 0, n);
+    values[2 * 16384 + 5] = -1e6; // third window
+    values[n - 1] = 2; // last, partial window
+    expect(memory.maxAbsBits(0, n)).toBe(getMaxAbsBits(bits, 0, n));
+    expect(memory.maxAbsBits(40_000, n)).toBe(getMaxAbsBits(bits, 40_000, n));
+    values[2] = 9e6;
+    expect(memory.maxAbsBits(0, 8)).toBe(getMaxAbsBits(bits, 0, 8)); // leaves 9e6 in the window at value 2
+    expect(memory.maxAbsBits(100, 102)).toBe(getMaxAbsBits(bits, 100, 102)); // 2 values, padded with zeros over it
+  });
 
   it('an empty range scans as 0 and the simd memory starts zero-filled', () => {
     const memory = allocSimdScanMemory(100);
