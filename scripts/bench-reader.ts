@@ -11,7 +11,8 @@
  * options (and `ordered` with `reuseBatches`, the option for training loops), and `runStats` with
  * nJobs 1 (the CLI's `--n-jobs` default) and 2. dd's times are its own reports (no process start-up).
  * Cold ratios are taken against the mean of dd cold runs made at the start and after every cold
- * measurement; hot rows, dd's included, are the median of 3 runs after an unmeasured one.
+ * measurement; hot rows are the median of 3 runs after an unmeasured one, each paired with a hot dd
+ * run, and their ratios the median of the 3 pairs' ratios.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { ActivationsDataset } from '../src/reader/dataset.js';
 import { openShardDir } from '../src/reader/shard-dir.js';
 import { makeNormal } from '../src/random.js';
 import { runStats } from '../src/stats/run-stats.js';
+import { runStatsPass } from '../src/stats/stats-pass.js';
 import { median } from './bench/median.js';
 
 function arg(name: string, fallback: number | string): string {
@@ -86,11 +88,10 @@ async function timeScan(dir: string, layer: number | 'all', reuseBatches = false
   return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items };
 }
 
-/** Hot rows: one unmeasured run (page cache, JIT and WebAssembly tiers warm), then the median of 3 (seconds and CPU seconds). */
-async function timeHot(run: () => Promise<{ s: number; cpu: number; items: number }>): Promise<{ s: number; cpu: number; items: number }> {
-  await run();
-  const runs = [await run(), await run(), await run()];
-  return { s: median(runs.map((r) => r.s)), cpu: median(runs.map((r) => r.cpu)), items: runs[0].items };
+interface Timing {
+  s: number;
+  cpu: number;
+  items: number;
 }
 
 async function main(): Promise<void> {
@@ -98,6 +99,25 @@ async function main(): Promise<void> {
   const sd = await openShardDir(dir);
   const mb = (sd.shards.length * sd.bytesPerShard) / 1e6;
   const dataMb = (nImgs * sd.bytesPerImg) / 1e6;
+  /**
+   * Hot rows: one unmeasured run (page cache, JIT and WebAssembly tiers warm), then 3 pairs of the run
+   * and a hot dd back to back (each side first in turn), since this machine's speed drifts within
+   * seconds. Returns the median seconds and CPU seconds, and the median over pairs of the run's MB/s
+   * (`runMb` per run) over dd's.
+   */
+  const timeHot = async (runMb: number, run: () => Promise<Timing>) => {
+    await run();
+    const runs: Timing[] = [];
+    for (let pair = 0; pair < 3; pair++) {
+      if (pair % 2) runs.push(await run());
+      ddHotS.push(timeDd(dir));
+      if (pair % 2 === 0) runs.push(await run());
+    }
+    const pairs = ddHotS.slice(-3);
+    const vsDd = median(runs.map((r, k) => runMb / r.s / (mb / pairs[k])));
+    return { s: median(runs.map((r) => r.s)), cpu: median(runs.map((r) => r.cpu)), items: runs[0].items, vsDd };
+  };
+  const ddHotS: number[] = [];
   const out: Record<string, number> = { mb };
   const log = (k: string, v: number, unit: string) => {
     out[k] = v;
@@ -112,25 +132,28 @@ async function main(): Promise<void> {
   };
   log('ddColdMBps', measureDdCold(), 'MB/s');
   timeDd(dir);
-  log('ddHotMBps', mb / median([timeDd(dir), timeDd(dir), timeDd(dir)]), 'MB/s (median of 3)');
+  const ratios: Record<string, number> = {};
   dropCache(dir);
   let r = await timeScan(dir, -1);
   log('scanColdMBps', dataMb / r.s, 'dataset MB/s (patches, -1: reads only that layer, 1/L of the bytes)');
   log('scanColdItemsPerS', r.items / r.s, 'examples/s');
-  r = await timeHot(() => timeScan(dir, -1));
-  log('scanHotMBps', dataMb / r.s, 'MB/s');
-  log('scanHotItemsPerS', r.items / r.s, 'examples/s');
-  log('scanHotMBperCpuS', dataMb / r.cpu, 'MB per CPU second (load-independent)');
-  r = await timeHot(() => timeScan(dir, 'all'));
-  log('scanAllHotMBps', dataMb / r.s, 'MB/s (patches, all: every byte read, same bytes as dd)');
-  log('scanAllHotItemsPerS', r.items / r.s, 'examples/s');
+  let hot = await timeHot(dataMb, () => timeScan(dir, -1));
+  ratios.scanOneLayerHotVsDd = hot.vsDd;
+  log('scanHotMBps', dataMb / hot.s, 'MB/s');
+  log('scanHotItemsPerS', hot.items / hot.s, 'examples/s');
+  log('scanHotMBperCpuS', dataMb / hot.cpu, 'MB per CPU second (load-independent)');
+  hot = await timeHot(dataMb, () => timeScan(dir, 'all'));
+  ratios.scanAllHotVsDd = hot.vsDd;
+  log('scanAllHotMBps', dataMb / hot.s, 'MB/s (patches, all: every byte read, same bytes as dd)');
+  log('scanAllHotItemsPerS', hot.items / hot.s, 'examples/s');
   dropCache(dir);
   r = await timeScan(dir, 'all');
   log('scanAllColdMBps', dataMb / r.s, 'MB/s (patches, all)');
   log('ddColdAfterScanMBps', measureDdCold(), 'MB/s');
   // reuseBatches: the training-loop option (each batch valid until the next step; recycled memory, SIMD clamp scan).
-  r = await timeHot(() => timeScan(dir, 'all', true));
-  log('scanAllHotReuseMBps', dataMb / r.s, 'MB/s (patches, all, reuseBatches)');
+  hot = await timeHot(dataMb, () => timeScan(dir, 'all', true));
+  ratios.scanAllHotReuseVsDd = hot.vsDd;
+  log('scanAllHotReuseMBps', dataMb / hot.s, 'MB/s (patches, all, reuseBatches)');
   dropCache(dir);
   r = await timeScan(dir, 'all', true);
   log('scanAllColdReuseMBps', dataMb / r.s, 'MB/s (patches, all, reuseBatches)');
@@ -144,8 +167,18 @@ async function main(): Promise<void> {
   log('shuffledHotItemsPerS', items / ((performance.now() - t0) / 1000), 'examples/s');
   const cores = (await import('node:os')).loadavg()[0];
   log('loadAverage1m', cores, '(other processes on this machine)');
+  // The two passes alone, in this thread: what `stats` does per byte, without opening, the digest or writing files.
+  hot = await timeHot(2 * dataMb, async () => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const all = { shard0: 0, shard1: sd.shards.length };
+    await runStatsPass(sd, { ...all, pass: 2, prior: await runStatsPass(sd, { ...all, pass: 1 }) });
+    return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items: 0 };
+  });
+  ratios.statsPassesHotPerPassVsDd = hot.vsDd;
+  log('statsPassesHotMBps', (2 * dataMb) / hot.s, 'MB/s (bytes read over both passes, passes only)');
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
-  // nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core machine.
+  // The whole command: nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core machine.
   const timeStats = async (nJobs: number, cold: boolean) => {
     if (cold) dropCache(dir);
     const t0 = performance.now();
@@ -155,25 +188,25 @@ async function main(): Promise<void> {
   };
   const runs = [['statsHot', false, 1], ['statsCold', true, 1], ['statsJobs2Hot', false, 2], ['statsJobs2Cold', true, 2]] as const;
   for (const [name, cold, nJobs] of runs) {
-    const r = cold ? await timeStats(nJobs, true) : await timeHot(() => timeStats(nJobs, false));
-    log(`${name}MBperCpuS`, (2 * dataMb) / r.cpu, 'MB per CPU second, both passes');
-    log(`${name}MBps`, (2 * dataMb) / r.s, 'MB/s (bytes read over both passes)');
-    log(`${name}DatasetMBps`, dataMb / r.s, 'MB/s (dataset bytes / wall time)');
+    if (!cold) {
+      hot = await timeHot(2 * dataMb, () => timeStats(nJobs, false));
+      ratios[`${name}PerPassVsDd`] = hot.vsDd;
+    }
+    const t = cold ? await timeStats(nJobs, true) : hot;
+    log(`${name}MBperCpuS`, (2 * dataMb) / t.cpu, 'MB per CPU second, both passes');
+    log(`${name}MBps`, (2 * dataMb) / t.s, 'MB/s (bytes read over both passes)');
+    log(`${name}DatasetMBps`, dataMb / t.s, 'MB/s (dataset bytes / wall time)');
     if (cold) log(`ddColdAfter${name}MBps`, measureDdCold(), 'MB/s');
   }
   log('ddColdMeanMBps', ddCold.reduce((a, b) => a + b, 0) / ddCold.length, `MB/s (mean of ${ddCold.length} dd cold runs)`);
-  const ratios = {
+  log('ddHotMBps', mb / median(ddHotS), `MB/s (median of the ${ddHotS.length} hot dd runs paired with hot rows)`);
+  Object.assign(ratios, {
     scanAllColdVsDd: out.scanAllColdMBps / out.ddColdMeanMBps,
-    scanAllHotVsDd: out.scanAllHotMBps / out.ddHotMBps,
     scanAllColdReuseVsDd: out.scanAllColdReuseMBps / out.ddColdMeanMBps,
-    scanAllHotReuseVsDd: out.scanAllHotReuseMBps / out.ddHotMBps,
     scanOneLayerColdVsDd: out.scanColdMBps / out.ddColdMeanMBps,
-    scanOneLayerHotVsDd: out.scanHotMBps / out.ddHotMBps,
-    statsHotPerPassVsDd: out.statsHotMBps / out.ddHotMBps,
     statsColdPerPassVsDd: out.statsColdMBps / out.ddColdMeanMBps,
-    statsJobs2HotPerPassVsDd: out.statsJobs2HotMBps / out.ddHotMBps,
     statsJobs2ColdPerPassVsDd: out.statsJobs2ColdMBps / out.ddColdMeanMBps,
-  };
+  });
   process.stdout.write(JSON.stringify({ dir, nImgs, L, T, D, ...out, ratios }, null, 1) + '\n');
   if (process.argv.includes('--clean')) rmSync(dir, { recursive: true, force: true });
 }

@@ -67,7 +67,7 @@ export interface IterateOptions {
   /**
    * `ordered` only: let the iterator recycle batch memory, so each batch is valid only until the next
    * step (copy what you keep). Faster for whole-row float32 modes: no fresh memory per step, and the
-   * clamp scan runs in WebAssembly SIMD. Default false: every batch is the caller's to keep.
+   * clamp scan runs in place. Default false: every batch is the caller's to keep.
    */
   reuseBatches?: boolean;
 }
