@@ -165,7 +165,7 @@ export function addCentredNorms(pop: Population, mem: StatsMemory, vals: Float32
 }
 
 /** Adds `b`'s pass-2 fields into `a`'s (both summed about the same final mean). */
-export function addCentred(a: Population, b: Population): void {
+export function addPass2Fields(a: Population, b: Population): void {
   a.sumCentredNorm += b.sumCentredNorm;
   for (let d = 0; d < a.dVit; d++) a.m2_D[d] += b.m2_D[d];
   for (let i = 0; i < a.centredHist.length; i++) a.centredHist[i] += b.centredHist[i];
@@ -180,7 +180,7 @@ export function mergePopulation(a: Population, b: Population): void {
   a.nInf += b.nInf;
   a.nNonFiniteTokens += b.nNonFiniteTokens;
   for (let i = 0; i < a.normHist.length; i++) a.normHist[i] += b.normHist[i];
-  addCentred(a, b);
+  addPass2Fields(a, b);
 }
 
 /** The published numbers of a population. */

@@ -1,7 +1,7 @@
 /**
  * `saev activations stats`: two streaming passes over a shard directory
- * (pass 1: means, M2, norms, max |x|, NaN/Inf, histograms; pass 2: norms about
- * the final mean), split over `nJobs` worker threads (each kept for both
+ * (pass 1: means, norms, max |x|, NaN/Inf, histograms; pass 2: variances and
+ * norms about the final mean), split over `nJobs` worker threads (each kept for both
  * passes) by contiguous shard ranges and merged in shard order, then the
  * statistics files and plots written beside the shards.
  */

@@ -7,7 +7,7 @@
  */
 import { FilePool } from '../reader/file-pool.js';
 import type { ShardDir } from '../reader/shard-dir.js';
-import { addCentred, addCentredNorms, addTokens, makePopulation, mergePopulation, Population } from './population.js';
+import { addCentredNorms, addPass2Fields, addTokens, makePopulation, mergePopulation, Population } from './population.js';
 import { StatsMemory } from './stats-memory.js';
 
 export interface LayerStats {
@@ -126,7 +126,7 @@ function addPositions(ls: LayerStats, norms: Float64Array, nRows: number, perRow
 /** Moves pass-2 fields of `pass2` into the pass-1 result `into`. */
 export function addPass2(into: LayerStats[], pass2: LayerStats[]): void {
   into.forEach((l, k) => {
-    addCentred(l.patches, pass2[k].patches);
-    if (l.cls && pass2[k].cls) addCentred(l.cls, pass2[k].cls!);
+    addPass2Fields(l.patches, pass2[k].patches);
+    if (l.cls && pass2[k].cls) addPass2Fields(l.cls, pass2[k].cls!);
   });
 }
