@@ -1,7 +1,7 @@
 /**
  * The two inner loops of the statistics passes, in WebAssembly SIMD: float32
  * activations widened to float64 two dimensions at a time (`f64x2`), so every
- * product and sum is the float64 one the JavaScript version computed.
+ * product and sum is a float64 one (the square of a float32 value is exact).
  *
  * Both walk `nTok` tokens whose values start at `vals + 4 * offsets[k]` (byte
  * addresses into the memory; `offsets` holds value indices), four tokens at a
