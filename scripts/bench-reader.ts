@@ -15,7 +15,7 @@
  * run, and their ratios the median of the 3 pairs' ratios.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { formatMetadata, Metadata } from '../src/format/metadata.js';
 import { ActivationsDataset } from '../src/reader/dataset.js';
@@ -51,6 +51,7 @@ function makeShards(): string {
   for (let s = 0; s < Math.ceil(nImgs / S); s++) {
     const fd = openSync(path.join(dir, `acts${String(s).padStart(6, '0')}.bin`), 'w');
     for (let o = 0; o < bytesPerShard; o += block.byteLength) writeSync(fd, new Uint8Array(block.buffer, 0, Math.min(block.byteLength, bytesPerShard - o)));
+    fsyncSync(fd); // written back, so dropping the cache really drops these pages (dirty pages stay cached)
     closeSync(fd);
     records.push({ name: `acts${String(s).padStart(6, '0')}.bin`, n_examples: Math.min(S, nImgs - s * S) });
   }
