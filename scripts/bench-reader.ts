@@ -10,9 +10,8 @@
  * Everything goes through the user-facing API: `ActivationsDataset.ordered`/`shuffled` with default
  * options (and `ordered` with `reuseBatches`, the option for training loops), and `runStats` with
  * nJobs 1 (the CLI's `--n-jobs` default) and 2. dd's times are its own reports (no process start-up).
- * Cold ratios are taken against the mean of dd cold runs made at the start and after every cold
- * measurement; hot rows are the median of 3 runs after an unmeasured one, each paired with a hot dd
- * run, and their ratios the median of the 3 pairs' ratios.
+ * Every row is 3 runs, each paired with a dd run of the same cache state, and its ratio the median of
+ * the 3 pairs' ratios (hot rows after one unmeasured run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, writeFileSync, rmSync } from 'node:fs';
@@ -79,7 +78,14 @@ function timeDd(dir: string): number {
 
 const cpuS = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
 
-async function timeScan(dir: string, layer: number | 'all', reuseBatches = false): Promise<{ s: number; cpu: number; items: number }> {
+/** Wall and CPU seconds of one run, and the examples it yielded (0 where that means nothing). */
+interface Timing {
+  s: number;
+  cpu: number;
+  items: number;
+}
+
+async function timeScan(dir: string, layer: number | 'all', reuseBatches = false): Promise<Timing> {
   const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -89,76 +95,61 @@ async function timeScan(dir: string, layer: number | 'all', reuseBatches = false
   return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items };
 }
 
-interface Timing {
-  s: number;
-  cpu: number;
-  items: number;
-}
-
 async function main(): Promise<void> {
   const dir = makeShards();
   const sd = await openShardDir(dir);
   const mb = (sd.shards.length * sd.bytesPerShard) / 1e6;
   const dataMb = (nImgs * sd.bytesPerImg) / 1e6;
-  /**
-   * Hot rows: one unmeasured run (page cache, JIT and WebAssembly tiers warm), then 3 pairs of the run
-   * and a hot dd back to back (each side first in turn), since this machine's speed drifts within
-   * seconds. Returns the median seconds and CPU seconds, and the median over pairs of the run's MB/s
-   * (`runMb` per run) over dd's.
-   */
-  const timeHot = async (runMb: number, run: () => Promise<Timing>) => {
-    await run();
-    const runs: Timing[] = [];
-    for (let pair = 0; pair < 3; pair++) {
-      if (pair % 2) runs.push(await run());
-      ddHotS.push(timeDd(dir));
-      if (pair % 2 === 0) runs.push(await run());
-    }
-    const pairs = ddHotS.slice(-3);
-    const vsDd = median(runs.map((r, k) => runMb / r.s / (mb / pairs[k])));
-    return { s: median(runs.map((r) => r.s)), cpu: median(runs.map((r) => r.cpu)), items: runs[0].items, vsDd };
-  };
-  const ddHotS: number[] = [];
   const out: Record<string, number> = { mb };
+  const ratios: Record<string, number> = {};
   const log = (k: string, v: number, unit: string) => {
     out[k] = v;
     process.stderr.write(`${k}: ${v.toFixed(1)} ${unit}\n`);
   };
-  // The disk's cold speed drifts (shared machine), so dd cold is measured again after every cold run and cold ratios use the mean.
-  const ddCold: number[] = [];
-  const measureDdCold = () => {
-    dropCache(dir);
-    ddCold.push(mb / timeDd(dir));
-    return ddCold[ddCold.length - 1];
+  const ddS = { hot: [] as number[], cold: [] as number[] };
+  /**
+   * This machine's disk and CPU speed drift within seconds, so every row is 3 pairs of the run and a
+   * dd over the same files back to back (each side first in turn), after one unmeasured run when
+   * hot. Returns the median seconds and CPU seconds, and the median over pairs of the run's MB/s
+   * (`runMb` per run) over dd's.
+   */
+  const timePaired = async (cache: 'hot' | 'cold', runMb: number, run: () => Promise<Timing>) => {
+    const cold = cache === 'cold';
+    const dd = () => {
+      if (cold) dropCache(dir);
+      ddS[cache].push(timeDd(dir));
+      return ddS[cache][ddS[cache].length - 1];
+    };
+    const measure = () => {
+      if (cold) dropCache(dir);
+      return run();
+    };
+    if (!cold) await run();
+    const runs: Timing[] = [];
+    const pairs: number[] = [];
+    for (let pair = 0; pair < 3; pair++) {
+      if (pair % 2) runs.push(await measure());
+      pairs.push(dd());
+      if (pair % 2 === 0) runs.push(await measure());
+    }
+    const vsDd = median(runs.map((r, k) => runMb / r.s / (mb / pairs[k])));
+    return { s: median(runs.map((r) => r.s)), cpu: median(runs.map((r) => r.cpu)), items: runs[0].items, vsDd };
   };
-  log('ddColdMBps', measureDdCold(), 'MB/s');
+  const row = async (name: string, cache: 'hot' | 'cold', runMb: number, run: () => Promise<Timing>, what: string) => {
+    const t = await timePaired(cache, runMb, run);
+    ratios[`${name}VsDd`] = t.vsDd;
+    log(`${name}MBps`, runMb / t.s, `MB/s (${what})`);
+    log(`${name}MBperCpuS`, runMb / t.cpu, 'MB per CPU second');
+    if (t.items) log(`${name}ItemsPerS`, t.items / t.s, 'examples/s');
+  };
   timeDd(dir);
-  const ratios: Record<string, number> = {};
-  dropCache(dir);
-  let r = await timeScan(dir, -1);
-  log('scanColdMBps', dataMb / r.s, 'dataset MB/s (patches, -1: reads only that layer, 1/L of the bytes)');
-  log('scanColdItemsPerS', r.items / r.s, 'examples/s');
-  let hot = await timeHot(dataMb, () => timeScan(dir, -1));
-  ratios.scanOneLayerHotVsDd = hot.vsDd;
-  log('scanHotMBps', dataMb / hot.s, 'MB/s');
-  log('scanHotItemsPerS', hot.items / hot.s, 'examples/s');
-  log('scanHotMBperCpuS', dataMb / hot.cpu, 'MB per CPU second (load-independent)');
-  hot = await timeHot(dataMb, () => timeScan(dir, 'all'));
-  ratios.scanAllHotVsDd = hot.vsDd;
-  log('scanAllHotMBps', dataMb / hot.s, 'MB/s (patches, all: every byte read, same bytes as dd)');
-  log('scanAllHotItemsPerS', hot.items / hot.s, 'examples/s');
-  dropCache(dir);
-  r = await timeScan(dir, 'all');
-  log('scanAllColdMBps', dataMb / r.s, 'MB/s (patches, all)');
-  log('ddColdAfterScanMBps', measureDdCold(), 'MB/s');
+  await row('scanOneLayerCold', 'cold', dataMb, () => timeScan(dir, -1), 'dataset MB/s, patches x -1: reads only that layer, 1/L of the bytes');
+  await row('scanOneLayerHot', 'hot', dataMb, () => timeScan(dir, -1), 'dataset MB/s, patches x -1');
+  await row('scanAllCold', 'cold', dataMb, () => timeScan(dir, 'all'), 'patches x all: every byte read, the same bytes as dd');
+  await row('scanAllHot', 'hot', dataMb, () => timeScan(dir, 'all'), 'patches x all');
   // reuseBatches: the training-loop option (each batch valid until the next step; recycled memory, SIMD clamp scan).
-  hot = await timeHot(dataMb, () => timeScan(dir, 'all', true));
-  ratios.scanAllHotReuseVsDd = hot.vsDd;
-  log('scanAllHotReuseMBps', dataMb / hot.s, 'MB/s (patches, all, reuseBatches)');
-  dropCache(dir);
-  r = await timeScan(dir, 'all', true);
-  log('scanAllColdReuseMBps', dataMb / r.s, 'MB/s (patches, all, reuseBatches)');
-  log('ddColdAfterScanReuseMBps', measureDdCold(), 'MB/s');
+  await row('scanAllColdReuse', 'cold', dataMb, () => timeScan(dir, 'all', true), 'patches x all, reuseBatches');
+  await row('scanAllHotReuse', 'hot', dataMb, () => timeScan(dir, 'all', true), 'patches x all, reuseBatches');
   timeDd(dir);
   const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer: -1 });
   const t0 = performance.now();
@@ -166,48 +157,27 @@ async function main(): Promise<void> {
   for await (const b of ds.shuffled({ batchSize: 4096, bufferSize: 65536, seed: 1 })) items += b.n;
   await ds.close();
   log('shuffledHotItemsPerS', items / ((performance.now() - t0) / 1000), 'examples/s');
-  const cores = (await import('node:os')).loadavg()[0];
-  log('loadAverage1m', cores, '(other processes on this machine)');
-  // The two passes alone, in this thread: what `stats` does per byte, without opening, the digest or writing files.
-  hot = await timeHot(2 * dataMb, async () => {
+  log('loadAverage1m', (await import('node:os')).loadavg()[0], '(other processes on this machine)');
+  const timed = async (work: () => Promise<unknown>): Promise<Timing> => {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const all = { shard0: 0, shard1: sd.shards.length };
-    await runStatsPass(sd, { ...all, pass: 2, prior: await runStatsPass(sd, { ...all, pass: 1 }) });
-    return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items: 0 };
-  });
-  ratios.statsPassesHotPerPassVsDd = hot.vsDd;
-  log('statsPassesHotMBps', (2 * dataMb) / hot.s, 'MB/s (bytes read over both passes, passes only)');
-  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
-  // The whole command: nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core machine.
-  const timeStats = async (nJobs: number, cold: boolean) => {
-    if (cold) dropCache(dir);
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    await runStats(dir, { plots: false, progressStream: sink, nJobs });
+    await work();
     return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items: 0 };
   };
-  const runs = [['statsHot', false, 1], ['statsCold', true, 1], ['statsJobs2Hot', false, 2], ['statsJobs2Cold', true, 2]] as const;
-  for (const [name, cold, nJobs] of runs) {
-    if (!cold) {
-      hot = await timeHot(2 * dataMb, () => timeStats(nJobs, false));
-      ratios[`${name}PerPassVsDd`] = hot.vsDd;
-    }
-    const t = cold ? await timeStats(nJobs, true) : hot;
-    log(`${name}MBperCpuS`, (2 * dataMb) / t.cpu, 'MB per CPU second, both passes');
-    log(`${name}MBps`, (2 * dataMb) / t.s, 'MB/s (bytes read over both passes)');
-    log(`${name}DatasetMBps`, dataMb / t.s, 'MB/s (dataset bytes / wall time)');
-    if (cold) log(`ddColdAfter${name}MBps`, measureDdCold(), 'MB/s');
+  // The two passes alone, in this thread: what `stats` does per byte, without opening, the digest or writing files.
+  const all = { shard0: 0, shard1: sd.shards.length };
+  const passes = () => timed(async () => runStatsPass(sd, { ...all, pass: 2, prior: await runStatsPass(sd, { ...all, pass: 1 }) }));
+  await row('statsPassesHotPerPass', 'hot', 2 * dataMb, passes, 'bytes read over both passes, the passes alone');
+  // The whole command: nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core machine.
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  for (const nJobs of [1, 2]) {
+    const command = () => timed(() => runStats(dir, { plots: false, progressStream: sink, nJobs }));
+    const name = nJobs === 1 ? 'stats' : 'statsJobs2';
+    await row(`${name}HotPerPass`, 'hot', 2 * dataMb, command, `bytes read over both passes, the whole command, nJobs ${nJobs}`);
+    await row(`${name}ColdPerPass`, 'cold', 2 * dataMb, command, `bytes read over both passes, the whole command, nJobs ${nJobs}`);
   }
-  log('ddColdMeanMBps', ddCold.reduce((a, b) => a + b, 0) / ddCold.length, `MB/s (mean of ${ddCold.length} dd cold runs)`);
-  log('ddHotMBps', mb / median(ddHotS), `MB/s (median of the ${ddHotS.length} hot dd runs paired with hot rows)`);
-  Object.assign(ratios, {
-    scanAllColdVsDd: out.scanAllColdMBps / out.ddColdMeanMBps,
-    scanAllColdReuseVsDd: out.scanAllColdReuseMBps / out.ddColdMeanMBps,
-    scanOneLayerColdVsDd: out.scanColdMBps / out.ddColdMeanMBps,
-    statsColdPerPassVsDd: out.statsColdMBps / out.ddColdMeanMBps,
-    statsJobs2ColdPerPassVsDd: out.statsJobs2ColdMBps / out.ddColdMeanMBps,
-  });
+  log('ddHotMBps', mb / median(ddS.hot), `MB/s (median of the ${ddS.hot.length} hot dd runs paired with hot rows)`);
+  log('ddColdMBps', mb / median(ddS.cold), `MB/s (median of the ${ddS.cold.length} cold dd runs paired with cold rows; ${(mb / Math.max(...ddS.cold)).toFixed(0)}..${(mb / Math.min(...ddS.cold)).toFixed(0)})`);
   process.stdout.write(JSON.stringify({ dir, nImgs, L, T, D, ...out, ratios }, null, 1) + '\n');
   if (process.argv.includes('--clean')) rmSync(dir, { recursive: true, force: true });
 }
