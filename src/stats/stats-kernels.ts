@@ -143,14 +143,16 @@ export interface StatsKernels {
   centred(vals: number, offsets: number, nTok: number, nDims: number, mean: number, sumEE: number, sumSq: number): void;
 }
 
-let statsModule: WebAssembly.Module | null = null;
+const statsModules = new Map<number, WebAssembly.Module>();
 
-/** The kernels over `memory` (the module is compiled once per thread). */
-export function makeStatsKernels(memory: WebAssembly.Memory): StatsKernels {
-  if (!statsModule) {
-    const bytes = encodeModule([makePass1(), makeCentred()]);
+/** The kernels over `memory`: a shared memory of at most `sharedMaxPages` pages when that is given. Each variant is compiled once per thread. */
+export function makeStatsKernels(memory: WebAssembly.Memory, sharedMaxPages = 0): StatsKernels {
+  let module = statsModules.get(sharedMaxPages);
+  if (!module) {
+    const bytes = encodeModule([makePass1(), makeCentred()], sharedMaxPages || undefined);
     if (!WebAssembly.validate(bytes)) throw new Error('stats: this runtime lacks WebAssembly SIMD (Node.js 16.4 or later has it)');
-    statsModule = new WebAssembly.Module(bytes);
+    module = new WebAssembly.Module(bytes);
+    statsModules.set(sharedMaxPages, module);
   }
-  return new WebAssembly.Instance(statsModule, { env: { memory } }).exports as unknown as StatsKernels;
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as StatsKernels;
 }
