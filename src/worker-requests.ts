@@ -4,7 +4,7 @@
  * message, any other reply resolves. A worker that fails or exits rejects
  * every pending request, and every request after it.
  */
-import type { TransferListItem, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 export interface WorkerReply {
   id: number;
@@ -29,7 +29,7 @@ export class WorkerRequests<Reply extends WorkerReply> {
   }
 
   /** Posts `{ ...message, id }` to `worker` (moving `transfer`); resolves with its reply. */
-  send(worker: Worker, message: object, transfer: TransferListItem[] = []): Promise<Reply> {
+  send(worker: Worker, message: object, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

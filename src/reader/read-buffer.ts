@@ -24,7 +24,7 @@ export class ReadBuffer {
    * Room for reads of up to `capacity` bytes: in a memory of its own, or at `byteOffset` (a multiple
    * of 4096) of a WebAssembly memory's `buffer` shared with code that reads the values there.
    */
-  constructor(readonly capacity: number, place?: { buffer: ArrayBufferLike; byteOffset: number }) {
+  constructor(readonly capacity: number, place?: { buffer: ArrayBuffer; byteOffset: number }) {
     const footprint = ReadBuffer.getFootprint(capacity);
     if (place) {
       if (place.byteOffset % PAGE || place.byteOffset + footprint > place.buffer.byteLength) {

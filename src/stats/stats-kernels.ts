@@ -143,16 +143,14 @@ export interface StatsKernels {
   centred(vals: number, offsets: number, nTok: number, nDims: number, mean: number, sumEE: number, sumSq: number): void;
 }
 
-const statsModules = new Map<number, WebAssembly.Module>();
+let statsModule: WebAssembly.Module | null = null;
 
-/** The kernels over `memory`: a shared memory of at most `sharedMaxPages` pages when that is given. Each variant is compiled once per thread. */
-export function makeStatsKernels(memory: WebAssembly.Memory, sharedMaxPages = 0): StatsKernels {
-  let module = statsModules.get(sharedMaxPages);
-  if (!module) {
-    const bytes = encodeModule([makePass1(), makeCentred()], sharedMaxPages || undefined);
+/** The kernels over `memory` (the module is compiled once per thread). */
+export function makeStatsKernels(memory: WebAssembly.Memory): StatsKernels {
+  if (!statsModule) {
+    const bytes = encodeModule([makePass1(), makeCentred()]);
     if (!WebAssembly.validate(bytes)) throw new Error('stats: this runtime lacks WebAssembly SIMD (Node.js 16.4 or later has it)');
-    module = new WebAssembly.Module(bytes);
-    statsModules.set(sharedMaxPages, module);
+    statsModule = new WebAssembly.Module(bytes);
   }
-  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as StatsKernels;
+  return new WebAssembly.Instance(statsModule, { env: { memory } }).exports as unknown as StatsKernels;
 }

@@ -1,23 +1,19 @@
 /**
- * The WebAssembly memory of one stats pass, shared by its kernels (a module
- * sees one memory) and the read thread (read-thread.ts), which reads chunks
- * straight into memory the kernels scan. Layout, from byte 0:
+ * The WebAssembly memory of one stats pass, shared by its reads and its
+ * kernels (a module sees one memory): chunks are read straight into memory the
+ * kernels scan. Layout, from byte 0:
  *
- *   sumX_D, mean_D, sumEE_D   float64 x D each (pass-1 sums; pass-2 mean and squared deviations)
- *   offsets                   int32 x maxTokens (value index of each token of a call)
- *   sumSq                     float64 x maxTokens (each token's sum of squares)
- *   control                   int32 x (1 + N_READS), the read thread's control words
- *   read buffers              N_READS, page-aligned (see read-buffer.ts)
- *   decoded                   N_READS x float32 values, for half-precision shards only
+ *   sumX_D, mean_D, sumEE_D            float64 x D each (pass-1 sums; pass-2 mean and squared deviations)
+ *   offsets                            int32 x maxTokens (value index of each token of a call)
+ *   sumSq                              float64 x maxTokens (each token's sum of squares)
+ *   read buffer 0, read buffer 1       page-aligned (see read-buffer.ts)
+ *   decoded 0, decoded 1               float32 values of half-precision shards only
  */
 import { decodeValues, StorageDtype } from '../format/dtype.js';
 import { PAGE, ReadBuffer, WASM_PAGE } from '../reader/read-buffer.js';
 import { makeStatsKernels, StatsKernels } from './stats-kernels.js';
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
-
-/** Read buffers: the one being summed and up to two read ahead. */
-export const N_READS = 3;
 
 export class StatsMemory {
   readonly sumX_D: Float64Array;
@@ -28,9 +24,6 @@ export class StatsMemory {
   /** Per token: Σx² after `pass1`, Σ(x - mean)² after `centred`. */
   readonly sumSq: Float64Array;
   readonly reads: ReadBuffer[];
-  readonly buffer: SharedArrayBuffer;
-  /** Byte offset of the read thread's control words (zero while no job runs). */
-  readonly controlAt: number;
   private readonly decoded: Float32Array[];
   private readonly kernels: StatsKernels;
 
@@ -38,21 +31,19 @@ export class StatsMemory {
   constructor(readonly dVit: number, readonly maxTokens: number, readCapacity: number, readonly dtype: StorageDtype) {
     const vecBytes = roundUp(8 * dVit, 16);
     const sumSqAt = 3 * vecBytes + roundUp(4 * maxTokens, 16);
-    this.controlAt = sumSqAt + 8 * maxTokens;
-    const readAt = roundUp(this.controlAt + 4 * (1 + N_READS), PAGE);
+    const readAt = roundUp(sumSqAt + 8 * maxTokens, PAGE);
     const readBytes = roundUp(ReadBuffer.getFootprint(readCapacity), PAGE);
-    const decodedAt = readAt + N_READS * readBytes;
+    const decodedAt = readAt + 2 * readBytes;
     const nHalfValues = dtype === 'float32' ? 0 : readCapacity / 2;
-    const pages = Math.ceil((decodedAt + N_READS * 4 * nHalfValues) / WASM_PAGE);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const buffer = memory.buffer as unknown as SharedArrayBuffer;
-    this.buffer = buffer;
+    const end = decodedAt + 2 * 4 * nHalfValues;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(end / WASM_PAGE) });
+    const { buffer } = memory;
     [this.sumX_D, this.mean_D, this.sumEE_D] = [0, 1, 2].map((i) => new Float64Array(buffer, i * vecBytes, dVit));
     this.offsets = new Int32Array(buffer, 3 * vecBytes, maxTokens);
     this.sumSq = new Float64Array(buffer, sumSqAt, maxTokens);
-    this.reads = Array.from({ length: N_READS }, (_, i) => new ReadBuffer(readCapacity, { buffer, byteOffset: readAt + i * readBytes }));
-    this.decoded = Array.from({ length: nHalfValues ? N_READS : 0 }, (_, i) => new Float32Array(buffer, decodedAt + i * 4 * nHalfValues, nHalfValues));
-    this.kernels = makeStatsKernels(memory, pages);
+    this.reads = [0, 1].map((i) => new ReadBuffer(readCapacity, { buffer, byteOffset: readAt + i * readBytes }));
+    this.decoded = nHalfValues ? [0, 1].map((i) => new Float32Array(buffer, decodedAt + i * 4 * nHalfValues, nHalfValues)) : [];
+    this.kernels = makeStatsKernels(memory);
   }
 
   /** The float32 values of bytes read into `reads[i]`: a view of them, or decoded into this memory. */

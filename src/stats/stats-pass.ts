@@ -1,11 +1,11 @@
 /**
  * One streaming pass of the statistics over a range of shards: sequential
- * chunk reads on the read thread (the next chunks are read while the current
- * one is summarised), every layer's CLS and patch populations, and the
- * per-position norms. Pass 1 needs nothing; pass 2 needs pass 1's merged
- * means. Results of passes over disjoint shard ranges merge with `mergeStats`.
+ * chunk reads (the next chunk is read while the current one is summarised),
+ * every layer's CLS and patch populations, and the per-position norms. Pass 1
+ * needs nothing; pass 2 needs pass 1's merged means. Results of passes over
+ * disjoint shard ranges merge with `mergeStats`.
  */
-import { ReadJob } from '../reader/read-thread.js';
+import { FilePool } from '../reader/file-pool.js';
 import type { ShardDir } from '../reader/shard-dir.js';
 import { addCentredNorms, addPass2Fields, addTokens, makePopulation, mergePopulation, Population } from './population.js';
 import { StatsMemory } from './stats-memory.js';
@@ -64,19 +64,15 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
   for (let s = options.shard0; s < options.shard1; s++) {
     for (let r = 0; r < sd.shards[s].nImgs; r += rowsPerChunk) chunks.push([s, r, Math.min(sd.shards[s].nImgs, r + rowsPerChunk)]);
   }
-  // Chunks are read into `mem`, where the kernels see them, by the read thread: back to back, up to
-  // two ahead of the chunk being summarised.
+  const pool = new FilePool(4);
+  // Chunks are read into `mem`, where the kernels see them: two read buffers, alternating, so chunk
+  // c + 1 is read while chunk c is summarised.
   const mem = new StatsMemory(D, rowsPerChunk * P, rowsPerChunk * sd.bytesPerImg, sd.dtype);
   const norms = new Float64Array(rowsPerChunk * P);
-  const nSlots = mem.reads.length;
-  const files = sd.shards.map((shard) => shard.path);
-  const reads = new Float64Array(4 * chunks.length);
-  const targets = chunks.map(([s, r0, r1], c) => {
+  const read = ([s, r0, r1]: [number, number, number], i: number) => {
     const [position, length] = [r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg];
-    const target = mem.reads[c % nSlots].getTarget(position, length);
-    reads.set([s, position, length, target.byteOffset], 4 * c);
-    return target;
-  });
+    return pool.read(sd.shards[s].path, position, length, mem.reads[i].getTarget(position, length)).then((bytes) => mem.decode(bytes, i));
+  };
   /** Points `mem.offsets` at each row's patch tokens (or CLS token) of layer slot l; returns the token count. */
   const setOffsets = (l: number, nRows: number, which: 'patches' | 'cls') => {
     const offsets = mem.offsets;
@@ -87,11 +83,11 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
     }
     return which === 'cls' ? nRows : nRows * P;
   };
-  const job = new ReadJob({ buffer: mem.buffer, controlAt: mem.controlAt, nSlots, files, reads });
   try {
+    let next = chunks.length ? read(chunks[0], 0) : null;
     for (let c = 0; c < chunks.length; c++) {
-      await job.wait(c);
-      const vals = mem.decode(targets[c], c % nSlots);
+      const vals = await next!;
+      next = c + 1 < chunks.length ? read(chunks[c + 1], (c + 1) % 2) : null;
       const nRows = chunks[c][2] - chunks[c][1];
       for (let l = 0; l < L; l++) {
         const ls = stats[l];
@@ -108,11 +104,10 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
           if (ls.cls) addCentredNorms(ls.cls, mem, vals, setOffsets(l, nRows, 'cls'), prior.cls!.mean_D);
         }
       }
-      job.release(c);
       options.onImgs?.(nRows);
     }
   } finally {
-    await job.close();
+    await pool.close();
   }
   return stats;
 }

@@ -93,12 +93,8 @@ export interface WasmFunction {
   body: number[][];
 }
 
-/**
- * A module importing `env.memory` (at least one page) and exporting `functions`. With `sharedMaxPages`,
- * the import is a shared memory of at most that many pages (a `WebAssembly.Memory` made with
- * `shared: true` and that `maximum`, which worker threads can see).
- */
-export function encodeModule(functions: WasmFunction[], sharedMaxPages?: number): Uint8Array<ArrayBuffer> {
+/** A module importing `env.memory` (at least one page) and exporting `functions`. */
+export function encodeModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
   const code = functions.map((f) => {
     const bytes = [...vec(f.locals.map((t) => [1, t])), ...f.body.flat(), ...op.end];
@@ -107,8 +103,7 @@ export function encodeModule(functions: WasmFunction[], sharedMaxPages?: number)
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, vec(types)),
-    // memory import: min 1 page, and no maximum, or shared with a maximum
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(sharedMaxPages ? [0x03, 0x01, ...u32(sharedMaxPages)] : [0x00, 0x01])]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // memory import, min 1 page, no max
     ...section(3, vec(functions.map((_, i) => u32(i)))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...u32(i)]))),
     ...section(10, vec(code)),

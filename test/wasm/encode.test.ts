@@ -1,5 +1,5 @@
 // Tests src/wasm/encode.ts: LEB128 bytes checked by hand, and modules built from `op` instructions that
-// validate, instantiate over a memory (or a shared one) and compute what their text form says.
+// validate, instantiate over a memory and compute what their text form says.
 import { describe, expect, it } from 'vitest';
 import { encodeModule, F64, I32, op, s32, u32, V128 } from '../../src/wasm/encode.js';
 
@@ -50,15 +50,5 @@ describe('wasm encoder', () => {
     new Float32Array(memory.buffer, 8, 2).set([-3, 0.1]);
     fns.square(8);
     expect([...new Float64Array(memory.buffer, 24, 2)]).toEqual([9, Math.fround(0.1) ** 2]);
-  });
-
-  it('imports a shared memory when given its maximum, which only a shared memory of that maximum satisfies', () => {
-    const bytes = encodeModule([{ name: 'f', params: [], results: [I32], locals: [], body: [op.i32Const(7)] }], 3);
-    expect(WebAssembly.validate(bytes)).toBe(true);
-    const module = new WebAssembly.Module(bytes);
-    const shared = new WebAssembly.Memory({ initial: 1, maximum: 3, shared: true });
-    const f = new WebAssembly.Instance(module, { env: { memory: shared } }).exports.f as () => number;
-    expect(f()).toBe(7);
-    expect(() => new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } })).toThrow(WebAssembly.LinkError);
   });
 });
