@@ -58,7 +58,7 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
   public async run(): Promise<StatsJson> {
     const { args, flags } = await this.parse(Stats);
     try {
-      const result = await runStats(args.shardDir, { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] << 20, plots: flags.plots });
+      const result = await runStats(args.shardDir, { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] * 2 ** 20, plots: flags.plots });
       if (!this.jsonEnabled()) this.log(formatStatsSummary(result.doc).trimEnd());
       this.logToStderr(`stats: wrote ${result.files.length} files in ${args.shardDir}`);
       return {

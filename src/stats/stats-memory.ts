@@ -14,6 +14,8 @@ import { PAGE, ReadBuffer, WASM_PAGE } from '../reader/read-buffer.js';
 import { makeStatsKernels, StatsKernels } from './stats-kernels.js';
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+/** 32-bit WebAssembly: 65536 pages. */
+const MAX_WASM_BYTES = 65536 * WASM_PAGE;
 
 export class StatsMemory {
   readonly sumX_D: Float64Array;
@@ -36,6 +38,10 @@ export class StatsMemory {
     const decodedAt = readAt + 2 * readBytes;
     const nHalfValues = dtype === 'float32' ? 0 : readCapacity / 2;
     const end = decodedAt + 2 * 4 * nHalfValues;
+    if (end > MAX_WASM_BYTES) {
+      const gib = (n: number) => (n / 2 ** 30).toFixed(1);
+      throw new Error(`stats: chunks of ${readCapacity} bytes need ${gib(end)} GiB of WebAssembly memory, more than the ${gib(MAX_WASM_BYTES)} GiB it can address; lower --chunk-mb`);
+    }
     const memory = new WebAssembly.Memory({ initial: Math.ceil(end / WASM_PAGE) });
     const { buffer } = memory;
     [this.sumX_D, this.mean_D, this.sumEE_D] = [0, 1, 2].map((i) => new Float64Array(buffer, i * vecBytes, dVit));

@@ -56,7 +56,8 @@ export function mergeStats(a: LayerStats[], b: LayerStats[]): void {
 export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<LayerStats[]> {
   const { nLayers: L, nTokensPerImg: T, dVit: D, nPatchesPerImg: P } = sd;
   const cls = sd.clsToken ? 1 : 0;
-  const rowsPerChunk = Math.max(1, Math.floor((options.chunkBytes ?? 4 << 20) / sd.bytesPerImg));
+  // Whole images, at least one, at most a shard's worth (more would only cost memory).
+  const rowsPerChunk = Math.min(sd.nImgsPerShard, Math.max(1, Math.floor((options.chunkBytes ?? 4 << 20) / sd.bytesPerImg)));
   // Pass 2 fills only the pass-2 fields of fresh stats (n = 0), so results of several jobs merge by addition.
   const stats = makeLayerStats(sd);
   if (options.pass === 2 && !options.prior) throw new Error('stats: pass 2 needs the merged result of pass 1');

@@ -84,6 +84,12 @@ describe('stats kernels', () => {
     }
   });
 
+  it('refuses chunks whose memory would pass the 4 GiB a WebAssembly memory can address', () => {
+    expect(() => new StatsMemory(768, 1000, 1.5 * 2 ** 30, 'float16')).toThrow(
+      /^stats: chunks of 1610612736 bytes need 9\.0 GiB of WebAssembly memory, more than the 4\.0 GiB it can address; lower --chunk-mb$/,
+    );
+  });
+
   it('refuses values outside its memory and more tokens than it holds', () => {
     const mem = new StatsMemory(4, 2, 64, 'float32');
     expect(() => mem.pass1(new Float32Array(8), 1)).toThrow('stats: chunk values must lie in the pass memory');
