@@ -23,6 +23,7 @@ import { makeNormal } from '../src/random.js';
 import { runStats } from '../src/stats/run-stats.js';
 import { runStatsPass } from '../src/stats/stats-pass.js';
 import { median } from './bench/median.js';
+import { runAlternatePairs } from './bench/pairs.js';
 
 function arg(name: string, fallback: number | string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -85,14 +86,22 @@ interface Timing {
   items: number;
 }
 
-async function timeScan(dir: string, layer: number | 'all', reuseBatches = false): Promise<Timing> {
-  const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer });
+/** Times `work`, which resolves with the examples it yielded (0 where that means nothing). */
+async function timed(work: () => Promise<number>): Promise<Timing> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  let items = 0;
-  for await (const b of ds.ordered({ batchSize: 4096, reuseBatches })) items += b.n;
-  await ds.close();
+  const items = await work();
   return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items };
+}
+
+async function timeScan(dir: string, layer: number | 'all', reuseBatches = false): Promise<Timing> {
+  const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer });
+  return timed(async () => {
+    let items = 0;
+    for await (const b of ds.ordered({ batchSize: 4096, reuseBatches })) items += b.n;
+    await ds.close();
+    return items;
+  });
 }
 
 async function main(): Promise<void> {
@@ -108,31 +117,26 @@ async function main(): Promise<void> {
   };
   const ddS = { hot: [] as number[], cold: [] as number[] };
   /**
-   * This machine's disk and CPU speed drift within seconds, so every row is 3 pairs of the run and a
-   * dd over the same files back to back (each side first in turn), after one unmeasured run when
-   * hot. Returns the median seconds and CPU seconds, and the median over pairs of the run's MB/s
-   * (`runMb` per run) over dd's.
+   * Every row is 3 alternating pairs (`runAlternatePairs`) of a dd over the same files and the run,
+   * after one unmeasured run when hot. Returns the median seconds and CPU seconds, and the median over
+   * pairs of the run's MB/s (`runMb` per run) over dd's.
    */
   const timePaired = async (cache: 'hot' | 'cold', runMb: number, run: () => Promise<Timing>) => {
     const cold = cache === 'cold';
     const dd = () => {
       if (cold) dropCache(dir);
-      ddS[cache].push(timeDd(dir));
-      return ddS[cache][ddS[cache].length - 1];
+      const seconds = timeDd(dir);
+      ddS[cache].push(seconds);
+      return seconds;
     };
     const measure = () => {
       if (cold) dropCache(dir);
       return run();
     };
     if (!cold) await run();
-    const runs: Timing[] = [];
-    const pairs: number[] = [];
-    for (let pair = 0; pair < 3; pair++) {
-      if (pair % 2) runs.push(await measure());
-      pairs.push(dd());
-      if (pair % 2 === 0) runs.push(await measure());
-    }
-    const vsDd = median(runs.map((r, k) => runMb / r.s / (mb / pairs[k])));
+    const pairs = await runAlternatePairs(3, dd, measure);
+    const runs = pairs.map(([, r]) => r);
+    const vsDd = median(pairs.map(([ddSeconds, r]) => runMb / r.s / (mb / ddSeconds)));
     return { s: median(runs.map((r) => r.s)), cpu: median(runs.map((r) => r.cpu)), items: runs[0].items, vsDd };
   };
   const row = async (name: string, cache: 'hot' | 'cold', runMb: number, run: () => Promise<Timing>, what: string) => {
@@ -158,20 +162,22 @@ async function main(): Promise<void> {
   await ds.close();
   log('shuffledHotItemsPerS', items / ((performance.now() - t0) / 1000), 'examples/s');
   log('loadAverage1m', (await import('node:os')).loadavg()[0], '(other processes on this machine)');
-  const timed = async (work: () => Promise<unknown>): Promise<Timing> => {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    await work();
-    return { s: (performance.now() - t0) / 1000, cpu: cpuS(process.cpuUsage(c0)), items: 0 };
-  };
   // The two passes alone, in this thread: what `stats` does per byte, without opening, the digest or writing files.
   const all = { shard0: 0, shard1: sd.shards.length };
-  const passes = () => timed(async () => runStatsPass(sd, { ...all, pass: 2, prior: await runStatsPass(sd, { ...all, pass: 1 }) }));
+  const passes = () =>
+    timed(async () => {
+      await runStatsPass(sd, { ...all, pass: 2, prior: await runStatsPass(sd, { ...all, pass: 1 }) });
+      return 0;
+    });
   await row('statsPassesHotPerPass', 'hot', 2 * dataMb, passes, 'bytes read over both passes, the passes alone');
   // The whole command: nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core machine.
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   for (const nJobs of [1, 2]) {
-    const command = () => timed(() => runStats(dir, { plots: false, progressStream: sink, nJobs }));
+    const command = () =>
+      timed(async () => {
+        await runStats(dir, { plots: false, progressStream: sink, nJobs });
+        return 0;
+      });
     const name = nJobs === 1 ? 'stats' : 'statsJobs2';
     await row(`${name}HotPerPass`, 'hot', 2 * dataMb, command, `bytes read over both passes, the whole command, nJobs ${nJobs}`);
     await row(`${name}ColdPerPass`, 'cold', 2 * dataMb, command, `bytes read over both passes, the whole command, nJobs ${nJobs}`);

@@ -4,8 +4,8 @@
  * a copy in /dev/shm (RAM). Random, because this VM's disk stores zeros far
  * faster than data (`dd if=/dev/zero` reached 1.3 GB/s where the same dd of
  * random bytes reached 0.34-1.0 GB/s), and activations are not zeros.
- * The two alternate, each going first in every other pair; the disk's speed
- * drifts by 3x within minutes, so the ratio is taken within each pair.
+ * The two alternate (`runAlternatePairs`); the disk's speed drifts by 3x
+ * within minutes, so the ratio is taken within each pair.
  */
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { ShardGeometry } from '../../src/format/layout.js';
 import { ShardWriter } from '../../src/format/shard-writer.js';
 import { median } from './median.js';
+import { runAlternatePairs } from './pairs.js';
 
 export interface WriterResult {
   mb: number;
@@ -63,21 +64,14 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Pro
     return rate;
   };
 
-  const writerRates: number[] = [];
-  const ddRates: number[] = [];
+  let pairs: Array<[number, number]>;
   try {
-    for (let rep = 0; rep < reps; rep++) {
-      if (rep % 2 === 0) {
-        writerRates.push(await runWriter());
-        ddRates.push(runDd());
-      } else {
-        ddRates.push(runDd());
-        writerRates.push(await runWriter());
-      }
-    }
+    pairs = await runAlternatePairs(reps, runWriter, runDd);
   } finally {
     rmSync(ddSource, { force: true });
   }
+  const writerRates = pairs.map(([writer]) => writer);
+  const ddRates = pairs.map(([, dd]) => dd);
   const ratios = writerRates.map((w, i) => w / ddRates[i]);
   return { mb, reps, writerMBs: median(writerRates), ddMBs: median(ddRates), ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) }, writerRates, ddRates };
 }
