@@ -89,6 +89,10 @@ export function parseMetadata(text: string, source: string): Metadata {
   for (const key of ints) {
     if (!Number.isSafeInteger(raw[key])) throw new Error(`metadata: ${source}: ${key} must be an integer, found ${JSON.stringify(raw[key])}`);
   }
+  const least = { n_patches_per_img: 0, d_vit: 1, n_imgs: 0, n_patches_per_shard: 1 } as const;
+  for (const [key, min] of Object.entries(least)) {
+    if ((raw[key] as number) < min) throw new Error(`metadata: ${source}: ${key} must be at least ${min}, found ${raw[key]}`);
+  }
   if (!Array.isArray(raw.layers) || !raw.layers.every(Number.isSafeInteger)) {
     throw new Error(`metadata: ${source}: layers must be a list of integers, found ${JSON.stringify(raw.layers)}`);
   }
@@ -97,6 +101,17 @@ export function parseMetadata(text: string, source: string): Metadata {
     if (typeof raw[key] !== 'string') throw new Error(`metadata: ${source}: ${key} must be a string`);
   }
   return raw as unknown as Metadata;
+}
+
+/**
+ * Checks that metadata describes shards that hold something: saev's `Metadata` itself accepts an
+ * empty layer list (one of its hash vectors has one), but such a directory has no activations.
+ */
+export function checkStoredShape(md: Metadata, source: string): void {
+  if (md.layers.length === 0 || new Set(md.layers).size !== md.layers.length) {
+    throw new Error(`metadata: ${source}: layers must be a non-empty list of distinct layers, found ${JSON.stringify(md.layers)}`);
+  }
+  if (md.n_patches_per_img === 0 && !md.cls_token) throw new Error(`metadata: ${source}: an image stores no tokens (n_patches_per_img 0 and no CLS token)`);
 }
 
 /** The shard geometry a metadata file describes, with values of `dtype` (checked by the caller). */

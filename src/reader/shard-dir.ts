@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
-import { getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
+import { checkStoredShape, getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
 import { STATE_DIR } from '../format/shard-marker.js';
 
 export interface ShardInfo {
@@ -48,10 +48,16 @@ async function readShardsJson(dir: string): Promise<Array<{ name: string; n_exam
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
-  } catch {
-    return null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`reader: cannot read ${file} (${(error as Error).message})`);
   }
-  const parsed = JSON.parse(text) as unknown;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`reader: ${file} is not valid JSON (${(error as Error).message}); re-extract the directory or remove the file`);
+  }
   if (!Array.isArray(parsed) || !parsed.every((r) => r && typeof r.name === 'string' && Number.isSafeInteger(r.n_examples))) {
     throw new Error(`reader: ${file} must be a list of {"name", "n_examples"} records`);
   }
@@ -79,6 +85,7 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
     throw new Error(`reader: no metadata.json in ${dir}; pass a shard directory (<dump-to>/<hash>)`);
   }
   const metadata = parseMetadata(text, metadataPath);
+  checkStoredShape(metadata, metadataPath);
   const dtype = parseStorageDtype(metadata.dtype ?? 'float32');
   const geometry = getShardGeometry(metadata, dtype);
   const nImgsPerShard = getImgsPerShard(geometry);
@@ -135,23 +142,44 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   });
 }
 
+/** Pages of each shard the digest reads: the first, the last and evenly spaced ones between. */
+const DIGEST_PAGES_PER_SHARD = 8;
+const DIGEST_PAGE_BYTES = 4096;
+
+/** Byte offsets of the pages the digest reads from a shard of `bytes` bytes (distinct, ascending). */
+export function getDigestPageOffsets(bytes: number): number[] {
+  const lastPage = Math.max(0, Math.ceil(bytes / DIGEST_PAGE_BYTES) - 1);
+  const pages = Array.from({ length: DIGEST_PAGES_PER_SHARD }, (_, k) => Math.round((k * lastPage) / (DIGEST_PAGES_PER_SHARD - 1)));
+  return [...new Set(pages)].map((page) => page * DIGEST_PAGE_BYTES);
+}
+
 /**
- * A digest of the shards' identity: the metadata hash plus the first 4 KiB of
- * every shard file. Statistics files record it; a reader refuses statistics
- * whose digest differs (another directory, or the same config re-extracted
- * with other weights or images).
+ * A digest of the shards' identity: the metadata hash plus 8 sampled 4 KiB
+ * pages of every shard (the first, the last and 6 evenly spaced). Statistics
+ * files record it; a reader refuses statistics whose digest differs: another
+ * directory, or the same config re-extracted with other weights or images.
+ * It reads 32 KiB per shard, not every byte, so an edit inside a shard that
+ * misses those pages goes unseen (`saev activations verify` reads them all).
  */
 export async function getShardDirDigest(sd: ShardDir): Promise<string> {
   const hash = createHash('sha256').update(sd.metadataHash);
-  const head = Buffer.alloc(Math.min(4096, sd.bytesPerShard));
-  for (const shard of sd.shards) {
-    const handle = await fs.open(shard.path, 'r');
-    try {
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      hash.update(shard.name).update(head.subarray(0, bytesRead));
-    } finally {
-      await handle.close();
-    }
-  }
+  const offsets = getDigestPageOffsets(sd.bytesPerShard);
+  const pages = await Promise.all(sd.shards.map((shard) => readPages(shard.path, offsets)));
+  sd.shards.forEach((shard, k) => hash.update(shard.name).update(pages[k]));
   return hash.digest('hex');
+}
+
+/** The bytes at `offsets` (up to a page each, less at the end of the file), concatenated. */
+async function readPages(file: string, offsets: number[]): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const parts = await Promise.all(offsets.map(async (offset) => {
+      const page = Buffer.alloc(DIGEST_PAGE_BYTES);
+      const { bytesRead } = await handle.read(page, 0, page.length, offset);
+      return page.subarray(0, bytesRead);
+    }));
+    return Buffer.concat(parts);
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,7 +1,7 @@
 // Tests src/format/metadata.ts against saev-shaped cases of the Python-made hash vectors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatMetadata, getMetadataHash, Metadata, parseMetadata } from '../../src/format/metadata.js';
+import { checkStoredShape, formatMetadata, getMetadataHash, Metadata, parseMetadata } from '../../src/format/metadata.js';
 
 interface HashVector {
   name: string;
@@ -138,6 +138,19 @@ describe('parseMetadata errors', () => {
     expectOneLine(parse({ ...good(), [key]: '196' }), new RegExp(`${key} must be an integer, found "196"`));
   });
 
+  it.each([
+    ['n_patches_per_img', -1, 0],
+    ['d_vit', 0, 1],
+    ['n_imgs', -5, 0],
+    ['n_patches_per_shard', 0, 1],
+  ])('rejects %s = %d (below %d)', (key, value, min) => {
+    expectOneLine(parse({ ...good(), [key]: value }), new RegExp(`${key} must be at least ${min}, found ${value}`));
+  });
+
+  it('accepts the smallest valid counts: no images, no patches beside the CLS token', () => {
+    expect(parseMetadata(JSON.stringify({ ...good(), n_imgs: 0, n_patches_per_img: 0, cls_token: true }), 'm.json').n_imgs).toBe(0);
+  });
+
   it('rejects layers that are not a list of integers', () => {
     expectOneLine(parse({ ...good(), layers: -2 }), /layers must be a list of integers, found -2/);
     expectOneLine(parse({ ...good(), layers: [1, 'x'] }), /layers must be a list of integers, found \[1,"x"\]/);
@@ -161,5 +174,30 @@ describe('parseMetadata errors', () => {
 
   it('rejects a JSON list with a one-line error', () => {
     expectOneLine(() => parseMetadata('[]', 'runs/abc/metadata.json'), /must hold a JSON object, found \[\]/);
+  });
+});
+
+describe('checkStoredShape', () => {
+  const md = (change: Partial<Metadata>) => ({ ...asMetadata(plain), ...change });
+  const message = (m: Metadata) => {
+    try {
+      checkStoredShape(m, 'runs/abc/metadata.json');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('accepts shards of CLS tokens only', () => {
+    expect(message(md({ n_patches_per_img: 0, cls_token: true }))).toBe('accepted');
+  });
+
+  it('rejects an image with no tokens at all', () => {
+    expect(message(md({ n_patches_per_img: 0, cls_token: false }))).toBe('metadata: runs/abc/metadata.json: an image stores no tokens (n_patches_per_img 0 and no CLS token)');
+  });
+
+  it('rejects an empty or repeating layer list', () => {
+    expect(message(md({ layers: [] }))).toMatch(/^metadata: runs\/abc\/metadata.json: layers must be a non-empty list of distinct layers, found \[\]$/);
+    expect(message(md({ layers: [-1, -1] }))).toMatch(/distinct layers, found \[-1,-1\]$/);
   });
 });

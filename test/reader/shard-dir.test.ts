@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_DIR } from '../../src/format/shard-marker.js';
-import { getShardDirDigest, openShardDir } from '../../src/reader/shard-dir.js';
+import { getDigestPageOffsets, getShardDirDigest, openShardDir } from '../../src/reader/shard-dir.js';
 import { makeShardDir } from './helpers.js';
 
 // N=5, L=2, P=2 + CLS, D=2, S=2 -> 3 shards of 2*2*3*2*4 = 96 bytes.
@@ -57,6 +57,19 @@ describe('openShardDir', () => {
     await expect(openShardDir(m.dir)).rejects.toThrow(/^reader: no metadata\.json in .*; pass a shard directory/);
   });
 
+  it('rejects a shards.json that is not JSON, naming the file', async () => {
+    const m = makeShardDir(spec);
+    writeFileSync(path.join(m.dir, 'shards.json'), '[{"name": "acts0');
+    await expect(openShardDir(m.dir)).rejects.toThrow(/^reader: .*shards\.json is not valid JSON \(.*\); re-extract the directory or remove the file$/);
+  });
+
+  it('rejects metadata with no layers before reading any shard', async () => {
+    const m = makeShardDir(spec);
+    const file = path.join(m.dir, 'metadata.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/"layers": \[[^\]]*\]/, '"layers": []'));
+    await expect(openShardDir(m.dir)).rejects.toThrow(/^metadata: .*metadata\.json: layers must be a non-empty list of distinct layers, found \[\]$/);
+  });
+
   it('the digest changes with the shard contents, not with other files', async () => {
     const a = makeShardDir(spec);
     const b = makeShardDir({ ...spec, seed: 2 });
@@ -65,5 +78,24 @@ describe('openShardDir', () => {
     expect(await getShardDirDigest(await openShardDir(b.dir))).not.toBe(da);
     writeFileSync(path.join(a.dir, 'notes.txt'), 'x');
     expect(await getShardDirDigest(await openShardDir(a.dir))).toBe(da);
+  });
+
+  it('the digest sees images past the first page of a shard', async () => {
+    // 8 images of 2 x 3 x 512 float32 (12 KiB) per shard: 24 pages, of which the digest reads 8.
+    const big = { nImgs: 16, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 512, nPatchesPerShard: 48 };
+    const a = makeShardDir(big);
+    const b = makeShardDir({ ...big, valueAt: (n, l, t, d) => (n % 8 === 0 ? a.values_NLTD[((n * 2 + l) * 3 + t) * 512 + d] : 0.5) });
+    const [sa, sb] = [await openShardDir(a.dir), await openShardDir(b.dir)];
+    expect(readFileSync(sa.shards[0].path).subarray(0, 4096)).toEqual(readFileSync(sb.shards[0].path).subarray(0, 4096));
+    expect(await getShardDirDigest(sb)).not.toBe(await getShardDirDigest(sa));
+  });
+});
+
+describe('getDigestPageOffsets', () => {
+  it('reads the first and last page and evenly spaced ones, each once', () => {
+    expect(getDigestPageOffsets(96)).toEqual([0]);
+    expect(getDigestPageOffsets(3 * 4096)).toEqual([0, 4096, 8192]);
+    expect(getDigestPageOffsets(24 * 4096)).toEqual([0, 3, 7, 10, 13, 16, 20, 23].map((p) => p * 4096));
+    expect(getDigestPageOffsets(24 * 4096 - 100).at(-1)).toBe(23 * 4096);
   });
 });
