@@ -15,6 +15,7 @@
  */
 import { decodeValues } from '../format/dtype.js';
 import { ReaderConfig, validateReaderConfig } from './config.js';
+import { resolveOrderedOptions, resolveShuffleOptions } from './iterate-options.js';
 import { canReadRowsDirect, iterateRowsDirect } from './direct-rows.js';
 import { FilePool } from './file-pool.js';
 import { ReadBuffer } from './read-buffer.js';
@@ -75,9 +76,6 @@ export interface IterateOptions {
 /** Largest gap (bytes) between two wanted ranges that is read through rather than split. */
 const MERGE_GAP = 64 * 1024;
 
-/** Bytes per step of the ordered iterator unless `chunkBytes` says otherwise. */
-const ORDERED_CHUNK_BYTES = 8 << 20;
-
 export class ActivationsDataset {
   readonly config: Readonly<ReaderConfig>;
   readonly length: number;
@@ -110,7 +108,7 @@ export class ActivationsDataset {
     return this.shards.dVit;
   }
 
-  /** Files opened so far (stays at most the number of shards). */
+  /** Files opened so far (the pool keeps a few open, so a long iteration may reopen some). */
   get nFilesOpened(): number {
     return this.pool.nOpened;
   }
@@ -126,6 +124,9 @@ export class ActivationsDataset {
 
   /** Items at `indices` (any order, repeats allowed), in that order. */
   async getBatch(indices: ArrayLike<number>): Promise<ActsBatch> {
+    if (typeof indices !== 'object' || indices === null || !Number.isSafeInteger(indices.length)) {
+      throw new Error(`reader: getBatch takes a list of indices, found ${JSON.stringify(indices)}`);
+    }
     const D = this.dVit;
     const S = this.shards.nImgsPerShard;
     const bpv = this.shards.bytesPerValue;
@@ -180,9 +181,14 @@ export class ActivationsDataset {
     return this.readsOneLayer ? this.shards.bytesPerImg / this.shards.nLayers : this.shards.bytesPerImg;
   }
 
-  /** Rows per chunk for a byte budget. */
+  /** Rows per chunk for a byte budget: at least one image, at most a shard. */
   getRowsPerChunk(chunkBytes: number): number {
-    return Math.max(1, Math.floor(chunkBytes / this.bytesReadPerImg));
+    return Math.min(this.shards.nImgsPerShard, Math.max(1, Math.floor(chunkBytes / this.bytesReadPerImg)));
+  }
+
+  /** Rows a batch of up to `batchSize` items needs: no more than the dataset has. */
+  getBatchRows(batchSize: number): number {
+    return Math.max(1, Math.min(batchSize, this.length));
   }
 
   /**
@@ -269,24 +275,23 @@ export class ActivationsDataset {
    * rows straight into batch memory.
    */
   ordered(options: IterateOptions = {}): AsyncGenerator<ActsBatch> {
-    const batchSize = options.batchSize ?? 4096;
-    if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) throw new Error(`reader: batchSize must be a positive integer, found ${batchSize}`);
+    const { batchSize, chunkBytes, readAhead, reuseBatches } = resolveOrderedOptions(options);
     if (canReadRowsDirect(this.mode, this.shards)) {
       return iterateRowsDirect(this.shards, this.mode, this.pool, this.length, {
-        batchSize,
-        spanBytes: options.chunkBytes ?? ORDERED_CHUNK_BYTES,
-        readAhead: options.readAhead ?? (options.reuseBatches ? 1 : 3),
+        batchSize: this.getBatchRows(batchSize),
+        spanBytes: chunkBytes,
+        readAhead,
         clamp: this.config.clamp,
         scale: this.scale,
-        reuseBatches: options.reuseBatches ?? false,
+        reuseBatches,
       });
     }
-    return this.orderedByImage(batchSize, options);
+    return this.orderedByImage(this.getBatchRows(batchSize), chunkBytes);
   }
 
   /** `ordered` for the other modes: chunks of whole images, read ahead by one, cut into items. */
-  private async *orderedByImage(batchSize: number, options: IterateOptions): AsyncGenerator<ActsBatch> {
-    const rowsPerChunk = this.getRowsPerChunk(options.chunkBytes ?? ORDERED_CHUNK_BYTES);
+  private async *orderedByImage(batchSize: number, chunkBytes: number): AsyncGenerator<ActsBatch> {
+    const rowsPerChunk = this.getRowsPerChunk(chunkBytes);
     const chunks: Array<[number, number, number]> = [];
     this.shards.shards.forEach((s, shard) => {
       for (let r = 0; r < s.nImgs; r += rowsPerChunk) chunks.push([shard, r, Math.min(s.nImgs, r + rowsPerChunk)]);
@@ -323,7 +328,7 @@ export class ActivationsDataset {
 
   /** Every item once, in a seeded random order (see `iterateShuffled`). */
   shuffled(options: ShuffleOptions = {}): AsyncGenerator<ActsBatch> {
-    return iterateShuffled(this, options);
+    return iterateShuffled(this, resolveShuffleOptions(options));
   }
 
   async close(): Promise<void> {

@@ -115,7 +115,8 @@ function normalizeSpan(span: Span, D: number, clamp: number, scale: Scale): void
 export async function* iterateRowsDirect(sd: ShardDir, mode: Mode, pool: FilePool, nItems: number, options: DirectRowsOptions): AsyncGenerator<ActsBatch> {
   const { batchSize } = options;
   const D = sd.dVit;
-  const perSpan = batchSize * Math.max(1, Math.floor(options.spanBytes / (batchSize * D * 4)));
+  const batchesPerSpan = Math.min(Math.ceil(nItems / batchSize), Math.max(1, Math.floor(options.spanBytes / (batchSize * D * 4))));
+  const perSpan = batchSize * batchesPerSpan;
   const queue: Span[] = [];
   const recycled: ScanMemory[] = [];
   const getMemory = (n: number) => {

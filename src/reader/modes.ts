@@ -66,7 +66,8 @@ export function getModeLength(mode: Mode, g: ModeGeometry): number {
 /** Where item i comes from; throws on an index out of range. */
 export function locateItem(i: number, mode: Mode, g: ModeGeometry): ItemSource {
   const n = getModeLength(mode, g);
-  if (!Number.isSafeInteger(i) || i < 0 || i >= n) throw new Error(`reader: index ${i} is out of range [0, ${n})`);
+  if (!Number.isSafeInteger(i)) throw new Error(`reader: index ${typeof i === 'number' ? i : JSON.stringify(i)} is not an integer`);
+  if (i < 0 || i >= n) throw new Error(`reader: index ${i} is out of range [0, ${n})`);
   const perImg = mode.patches === 'patches' ? g.nPatchesPerImg : 1;
   const patchI = mode.patches === 'patches' ? i % perImg : -1;
   const rest = Math.floor(i / perImg);

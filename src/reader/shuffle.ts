@@ -7,6 +7,7 @@
  * emitted. Memory is the buffer plus two chunks and one batch.
  */
 import { makeUniform } from '../random.js';
+import type { ResolvedShuffleOptions } from './iterate-options.js';
 import { ActivationsDataset, ActsBatch, copyRow, makeBatch, sliceBatch } from './dataset.js';
 
 export interface ShuffleOptions {
@@ -27,11 +28,11 @@ export function makePermutation(n: number, uniform: () => number): number[] {
   return perm;
 }
 
-export async function* iterateShuffled(ds: ActivationsDataset, options: ShuffleOptions = {}): AsyncGenerator<ActsBatch> {
-  const batchSize = options.batchSize ?? 4096;
-  const capacity = Math.max(1, options.bufferSize ?? 65536);
-  const uniform = makeUniform(options.seed ?? 17);
-  const rowsPerChunk = ds.getRowsPerChunk(options.chunkBytes ?? 4 << 20);
+export async function* iterateShuffled(ds: ActivationsDataset, resolved: ResolvedShuffleOptions): AsyncGenerator<ActsBatch> {
+  const batchSize = ds.getBatchRows(resolved.batchSize);
+  const capacity = ds.getBatchRows(resolved.bufferSize);
+  const uniform = makeUniform(resolved.seed);
+  const rowsPerChunk = ds.getRowsPerChunk(resolved.chunkBytes);
   const sd = ds.shards;
   const chunks: Array<[number, number, number]> = [];
   for (const shard of makePermutation(sd.shards.length, uniform)) {

@@ -81,6 +81,49 @@ describe('ActivationsDataset: every mode against a naive reference', () => {
   }
 });
 
+describe('ActivationsDataset: iterator options', () => {
+  // N=5, layers [-2, -1], P=2 + CLS, D=2, S=2.
+  const spec = { nImgs: 5, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 2, nPatchesPerShard: 13 };
+
+  it('a wrong option is a one-line error when the iterator is made, before any read', async () => {
+    const ds = await ActivationsDataset.open(makeShardDir(spec).dir, { patches: 'patches', layer: 'all' });
+    const wrong: Array<[() => unknown, RegExp]> = [
+      [() => ds.ordered({ readAhead: -1 }), /^reader: readAhead must be an integer >= 0, found -1$/],
+      [() => ds.ordered({ readAhead: NaN }), /readAhead must be an integer >= 0, found NaN/],
+      [() => ds.ordered({ batchSize: 0 }), /^reader: batchSize must be a positive integer, found 0$/],
+      [() => ds.ordered({ batchSize: 2.5 }), /batchSize must be a positive integer, found 2.5/],
+      [() => ds.ordered({ chunkBytes: NaN }), /^reader: chunkBytes must be a positive number of bytes, found NaN$/],
+      [() => ds.ordered({ chunkBytes: Infinity }), /chunkBytes must be a positive number of bytes, found Infinity/],
+      [() => ds.ordered({ reuseBatches: 'yes' as unknown as boolean }), /^reader: reuseBatches must be a boolean, found "yes"$/],
+      [() => ds.shuffled({ batchSize: NaN }), /batchSize must be a positive integer, found NaN/],
+      [() => ds.shuffled({ bufferSize: 2.5 }), /^reader: bufferSize must be a positive integer, found 2.5$/],
+      [() => ds.shuffled({ chunkBytes: 0 }), /chunkBytes must be a positive number of bytes, found 0/],
+      [() => ds.shuffled({ seed: 0.7 }), /^reader: seed must be an integer in \[0, 2\^32\), found 0.7$/],
+      [() => ds.shuffled({ seed: 2 ** 32 }), /seed must be an integer in \[0, 2\^32\), found 4294967296/],
+      [() => ds.shuffled({ seed: -1 }), /seed must be an integer/],
+    ];
+    for (const [make, message] of wrong) expect(make).toThrow(message);
+    await expect(ds.get('3' as unknown as number)).rejects.toThrow(/^reader: index "3" is not an integer$/);
+    await expect(ds.getBatch(5 as unknown as number[])).rejects.toThrow(/^reader: getBatch takes a list of indices, found 5$/);
+    await ds.close();
+  });
+
+  it('batches, buffers and chunks larger than the dataset give every item once, in every iterator', async () => {
+    const m = makeShardDir(spec);
+    for (const [patches, layer] of [['patches', 'all'], ['meanpool', 'all'], ['cls', 'meanpool']] as const) {
+      const ds = await ActivationsDataset.open(m.dir, { patches, layer });
+      const naive = getNaiveItems(m, patches, layer);
+      const huge = { batchSize: 1e9, chunkBytes: 1e12 };
+      expect(await collect(ds.ordered(huge)), `${patches} ${layer}`).toEqual(naive);
+      expect(await collect(ds.ordered({ ...huge, reuseBatches: true })), `${patches} ${layer} reused`).toEqual(naive);
+      const shuffled = await collect(ds.shuffled({ ...huge, bufferSize: 1e9 }));
+      const key = (r: { imageI: number; layerI: number; patchI: number }) => `${r.imageI}/${r.layerI}/${r.patchI}`;
+      expect(shuffled.map(key).sort()).toEqual(naive.map(key).sort());
+      await ds.close();
+    }
+  });
+});
+
 describe('ActivationsDataset: the seed modes, by hand', () => {
   // N=5, layers [-2, -1], P=2 + CLS (T=3), D=2, budget 13 -> S = 13 // 2 // 3 = 2: three shards, the last half full.
   const valueAt = (n: number, l: number, t: number, d: number) => n * 1000 + l * 100 + t * 10 + d;
