@@ -59,7 +59,7 @@ export async function loadScale(config: Readonly<ReaderConfig>, sd: ShardDir, mo
     const { statsPath } = getStatsPath(config.scaleNorm, sd);
     const doc = await readStatsFile(statsPath, digest);
     const entry = doc.perLayer[mode.layerSlot][population];
-    if (!entry || !(entry.normScalar > 0)) throw new Error(`reader: ${statsPath} has no positive ${population} scalar for layer ${doc.layers[mode.layerSlot]}`);
+    if (!entry || typeof entry.normScalar !== 'number' || !(entry.normScalar > 0)) throw new Error(`reader: ${statsPath} has no positive ${population} scalar for layer ${doc.layers[mode.layerSlot]}`);
     scale.scalar = entry.normScalar;
   }
   return scale;

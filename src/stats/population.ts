@@ -206,8 +206,8 @@ export function summarizePopulation(pop: Population) {
     rmsNormScalar: rmsCentredNorm / Math.sqrt(D),
     rmsCentredNorm,
     /** mean over dimensions of |μ_d| */
-    meanAbsMean: meanAbs / D,
-    maxAbs: pop.maxAbs,
+    meanAbsMean: pop.n ? meanAbs / D : NaN,
+    maxAbs: pop.n ? pop.maxAbs : NaN,
     nNaN: pop.nNaN,
     nInf: pop.nInf,
     nNonFiniteTokens: pop.nNonFiniteTokens,

@@ -11,7 +11,7 @@ import { getShardDirDigest, openShardDir, ShardDir } from '../reader/shard-dir.j
 import { WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from './stats-pass.js';
-import { StatsDoc, writeStatsFiles } from './stats-file.js';
+import { checkStatsWritable, StatsDoc, writeStatsFiles } from './stats-file.js';
 
 export interface StatsOptions {
   /** Worker threads (1 = in this thread). */
@@ -66,6 +66,8 @@ async function runPass(runners: RangeRunner[], pass: 1 | 2, prior?: LayerStats[]
 
 export async function runStats(dir: string, options: StatsOptions = {}): Promise<StatsResult> {
   const sd = await openShardDir(dir);
+  if (sd.nImgs === 0) throw new Error(`stats: ${dir} holds no images (metadata.json: n_imgs 0), so there is nothing to summarise`);
+  await checkStatsWritable(sd.dir);
   const progress = new Progress({ label: 'stats', unit: 'images', total: 2 * sd.nImgs, stream: options.progressStream });
   const onImgs = (n: number) => progress.tick(n);
   const ranges = splitShards(sd.shards.length, options.nJobs ?? 1);

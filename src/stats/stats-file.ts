@@ -3,12 +3,14 @@
  * them): `stats.json` (summaries, histograms, per-position norms, the shard
  * digest, and the sha256 of each .npy), `stats-mean-patches.npy` and
  * `stats-mean-cls.npy` (float64 `[L, D]`, row l = `metadata.layers[l]`, for
- * `numpy.load`), `stats.txt` (the text summary) and three PNG plots.
+ * `numpy.load`; a file only for tokens the shards hold, a row of NaN for a
+ * layer whose every such token was NaN or infinite), `stats.txt` (the text summary) and three PNG plots.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../format/atomic-write.js';
+import { getPrivateTmpPath } from '../format/create-once.js';
 import type { ShardDir } from '../reader/shard-dir.js';
 import { TOOL } from '../version.js';
 import { decodeNpyFloat64, encodeNpyFloat64 } from './npy.js';
@@ -48,6 +50,17 @@ function toDoc(pop: Population): PopulationDoc {
   return { ...summarizePopulation(pop), normHist: [...pop.normHist], centredHist: [...pop.centredHist] };
 }
 
+/** Fails in one line, before hours of passes, if the statistics cannot be written beside the shards. */
+export async function checkStatsWritable(dir: string): Promise<void> {
+  const probe = getPrivateTmpPath(path.join(dir, STATS_FILE));
+  try {
+    await fs.writeFile(probe, '');
+  } catch (error) {
+    throw new Error(`stats: cannot write the statistics beside the shards in ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they go there so the reader finds them: make the directory writable`);
+  }
+  await fs.rm(probe, { force: true });
+}
+
 export async function writeStatsFiles(sd: ShardDir, digest: string, stats: LayerStats[], opts: { plots: boolean }): Promise<{ doc: StatsDoc; files: string[] }> {
   const L = sd.nLayers;
   const D = sd.dVit;
@@ -76,9 +89,13 @@ export async function writeStatsFiles(sd: ShardDir, digest: string, stats: Layer
     written.push(path.join(sd.dir, name));
   };
   for (const name of ['patches', 'cls'] as const) {
-    if (name === 'cls' && !sd.clsToken) continue;
+    if (name === 'cls' ? !sd.clsToken : sd.nPatchesPerImg === 0) continue;
     const mean_LD = new Float64Array(L * D);
-    stats.forEach((ls, l) => mean_LD.set((name === 'cls' ? ls.cls! : ls.patches).mean_D, l * D));
+    stats.forEach((ls, l) => {
+      const pop = name === 'cls' ? ls.cls! : ls.patches;
+      if (pop.n) mean_LD.set(pop.mean_D, l * D);
+      else mean_LD.fill(NaN, l * D, (l + 1) * D); // every token of this layer was NaN or infinite
+    });
     const bytes = encodeNpyFloat64(mean_LD, [L, D]);
     await put(MEAN_FILES[name], bytes);
     doc.files[name] = { name: MEAN_FILES[name], shape: [L, D], sha256: sha256(bytes) };
@@ -130,7 +147,13 @@ export async function readStatsFile(file: string, digest: string): Promise<Stats
   } catch (error) {
     throw new Error(`stats: cannot read ${file} (${(error as Error).message.split('\n')[0]}); run saev activations stats <shard-dir> first`);
   }
-  if (doc.format !== STATS_FORMAT) throw new Error(`stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(doc.format)})`);
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(doc) || doc.format !== STATS_FORMAT) {
+    throw new Error(`stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(isObject(doc) ? doc.format : doc)})`);
+  }
+  const wellFormed =
+    typeof doc.digest === 'string' && Array.isArray(doc.layers) && Array.isArray(doc.perLayer) && doc.perLayer.length === doc.layers.length && doc.perLayer.every(isObject) && isObject(doc.files);
+  if (!wellFormed) throw new Error(`stats: ${file} is damaged (digest, layers, perLayer or files missing or malformed); rerun saev activations stats`);
   if (doc.digest !== digest) {
     throw new Error(`stats: ${file} describes other shards (digest ${doc.digest.slice(0, 12)}..., these shards ${digest.slice(0, 12)}...); rerun saev activations stats on this directory`);
   }
@@ -140,9 +163,11 @@ export async function readStatsFile(file: string, digest: string): Promise<Stats
 /** The `[L, D]` mean of a population, from the .npy named in `doc`, checked against its recorded sha256. */
 export async function readMeanFile(doc: StatsDoc, statsDir: string, population: PopulationName): Promise<Float64Array> {
   const entry = doc.files[population];
-  if (!entry) throw new Error(`stats: no ${population} mean in the statistics (these shards have no CLS token)`);
+  if (!entry) throw new Error(`stats: no ${population} mean in the statistics (these shards have no ${population === 'cls' ? 'CLS token' : 'patch tokens'})`);
   const file = path.join(statsDir, entry.name);
-  const bytes = await fs.readFile(file);
+  const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`stats: cannot read ${file}, named in ${STATS_FILE} (${error.code ?? error.message}); rerun saev activations stats`);
+  });
   if (sha256(bytes) !== entry.sha256) throw new Error(`stats: ${file} does not match the sha256 recorded in ${STATS_FILE}; rerun saev activations stats`);
   const { values, shape } = decodeNpyFloat64(bytes, file);
   if (shape.join() !== entry.shape.join()) throw new Error(`stats: ${file} has shape [${shape}], expected [${entry.shape}]`);

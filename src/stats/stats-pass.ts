@@ -68,8 +68,9 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
   const pool = new FilePool(4);
   // Chunks are read into `mem`, where the kernels see them: two read buffers, alternating, so chunk
   // c + 1 is read while chunk c is summarised.
-  const mem = new StatsMemory(D, rowsPerChunk * P, rowsPerChunk * sd.bytesPerImg, sd.dtype);
-  const norms = new Float64Array(rowsPerChunk * P);
+  const maxTokens = rowsPerChunk * Math.max(P, 1); // a kernel call sums one layer's patch tokens, or its CLS tokens
+  const mem = new StatsMemory(D, maxTokens, rowsPerChunk * sd.bytesPerImg, sd.dtype);
+  const norms = new Float64Array(maxTokens);
   const read = ([s, r0, r1]: [number, number, number], i: number) => {
     const [position, length] = [r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg];
     return pool.read(sd.shards[s].path, position, length, mem.reads[i].getTarget(position, length)).then((bytes) => mem.decode(bytes, i));

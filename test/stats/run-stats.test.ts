@@ -1,5 +1,6 @@
 // Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/scale.ts).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActivationsDataset } from '../../src/reader/dataset.js';
@@ -64,5 +65,60 @@ describe('runStats', () => {
     const all = await ActivationsDataset.open(a.dir, { patches: 'meanpool', layer: 'meanpool', scaleMean: true });
     expect(all.scale.mean_D).toHaveLength(4);
     await all.close();
+  });
+
+  it('refuses a damaged stats.json, a missing .npy and a scalar that is not a number, in one line each', async () => {
+    const m = makeShardDir(spec);
+    await runStats(m.dir, { progressStream: quiet, plots: false });
+    const file = path.join(m.dir, 'stats.json');
+    const good = readFileSync(file, 'utf8');
+    const open = (config: object) => ActivationsDataset.open(m.dir, { layer: -1, ...config });
+    const damaged: Array<[string, RegExp]> = [
+      ['null', /^stats: .*stats\.json is not a saev-tfjs-stats\/1 file \(format null\)$/],
+      [good.replace(/"digest": "[0-9a-f]+",/, ''), /^stats: .*stats\.json is damaged \(digest, layers, perLayer or files missing or malformed\); rerun saev activations stats$/],
+      [good.replace(/"files": \{/, '"filez": {'), /is damaged/],
+    ];
+    for (const [text, message] of damaged) {
+      writeFileSync(file, text);
+      await expect(open({ scaleMean: true })).rejects.toThrow(message);
+    }
+    writeFileSync(file, good.replace(/"normScalar": ([0-9.e+-]+)/g, '"normScalar": "$1"'));
+    await expect(open({ scaleNorm: true })).rejects.toThrow(/^reader: .*stats\.json has no positive patches scalar for layer -1$/);
+    writeFileSync(file, good);
+    rmSync(path.join(m.dir, 'stats-mean-patches.npy'));
+    await expect(open({ scaleMean: true })).rejects.toThrow(/^stats: cannot read .*stats-mean-patches\.npy, named in stats\.json \(ENOENT\); rerun saev activations stats$/);
+  });
+
+  it('summarises shards of CLS tokens only: no patch tokens, so no patch mean file', async () => {
+    const m = makeShardDir({ nImgs: 5, layers: [-1], nPatchesPerImg: 0, clsToken: true, dVit: 3, nPatchesPerShard: 2, valueAt: (n, _l, _t, d) => n + d });
+    const { doc, files } = await runStats(m.dir, { progressStream: quiet, plots: false });
+    expect(files.map((f) => path.basename(f)).sort()).toEqual(['stats-mean-cls.npy', 'stats.json', 'stats.txt']);
+    expect(doc.perLayer[0].cls).toMatchObject({ n: 5, maxAbs: 6, nNaN: 0 });
+    expect(decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-cls.npy')), 'npy').values).toEqual(new Float64Array([2, 3, 4]));
+    expect(doc.perLayer[0].patches).toMatchObject({ n: 0, meanAbsMean: NaN, maxAbs: NaN });
+    await expect(ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, scaleMean: true })).rejects.toThrow(/^stats: no patches mean in the statistics \(these shards have no patch tokens\)$/);
+  });
+
+  it('gives a layer whose every token is NaN a NaN mean row, not zeros', async () => {
+    const m = makeShardDir({ ...spec, valueAt: (n, l, t, d) => (l === 0 ? NaN : n + t + d) });
+    await runStats(m.dir, { progressStream: quiet, plots: false });
+    const { values } = decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-patches.npy')), 'npy');
+    expect([...values.subarray(0, 4)]).toEqual([NaN, NaN, NaN, NaN]);
+    expect(values[4]).toBeCloseTo(4 + 2, 12); // layer -1, dimension 0: mean of n + t over n < 9, t in 1..3
+  });
+
+  it('refuses a directory of no images, and one it cannot write in before reading any shard', async () => {
+    const empty = makeShardDir({ ...spec, nImgs: 0 });
+    await expect(runStats(empty.dir, { progressStream: quiet })).rejects.toThrow(/^stats: .* holds no images \(metadata.json: n_imgs 0\), so there is nothing to summarise$/);
+    const m = makeShardDir(spec);
+    if (spawnSync('chattr', ['+i', m.dir]).status !== 0) return; // no immutable flag here (not root, or another filesystem)
+    let progressWritten = 0;
+    const counting = { write: () => ++progressWritten > 0 } as unknown as NodeJS.WritableStream;
+    try {
+      await expect(runStats(m.dir, { progressStream: counting })).rejects.toThrow(/^stats: cannot write the statistics beside the shards in .* \(EPERM\); .*make the directory writable$/);
+    } finally {
+      spawnSync('chattr', ['-i', m.dir]);
+    }
+    expect(progressWritten).toBe(0);
   });
 });
