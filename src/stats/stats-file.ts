@@ -22,6 +22,7 @@ export const STATS_FILE = 'stats.json';
 export const STATS_FORMAT = 'saev-tfjs-stats/1';
 export const MEAN_FILES = { patches: 'stats-mean-patches.npy', cls: 'stats-mean-cls.npy' } as const;
 export type PopulationName = keyof typeof MEAN_FILES;
+export const PLOT_FILES = { normHist: 'stats-norm-hist.png', meanAbs: 'stats-mean-abs.png', normByPosition: 'stats-norm-by-position.png' } as const;
 
 export interface PopulationDoc extends PopulationSummary {
   normHist: number[];
@@ -113,11 +114,14 @@ export async function writeStatsFiles(sd: ShardDir, digest: string, stats: Layer
     const histX = `x: histogram bins ${b0}..${b1} = log10 norm ${(HIST.log10Min + (b0 - 1) * binW).toFixed(2)}..${(HIST.log10Min + b1 * binW).toFixed(2)} (bin width ${binW} decades)`;
     const panels = [{ series: doc.perLayer.map((l) => fraction(l.patches.normHist).slice(b0, b1 + 1)) }];
     if (sd.clsToken) panels.push({ series: doc.perLayer.map((l) => fraction(l.cls!.normHist).slice(b0, b1 + 1)) });
-    await put('stats-norm-hist.png', plotPng(panels, { Title: 'Token L2 norm histogram (top: patch tokens, bottom: CLS)', Caption: `${histX}; y: fraction of tokens; ${layersText}` }));
+    await put(PLOT_FILES.normHist, plotPng(panels, { Title: 'Token L2 norm histogram (top: patch tokens, bottom: CLS)', Caption: `${histX}; y: fraction of tokens; ${layersText}` }));
     const meanAbs = stats.map((ls) => [...ls.patches.mean_D].map(Math.abs));
-    await put('stats-mean-abs.png', plotPng([{ series: meanAbs, logY: true }], { Title: 'Mean activation magnitude |mean_d| per dimension (patch tokens)', Caption: `x: dimension 0..${D - 1}; y: log10 |mean_d|; ${layersText}` }));
+    await put(PLOT_FILES.meanAbs, plotPng([{ series: meanAbs, logY: true }], { Title: 'Mean activation magnitude |mean_d| per dimension (patch tokens)', Caption: `x: dimension 0..${D - 1}; y: log10 |mean_d|; ${layersText}` }));
     const byPos = doc.perLayer.map((l) => l.meanNormByPosition.map((v) => v ?? NaN));
-    await put('stats-norm-by-position.png', plotPng([{ series: byPos }], { Title: 'Mean L2 norm by stored token position', Caption: `x: token 0..${sd.nTokensPerImg - 1}${sd.clsToken ? ' (0 = CLS)' : ''}; y: mean norm; ${layersText}` }));
+    await put(PLOT_FILES.normByPosition, plotPng([{ series: byPos }], { Title: 'Mean L2 norm by stored token position', Caption: `x: token 0..${sd.nTokensPerImg - 1}${sd.clsToken ? ' (0 = CLS)' : ''}; y: mean norm; ${layersText}` }));
+  } else {
+    // Plots of an earlier run would no longer match stats.json.
+    await Promise.all(Object.values(PLOT_FILES).map((name) => fs.rm(path.join(sd.dir, name), { force: true })));
   }
   await put('stats.txt', formatStatsSummary(doc));
   await put(STATS_FILE, JSON.stringify(doc, null, 1) + '\n');

@@ -1,6 +1,6 @@
 // Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/scale.ts).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActivationsDataset } from '../../src/reader/dataset.js';
@@ -33,6 +33,9 @@ describe('runStats', () => {
     expect(values[1 * 4 + 2]).toBeCloseTo(sum / 27, 12);
     expect(readFileSync(path.join(m.dir, 'stats.txt'), 'utf8')).toMatch(/^9 images, d = 4, float32, layers \[-3, -1\]\n/);
     expect(doc.perLayer[0].meanNormByPosition).toHaveLength(4);
+    // A later run without plots removes the earlier plots, which no longer match stats.json.
+    await runStats(m.dir, { progressStream: quiet, plots: false });
+    expect(readdirSync(m.dir).filter((f) => f.endsWith('.png'))).toEqual([]);
   });
 
   it("feeds the reader's scaleMean/scaleNorm: (x - mean) / scalar, no re-sampling", async () => {
