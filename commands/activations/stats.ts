@@ -52,7 +52,7 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
       default: 4,
       min: 1,
     }),
-    plots: Flags.boolean({ summary: 'Write the PNG plots.', default: true, allowNo: true }),
+    plots: Flags.boolean({ summary: 'Write the PNG plots (--no-plots also removes those of an earlier run).', default: true, allowNo: true }),
   };
 
   public async run(): Promise<StatsJson> {
