@@ -124,6 +124,31 @@ describe('ActivationsDataset: iterator options', () => {
   });
 });
 
+describe('ActivationsDataset: shuffled order', () => {
+  const order = async (ds: ActivationsDataset, options: object) => (await collect(ds.shuffled(options))).map((r) => r.imageI * 2 + r.patchI);
+  const ascending = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it('repeats with its seed and changes with another', async () => {
+    // 40 images of 2 patches, 10 per shard: 4 shards.
+    const ds = await ActivationsDataset.open(makeShardDir({ nImgs: 40, layers: [-1], nPatchesPerImg: 2, clsToken: false, dVit: 1, nPatchesPerShard: 20 }).dir, { layer: -1 });
+    const a = await order(ds, { seed: 1, batchSize: 7, bufferSize: 16, chunkBytes: 1 });
+    expect([...a].sort((x, y) => x - y)).toEqual(ascending(80));
+    expect(a).not.toEqual(ascending(80));
+    expect(await order(ds, { seed: 1, batchSize: 7, bufferSize: 16, chunkBytes: 1 })).toEqual(a);
+    expect(await order(ds, { seed: 2, batchSize: 7, bufferSize: 16, chunkBytes: 1 })).not.toEqual(a);
+    await ds.close();
+  });
+
+  it('mixes through the buffer alone (one shard read as one chunk) and through the chunk order alone (a one-item buffer)', async () => {
+    const ds = await ActivationsDataset.open(makeShardDir({ nImgs: 10, layers: [-1], nPatchesPerImg: 2, clsToken: false, dVit: 1, nPatchesPerShard: 20 }).dir, { layer: -1 });
+    expect(await order(ds, { seed: 3, chunkBytes: 1e9 })).not.toEqual(ascending(20));
+    const byChunks = await order(ds, { seed: 3, bufferSize: 1, chunkBytes: 1 }); // one image per chunk: its two patches stay together
+    expect(byChunks).not.toEqual(ascending(20));
+    for (let k = 0; k < 20; k += 2) expect(byChunks[k + 1]).toBe(byChunks[k] + 1);
+    await ds.close();
+  });
+});
+
 describe('ActivationsDataset: the seed modes, by hand', () => {
   // N=5, layers [-2, -1], P=2 + CLS (T=3), D=2, budget 13 -> S = 13 // 2 // 3 = 2: three shards, the last half full.
   const valueAt = (n: number, l: number, t: number, d: number) => n * 1000 + l * 100 + t * 10 + d;

@@ -51,6 +51,13 @@ describe('openShardDir', () => {
     await expect(openShardDir(b.dir)).rejects.toThrow('lists [2,2] images per shard, but metadata.json implies [2,2,1]');
   });
 
+  it("accepts the trailing empty entry saev's writer leaves in shards.json", async () => {
+    const m = makeShardDir(spec);
+    const file = path.join(m.dir, 'shards.json');
+    writeFileSync(file, JSON.stringify([...JSON.parse(readFileSync(file, 'utf8')), { name: 'acts000003.bin', n_examples: 0 }]));
+    expect((await openShardDir(m.dir)).shards.map((s) => s.nImgs)).toEqual([2, 2, 1]);
+  });
+
   it('rejects a directory without metadata.json', async () => {
     const m = makeShardDir(spec);
     rmSync(path.join(m.dir, 'metadata.json'));
@@ -78,6 +85,16 @@ describe('openShardDir', () => {
     expect(await getShardDirDigest(await openShardDir(b.dir))).not.toBe(da);
     writeFileSync(path.join(a.dir, 'notes.txt'), 'x');
     expect(await getShardDirDigest(await openShardDir(a.dir))).toBe(da);
+  });
+
+  it('the digest sees every shard, the last as well as the first', async () => {
+    const a = makeShardDir(spec);
+    const da = await getShardDirDigest(await openShardDir(a.dir));
+    const last = path.join(a.dir, 'acts000002.bin');
+    const bytes = readFileSync(last);
+    bytes[0] ^= 1;
+    writeFileSync(last, bytes);
+    expect(await getShardDirDigest(await openShardDir(a.dir))).not.toBe(da);
   });
 
   it('the digest sees images past the first page of a shard', async () => {

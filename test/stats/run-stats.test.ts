@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ActivationsDataset } from '../../src/reader/dataset.js';
+import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
 import { decodeNpyFloat64 } from '../../src/stats/npy.js';
 import { runStats } from '../../src/stats/run-stats.js';
 import { makeNormal } from '../../src/random.js';
-import { makeShardDir } from '../reader/helpers.js';
+import { getBatchRows, getNaiveItems, makeShardDir } from '../reader/helpers.js';
 
 const normal = makeNormal(3);
 const valueAt = (_n: number, l: number, t: number, d: number) => Math.fround(normal() + d * (l + 1) + (t === 0 ? 5 : 0));
@@ -36,6 +36,82 @@ describe('runStats', () => {
     // A later run without plots removes the earlier plots, which no longer match stats.json.
     await runStats(m.dir, { progressStream: quiet, plots: false });
     expect(readdirSync(m.dir).filter((f) => f.endsWith('.png'))).toEqual([]);
+  });
+
+  it('writes each population its own means, and the reader takes the population and layers its mode needs', async () => {
+    const m = makeShardDir(spec);
+    const { doc } = await runStats(m.dir, { progressStream: quiet, plots: false });
+    const [N, L, T, D] = [9, 2, 4, 4];
+    const x = (n: number, l: number, t: number) => m.values_NLTD.subarray(((n * L + l) * T + t) * D, ((n * L + l) * T + t + 1) * D);
+    const meanOf = (l: number, ts: number[]) => Array.from({ length: D }, (_, d) => ts.reduce((s, t) => s + Array.from({ length: N }, (_, n) => x(n, l, t)[d]).reduce((a, b) => a + b), 0) / (N * ts.length));
+    const clsMean = [0, 1].map((l) => meanOf(l, [0]));
+    const patchMean = [0, 1].map((l) => meanOf(l, [1, 2, 3]));
+    const npy = (name: string) => [...decodeNpyFloat64(readFileSync(path.join(m.dir, name)), 'npy').values];
+    npy('stats-mean-cls.npy').forEach((v, k) => expect(v).toBeCloseTo(clsMean[Math.floor(k / D)][k % D], 12));
+    npy('stats-mean-patches.npy').forEach((v, k) => expect(v).toBeCloseTo(patchMean[Math.floor(k / D)][k % D], 12));
+    // (cls, -1) subtracts the CLS mean of layer -1; (patches, all) the average of the layers' patch means.
+    const cases = [
+      { config: { patches: 'cls', layer: -1 } as const, mean: clsMean[1] },
+      { config: { patches: 'patches', layer: 'all' } as const, mean: patchMean[0].map((v, d) => (v + patchMean[1][d]) / 2) },
+    ];
+    for (const { config, mean } of cases) {
+      const plain = await ActivationsDataset.open(m.dir, config);
+      const scaled = await ActivationsDataset.open(m.dir, { ...config, scaleMean: true });
+      for (const i of [0, plain.length - 1]) {
+        const expected = [...(await plain.get(i)).act].map((v, d) => Math.fround(v - Math.fround(mean[d])));
+        expect([...(await scaled.get(i)).act], JSON.stringify(config)).toEqual(expected);
+      }
+      await plain.close();
+      await scaled.close();
+    }
+    // Mean norm by stored token position, and the summary's columns.
+    for (let l = 0; l < L; l++) {
+      for (let t = 0; t < T; t++) {
+        const mean = Array.from({ length: N }, (_, n) => Math.hypot(...x(n, l, t))).reduce((a, b) => a + b) / N;
+        expect(doc.perLayer[l].meanNormByPosition[t]! / mean).toBeCloseTo(1, 12);
+      }
+    }
+    const row = readFileSync(path.join(m.dir, 'stats.txt'), 'utf8').split('\n').find((line) => /^ +-1 patches /.test(line))!.trim().split(/ +/);
+    const p = doc.perLayer[1].patches;
+    expect(row.slice(2, 9).map(Number)).toEqual([p.n, p.meanNorm, p.centredMeanNorm, p.normScalar, p.rmsNormScalar, p.meanAbsMean, p.maxAbs].map((v) => Number(v.toFixed(4))));
+  });
+
+  it('refuses a mean file whose bytes or shape differ from what stats.json records', async () => {
+    const m = makeShardDir(spec);
+    await runStats(m.dir, { progressStream: quiet, plots: false });
+    const npyPath = path.join(m.dir, 'stats-mean-patches.npy');
+    const good = readFileSync(npyPath);
+    const changed = Buffer.from(good);
+    changed[changed.length - 1] ^= 1;
+    writeFileSync(npyPath, changed);
+    await expect(ActivationsDataset.open(m.dir, { layer: -1, scaleMean: true })).rejects.toThrow(/^stats: .*stats-mean-patches\.npy does not match the sha256 recorded in stats\.json; rerun saev activations stats$/);
+    // Same bytes and sha256, but stats.json records another shape.
+    writeFileSync(npyPath, good);
+    const statsPath = path.join(m.dir, 'stats.json');
+    writeFileSync(statsPath, readFileSync(statsPath, 'utf8').replace(/"shape": \[\s*2,\s*4\s*\]/, '"shape": [4, 2]'));
+    await expect(ActivationsDataset.open(m.dir, { layer: -1, scaleMean: true })).rejects.toThrow(/^stats: .*stats-mean-patches\.npy has shape \[2,4\], expected \[4,2\]$/);
+  });
+
+  it.each(['float32', 'float16'] as const)('clamps, subtracts the mean and divides by the scalar in every iterator (%s shards)', async (dtype) => {
+    const m = makeShardDir({ nImgs: 7, layers: [-2, -1], nPatchesPerImg: 3, clsToken: true, dVit: 4, nPatchesPerShard: 2 * 4 * 3, dtype, seed: 4 });
+    const { doc } = await runStats(m.dir, { progressStream: quiet, plots: false });
+    const mean = decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-patches.npy')), 'npy').values.subarray(4, 8);
+    const scalar = Math.fround(doc.perLayer[1].patches.normScalar);
+    const clamp = 20;
+    const naive = getNaiveItems(m, 'patches', -1);
+    expect(naive.some((r) => r.act.some((v) => Math.abs(v) > clamp))).toBe(true);
+    const expected = naive.map((r) => ({ ...r, act: r.act.map((v, d) => Math.fround(Math.fround(Math.max(-clamp, Math.min(clamp, v)) - Math.fround(mean[d])) / scalar)) }));
+    const ds = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, clamp, scaleMean: true, scaleNorm: true });
+    const rowsOf = async (gen: AsyncGenerator<ActsBatch>) => {
+      const out = [];
+      for await (const b of gen) out.push(...getBatchRows(b));
+      return out;
+    };
+    expect(await rowsOf(ds.ordered({ batchSize: 5 }))).toEqual(expected);
+    const key = (r: { imageI: number; patchI: number }) => r.imageI * 3 + r.patchI;
+    const shuffled = await rowsOf(ds.shuffled({ batchSize: 5, bufferSize: 4, chunkBytes: 1 }));
+    expect(shuffled.sort((a, b) => key(a) - key(b))).toEqual(expected);
+    await ds.close();
   });
 
   it("feeds the reader's scaleMean/scaleNorm: (x - mean) / scalar, no re-sampling", async () => {

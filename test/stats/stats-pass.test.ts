@@ -2,11 +2,18 @@
 // splitting the shards over jobs and chunking differently give the same result.
 import { describe, expect, it } from 'vitest';
 import { openShardDir } from '../../src/reader/shard-dir.js';
-import { getHistBin, summarizePopulation } from '../../src/stats/population.js';
+import { summarizePopulation } from '../../src/stats/population.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from '../../src/stats/stats-pass.js';
 import { splitShards } from '../../src/stats/run-stats.js';
 import { makeNormal } from '../../src/random.js';
 import { makeShardDir, MadeShards } from '../reader/helpers.js';
+
+/** The histogram bin of a norm as stats.json documents it: 1000 bins of 0.01 decade over [1e-4, 1e6), bin 0 below, bin 1001 above. */
+function histBin(norm: number): number {
+  if (norm < 1e-4) return 0;
+  if (norm >= 1e6) return 1001;
+  return 1 + Math.floor((Math.log10(norm) + 4) * 100);
+}
 
 /** Two plain passes in float64 over the token vectors of one population. */
 function reference(tokens: number[][]) {
@@ -27,7 +34,9 @@ function reference(tokens: number[][]) {
     maxAbs: Math.max(...finite.flat().map(Math.abs)),
     nNaN: tokens.flat().filter(Number.isNaN).length,
     nInf: tokens.flat().filter((v) => v === Infinity || v === -Infinity).length,
-    centredHist: centred.map(getHistBin),
+    meanAbsMean: mean.reduce((a, v) => a + Math.abs(v), 0) / D,
+    centredHist: centred.map(histBin),
+    normHist: finite.map((x) => histBin(norm(x))),
   };
 }
 
@@ -73,9 +82,19 @@ describe('stats pass', () => {
         pop.mean_D.forEach((v, d) => expect(v).toBeCloseTo(ref.mean[d], 9));
         for (const k of ['meanNorm', 'centredMeanNorm', 'normScalar', 'rmsNormScalar'] as const) expect(got[k] / ref[k]).toBeCloseTo(1, 11);
         expect(got.maxAbs).toBe(ref.maxAbs);
-        const hist = new Array(pop.centredHist.length).fill(0);
-        ref.centredHist.forEach((b) => hist[b]++);
-        expect([...pop.centredHist]).toEqual(hist);
+        expect(got.meanAbsMean / ref.meanAbsMean).toBeCloseTo(1, 11);
+        expect(new Set(ref.centredHist).size, 'centred norms span several bins').toBeGreaterThan(1);
+        for (const h of ['centredHist', 'normHist'] as const) {
+          const hist = new Array(pop[h].length).fill(0);
+          ref[h].forEach((b) => hist[b]++);
+          expect([...pop[h]], h).toEqual(hist);
+        }
+      }
+      // Mean norm by stored token position: token 0 is CLS, tokens 1.. the patches.
+      for (let t = 0; t < m.T; t++) {
+        const norms = Array.from({ length: 23 }, (_, n) => Math.hypot(...m.values_NLTD.subarray(((n * 2 + slot) * m.T + t) * 3, ((n * 2 + slot) * m.T + t + 1) * 3)));
+        expect(ls.posCount_T[t]).toBe(23);
+        expect(ls.posSumNorm_T[t] / 23 / (norms.reduce((a, b) => a + b) / 23)).toBeCloseTo(1, 11);
       }
     }
   });
@@ -93,18 +112,23 @@ describe('stats pass', () => {
           expect([...ls[which]!.normHist]).toEqual([...one[l][which]!.normHist]);
         }
         expect([...ls.posCount_T]).toEqual([...one[l].posCount_T]);
+        ls.posSumNorm_T.forEach((v, t) => expect(Math.abs(v / one[l].posSumNorm_T[t] - 1)).toBeLessThan(1e-12));
       });
     }
   });
 
-  it('counts NaN and Inf and leaves those tokens out of everything else', async () => {
+  it.each([
+    ['in one job', [[0, 2]]],
+    ['split over two jobs, one shard each', [[0, 1], [1, 2]]],
+  ])('counts NaN and Inf and leaves those tokens out of everything else, %s', async (_, ranges) => {
+    // 2 images per shard: image 1 (shard 0) has a NaN and an Inf token, image 2 (shard 1) one with a NaN and a -Inf.
     const bad = makeShardDir({
       nImgs: 3, layers: [0], nPatchesPerImg: 2, clsToken: false, dVit: 2, nPatchesPerShard: 4,
-      valueAt: (n, _l, t, d) => (n === 1 && t === 0 ? [NaN, Infinity][d] : n === 2 && t === 1 && d === 1 ? -Infinity : n + t + d),
+      valueAt: (n, _l, t, d) => (n === 1 && t === 0 ? [NaN, Infinity][d] : n === 2 && t === 1 ? [NaN, -Infinity][d] : n + t + d),
     });
-    const [ls] = await fullStats(bad.dir, [[0, 2]], 1 << 20);
+    const [ls] = await fullStats(bad.dir, ranges as Array<[number, number]>, 1 << 20);
     const s = summarizePopulation(ls.patches);
-    expect(s).toMatchObject({ n: 4, nNaN: 1, nInf: 2, nNonFiniteTokens: 2, maxAbs: 3 });
+    expect(s).toMatchObject({ n: 4, nNaN: 2, nInf: 2, nNonFiniteTokens: 2, maxAbs: 3 });
     expect([...ls.patches.mean_D]).toEqual([(0 + 1 + 2 + 2) / 4, (1 + 2 + 3 + 3) / 4]);
     const ref = reference(tokensOf(bad, 0, 'patches'));
     for (const k of ['meanNorm', 'centredMeanNorm', 'rmsNormScalar'] as const) expect(s[k] / ref[k]).toBeCloseTo(1, 12);
