@@ -64,9 +64,10 @@ async function fullStats(dir: string, ranges: Array<[number, number]>, chunkByte
   return stats;
 }
 
-// Activations with a large common offset (1e4) and small spread: naive sum-of-squares variance would lose digits.
+// Activations with a large common offset (±1e4, negative in odd dimensions) and small spread: naive
+// sum-of-squares variance would lose digits.
 const normal = makeNormal(7);
-const offsetAt = (n: number, l: number, t: number, d: number) => Math.fround(1e4 * (d + 1) + normal() * (l + 1) + (t === 0 ? 50 : 0));
+const offsetAt = (n: number, l: number, t: number, d: number) => Math.fround(1e4 * (d + 1) * (d % 2 ? -1 : 1) + normal() * (l + 1) + (t === 0 ? 50 : 0));
 
 describe('stats pass', () => {
   const m = makeShardDir({ nImgs: 23, layers: [3, -1], nPatchesPerImg: 4, clsToken: true, dVit: 3, nPatchesPerShard: 2 * 5 * 4, valueAt: offsetAt });
