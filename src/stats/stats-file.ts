@@ -19,7 +19,8 @@ import { HIST, Population, PopulationSummary, summarizePopulation } from './popu
 import type { LayerStats } from './stats-pass.js';
 
 export const STATS_FILE = 'stats.json';
-export const STATS_FORMAT = 'saev-tfjs-stats/1';
+/** Version 2: the digest samples 8 pages of each shard (version 1 read only the first). */
+export const STATS_FORMAT = 'saev-tfjs-stats/2';
 export const MEAN_FILES = { patches: 'stats-mean-patches.npy', cls: 'stats-mean-cls.npy' } as const;
 export type PopulationName = keyof typeof MEAN_FILES;
 export const PLOT_FILES = { normHist: 'stats-norm-hist.png', meanAbs: 'stats-mean-abs.png', normByPosition: 'stats-norm-by-position.png' } as const;
@@ -153,7 +154,7 @@ export async function readStatsFile(file: string, digest: string): Promise<Stats
   }
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(doc) || doc.format !== STATS_FORMAT) {
-    throw new Error(`stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(isObject(doc) ? doc.format : doc)})`);
+    throw new Error(`stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(isObject(doc) ? doc.format : doc)}); rerun saev activations stats`);
   }
   const wellFormed =
     typeof doc.digest === 'string' && Array.isArray(doc.layers) && Array.isArray(doc.perLayer) && doc.perLayer.length === doc.layers.length && doc.perLayer.every(isObject) && isObject(doc.files);

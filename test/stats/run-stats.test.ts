@@ -22,7 +22,7 @@ describe('runStats', () => {
       ['stats-mean-cls.npy', 'stats-mean-patches.npy', 'stats-mean-abs.png', 'stats-norm-by-position.png', 'stats-norm-hist.png', 'stats.json', 'stats.txt'].sort(),
     );
     const json = JSON.parse(readFileSync(path.join(m.dir, 'stats.json'), 'utf8'));
-    expect(json).toMatchObject({ format: 'saev-tfjs-stats/1', dVit: 4, nImgs: 9, layers: [-3, -1] });
+    expect(json).toMatchObject({ format: 'saev-tfjs-stats/2', dVit: 4, nImgs: 9, layers: [-3, -1] });
     expect(json.perLayer[1].patches.n).toBe(27);
     expect(json.perLayer[1].cls.n).toBe(9);
     const { values, shape } = decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-patches.npy')), 'npy');
@@ -153,7 +153,8 @@ describe('runStats', () => {
     const good = readFileSync(file, 'utf8');
     const open = (config: object) => ActivationsDataset.open(m.dir, { layer: -1, ...config });
     const damaged: Array<[string, RegExp]> = [
-      ['null', /^stats: .*stats\.json is not a saev-tfjs-stats\/1 file \(format null\)$/],
+      ['null', /^stats: .*stats\.json is not a saev-tfjs-stats\/2 file \(format null\); rerun saev activations stats$/],
+      [good.replace('saev-tfjs-stats/2', 'saev-tfjs-stats/1'), /is not a saev-tfjs-stats\/2 file \(format "saev-tfjs-stats\/1"\); rerun saev activations stats$/],
       [good.replace(/"digest": "[0-9a-f]+",/, ''), /^stats: .*stats\.json is damaged \(digest, layers, perLayer or files missing or malformed\); rerun saev activations stats$/],
       [good.replace(/"files": \{/, '"filez": {'), /is damaged/],
     ];
