@@ -22,7 +22,7 @@ import { ReadBuffer } from './read-buffer.js';
 import { getItemRange, normalizeRow, SlabGeometry, writeItemValues } from './item-values.js';
 import { getModeLength, ItemSource, locateItem, Mode, resolveMode } from './modes.js';
 import { loadScale, Scale } from './scale.js';
-import { openShardDir, ShardDir } from './shard-dir.js';
+import { getImgsPerChunk, openShardDir, ShardDir } from './shard-dir.js';
 import { iterateShuffled, ShuffleOptions } from './shuffle.js';
 
 export interface ActsItem {
@@ -183,7 +183,7 @@ export class ActivationsDataset {
 
   /** Rows per chunk for a byte budget: at least one image, at most a shard. */
   getRowsPerChunk(chunkBytes: number): number {
-    return Math.min(this.shards.nImgsPerShard, Math.max(1, Math.floor(chunkBytes / this.bytesReadPerImg)));
+    return getImgsPerChunk(this.shards, this.bytesReadPerImg, chunkBytes);
   }
 
   /** Rows a batch of up to `batchSize` items needs: no more than the dataset has. */

@@ -142,6 +142,11 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   });
 }
 
+/** Whole images per chunk read for a byte budget, given the bytes read per image: at least one, at most a shard (more would only cost memory). */
+export function getImgsPerChunk(sd: ShardDir, bytesPerImg: number, chunkBytes: number): number {
+  return Math.min(sd.nImgsPerShard, Math.max(1, Math.floor(chunkBytes / bytesPerImg)));
+}
+
 /** Pages of each shard the digest reads: the first, the last and evenly spaced ones between. */
 const DIGEST_PAGES_PER_SHARD = 8;
 const DIGEST_PAGE_BYTES = 4096;

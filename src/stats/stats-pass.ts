@@ -6,7 +6,7 @@
  * disjoint shard ranges merge with `mergeStats`.
  */
 import { FilePool } from '../reader/file-pool.js';
-import type { ShardDir } from '../reader/shard-dir.js';
+import { getImgsPerChunk, type ShardDir } from '../reader/shard-dir.js';
 import { addCentredNorms, addPass2Fields, addTokens, makePopulation, mergePopulation, Population } from './population.js';
 import { StatsMemory } from './stats-memory.js';
 
@@ -56,8 +56,7 @@ export function mergeStats(a: LayerStats[], b: LayerStats[]): void {
 export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<LayerStats[]> {
   const { nLayers: L, nTokensPerImg: T, dVit: D, nPatchesPerImg: P } = sd;
   const cls = sd.clsToken ? 1 : 0;
-  // Whole images, at least one, at most a shard's worth (more would only cost memory).
-  const rowsPerChunk = Math.min(sd.nImgsPerShard, Math.max(1, Math.floor((options.chunkBytes ?? 4 << 20) / sd.bytesPerImg)));
+  const rowsPerChunk = getImgsPerChunk(sd, sd.bytesPerImg, options.chunkBytes ?? 4 << 20);
   // Pass 2 fills only the pass-2 fields of fresh stats (n = 0), so results of several jobs merge by addition.
   const stats = makeLayerStats(sd);
   if (options.pass === 2 && !options.prior) throw new Error('stats: pass 2 needs the merged result of pass 1');
