@@ -1,21 +1,33 @@
 /**
- * Headless line plots as PNG: one or more stacked panels, each a frame with
- * light grid lines and one coloured polyline per series (one per layer,
- * shallow blue to deep red). No text is drawn; the title, axes and legend go
- * in the PNG's tEXt chunks and in the statistics summary.
+ * Headless plots as PNG: an SVG of stacked panels, each with a title, axis
+ * labels, tick values, a legend and one line per series (shallow layers blue
+ * to deep red), rasterised by sharp (librsvg). Text is set in the system's
+ * fonts through fontconfig; a machine with no fonts at all gets the lines and
+ * ticks without their labels.
  */
-import { encodePngRgb } from './png.js';
+import sharp from 'sharp';
 
 export interface Panel {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** x of point i, shared by every series. */
+  x: number[];
   /** One series per layer; NaN values leave gaps. */
   series: number[][];
-  /** Plot log10(y) (zeros and negatives leave gaps). */
+  /** Legend entry of each series. */
+  names: string[];
+  /** A log10 y axis (zeros and negatives leave gaps). */
   logY?: boolean;
+  /** Dots on the points as well as lines (for few points). */
+  markers?: boolean;
 }
 
-const W = 800;
-const PANEL_H = 300;
-const MARGIN = 24;
+const WIDTH = 960;
+const PANEL_HEIGHT = 340;
+const PLOT = { left: 90, right: 150, top: 44, bottom: 62 }; // margins of a panel's plot area
+const LEGEND_MAX = 12;
+const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
 /** Colour of series k of n: blue (shallow) to red (deep). */
 export function getSeriesColor(k: number, n: number): [number, number, number] {
@@ -23,59 +35,99 @@ export function getSeriesColor(k: number, n: number): [number, number, number] {
   return [Math.round(30 + 200 * t), Math.round(90 + 40 * (1 - Math.abs(2 * t - 1))), Math.round(220 - 190 * t)];
 }
 
-export function renderPanels(panels: Panel[]): { rgb: Uint8Array; width: number; height: number } {
-  const height = PANEL_H * panels.length;
-  const rgb = new Uint8Array(W * height * 3).fill(255);
-  const set = (x: number, y: number, c: readonly number[]) => {
-    if (x < 0 || y < 0 || x >= W || y >= height) return;
-    const o = (y * W + x) * 3;
-    rgb[o] = c[0];
-    rgb[o + 1] = c[1];
-    rgb[o + 2] = c[2];
-  };
-  panels.forEach((panel, k) => {
-    const top = k * PANEL_H + MARGIN;
-    const bottom = (k + 1) * PANEL_H - MARGIN;
-    const left = MARGIN;
-    const right = W - MARGIN;
-    for (let g = 1; g < 4; g++) {
-      const y = Math.round(top + ((bottom - top) * g) / 4);
-      for (let x = left; x <= right; x += 4) set(x, y, [220, 220, 220]);
-    }
-    for (let x = left; x <= right; x++) [top, bottom].forEach((y) => set(x, y, [0, 0, 0]));
-    for (let y = top; y <= bottom; y++) [left, right].forEach((x) => set(x, y, [0, 0, 0]));
-    const tf = (v: number) => (panel.logY ? (v > 0 ? Math.log10(v) : NaN) : v);
-    const all = panel.series.flat().map(tf).filter(Number.isFinite);
-    if (!all.length) return;
-    let lo = Math.min(...all);
-    let hi = Math.max(...all);
-    if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
-    panel.series.forEach((values, s) => {
-      const color = getSeriesColor(s, panel.series.length);
-      let prev: [number, number] | null = null;
-      values.forEach((v, i) => {
-        const y = tf(v);
-        if (!Number.isFinite(y)) {
-          prev = null;
-          return;
-        }
-        const px = Math.round(left + 1 + ((right - left - 2) * i) / Math.max(1, values.length - 1));
-        const py = Math.round(bottom - 1 - ((bottom - top - 2) * (y - lo)) / (hi - lo));
-        if (prev) drawLine(prev[0], prev[1], px, py, color, set);
-        else set(px, py, color);
-        prev = [px, py];
-      });
+/** Tick values at a 1, 2 or 5 x 10^k step, about `count` of them, all within [lo, hi]. */
+export function getNiceTicks(lo: number, hi: number, count = 6): number[] {
+  if (!(hi > lo)) return [lo];
+  const rough = (hi - lo) / (count - 1);
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough)!;
+  const ticks = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(Number((k * step).toPrecision(12)));
+  return ticks;
+}
+
+/** A tick or legend number in few characters: 0.05, 11.35, 2e+4, 1e-3. */
+export function formatTick(v: number): string {
+  if (v === 0) return '0';
+  if (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-2) return Number(v.toExponential(2)).toExponential().replace('e+', 'e');
+  return String(Number(v.toPrecision(4)));
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const rgb = (c: number[]) => `rgb(${c.join(',')})`;
+
+function text(x: number, y: number, s: string, attrs = ''): string {
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeXml(s)}</text>`;
+}
+
+/** Data range padded by 5% each side (a flat series gets +-1), so no point sits on the frame. */
+function getRange(values: number[]): [number, number] {
+  if (!values.length) return [0, 1];
+  let [lo, hi] = [Math.min(...values), Math.max(...values)];
+  if (hi === lo) return [lo - 1, hi + 1];
+  const pad = (hi - lo) * 0.05;
+  [lo, hi] = [lo - pad, hi + pad];
+  return [lo, hi];
+}
+
+function renderPanel(panel: Panel, top: number): string {
+  const [x0, x1, y0, y1] = [PLOT.left, WIDTH - PLOT.right, top + PLOT.top, top + PANEL_HEIGHT - PLOT.bottom];
+  const ty = (v: number) => (panel.logY ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const [xLo, xHi] = getRange(panel.x.filter(Number.isFinite));
+  const [yLo, yHi] = getRange(panel.series.flat().map(ty).filter(Number.isFinite));
+  const px = (x: number) => x0 + ((x - xLo) / (xHi - xLo)) * (x1 - x0);
+  const py = (y: number) => y1 - ((y - yLo) / (yHi - yLo)) * (y1 - y0);
+  const out = [text(x0, top + 26, panel.title, 'font-size="17" font-weight="bold"')];
+  for (const t of getNiceTicks(yLo, yHi)) {
+    out.push(`<line x1="${x0}" x2="${x1}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e2e2e2"/>`);
+    out.push(text(x0 - 6, py(t) + 4, formatTick(panel.logY ? 10 ** t : t), 'font-size="12" text-anchor="end"'));
+  }
+  for (const t of getNiceTicks(xLo, xHi)) {
+    out.push(`<line x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${y1}" y2="${y1 + 5}" stroke="black"/>`);
+    out.push(text(px(t), y1 + 19, formatTick(t), 'font-size="12" text-anchor="middle"'));
+  }
+  out.push(`<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="none" stroke="black"/>`);
+  out.push(text((x0 + x1) / 2, y1 + 42, panel.xLabel, 'font-size="14" text-anchor="middle"'));
+  out.push(text(0, 0, panel.yLabel, `font-size="14" text-anchor="middle" transform="translate(${PLOT.left - 62},${(y0 + y1) / 2}) rotate(-90)"`));
+  panel.series.forEach((values, s) => {
+    const color = rgb(getSeriesColor(s, panel.series.length));
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 1) out.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+      run = [];
+    };
+    values.forEach((v, i) => {
+      const y = ty(v);
+      if (!Number.isFinite(y) || !Number.isFinite(panel.x[i])) return flush();
+      const point = `${px(panel.x[i]).toFixed(1)},${py(y).toFixed(1)}`;
+      run.push(point);
+      if (panel.markers) out.push(`<circle cx="${px(panel.x[i]).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${color}"/>`);
     });
+    flush();
   });
-  return { rgb, width: W, height };
+  // Legend: every series up to LEGEND_MAX, else evenly spaced ones and the last (the colours run in order).
+  const n = panel.series.length;
+  const shown = n <= LEGEND_MAX ? [...Array(n).keys()] : [...new Set([...Array(LEGEND_MAX - 1).keys()].map((k) => Math.round((k * (n - 1)) / (LEGEND_MAX - 1))).concat(n - 1))];
+  shown.forEach((s, k) => {
+    const y = y0 + 12 + k * 18;
+    out.push(`<line x1="${x1 + 12}" x2="${x1 + 34}" y1="${y - 4}" y2="${y - 4}" stroke="${rgb(getSeriesColor(s, n))}" stroke-width="3"/>`);
+    out.push(text(x1 + 40, y, panel.names[s], 'font-size="12"'));
+  });
+  return out.join('\n');
 }
 
-function drawLine(x0: number, y0: number, x1: number, y1: number, c: readonly number[], set: (x: number, y: number, c: readonly number[]) => void) {
-  const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
-  for (let i = 0; i <= n; i++) set(Math.round(x0 + ((x1 - x0) * i) / n), Math.round(y0 + ((y1 - y0) * i) / n), c);
+/** The SVG of `panels` stacked top to bottom. */
+export function renderPlotSvg(panels: Panel[]): string {
+  const height = PANEL_HEIGHT * panels.length;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="${FONT}">`,
+    `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
+    ...panels.map((p, k) => renderPanel(p, k * PANEL_HEIGHT)),
+    '</svg>',
+  ].join('\n');
 }
 
-export function plotPng(panels: Panel[], text: Record<string, string>): Buffer {
-  const { rgb, width, height } = renderPanels(panels);
-  return encodePngRgb(rgb, width, height, text);
+/** The PNG bytes of `panels`. */
+export async function plotPng(panels: Panel[]): Promise<Buffer> {
+  return sharp(Buffer.from(renderPlotSvg(panels))).png().toBuffer();
 }

@@ -16,6 +16,7 @@ import { TOOL } from '../version.js';
 import { decodeNpyFloat64, encodeNpyFloat64 } from './npy.js';
 import { plotPng } from './plot.js';
 import { HIST, Population, PopulationSummary, summarizePopulation } from './population.js';
+import { makeStatsPlots, PLOT_FILES } from './stats-plots.js';
 import type { LayerStats } from './stats-pass.js';
 
 export const STATS_FILE = 'stats.json';
@@ -23,7 +24,6 @@ export const STATS_FILE = 'stats.json';
 export const STATS_FORMAT = 'saev-tfjs-stats/2';
 export const MEAN_FILES = { patches: 'stats-mean-patches.npy', cls: 'stats-mean-cls.npy' } as const;
 export type PopulationName = keyof typeof MEAN_FILES;
-export const PLOT_FILES = { normHist: 'stats-norm-hist.png', meanAbs: 'stats-mean-abs.png', normByPosition: 'stats-norm-by-position.png' } as const;
 
 export interface PopulationDoc extends PopulationSummary {
   normHist: number[];
@@ -103,23 +103,7 @@ export async function writeStatsFiles(sd: ShardDir, digest: string, stats: Layer
     doc.files[name] = { name: MEAN_FILES[name], shape: [L, D], sha256: sha256(bytes) };
   }
   if (opts.plots) {
-    const layersText = `series = layers [${doc.layers.join(', ')}], blue (first) to red (last)`;
-    const fraction = (h: number[]) => {
-      const total = h.reduce((a, b) => a + b, 0);
-      return h.map((c) => (total ? c / total : NaN));
-    };
-    const hists = doc.perLayer.flatMap((l) => [l.patches.normHist, ...(l.cls ? [l.cls.normHist] : [])]);
-    const used = hists.flatMap((h) => h.flatMap((c, i) => (c > 0 ? [i] : [])));
-    const [b0, b1] = used.length ? [Math.max(0, Math.min(...used) - 2), Math.min(HIST.nBins + 1, Math.max(...used) + 2)] : [0, HIST.nBins + 1];
-    const binW = (HIST.log10Max - HIST.log10Min) / HIST.nBins;
-    const histX = `x: histogram bins ${b0}..${b1} = log10 norm ${(HIST.log10Min + (b0 - 1) * binW).toFixed(2)}..${(HIST.log10Min + b1 * binW).toFixed(2)} (bin width ${binW} decades)`;
-    const panels = [{ series: doc.perLayer.map((l) => fraction(l.patches.normHist).slice(b0, b1 + 1)) }];
-    if (sd.clsToken) panels.push({ series: doc.perLayer.map((l) => fraction(l.cls!.normHist).slice(b0, b1 + 1)) });
-    await put(PLOT_FILES.normHist, plotPng(panels, { Title: 'Token L2 norm histogram (top: patch tokens, bottom: CLS)', Caption: `${histX}; y: fraction of tokens; ${layersText}` }));
-    const meanAbs = stats.map((ls) => [...ls.patches.mean_D].map(Math.abs));
-    await put(PLOT_FILES.meanAbs, plotPng([{ series: meanAbs, logY: true }], { Title: 'Mean activation magnitude |mean_d| per dimension (patch tokens)', Caption: `x: dimension 0..${D - 1}; y: log10 |mean_d|; ${layersText}` }));
-    const byPos = doc.perLayer.map((l) => l.meanNormByPosition.map((v) => v ?? NaN));
-    await put(PLOT_FILES.normByPosition, plotPng([{ series: byPos }], { Title: 'Mean L2 norm by stored token position', Caption: `x: token 0..${sd.nTokensPerImg - 1}${sd.clsToken ? ' (0 = CLS)' : ''}; y: mean norm; ${layersText}` }));
+    for (const [name, panels] of makeStatsPlots(sd, doc, stats)) await put(name, await plotPng(panels));
   } else {
     // Plots of an earlier run would no longer match stats.json.
     await Promise.all(Object.values(PLOT_FILES).map((name) => fs.rm(path.join(sd.dir, name), { force: true })));
