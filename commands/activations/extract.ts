@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { failInOneLine } from '../../src/cli/fail.js';
 import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
 import { normalizeListFlag } from '../../src/cli/argv.js';
 import { dataFlags, getDatasetConfig } from '../../src/cli/data-flags.js';
@@ -147,7 +148,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       return json;
     } catch (error) {
       reportToParent({ type: 'error', message: (error as Error).message.split('\n')[0] });
-      this.error((error as Error).message.split('\n')[0], { exit: 1 });
+      failInOneLine(this, error);
     }
   }
 }

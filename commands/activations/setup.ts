@@ -1,4 +1,5 @@
 import { Command } from '@oclif/core';
+import { failInOneLine } from '../../src/cli/fail.js';
 import { dataFlags, getDatasetConfig } from '../../src/cli/data-flags.js';
 import { setupDataset } from '../../src/data/make-dataset.js';
 import type { SetupReport } from '../../src/data/setup-report.js';
@@ -41,7 +42,7 @@ reuses the index; a changed dataset is detected and re-indexed. 'extract' runs t
       }
       return { ...report, repr: dataset.repr, elapsedS };
     } catch (error) {
-      this.error((error as Error).message.split('\n')[0], { exit: 1 });
+      failInOneLine(this, error);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
+import { failInOneLine } from '../../src/cli/fail.js';
 import { formatStatsSummary } from '../../src/stats/stats-file.js';
 import { runStats } from '../../src/stats/run-stats.js';
 
@@ -71,7 +72,7 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
         layers: result.doc.perLayer.map((l) => ({ layer: l.layer, patches: pick(l.patches), cls: l.cls ? pick(l.cls) : null })),
       };
     } catch (error) {
-      this.error((error as Error).message.split('\n')[0], { exit: 1 });
+      failInOneLine(this, error);
     }
   }
 }

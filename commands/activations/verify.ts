@@ -26,7 +26,8 @@ NaN or Inf values, non-zero padding, and leftovers of interrupted work. Exits 1 
     if (!this.jsonEnabled()) {
       for (const problem of report.problems) this.log(`${problem.kind}: ${problem.message}`);
       const what = report.nShards === null ? '' : `${report.nShardsVerified} of ${report.nShards} shards verified (${report.nImgs} images, ${report.dtype})`;
-      this.log(report.ok ? `ok: ${what}` : `FAILED: ${report.problems.length} problems; ${what}`);
+      const n = report.problems.length;
+      this.log(report.ok ? `ok: ${what}` : `FAILED: ${n} problem${n === 1 ? '' : 's'}${what ? `; ${what}` : ''}`);
     }
     if (!report.ok) process.exitCode = 1;
     return report;

@@ -13,7 +13,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseStorageDtype, StorageDtype } from './dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg } from './layout.js';
-import { getMetadataHash, getShardGeometry, Metadata, parseMetadata } from './metadata.js';
+import { checkStoredShape, getMetadataHash, getShardGeometry, Metadata, parseMetadata } from './metadata.js';
+import { explainNoMetadata } from './shard-dir-path.js';
 import { readMarker, STATE_DIR } from './shard-marker.js';
 import { formatShardRecords, SHARDS_FILE } from './shard-writer.js';
 
@@ -92,9 +93,11 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
   let metadata: Metadata;
   try {
     metadata = parseMetadata(await fs.readFile(path.join(shardDir, 'metadata.json'), 'utf8'), 'metadata.json');
+    checkStoredShape(metadata, 'metadata.json');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    report('metadata', 'metadata.json', missing ? `no metadata.json in ${shardDir}; is this a shard directory?` : (error as Error).message);
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' || code === 'ENOTDIR' ? await explainNoMetadata(shardDir) : (error as Error).message.replace(/^metadata: /, '');
+    report('metadata', 'metadata.json', message);
     return done({});
   }
   const hash = getMetadataHash(metadata);

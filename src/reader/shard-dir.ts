@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
 import { checkStoredShape, getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
+import { explainNoMetadata } from '../format/shard-dir-path.js';
 import { STATE_DIR } from '../format/shard-marker.js';
 
 export interface ShardInfo {
@@ -82,7 +83,7 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   try {
     text = await fs.readFile(metadataPath, 'utf8');
   } catch {
-    throw new Error(`reader: no metadata.json in ${dir}; pass a shard directory (<dump-to>/<hash>)`);
+    throw new Error(`reader: ${await explainNoMetadata(dir)}`);
   }
   const metadata = parseMetadata(text, metadataPath);
   checkStoredShape(metadata, metadataPath);

@@ -94,7 +94,9 @@ describe('verifyShardDir', () => {
   it('says so when the directory is not a shard directory', async () => {
     const report = await verifyShardDir(path.dirname(pristine));
     expect(report.ok).toBe(false);
-    expect(report.problems[0].message).toMatch(/^no metadata\.json in .*; is this a shard directory\?$/);
+    expect(report.problems[0].message).toBe(`no metadata.json in ${path.dirname(pristine)}; it holds the shard directory ${pristine}: pass that`);
+    const onFile = await verifyShardDir(path.join(pristine, 'metadata.json'));
+    expect(onFile.problems.map((p) => p.message)).toEqual([`${path.join(pristine, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it`]);
   });
 });
 

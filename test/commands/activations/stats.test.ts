@@ -51,8 +51,20 @@ describe('saev activations stats', () => {
     const m = makeShardDir(spec);
     truncateSync(path.join(m.dir, 'acts000001.bin'), 7);
     const { status, stderr } = saev([m.dir]);
-    expect(status).not.toBe(0);
-    const oneLine = stderr.replace(/[\s›]+/g, ' '); // oclif wraps long messages
-    expect(oneLine).toMatch(/Error: reader: .*acts000001\.bin has 7 bytes, metadata\.json implies 480 .*it is truncated, re-extract it/);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^Error: reader: \S*acts000001\.bin has 7 bytes, metadata\.json implies 480 .*it is truncated, re-extract it\n$/);
+  });
+
+  it('fails with one line naming what the path is, however long', () => {
+    const m = makeShardDir(spec);
+    const parent = path.dirname(m.dir);
+    const { status, stderr } = saev([path.join(m.dir, 'metadata.json')]);
+    expect(status).toBe(1);
+    expect(stderr).toBe(`Error: reader: ${path.join(m.dir, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it\n`);
+    const missing = saev([path.join(parent, 'no-such-directory-'.repeat(6))]);
+    expect(missing.stderr).toMatch(/^Error: reader: \S+ does not exist; pass a shard directory \(<dump-to>\/<hash>\)\n$/);
+    const json = saev([path.join(parent, 'no-such-directory'), '--json']);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout).error.message).toMatch(/does not exist/);
   });
 });
