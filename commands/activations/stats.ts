@@ -62,6 +62,11 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
       const result = await runStats(args.shardDir, { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] * 2 ** 20, plots: flags.plots });
       if (!this.jsonEnabled()) this.log(formatStatsSummary(result.doc).trimEnd());
       this.logToStderr(`stats: wrote ${result.files.length} files in ${args.shardDir}`);
+      const pops = result.doc.perLayer.flatMap((l) => [l.patches, ...(l.cls ? [l.cls] : [])]);
+      const [tokens, nNaN, nInf] = ['nNonFiniteTokens', 'nNaN', 'nInf'].map((k) => pops.reduce((a, p) => a + p[k as 'nNaN'], 0));
+      if (tokens) {
+        this.logToStderr(`stats: warning: ${tokens} tokens hold NaN or infinite values (${nNaN} NaN, ${nInf} infinite) and are left out of every statistic; saev activations verify ${args.shardDir} names their shards`);
+      }
       return {
         shardDir: args.shardDir,
         files: result.files,

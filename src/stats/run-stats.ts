@@ -68,7 +68,7 @@ export async function runStats(dir: string, options: StatsOptions = {}): Promise
   const sd = await openShardDir(dir);
   if (sd.nImgs === 0) throw new Error(`stats: ${dir} holds no images (metadata.json: n_imgs 0), so there is nothing to summarise`);
   await checkStatsWritable(sd.dir);
-  const progress = new Progress({ label: 'stats', unit: 'images', total: 2 * sd.nImgs, stream: options.progressStream });
+  const progress = new Progress({ label: 'stats', unit: 'image reads', total: 2 * sd.nImgs, stream: options.progressStream });
   const onImgs = (n: number) => progress.tick(n);
   const ranges = splitShards(sd.shards.length, options.nJobs ?? 1);
   // Worker threads start first, so they load while this thread computes the digest.

@@ -115,17 +115,28 @@ export async function writeStatsFiles(sd: ShardDir, digest: string, stats: Layer
 
 const fmt = (x: number) => (x === null || !Number.isFinite(x) ? String(x) : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4));
 
+/** The columns of `stats.txt`, named as in stats.json, and what each means. */
+const SUMMARY_COLUMNS: Array<[keyof PopulationSummary, string]> = [
+  ['n', 'tokens with only finite values'],
+  ['meanNorm', "mean L2 norm of a token, mean ||x||"],
+  ['centredMeanNorm', 'mean ||x - mu||, mu the mean token'],
+  ['normScalar', "centredMeanNorm / sqrt(d): the seed's scalar, which the reader divides by with scaleNorm"],
+  ['rmsNormScalar', 'sqrt(mean ||x - mu||^2) / sqrt(d)'],
+  ['meanAbsMean', 'mean over dimensions of |mu_d|'],
+  ['maxAbs', 'largest |value| of any single dimension'],
+  ['nNaN', 'NaN values (their tokens are left out of everything above)'],
+  ['nInf', 'infinite values (likewise)'],
+];
+
 export function formatStatsSummary(doc: StatsDoc): string {
-  const head = 'layer  tokens        n  mean|x|  mean|x-mu|  scalar(seed)  scalar(rms)  mean|mu_d|   max|x|  NaN  Inf';
   const rows = doc.perLayer.flatMap((l) =>
-    (['cls', 'patches'] as const)
-      .filter((k) => l[k])
-      .map((k) => {
-        const p = l[k]!;
-        return [String(l.layer).padStart(5), k.padEnd(7), String(p.n).padStart(9), fmt(p.meanNorm).padStart(8), fmt(p.centredMeanNorm).padStart(11), fmt(p.normScalar).padStart(13), fmt(p.rmsNormScalar).padStart(12), fmt(p.meanAbsMean).padStart(11), fmt(p.maxAbs).padStart(8), String(p.nNaN).padStart(4), String(p.nInf).padStart(4)].join(' ');
-      }),
+    (['cls', 'patches'] as const).filter((k) => l[k]).map((k) => [String(l.layer), k, ...SUMMARY_COLUMNS.map(([name]) => (name === 'n' || name === 'nNaN' || name === 'nInf' ? String(l[k]![name]) : fmt(l[k]![name])))]),
   );
-  return [`${doc.nImgs} images, d = ${doc.dVit}, ${doc.dtype}, layers [${doc.layers.join(', ')}]`, head, ...rows, ''].join('\n');
+  const head = ['layer', 'tokens', ...SUMMARY_COLUMNS.map(([name]) => name)];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const legend = SUMMARY_COLUMNS.map(([name, meaning]) => `  ${name}: ${meaning}`);
+  return [`${doc.nImgs} images, d = ${doc.dVit}, ${doc.dtype}, layers [${doc.layers.join(', ')}]`, line(head), ...rows.map(line), '', ...legend, ''].join('\n');
 }
 
 /** Reads a statistics file and checks it describes the shards with `digest`. */

@@ -71,7 +71,7 @@ describe('runStats', () => {
         expect(doc.perLayer[l].meanNormByPosition[t]! / mean).toBeCloseTo(1, 12);
       }
     }
-    const row = readFileSync(path.join(m.dir, 'stats.txt'), 'utf8').split('\n').find((line) => /^ +-1 patches /.test(line))!.trim().split(/ +/);
+    const row = readFileSync(path.join(m.dir, 'stats.txt'), 'utf8').split('\n').find((line) => /^ +-1 +patches /.test(line))!.trim().split(/ +/);
     const p = doc.perLayer[1].patches;
     expect(row.slice(2, 9).map(Number)).toEqual([p.n, p.meanNorm, p.centredMeanNorm, p.normScalar, p.rmsNormScalar, p.meanAbsMean, p.maxAbs].map((v) => Number(v.toFixed(4))));
   });

@@ -23,10 +23,20 @@ describe('saev activations stats', () => {
     const { status, stdout, stderr } = saev([m.dir]);
     expect(status, stderr).toBe(0);
     expect(stdout.split('\n')[0]).toBe('11 images, d = 5, float32, layers [2, 5]');
-    expect(stdout).toMatch(/^\s+5 patches\s+33 /m);
-    expect(stdout).toMatch(/^\s+2 cls\s+11 /m);
+    expect(stdout).toMatch(/^\s+5\s+patches\s+33 /m);
+    expect(stdout).toMatch(/^\s+2\s+cls\s+11 /m);
     expect(stderr).toMatch(/stats: 11 images x 2 passes in/);
     for (const f of ['stats.json', 'stats-mean-patches.npy', 'stats-mean-cls.npy', 'stats-norm-hist.png', 'stats.txt']) expect(existsSync(path.join(m.dir, f))).toBe(true);
+    expect(stderr).not.toMatch(/warning/);
+    expect(stdout).toMatch(/^ {2}normScalar: centredMeanNorm \/ sqrt\(d\): the seed's scalar/m);
+  });
+
+  it('warns on stderr, exit 0, when tokens hold NaN or infinite values', () => {
+    const m = makeShardDir({ ...spec, valueAt: (n, l, t, d) => (n === 3 && t === 1 && d === 0 ? NaN : n === 4 && t === 0 && d < 2 ? -Infinity : n + t + d) });
+    const { status, stderr } = saev([m.dir, '--no-plots']);
+    expect(status, stderr).toBe(0);
+    // NaN at (image 3, patch token 1) and two -Inf at (image 4, CLS), in both layers
+    expect(stderr).toContain(`stats: warning: 4 tokens hold NaN or infinite values (2 NaN, 4 infinite) and are left out of every statistic; saev activations verify ${m.dir} names their shards`);
   });
 
   it('--json prints one document, and --n-jobs 3 gives the same numbers as one job', () => {
