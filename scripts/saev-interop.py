@@ -9,7 +9,9 @@ saev 0.1.0 (PyPI, Feb 2025) is the seed format: `saev/activations.py` has the se
   <venv>/bin/python scripts/saev-interop.py compare <shard-dir> [--ours items.json]
 
 `compare` gets our items from `node dist/scripts/dump-reader-items.js <shard-dir>` (after `npm run build`) unless
---ours is given, prints a JSON report on stdout and exits 1 on any unexplained difference. Known, documented
+--ours is given, prints a JSON report on stdout and exits 1 on any unexplained difference. It also checks our
+items in all nine modes against numpy reading the raw float32 shards with the true geometry, so a reader bent
+towards saev's assumptions would fail even where saev itself cannot be compared. Known, documented
 differences are reported under "known", not failed:
   * shards without a CLS token: saev 0.1.0's reader assumes one (saev-notes §5.2), so it mis-sizes shards;
   * half-precision shards (metadata `dtype`): saev 0.1.0's `Metadata.load` has no `dtype` field and refuses them.
@@ -133,11 +135,60 @@ def compare(shard_dir: str, ours_path: str | None) -> int:
             (report["known"] if no_cls else report["failures"]).append(f"{name}: {what}" + (" (seed CLS bug: saev assumes a CLS token)" if no_cls else ""))
         else:
             report["checked"].append(f"{name}: len {n} and {items} items equal ({'exact' if mode['patches'] != 'meanpool' and mode['layer'] != 'meanpool' else 'rtol 1e-6, float32 mean order'})")
+    check_numpy_reference(shard_dir, md, raw, ours, report)
     check_stats(shard_dir, md, report)
     print(json.dumps(report, indent=1))
     for line in report["failures"]:
         print(f"saev-interop: FAIL {line}", file=sys.stderr)
     return 1 if report["failures"] else 0
+
+
+def load_acts(shard_dir: str, md, n_tokens: int):
+    """The real rows of every shard as float32 [N, L, T, D], from the raw files."""
+    import numpy as np
+
+    n_layers = len(md.layers)
+    per_shard = md.n_patches_per_shard // n_layers // n_tokens
+    shards = sorted(pathlib.Path(shard_dir).glob("acts*.bin"))[: -(-md.n_imgs // per_shard)]
+    return np.concatenate([np.fromfile(f, dtype="<f4").reshape(per_shard, n_layers, n_tokens, md.d_vit) for f in shards])[: md.n_imgs]
+
+
+def reference_item(acts, md, patches: str, layer, i: int):
+    """Item i of mode (patches, layer) read straight from [N, L, T, D] with the true token count (CLS or not)."""
+    import numpy as np
+
+    n_layers, n_patches, cls = len(md.layers), md.n_patches_per_img, 1 if md.cls_token else 0
+    per_img = n_patches if patches == "patches" else 1
+    patch, rest = i % per_img, i // per_img
+    img, slot = (rest // n_layers, rest % n_layers) if layer == "all" else (rest, None if layer == "meanpool" else md.layers.index(layer))
+    x = acts[img] if slot is None else acts[img, slot : slot + 1]  # [L or 1, T, D]
+    tokens = {"cls": x[:, 0:1], "meanpool": x[:, cls:], "patches": x[:, cls + patch : cls + patch + 1]}[patches]
+    return tokens.astype(np.float64).mean(axis=(0, 1)).astype(np.float32), img, patch if patches == "patches" else -1
+
+
+def check_numpy_reference(shard_dir: str, md, raw: dict, ours: dict, report: dict) -> None:
+    """Our items in every mode against numpy reading the raw files with the true geometry: with no CLS token this is
+    what shows our reader was not bent to saev's CLS assumption (float32 shards only)."""
+    import numpy as np
+
+    if raw.get("dtype", "float32") != "float32":
+        return
+    acts = load_acts(shard_dir, md, md.n_patches_per_img + (1 if md.cls_token else 0))
+    for mode in ours["modes"]:
+        if "error" in mode:
+            continue
+        name = f"({mode['patches']}, {mode['layer']})"
+        single = mode["patches"] != "meanpool" and mode["layer"] != "meanpool"
+        bad = 0
+        for k, i in enumerate(mode["indices"]):
+            want, img, patch = reference_item(acts, md, mode["patches"], mode["layer"], i)
+            mine = np.asarray(mode["acts"][k], dtype=np.float32)
+            same = np.array_equal(want, mine) if single else np.allclose(want, mine, rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(want).max())))
+            bad += 0 if same and mode["imageI"][k] == img and mode["patchI"][k] == patch else 1
+        if bad:
+            report["failures"].append(f"{name}: {bad} of {len(mode['indices'])} of our items differ from numpy's read of the raw shards")
+        else:
+            report["checked"].append(f"{name}: our {len(mode['indices'])} items equal numpy's read of the raw shards")
 
 
 def check_stats(shard_dir: str, md, report: dict) -> None:
@@ -148,10 +199,8 @@ def check_stats(shard_dir: str, md, report: dict) -> None:
     if not stats_path.exists() or not md.cls_token:
         return
     doc = json.loads(stats_path.read_text())
-    n_layers, n_tokens = len(md.layers), md.n_patches_per_img + 1
-    per_shard = md.n_patches_per_shard // n_layers // n_tokens
-    shards = sorted(pathlib.Path(shard_dir).glob("acts*.bin"))[: -(-md.n_imgs // per_shard)]
-    acts = np.concatenate([np.fromfile(f, dtype="<f4").reshape(per_shard, n_layers, n_tokens, md.d_vit) for f in shards])[: md.n_imgs]
+    n_layers = len(md.layers)
+    acts = load_acts(shard_dir, md, md.n_patches_per_img + 1)
     for name, tokens in (("patches", slice(1, None)), ("cls", slice(0, 1))):
         x = acts[:, :, tokens].astype(np.float64).transpose(1, 0, 2, 3).reshape(n_layers, -1, md.d_vit)
         mean = x.mean(axis=1)

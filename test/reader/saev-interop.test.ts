@@ -5,6 +5,8 @@
  * dist/scripts/dump-reader-items.js (`npm test` builds first).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runStats } from '../../src/stats/run-stats.js';
@@ -32,9 +34,25 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
     expect(report.failures).toEqual([]);
     expect(report.known).toEqual([]);
     expect(report.checked).toContain('Metadata.load and Metadata.hash');
-    expect(report.checked.filter((c) => /items equal/.test(c))).toHaveLength(2 + 1 + 2 + 1 + 2); // cls x2, cls/mp, mp x2, mp/mp, patches x2
+    expect(report.checked.filter((c) => /and \d+ items equal \(/.test(c))).toHaveLength(2 + 1 + 2 + 1 + 2); // cls x2, cls/mp, mp x2, mp/mp, patches x2
     expect(report.checked.filter((c) => /no item access/.test(c))).toHaveLength(4);
     expect(report.checked.filter((c) => /^stats (patches|cls): numpy\.load mean/.test(c))).toHaveLength(2);
+    expect(report.checked.filter((c) => /items equal numpy's read of the raw shards/.test(c))).toHaveLength(3 * 4); // 3 patch modes x (2 layers, all, meanpool)
+  });
+
+  it("reads what the project's own extraction writes: the demo model, two layers, four shards, the last partial", () => {
+    const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-interop-'));
+    const cli = path.resolve(__dirname, '../../bin/run.js');
+    const run = spawnSync(process.execPath, [cli, 'activations', 'extract', '--vit-layers', '-3', '-1', '--n-patches-per-shard', '317', '--dump-to', dumpTo], { encoding: 'utf8', timeout: 300_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const shardDir = run.stdout.trim().split('\n').at(-1)!;
+    expect(readdirSync(shardDir).filter((f) => /^acts\d{6}\.bin$/.test(f))).toHaveLength(4); // 10 images, 3 per shard
+    const report = compare(shardDir);
+    expect(report.failures).toEqual([]);
+    expect(report.known).toEqual([]);
+    expect(report.checked).toContain('Metadata.load and Metadata.hash');
+    expect(report.checked.filter((c) => /items equal numpy's read of the raw shards/.test(c))).toHaveLength(3 * 4);
+    expect(report.checked.filter((c) => /and \d+ items equal \(/.test(c))).toHaveLength(8);
   });
 
   it('without CLS: the seed reader bug is reported as known, ours is not bent', () => {
@@ -42,6 +60,8 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
     const report = compare(m.dir);
     expect(report.failures).toEqual([]);
     expect(report.known.join('\n')).toMatch(/seed CLS bug/);
+    // Ours refuses the three cls modes; the other six equal numpy's read with no CLS token (T = P).
+    expect(report.checked.filter((c) => /items equal numpy's read of the raw shards/.test(c))).toHaveLength(6);
   });
 
   it('float16 shards: saev 0.1.0 Metadata refuses the dtype field (known)', () => {
