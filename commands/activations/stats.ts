@@ -42,13 +42,13 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
 
   static override flags = {
     'n-jobs': Flags.integer({
-      summary: 'Worker threads; shards are split into contiguous ranges.',
+      summary: 'Worker threads (1: none, in the main thread), at most one per shard; shards are split into contiguous ranges.',
       description: 'Each thread reads and sums its own shards. Reading from the page cache also takes a core, so more jobs than half the cores rarely help.',
       default: 1,
       min: 1,
     }),
     'chunk-mb': Flags.integer({
-      summary: 'MB read per I/O request (whole images, at least one).',
+      summary: 'MiB read per I/O request (whole images, at least one, at most a shard).',
       description: 'Small enough that a chunk is still in the CPU cache when it is summed; 4 was fastest on a 2-core AMD EPYC.',
       default: 4,
       min: 1,

@@ -60,9 +60,10 @@ export interface IterateOptions {
   /** Bytes read per step (whole images, or whole batches for whole-row modes; at least one). */
   chunkBytes?: number;
   /**
-   * Steps read ahead of the one being cut into batches (whole-row float32 modes). Default 3 (about
-   * 4 x max(chunkBytes, one batch) in memory), or 1 with `reuseBatches`, whose recycled memory then
-   * stays in the CPU cache (hot scans: medians of 7 runs 2.9-3.8 -> 4.1-4.6 GB/s; cold unchanged).
+   * Steps being read while the current one is cut into batches (whole-row float32 modes; the other
+   * modes read one chunk ahead). Memory is about (readAhead + 1) x max(chunkBytes, one batch).
+   * Default 4, or 2 with `reuseBatches`, whose recycled memory then stays in the CPU cache (hot
+   * scans: medians of 7 runs 2.9-3.8 -> 4.1-4.6 GB/s against 4; cold unchanged).
    */
   readAhead?: number;
   /**

@@ -5,13 +5,13 @@
  * in a file are read straight into the output batch memory with no copy in
  * JavaScript. Items are planned in spans (a whole number of batches, about
  * `spanBytes`); a span's reads are all issued at once, each scanned for the
- * clamp as it lands, and `readAhead` spans are in flight while the current
+ * clamp as it lands, and `readAhead` more spans are read while the current
  * one is clamped, normalised and yielded.
  *
  * A yielded batch is a view of its span's memory. By default each span gets
  * fresh memory that the iterator never writes again, so the caller may keep
  * any batch (a kept batch keeps its whole span alive). With `reuseBatches`,
- * `readAhead + 2` spans of WebAssembly memory are recycled and scanned in
+ * `readAhead + 1` spans of WebAssembly memory are recycled and scanned in
  * place: no page faults on fresh memory, no garbage and no copy for the scan,
  * but a batch is only valid until the iterator's next step.
  */
@@ -124,18 +124,16 @@ export async function* iterateRowsDirect(sd: ShardDir, mode: Mode, pool: FilePoo
     return recycled.pop() ?? allocSimdScanMemory(perSpan * D * 4);
   };
   let next = 0;
-  const fill = () => {
-    while (next < nItems && queue.length <= options.readAhead) {
-      const i1 = Math.min(nItems, next + perSpan);
-      queue.push(startSpan(sd, mode, pool, next, i1, getMemory(i1 - next)));
-      next += perSpan;
-    }
+  const start = () => {
+    const i1 = Math.min(nItems, next + perSpan);
+    queue.push(startSpan(sd, mode, pool, next, i1, getMemory(i1 - next)));
+    next += perSpan;
   };
-  fill();
-  while (queue.length) {
+  while (queue.length || next < nItems) {
+    if (!queue.length) start();
     const span = queue.shift()!;
+    while (next < nItems && queue.length < options.readAhead) start(); // read while this span lands and is used
     await span.done;
-    fill();
     normalizeSpan(span, D, options.clamp, options.scale);
     for (let b0 = 0; b0 < span.n; b0 += batchSize) {
       const b1 = Math.min(span.n, b0 + batchSize);

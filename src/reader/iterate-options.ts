@@ -45,7 +45,7 @@ function getChunkBytes(value: unknown): number {
 export function resolveOrderedOptions(options: IterateOptions): ResolvedOrderedOptions {
   const { batchSize = 4096, chunkBytes = ORDERED_CHUNK_BYTES, reuseBatches = false } = options;
   check(typeof reuseBatches === 'boolean', 'reuseBatches', 'a boolean', reuseBatches);
-  const readAhead = options.readAhead ?? (reuseBatches ? 1 : 3);
+  const readAhead = options.readAhead ?? (reuseBatches ? 2 : 4);
   check(isCount(readAhead, 0), 'readAhead', 'an integer >= 0', readAhead);
   return { batchSize: getBatchSize(batchSize), chunkBytes: getChunkBytes(chunkBytes), readAhead, reuseBatches };
 }

@@ -1,7 +1,7 @@
 /**
  * Opening a shard directory for reading (DESIGN §4): `metadata.json` (with its
  * optional non-float32 `dtype`), the derived geometry, the real image count of
- * every shard (`shards.json` when present, else the layout maths), and a check
+ * every shard (from the layout maths; `shards.json`, when present, must agree), and a check
  * that every `acts%06d.bin` the metadata implies exists with exactly the
  * implied size. Other files in the directory are ignored. The digest ties a
  * statistics file to these shards.
@@ -143,9 +143,10 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   });
 }
 
-/** Whole images per chunk read for a byte budget, given the bytes read per image: at least one, at most a shard (more would only cost memory). */
+/** Whole images per chunk read for a byte budget, given the bytes read per image: at least one, at most a shard's real images (more would only cost memory). */
 export function getImgsPerChunk(sd: ShardDir, bytesPerImg: number, chunkBytes: number): number {
-  return Math.min(sd.nImgsPerShard, Math.max(1, Math.floor(chunkBytes / bytesPerImg)));
+  const mostReal = Math.max(1, ...sd.shards.map((s) => s.nImgs));
+  return Math.min(mostReal, Math.max(1, Math.floor(chunkBytes / bytesPerImg)));
 }
 
 /** Pages of each shard the digest reads: the first, the last and evenly spaced ones between. */

@@ -4,7 +4,8 @@
  * (`chunkBytes` of whole images, read sequentially within a chunk) in a random
  * permutation, and items pass through a shuffle buffer of `bufferSize` items:
  * once it is full, each new item replaces a uniformly chosen one, which is
- * emitted. Memory is the buffer plus two chunks and one batch.
+ * emitted. Memory is the buffer, two chunks as read, one chunk's items
+ * (float32) and one batch.
  */
 import { makeUniform } from '../random.js';
 import type { ResolvedShuffleOptions } from './iterate-options.js';

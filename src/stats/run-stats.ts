@@ -1,8 +1,9 @@
 /**
  * `saev activations stats`: two streaming passes over a shard directory
  * (pass 1: means, norms, max |x|, NaN/Inf, histograms; pass 2: variances and
- * norms about the final mean), split over `nJobs` worker threads (each kept for both
- * passes) by contiguous shard ranges and merged in shard order, then the
+ * norms about the final mean), in this thread or, with `nJobs` > 1, split over up
+ * to `nJobs` worker threads (at most one per shard, each kept for both passes) by
+ * contiguous shard ranges and merged in shard order, then the
  * statistics files and plots written beside the shards.
  */
 import { Worker } from 'node:worker_threads';

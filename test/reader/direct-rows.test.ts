@@ -2,9 +2,10 @@
 // and against getBatch (which takes the other code path): batches kept past later steps, spans of many
 // batches, read-ahead depths, recycled batch memory (reuseBatches), clamping of NaN/Inf/large values,
 // scaleMean/scaleNorm, and an early break.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
 import { canReadRowsDirect } from '../../src/reader/direct-rows.js';
+import { FilePool } from '../../src/reader/file-pool.js';
 import { makeUniform } from '../../src/random.js';
 import { runStats } from '../../src/stats/run-stats.js';
 import { getBatchRows as rows, getNaiveItems, LayerMode, makeShardDir, PatchMode } from './helpers.js';
@@ -51,7 +52,7 @@ describe('ordered: whole-row fast path', () => {
           expect(await collectKept(ds.ordered({ batchSize, chunkBytes, readAhead })), label).toEqual(naive);
           const recycled = await collectCopied(ds.ordered({ batchSize, chunkBytes, readAhead, reuseBatches: true }));
           expect(recycled.items, `${label} reuseBatches`).toEqual(naive);
-          expect(recycled.buffers.size, `${label} reuseBatches`).toBeLessThanOrEqual(readAhead + 2);
+          expect(recycled.buffers.size, `${label} reuseBatches`).toBeLessThanOrEqual(readAhead + 1);
         }
         await ds.close();
       }
@@ -105,11 +106,30 @@ describe('ordered: whole-row fast path', () => {
     }
   });
 
-  it('reuseBatches recycles readAhead + 2 spans of memory; by default every span has its own', async () => {
+  it('has readAhead spans reading while the first batch is used', async () => {
+    const m = makeShardDir({ nImgs: 30, layers: [-1], nPatchesPerImg: 4, clsToken: true, dVit: 8, nPatchesPerShard: 5 * 7 });
+    const ds = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1 });
+    const reads = vi.spyOn(FilePool.prototype, 'read');
+    try {
+      for (const readAhead of [0, 1, 3]) {
+        reads.mockClear();
+        for await (const b of ds.ordered({ batchSize: 4, chunkBytes: 1, readAhead })) { // a span is one image's 4 patch rows: one read
+          expect(b.n).toBe(4);
+          break;
+        }
+        expect(reads.mock.calls.length, `readAhead ${readAhead}`).toBe(1 + readAhead);
+      }
+    } finally {
+      reads.mockRestore();
+    }
+    await ds.close();
+  });
+
+  it('reuseBatches recycles readAhead + 1 spans of memory; by default every span has its own', async () => {
     const m = makeShardDir({ nImgs: 30, layers: [-1], nPatchesPerImg: 4, clsToken: true, dVit: 8, nPatchesPerShard: 5 * 7 });
     const ds = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1 });
     const nSpans = 30 * 4 / 2; // chunkBytes 1: one 2-item batch per span
-    const options = { batchSize: 2, chunkBytes: 1, readAhead: 1 };
+    const options = { batchSize: 2, chunkBytes: 1, readAhead: 2 };
     expect((await collectCopied(ds.ordered(options))).buffers.size).toBe(nSpans);
     expect((await collectCopied(ds.ordered({ ...options, reuseBatches: true }))).buffers.size).toBe(3);
     await ds.close();
