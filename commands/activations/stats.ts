@@ -37,7 +37,7 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
   static override enableJsonFlag = true;
 
   static override args = {
-    shardDir: Args.string({ description: 'A shard directory (<dump-to>/<hash>) holding metadata.json and acts*.bin.', required: true }),
+    'shard-dir': Args.string({ description: 'A shard directory (<dump-to>/<hash>) holding metadata.json and acts*.bin.', required: true }),
   };
 
   static override flags = {
@@ -59,16 +59,16 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
   public async run(): Promise<StatsJson> {
     const { args, flags } = await this.parse(Stats);
     try {
-      const result = await runStats(args.shardDir, { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] * 2 ** 20, plots: flags.plots });
+      const result = await runStats(args['shard-dir'], { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] * 2 ** 20, plots: flags.plots });
       if (!this.jsonEnabled()) this.log(formatStatsSummary(result.doc).trimEnd());
-      this.logToStderr(`stats: wrote ${result.files.length} files in ${args.shardDir}`);
+      this.logToStderr(`stats: wrote ${result.files.length} files in ${args['shard-dir']}`);
       const pops = result.doc.perLayer.flatMap((l) => [l.patches, ...(l.cls ? [l.cls] : [])]);
       const [tokens, nNaN, nInf] = ['nNonFiniteTokens', 'nNaN', 'nInf'].map((k) => pops.reduce((a, p) => a + p[k as 'nNaN'], 0));
       if (tokens) {
-        this.logToStderr(`stats: warning: ${tokens} tokens hold NaN or infinite values (${nNaN} NaN, ${nInf} infinite) and are left out of every statistic; saev activations verify ${args.shardDir} names their shards`);
+        this.logToStderr(`stats: warning: ${tokens} tokens hold NaN or infinite values (${nNaN} NaN, ${nInf} infinite) and are left out of every statistic; saev activations verify ${args['shard-dir']} names their shards`);
       }
       return {
-        shardDir: args.shardDir,
+        shardDir: args['shard-dir'],
         files: result.files,
         elapsedS: result.elapsedS,
         mbPerS: result.mbPerS,

@@ -14,7 +14,7 @@ export interface ReaderConfig {
   /**
    * Subtract the mean activation: `false`; `true` = the statistics beside the
    * shards (`stats.json`, from `saev activations stats`); or a path to a
-   * `stats.json` or to one of its `.npy` mean files. Never re-sampled.
+   * `stats.json`, to its directory, or to one of its `.npy` mean files. Never re-sampled.
    */
   scaleMean: boolean | string;
   /** Divide by the seed's scalar `mean‖x − μ‖ / sqrt(d)`: same choices as `scaleMean`. */

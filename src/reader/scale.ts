@@ -1,8 +1,8 @@
 /**
  * The reader's normalisation (the seed's `act_mean` and `scalar`), taken from
  * the statistics files of `saev activations stats`, never re-sampled. `true`
- * means the `stats.json` beside the shards; a path names a `stats.json` or
- * one of its `.npy` mean files. The statistics' shard digest must match.
+ * means the `stats.json` beside the shards; a path names a `stats.json`, the
+ * directory holding one, or one of its `.npy` mean files. The statistics' shard digest must match.
  *
  * Which statistics a mode uses: `cls` modes the CLS population, others the
  * patch population; an integer layer its own row; `all` and `meanpool` layers
@@ -11,6 +11,7 @@
  * mean‖x − μ‖/sqrt(d) exists only for single tokens of one layer, so
  * `scaleNorm` is refused for the other modes.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MEAN_FILES, readMeanFile, readStatsFile, STATS_FILE } from '../stats/stats-file.js';
 import type { ReaderConfig } from './config.js';
@@ -24,10 +25,11 @@ export interface Scale {
   scalar: number;
 }
 
-function getStatsPath(value: string | true, sd: ShardDir): { statsPath: string; npyName: string | null } {
+async function getStatsPath(value: string | true, sd: ShardDir): Promise<{ statsPath: string; npyName: string | null }> {
   if (value === true) return { statsPath: path.join(sd.dir, STATS_FILE), npyName: null };
   if (value.endsWith('.npy')) return { statsPath: path.join(path.dirname(value), STATS_FILE), npyName: path.basename(value) };
-  return { statsPath: value, npyName: null };
+  const isDir = await fs.stat(value).then((s) => s.isDirectory(), () => false);
+  return { statsPath: isDir ? path.join(value, STATS_FILE) : value, npyName: null };
 }
 
 export async function loadScale(config: Readonly<ReaderConfig>, sd: ShardDir, mode: Mode): Promise<Scale> {
@@ -37,7 +39,7 @@ export async function loadScale(config: Readonly<ReaderConfig>, sd: ShardDir, mo
   const population = mode.patches === 'cls' ? 'cls' : 'patches';
   const D = sd.dVit;
   if (config.scaleMean !== false) {
-    const { statsPath, npyName } = getStatsPath(config.scaleMean, sd);
+    const { statsPath, npyName } = await getStatsPath(config.scaleMean, sd);
     if (npyName && npyName !== MEAN_FILES[population]) {
       throw new Error(`reader: scaleMean ${config.scaleMean} holds the wrong population for patches '${mode.patches}'; pass ${MEAN_FILES[population]}`);
     }
@@ -56,7 +58,7 @@ export async function loadScale(config: Readonly<ReaderConfig>, sd: ShardDir, mo
     if (mode.layer !== 'int' || mode.patches === 'meanpool') {
       throw new Error(`reader: scaleNorm is defined for patches 'cls' or 'patches' with one integer layer, not (${mode.patches}, ${mode.layer}); pass scaleNorm false`);
     }
-    const { statsPath } = getStatsPath(config.scaleNorm, sd);
+    const { statsPath } = await getStatsPath(config.scaleNorm, sd);
     const doc = await readStatsFile(statsPath, digest);
     const entry = doc.perLayer[mode.layerSlot][population];
     if (!entry || typeof entry.normScalar !== 'number' || !(entry.normScalar > 0)) throw new Error(`reader: ${statsPath} has no positive ${population} scalar for layer ${doc.layers[mode.layerSlot]}`);

@@ -120,6 +120,7 @@ describe('runStats', () => {
     const plain = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1 });
     const scaled = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, scaleMean: true, scaleNorm: true });
     const viaNpy = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, scaleMean: path.join(m.dir, 'stats-mean-patches.npy'), scaleNorm: path.join(m.dir, 'stats.json') });
+    const viaDir = await ActivationsDataset.open(m.dir, { patches: 'patches', layer: -1, scaleMean: m.dir, scaleNorm: m.dir });
     const mean = decodeNpyFloat64(readFileSync(path.join(m.dir, 'stats-mean-patches.npy')), 'npy').values.subarray(4, 8);
     const scalar = doc.perLayer[1].patches.normScalar;
     for (const i of [0, 13, 26]) {
@@ -127,8 +128,9 @@ describe('runStats', () => {
       const expected = [...x].map((v, d) => Math.fround(Math.fround(v - Math.fround(mean[d])) / Math.fround(scalar)));
       expect([...(await scaled.get(i)).act]).toEqual(expected);
       expect([...(await viaNpy.get(i)).act]).toEqual(expected);
+      expect([...(await viaDir.get(i)).act]).toEqual(expected);
     }
-    for (const ds of [plain, scaled, viaNpy]) await ds.close();
+    for (const ds of [plain, scaled, viaNpy, viaDir]) await ds.close();
   });
 
   it('refuses statistics of another shard directory, a missing file, and scaleNorm where the scalar is undefined', async () => {
