@@ -98,7 +98,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     const { flags } = await this.parse({ flags: Extract.flags, enableJsonFlag: true }, normalizeListFlag(this.argv, '--vit-layers'));
     try {
       const config = validateExtractConfig({
-        ...getDatasetConfig(flags, (line) => this.warn(line)),
+        ...getDatasetConfig(flags, (line) => this.logToStderr(line)), // not this.warn, which wraps paths at 80 columns
         vitFamily: flags['vit-family'],
         vitCkpt: flags['vit-ckpt'],
         vitLayers: flags['vit-layers'],

@@ -158,7 +158,7 @@ async function isFresh(root: string, index: ImageFolderIndex): Promise<boolean> 
 
 /** Validates the tree, builds or reuses the cached listing, and reports what it did. */
 export async function setupImageFolder(root: string, hooks: SetupHooks): Promise<{ index: ImageFolderIndex; report: SetupReport }> {
-  if (!(await isDirectory(root))) throw new Error(`data: image-folder root '${root}' does not exist or is not a directory; pass --data-root`);
+  if (!(await isDirectory(root))) throw new Error(`data: image-folder root '${root}' does not exist or is not a directory; pass --data-root a directory of <class>/<image> folders`);
   const indexPath = await getIndexPath('image-folder', root, '', 'idx');
   const cached = await readCache(indexPath);
   const previous = cached === null ? null : parseCache(cached);

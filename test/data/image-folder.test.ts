@@ -76,7 +76,7 @@ describe('image-folder', () => {
       const root = mkdtempSync(path.join(os.tmpdir(), 'saev-flat-'));
       writeFileSync(path.join(root, 'a.jpg'), 'x');
       await expect(setupDataset(folder(root))).rejects.toThrow(`data: image-folder root '${root}' has no class subdirectories (expected ${root}/<class>/<image>)`);
-      await expect(setupDataset(folder('/nonexistent/x'))).rejects.toThrow("data: image-folder root '/nonexistent/x' does not exist or is not a directory; pass --data-root");
+      await expect(setupDataset(folder('/nonexistent/x'))).rejects.toThrow("data: image-folder root '/nonexistent/x' does not exist or is not a directory; pass --data-root a directory of <class>/<image> folders");
     });
 
     it('a corrupt image fails on its own index with its path', async () => {
