@@ -104,6 +104,9 @@ describe('resume', () => {
     const first = await run({ dumpTo, nJobs: 2, jobIndex: 0 });
     const infoPath = path.join(first.shardDir, 'saev-tfjs.json');
     const info = JSON.parse(await fs.readFile(infoPath, 'utf8'));
+    // The tool is named by name and version only: package.json's scripts and dev dependencies do not make another run.
+    const pkg = JSON.parse(await fs.readFile(path.resolve(__dirname, '../../package.json'), 'utf8'));
+    expect(info.tool).toEqual({ name: pkg.name, version: pkg.version });
     info.model.weightsSha256 = '0'.repeat(64);
     await fs.writeFile(infoPath, JSON.stringify(info, null, 2) + '\n');
     await expect(run({ dumpTo, nJobs: 2, jobIndex: 1 })).rejects.toThrow(`shards: ${infoPath} already exists and disagrees with this run`);
