@@ -63,9 +63,12 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
       if (!this.jsonEnabled()) this.log(formatStatsSummary(result.doc).trimEnd());
       this.logToStderr(`stats: wrote ${result.files.length} files in ${args['shard-dir']}`);
       const pops = result.doc.perLayer.flatMap((l) => [l.patches, ...(l.cls ? [l.cls] : [])]);
-      const [tokens, nNaN, nInf] = ['nNonFiniteTokens', 'nNaN', 'nInf'].map((k) => pops.reduce((a, p) => a + p[k as 'nNaN'], 0));
-      if (tokens) {
-        this.logToStderr(`stats: warning: ${tokens} tokens hold NaN or infinite values (${nNaN} NaN, ${nInf} infinite) and are left out of every statistic; saev activations verify ${args['shard-dir']} names their shards`);
+      const sum = (k: 'nNonFiniteTokens' | 'nNaN' | 'nInf') => pops.reduce((a, p) => a + p[k], 0);
+      if (sum('nNonFiniteTokens')) {
+        this.logToStderr(
+          `stats: warning: ${sum('nNonFiniteTokens')} tokens hold NaN or infinite values (${sum('nNaN')} NaN, ${sum('nInf')} infinite) ` +
+            `and are left out of every statistic; saev activations verify ${args['shard-dir']} names their shards`,
+        );
       }
       return {
         shardDir: args['shard-dir'],

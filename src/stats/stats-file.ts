@@ -4,7 +4,8 @@
  * digest, and the sha256 of each .npy), `stats-mean-patches.npy` and
  * `stats-mean-cls.npy` (float64 `[L, D]`, row l = `metadata.layers[l]`, for
  * `numpy.load`; a file only for tokens the shards hold, a row of NaN for a
- * layer whose every such token was NaN or infinite), `stats.txt` (the text summary) and three PNG plots.
+ * layer whose every such token was NaN or infinite), `stats.txt` (the text
+ * summary) and three PNG plots (`stats-plots.ts`).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
