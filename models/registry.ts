@@ -5,10 +5,13 @@ import { dinov2 } from './dinov2.js';
 import { moondream2 } from './moondream2.js';
 import { siglip } from './siglip.js';
 
-export const FAMILIES: Readonly<Record<string, VitFamily>> = { clip, siglip, dinov2, moondream2 };
+/** The four families by name (typed by key, so `FAMILIES.clip` is a `VitFamily`, never undefined). */
+export const FAMILIES = Object.freeze({ clip, siglip, dinov2, moondream2 }) satisfies Readonly<Record<string, VitFamily>>;
+
+export type FamilyName = keyof typeof FAMILIES;
 
 export function getFamily(name: string): VitFamily {
-  const family = FAMILIES[name];
+  const family = Object.hasOwn(FAMILIES, name) ? FAMILIES[name as FamilyName] : undefined; // not 'constructor' and the like
   if (!family) {
     throw new Error(`models: unknown ViT family '${name}' (known: ${Object.keys(FAMILIES).join(', ')})`);
   }

@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerFileRouters } from './vit/file-io.js';
 
 export { tf };
 
@@ -129,6 +130,7 @@ export async function initBackend(request: BackendRequest = parseBackendRequest(
     try {
       const info = await attempt();
       await tf.ready();
+      registerFileRouters(); // plain tf.loadLayersModel('file://...') on every backend, not only tfjs-node's
       active = { ...info, skipped };
       return active;
     } catch (error) {

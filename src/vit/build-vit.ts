@@ -54,12 +54,20 @@ export function buildVit(arch: VitArch, name: string): tf.LayersModel {
 
 /**
  * A multi-output model over `vit`'s layers that returns the outputs of the
- * given blocks (non-negative indices, ascending), sharing weights with `vit`.
+ * given blocks (ascending; negative indices count from the last block, as in
+ * Python), sharing weights with `vit` and running only up to the deepest one.
+ * As with any tfjs model, `predict` returns one tensor for one block and an
+ * array for several; `recordActivations` takes either.
  */
 export function makeRecorder(vit: tf.LayersModel, blocks: readonly number[]): tf.LayersModel {
-  for (let i = 1; i < blocks.length; i++) {
-    if (blocks[i] <= blocks[i - 1]) throw new Error(`vit: recorded blocks must ascend strictly, found [${blocks.join(', ')}]`);
+  const depth = vit.layers.filter((layer) => /^block\d+$/.test(layer.name)).length;
+  const resolved = blocks.map((b) => {
+    if (!Number.isSafeInteger(b) || b < -depth || b >= depth) throw new Error(`vit: block ${b} does not exist; ${vit.name} has ${depth} blocks (0..${depth - 1}, or -${depth}..-1)`);
+    return b < 0 ? depth + b : b;
+  });
+  for (let i = 1; i < resolved.length; i++) {
+    if (resolved[i] <= resolved[i - 1]) throw new Error(`vit: recorded blocks must ascend strictly, found [${blocks.join(', ')}]`);
   }
-  const outputs = blocks.map((i) => vit.getLayer(getBlockName(i)).output as tf.SymbolicTensor);
+  const outputs = resolved.map((i) => vit.getLayer(getBlockName(i)).output as tf.SymbolicTensor);
   return tf.model({ inputs: vit.inputs, outputs, name: `${vit.name}_recorder` });
 }

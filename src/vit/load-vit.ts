@@ -99,7 +99,7 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
   const configPath = path.join(dir, VIT_CONFIG_FILE);
   const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as VitConfigFile;
   if (config.family !== family.name) {
-    throw new Error(`models: ${configPath} holds a '${config.family}' model but --vit-family is '${family.name}'`);
+    throw new Error(`models: ${configPath} holds a '${config.family}' model, not the '${family.name}' family asked for (--vit-family on the command line)`);
   }
   const arch = validateArch(config.arch, configPath);
   const model = await tf.loadLayersModel(makeDirectoryLoader(dir));

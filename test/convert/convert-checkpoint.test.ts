@@ -11,15 +11,13 @@ import { readCheckpoint } from '../../src/checkpoint/read-checkpoint.js';
 import type { Checkpoint, StateDict } from '../../src/checkpoint/state-dict.js';
 import { convertCheckpoint, makeVitFromCheckpoint, readConfigHints } from '../../src/convert/convert-checkpoint.js';
 import '../../src/layers/index.js';
-import { registerFileRouters } from '../../src/vit/file-io.js';
 import { loadVit } from '../../src/vit/load-vit.js';
 import { recordActivations } from '../../src/vit/tokens.js';
 import { loadCase, measure, readFixtureSafetensors } from './parity-helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-convert-'));
 beforeAll(async () => {
-  await initBackend();
-  registerFileRouters();
+  await initBackend(); // registers the file:// routers plain tf.loadLayersModel needs
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

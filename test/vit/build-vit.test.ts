@@ -6,7 +6,6 @@ import { clip } from '../../models/clip.js';
 import { initBackend, tf } from '../../src/backend.js';
 import type { VitArch } from '../../src/vit/arch.js';
 import { buildVit, makeRecorder } from '../../src/vit/build-vit.js';
-import { registerFileRouters } from '../../src/vit/file-io.js';
 import { loadVit, saveVit } from '../../src/vit/load-vit.js';
 import { setRandomWeights } from '../../src/vit/random-weights.js';
 
@@ -59,6 +58,16 @@ describe('buildVit', () => {
   it('refuses recorded blocks that do not ascend', () => {
     const vit = buildVit(tiny, 'tiny');
     expect(() => makeRecorder(vit, [2, 1])).toThrow(/must ascend strictly/);
+    expect(() => makeRecorder(vit, [-1, -2])).toThrow(/must ascend strictly, found \[-1, -2\]/);
+  });
+
+  it('takes Python-style negative blocks and names the depth for one that does not exist', () => {
+    const vit = buildVit(tiny, 'tiny');
+    const depth = tiny.depth;
+    const byNegative = makeRecorder(vit, [-2, -1]);
+    expect(byNegative.outputs.map((t) => t.name.split('/')[0])).toEqual([`block${depth - 2}`, `block${depth - 1}`]);
+    expect(() => makeRecorder(vit, [depth])).toThrow(`vit: block ${depth} does not exist; tiny has ${depth} blocks (0..${depth - 1}, or -${depth}..-1)`);
+    expect(() => makeRecorder(vit, [-depth - 1])).toThrow(/does not exist/);
     vit.dispose();
   });
 
@@ -86,8 +95,7 @@ describe('saveVit / loadVit', () => {
     expect(b[5].arraySync()).toEqual(a[5].arraySync());
     tf.dispose([x, ...a, ...b]);
 
-    registerFileRouters();
-    const plain = await tf.loadLayersModel(`file://${dir}/model.json`);
+    const plain = await tf.loadLayersModel(`file://${dir}/model.json`); // initBackend registered file://, whatever the backend
     expect(plain.outputs.length).toBe(6);
     [original.model, loaded.model, plain].forEach((m) => m.dispose());
   });
