@@ -16,6 +16,10 @@ export interface PixelBatch {
   pixels: Float32Array;
 }
 
+/** What to do about an image that cannot be read: saev stops on it too, and image indices are part of the format. */
+export const UNREADABLE_ADVICE =
+  'the shards finished so far are kept: make this image readable and rerun the same command (removing it renumbers the images after it, so the shards would go to a new directory)';
+
 export async function loadBatch(
   dataset: ImageDataset,
   start: number,
@@ -28,7 +32,10 @@ export async function loadBatch(
   const lane = async () => {
     while (next < size) {
       const k = next++;
-      rows[k] = await preprocessor.preprocess(await dataset.getImage(start + k));
+      const image = await dataset.getImage(start + k).catch((error: Error) => {
+        throw new Error(`${error.message.split('\n')[0]}; ${UNREADABLE_ADVICE}`);
+      });
+      rows[k] = await preprocessor.preprocess(image);
     }
   };
   await Promise.all(Array.from({ length: Math.min(nInFlight, size) }, lane));

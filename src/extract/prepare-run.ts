@@ -74,7 +74,9 @@ export async function prepareRun(
     createFileOnce(path.join(shardDir, name), text, same).catch((error: NodeJS.ErrnoException) => {
       throw error.code ? describeWriteError(error, path.join(shardDir, name), 'no shard was written') : error;
     });
-  await fs.mkdir(shardDir, { recursive: true });
+  await fs.mkdir(shardDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`shards: cannot create ${shardDir} (${error.code ?? error.message.split('\n')[0]}); --dump-to must be a directory this user can write in (or create)`);
+  });
   await create(METADATA_FILE, formatMetadata(metadata));
   const runInfo = {
     tool: TOOL,

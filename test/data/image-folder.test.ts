@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,16 @@ describe('image-folder', () => {
       const { dataset } = await setupDataset(folder(root));
       await expect(dataset.getImage(2)).rejects.toThrow(`image: cannot decode ${path.join(root, 'food', 'espresso.webp')} (index 2) (`);
       expect((await dataset.getImage(3)).width).toBeGreaterThan(0);
+    });
+
+    it('a link to a missing file counts, as in torchvision, and reading it says it is a broken link', async () => {
+      const root = copyFixture('image-folder');
+      symlinkSync(path.join(root, 'nowhere.jpg'), path.join(root, 'food', 'zz-link.jpg'));
+      const { dataset } = await setupDataset(folder(root));
+      const errors: string[] = [];
+      for (let i = 0; i < dataset.nImgs; i++) await dataset.getImage(i).catch((error: Error) => errors.push(error.message));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^image: cannot read .*food\/zz-link\.jpg \(index \d+\): ENOENT.*; it is a link to a missing file$/);
     });
   });
 });

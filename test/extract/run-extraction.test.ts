@@ -111,11 +111,20 @@ describe('runExtraction on real photographs', () => {
 });
 
 describe('runExtraction on bad input', () => {
+  it('names --dump-to when it is a file, before any image is read', async () => {
+    const { dumpTo } = makeConfig({});
+    const file = path.join(dumpTo, 'a-file');
+    writeFileSync(file, '');
+    await expect(run({ dataRoot: makePhotoFolder(), dumpTo: file })).rejects.toThrow(/^shards: cannot create .*a-file\/[0-9a-f]{64} \(ENOTDIR\); --dump-to must be a directory this user can write in \(or create\)$/);
+  });
+
   it('names the corrupt image and its index, and leaves no partial or unrecorded shard', async () => {
     const root = makePhotoFolder();
     writeFileSync(path.join(root, 'space', 'launch_pad.jpg'), readFileSync(path.join(root, 'space', 'launch_pad.jpg')).subarray(0, 300));
     const dumpTo = makeConfig({}).dumpTo;
-    await expect(run({ dataRoot: root, dumpTo })).rejects.toThrow(/image: cannot decode .*space\/launch_pad\.jpg \(index 8\)/);
+    await expect(run({ dataRoot: root, dumpTo })).rejects.toThrow(
+      /^image: cannot decode .*space\/launch_pad\.jpg \(index 8\) \(.*\); the shards finished so far are kept: make this image readable and rerun the same command \(removing it renumbers/,
+    );
     const [dir] = readdirSync(dumpTo);
     const files = readdirSync(path.join(dumpTo, dir));
     expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
