@@ -4,12 +4,13 @@
  * colour management, drops alpha without compositing, replicates grey,
  * keeps the high byte of 16-bit RGB, clamps 16-bit grey to 255, and converts
  * CMYK with a naive formula. sharp (libvips) decodes; the cases where its
- * conversion differs from Pillow's are handled here, and BMP (which this
- * sharp build cannot read) has its own reader. Proven against Pillow-made
+ * conversion differs from Pillow's are handled here, and BMP and Netpbm
+ * (which this sharp build cannot read) have their own readers. Proven against Pillow-made
  * fixtures in test/fixtures/rgb-modes.
  */
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from './bmp.js';
+import { decodeNetpbm, isNetpbm } from './netpbm.js';
 import type { RgbImage } from './resample.js';
 
 const OPTIONS = { ignoreIcc: true, failOn: 'error', limitInputPixels: false } as const;
@@ -52,6 +53,7 @@ async function decodeDefault(bytes: Uint8Array): Promise<RgbImage> {
 
 async function decodeAny(bytes: Uint8Array): Promise<RgbImage> {
   if (isBmp(bytes)) return decodeBmp(bytes);
+  if (isNetpbm(bytes)) return decodeNetpbm(bytes);
   const meta = await sharp(bytes, OPTIONS).metadata();
   if (meta.space === 'cmyk') return decodeCmyk(bytes);
   if (meta.depth === 'ushort' && meta.channels === 1) return decodeGrey16(bytes);
