@@ -172,8 +172,14 @@ export async function setupImageFolder(root: string, hooks: SetupHooks): Promise
     const { body, offsets: _offsets, ...header } = index;
     await writeCache(indexPath, Buffer.concat([Buffer.from(JSON.stringify(header) + '\n', 'utf8'), body]), hooks.warn);
   }
+  const empty = index.classes.filter((_, k) => index.classStarts[k + 1] === index.classStarts[k]);
+  if (empty.length > 0) {
+    const names = empty.slice(0, 5).map((c) => `'${c}'`).join(', ') + (empty.length > 5 ? `, ... (${empty.length} in all)` : '');
+    throw new Error(`data: image-folder classes with no images under ${root}: ${names}; torchvision's ImageFolder (and so saev) refuses them too: add images or remove the folders`);
+  }
   const nImgs = getNImgs(index);
-  const skipped = index.nSkipped > 0 ? `, ${index.nSkipped} non-image files skipped` : '';
+  const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const skipped = index.nSkipped > 0 ? `, ${count(index.nSkipped, 'non-image file')} skipped` : '';
   return {
     index,
     report: {
@@ -182,7 +188,7 @@ export async function setupImageFolder(root: string, hooks: SetupHooks): Promise
       nImgs,
       state,
       indexPath,
-      summary: `${nImgs.toLocaleString('en-US')} images in ${index.classes.length} classes under ${root}${skipped}`,
+      summary: `${count(nImgs, 'image')} in ${count(index.classes.length, 'class', 'classes')} under ${root}${skipped}`,
       details: { nClasses: index.classes.length, nSkipped: index.nSkipped, nDirs: index.dirs.length },
     },
   };

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,25 @@ describe('image-folder', () => {
       mkdirSync(path.join(root, 'cls'));
       writeFileSync(path.join(root, 'cls', 'readme.txt'), 'x');
       await expect(setupDataset(folder(root))).rejects.toThrow(`data: image-folder root '${root}' has no images with extensions .jpg .jpeg .png .ppm .bmp .pgm .tif .tiff .webp in its 1 class folders (1 other files ignored)`);
+    });
+
+    it('a class folder with no images, as torchvision refuses it (hidden folders count as classes there too)', async () => {
+      const root = copyFixture('image-folder');
+      mkdirSync(path.join(root, '.ipynb_checkpoints'));
+      mkdirSync(path.join(root, 'zz-empty'));
+      writeFileSync(path.join(root, 'zz-empty', 'notes.txt'), 'x');
+      await expect(setupDataset(folder(root))).rejects.toThrow(
+        `data: image-folder classes with no images under ${root}: '.ipynb_checkpoints', 'zz-empty'; torchvision's ImageFolder (and so saev) refuses them too: add images or remove the folders`,
+      );
+    });
+
+    it('counts in the summary are singular when one', async () => {
+      const root = mkdtempSync(path.join(os.tmpdir(), 'saev-one-'));
+      mkdirSync(path.join(root, 'only'));
+      copyFileSync(path.join(FIXTURES, 'image-folder', 'food', 'espresso.webp'), path.join(root, 'only', 'a.webp'));
+      writeFileSync(path.join(root, 'only', 'b.txt'), 'x');
+      const { report } = await setupDataset(folder(root));
+      expect(report.summary).toBe(`1 image in 1 class under ${root}, 1 non-image file skipped`);
     });
 
     it('no class folders, or no root', async () => {
