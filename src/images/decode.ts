@@ -5,8 +5,8 @@
  * keeps the high byte of 16-bit RGB, clamps 16-bit grey to 255, and converts
  * CMYK with a naive formula. sharp (libvips) decodes; the cases where its
  * conversion differs from Pillow's are handled here, and BMP and Netpbm
- * (which this sharp build cannot read) have their own readers. Proven against Pillow-made
- * fixtures in test/fixtures/rgb-modes.
+ * (which this sharp build cannot read) have their own readers. Proven
+ * against Pillow-made fixtures in test/fixtures/rgb-modes and netpbm.
  */
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from './bmp.js';

@@ -4,8 +4,7 @@
  * giving what Pillow's `Image.open(f).convert("RGB")` gives:
  * - bitmaps: 1 is black, 0 white;
  * - raw values above maxval are clamped to it (plain ones are an error),
- *   then scaled to 0..255 by
- *   round-half-to-even of v * 255 / maxval;
+ *   then scaled to 0..255 by round-half-to-even of v * 255 / maxval;
  * - except 16-bit grey (maxval > 255), which Pillow opens as mode I scaled to
  *   0..65535 and `convert("RGB")` clamps at 255: min(255, round(v * 65535 / maxval)).
  * Proven against Pillow-made fixtures in test/fixtures/netpbm.
@@ -65,11 +64,13 @@ export function decodeNetpbm(bytes: Uint8Array): RgbImage {
   if (maxval < 1 || maxval > 65535) throw new Error(`netpbm: maximum value ${maxval} is outside 1..65535`);
   const channels = kind === 3 || kind === 6 ? 3 : 1;
   const n = width * height * channels;
+  if (n > bytes.length * 8) throw new Error(`netpbm: the header says ${width}x${height}, more than the file's ${bytes.length} bytes can hold`);
   const values = new Uint16Array(n);
   if (kind <= 3) {
     for (let i = 0; i < n; i++) {
-      values[i] = tokens.next('a value', bitmap);
-      if (values[i] > maxval) throw new Error(`netpbm: value ${values[i]} is above the maximum ${maxval}`); // as Pillow; raw values are clamped
+      const v = tokens.next('a value', bitmap);
+      if (v > maxval) throw new Error(`netpbm: value ${v} is above the maximum ${maxval}`); // as Pillow; raw values are clamped
+      values[i] = v;
     }
   } else if (kind === 4) {
     const rowBytes = Math.ceil(width / 8);
