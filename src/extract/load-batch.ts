@@ -32,8 +32,8 @@ export async function loadBatch(
   const lane = async () => {
     while (next < size) {
       const k = next++;
-      const image = await dataset.getImage(start + k).catch((error: Error) => {
-        throw new Error(`${error.message.split('\n')[0]}; ${UNREADABLE_ADVICE}`);
+      const image = await dataset.getImage(start + k).catch((error: unknown) => {
+        throw new Error(`${(error instanceof Error ? error.message : String(error)).split('\n')[0]}; ${UNREADABLE_ADVICE}`);
       });
       rows[k] = await preprocessor.preprocess(image);
     }

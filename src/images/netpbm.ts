@@ -62,6 +62,7 @@ export function decodeNetpbm(bytes: Uint8Array): RgbImage {
   const maxval = bitmap ? 1 : tokens.next('the maximum value');
   if (width < 1 || height < 1) throw new Error(`netpbm: size ${width}x${height}`);
   if (maxval < 1 || maxval > 65535) throw new Error(`netpbm: maximum value ${maxval} is outside 1..65535`);
+  if (kind >= 4 && !isSpace(bytes[tokens.pos])) throw new Error(`netpbm: expected one whitespace byte before the raster at byte ${tokens.pos}`); // as Pillow
   const channels = kind === 3 || kind === 6 ? 3 : 1;
   const n = width * height * channels;
   if (n > bytes.length * 8) throw new Error(`netpbm: the header says ${width}x${height}, more than the file's ${bytes.length} bytes can hold`);

@@ -152,6 +152,7 @@ export function getImgsPerChunk(sd: ShardDir, bytesPerImg: number, chunkBytes: n
 /** Pages of each shard the digest reads: the first, the last and evenly spaced ones between. */
 const DIGEST_PAGES_PER_SHARD = 8;
 const DIGEST_PAGE_BYTES = 4096;
+const DIGEST_FILES_AT_ONCE = 16;
 
 /** Byte offsets of the pages the digest reads from a shard of `bytes` bytes (distinct, ascending). */
 export function getDigestPageOffsets(bytes: number): number[] {
@@ -171,7 +172,12 @@ export function getDigestPageOffsets(bytes: number): number[] {
 export async function getShardDirDigest(sd: ShardDir): Promise<string> {
   const hash = createHash('sha256').update(sd.metadataHash);
   const offsets = getDigestPageOffsets(sd.bytesPerShard);
-  const pages = await Promise.all(sd.shards.map((shard) => readPages(shard.path, offsets)));
+  const pages: Uint8Array[] = new Array(sd.shards.length);
+  let next = 0;
+  const lane = async () => {
+    for (let k = next++; k < sd.shards.length; k = next++) pages[k] = await readPages(sd.shards[k].path, offsets);
+  };
+  await Promise.all(Array.from({ length: Math.min(DIGEST_FILES_AT_ONCE, sd.shards.length) }, lane)); // never more files open than this
   sd.shards.forEach((shard, k) => hash.update(shard.name).update(pages[k]));
   return hash.digest('hex');
 }

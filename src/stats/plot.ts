@@ -37,12 +37,13 @@ export function getSeriesColor(k: number, n: number): [number, number, number] {
 
 /** Tick values at a 1, 2 or 5 x 10^k step, about `count` of them, all within [lo, hi]. */
 export function getNiceTicks(lo: number, hi: number, count = 6): number[] {
-  if (!(hi > lo)) return [lo];
   const rough = (hi - lo) / (count - 1);
+  // No ticks between values a float cannot tell apart (k * step would stop moving), nor over an infinite range.
+  if (!(hi > lo) || !Number.isFinite(rough) || rough <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) return Number.isFinite(lo) ? [lo] : [];
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough)!;
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
   const ticks = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(Number((k * step).toPrecision(12)));
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9 && ticks.length <= 2 * count; k++) ticks.push(Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -64,7 +65,7 @@ function text(x: number, y: number, s: string, attrs = ''): string {
 function getRange(values: number[]): [number, number] {
   if (!values.length) return [0, 1];
   let [lo, hi] = [Math.min(...values), Math.max(...values)];
-  if (hi === lo) return [lo - 1, hi + 1];
+  if (hi - lo <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) return [lo - 1, hi + 1]; // flat, to float precision
   const pad = (hi - lo) * 0.05;
   [lo, hi] = [lo - pad, hi + pad];
   return [lo, hi];

@@ -28,6 +28,7 @@ describe('Netpbm errors, one line naming the file', () => {
     ['a plain value above maxval (Pillow refuses it too)', 'P2\n2 1\n100\n50 101\n', /value 101 is above the maximum 100/],
     ['a raw raster cut short', 'P6\n2 2\n255\n\x01\x02\x03', /14 bytes, expected 23/], // an 11-byte header and 4 x 3 values
     ['a missing height', 'P5\n4 \n', /expected the height at byte 6/],
+    ['a comment glued to maxval in a raw file (Pillow refuses it too)', 'P6\n2 1\n255#c\n\x01\x02\x03\x04\x05\x06', /expected one whitespace byte before the raster at byte 10/],
     ['a zero maxval', 'P5\n1 1\n0\n\x00', /maximum value 0 is outside 1\.\.65535/],
     ['a plain value past 16 bits (not wrapped into range)', 'P2\n1 1\n65535\n70000\n', /value 70000 is above the maximum 65535/],
     ['a header larger than the file', 'P6\n100000 100000\n255\n\x00', /the header says 100000x100000, more than the file's 22 bytes can hold/],

@@ -97,6 +97,16 @@ describe('openShardDir', () => {
     expect(await getShardDirDigest(await openShardDir(a.dir))).not.toBe(da);
   });
 
+  it('the digest reads every shard of a directory with more shards than it opens at once', async () => {
+    const many = makeShardDir({ ...spec, nImgs: 80 }); // 40 shards
+    const before = await getShardDirDigest(await openShardDir(many.dir));
+    const last = path.join(many.dir, 'acts000039.bin');
+    const bytes = readFileSync(last);
+    bytes[bytes.length - 1] ^= 1;
+    writeFileSync(last, bytes);
+    expect(await getShardDirDigest(await openShardDir(many.dir))).not.toBe(before);
+  });
+
   it('the digest sees images past the first page of a shard', async () => {
     // 8 images of 2 x 3 x 512 float32 (12 KiB) per shard: 24 pages, of which the digest reads 8.
     const big = { nImgs: 16, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 512, nPatchesPerShard: 48 };

@@ -20,6 +20,8 @@ describe('ticks', () => {
     expect(getNiceTicks(11.33, 11.61, 11)).toEqual([11.35, 11.4, 11.45, 11.5, 11.55, 11.6]);
     expect(getNiceTicks(-3.2, 0.4)).toEqual([-3, -2, -1, 0]);
     expect(getNiceTicks(5, 5)).toEqual([5]);
+    expect(getNiceTicks(1, 1 + 2 ** -52)).toEqual([1]); // values a float barely tells apart: one tick, and the loop ends
+    expect(getNiceTicks(0, Infinity)).toEqual([0]);
   });
 
   it('formats ticks short', () => {
@@ -40,6 +42,12 @@ describe('renderPlotSvg', () => {
     const svg = renderPlotSvg([panel()]);
     const lines = [...svg.matchAll(/<polyline points="([^"]+)" fill="none" stroke="([^"]+)"/g)].map((m) => [m[1].split(' ').length, m[2]]);
     expect(lines).toEqual([[2, 'rgb(30,90,220)'], [4, 'rgb(230,90,30)']]); // 11.34, 11.6 | gap | 11.5 alone is no line
+  });
+
+  it('draws a series that is flat to float precision as flat', () => {
+    const svg = renderPlotSvg([panel({ series: [[10, 10 + 16 * Number.EPSILON, 10, 10]], names: ['a'] })]);
+    const yTicks = [...svg.matchAll(/text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(yTicks).toEqual(['9', '9.5', '10', '10.5', '11']); // the range 9..11 drawn around the value
   });
 
   it('labels a log axis with the values, not their logs', () => {
