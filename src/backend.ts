@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { firstLine } from './error-line.js';
 import { registerFileRouters } from './vit/file-io.js';
 
 export { tf };
@@ -101,10 +102,6 @@ async function tryWasm(): Promise<BackendInfo> {
 async function tryCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Error('backend: could not initialise the cpu backend');
   return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version['tfjs-backend-cpu'], libVersion: null, oneDnn: null, skipped: [] };
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0];
 }
 
 /**

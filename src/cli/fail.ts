@@ -4,9 +4,10 @@
  * user would copy; with --json, oclif's JSON error document is kept.
  */
 import type { Command } from '@oclif/core';
+import { firstLine } from '../error-line.js';
 
 export function failInOneLine(command: Command, error: unknown): never {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const message = firstLine(error);
   if (command.jsonEnabled()) command.error(message, { exit: 1 });
   process.stderr.write(`Error: ${message}\n`);
   return command.exit(1);

@@ -5,6 +5,7 @@
  * float32 buffer. At most `nInFlight` images are in flight.
  */
 import type { ImageDataset } from '../data/dataset.js';
+import { firstLine } from '../error-line.js';
 import type { ImagePreprocessor } from '../images/preprocess-pool.js';
 
 export interface PixelBatch {
@@ -33,7 +34,7 @@ export async function loadBatch(
     while (next < size) {
       const k = next++;
       const image = await dataset.getImage(start + k).catch((error: unknown) => {
-        throw new Error(`${(error instanceof Error ? error.message : String(error)).split('\n')[0]}; ${UNREADABLE_ADVICE}`);
+        throw new Error(`${firstLine(error)}; ${UNREADABLE_ADVICE}`);
       });
       rows[k] = await preprocessor.preprocess(image);
     }
