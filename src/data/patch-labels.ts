@@ -7,6 +7,7 @@
  * into patch x patch blocks in row-major order, and each block takes its most
  * frequent label (ties: the smaller label, like `bincount().argmax()`).
  */
+import { forEachBounded } from '../bounded-parallel.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { getResizedSize, PreprocessSpec, roundHalfEven } from '../images/preprocess.js';
 import type { ImageDataset, LabelMap } from './dataset.js';
@@ -79,16 +80,12 @@ export async function computePatchLabels(dataset: ImageDataset, spec: Preprocess
   if (dataset.getSegmentation === undefined) throw new Error(`labels: ${dataset.repr} has no segmentation maps, so it has no per-patch labels`);
   const getSegmentation = dataset.getSegmentation.bind(dataset);
   const out = new Uint8Array((end - start) * nPatches);
-  let next = start;
-  const worker = async () => {
-    while (next < end) {
-      const i = next++;
-      const labels = getPatchLabels(await getSegmentation(i), spec, patchSize);
-      if (labels.length !== nPatches) throw new Error(`labels: image ${i} gives ${labels.length} patches, expected ${nPatches} (n_patches_per_img)`);
-      out.set(labels, (i - start) * nPatches);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(nWorkers, end - start)) }, worker));
+  await forEachBounded(end - start, nWorkers, async (k) => {
+    const i = start + k;
+    const labels = getPatchLabels(await getSegmentation(i), spec, patchSize);
+    if (labels.length !== nPatches) throw new Error(`labels: image ${i} gives ${labels.length} patches, expected ${nPatches} (n_patches_per_img)`);
+    out.set(labels, k * nPatches);
+  });
   return out;
 }
 

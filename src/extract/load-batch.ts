@@ -4,6 +4,7 @@
  * preprocessor: worker threads during extraction), into one `pixels_BHWC`
  * float32 buffer. At most `nInFlight` images are in flight.
  */
+import { forEachBounded } from '../bounded-parallel.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { firstLine } from '../error-line.js';
 import type { ImagePreprocessor } from '../images/preprocess-pool.js';
@@ -29,17 +30,12 @@ export async function loadBatch(
   nInFlight: number,
 ): Promise<PixelBatch> {
   const rows: Float32Array[] = new Array(size);
-  let next = 0;
-  const lane = async () => {
-    while (next < size) {
-      const k = next++;
-      const image = await dataset.getImage(start + k).catch((error: unknown) => {
-        throw new Error(`${firstLine(error)}; ${UNREADABLE_ADVICE}`);
-      });
-      rows[k] = await preprocessor.preprocess(image);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(nInFlight, size) }, lane));
+  await forEachBounded(size, nInFlight, async (k) => {
+    const image = await dataset.getImage(start + k).catch((error: unknown) => {
+      throw new Error(`${firstLine(error)}; ${UNREADABLE_ADVICE}`);
+    });
+    rows[k] = await preprocessor.preprocess(image);
+  });
   const pixels = new Float32Array(size * rows[0].length);
   rows.forEach((row, k) => pixels.set(row, k * row.length));
   return { start, size, pixels };

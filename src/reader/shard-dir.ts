@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { forEachBounded } from '../bounded-parallel.js';
 import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
 import { checkStoredShape, getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
@@ -173,11 +174,7 @@ export async function getShardDirDigest(sd: ShardDir): Promise<string> {
   const hash = createHash('sha256').update(sd.metadataHash);
   const offsets = getDigestPageOffsets(sd.bytesPerShard);
   const pages: Uint8Array[] = new Array(sd.shards.length);
-  let next = 0;
-  const lane = async () => {
-    for (let k = next++; k < sd.shards.length; k = next++) pages[k] = await readPages(sd.shards[k].path, offsets);
-  };
-  await Promise.all(Array.from({ length: Math.min(DIGEST_FILES_AT_ONCE, sd.shards.length) }, lane)); // never more files open than this
+  await forEachBounded(sd.shards.length, DIGEST_FILES_AT_ONCE, async (k) => void (pages[k] = await readPages(sd.shards[k].path, offsets))); // never more files open than this
   sd.shards.forEach((shard, k) => hash.update(shard.name).update(pages[k]));
   return hash.digest('hex');
 }
