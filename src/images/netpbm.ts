@@ -9,6 +9,7 @@
  *   0..65535 and `convert("RGB")` clamps at 255: min(255, round(v * 65535 / maxval)).
  * Proven against Pillow-made fixtures in test/fixtures/netpbm.
  */
+import { roundHalfEven } from './preprocess.js';
 import type { RgbImage } from './resample.js';
 
 export function isNetpbm(bytes: Uint8Array): boolean {
@@ -17,12 +18,6 @@ export function isNetpbm(bytes: Uint8Array): boolean {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-/** Round half to even, as C's rint in its default mode. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Reads unsigned decimal numbers and skips whitespace and `#` comments, from `pos`. */
