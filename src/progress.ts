@@ -32,6 +32,11 @@ export function formatDuration(seconds: number): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** `n` and a noun in the right number, for logs: 1 shard, 3 shards, 1,000 classes. */
+export function formatCount(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 export class Progress {
   private done = 0;
   private lastPrint = -Infinity;

@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
 import { verifyShardDir, VerifyReport } from '../../src/format/verify-shards.js';
+import { formatCount } from '../../src/progress.js';
 
 export default class Verify extends Command {
   static override summary = 'Check a shard directory: metadata, sidecars, every shard complete, digests, no NaN/Inf.';
@@ -26,8 +27,7 @@ NaN or Inf values, non-zero padding, and leftovers of interrupted work. Exits 1 
     if (!this.jsonEnabled()) {
       for (const problem of report.problems) this.log(`${problem.kind}: ${problem.message}`);
       const what = report.nShards === null ? '' : `${report.nShardsVerified} of ${report.nShards} shards verified (${report.nImgs} images, ${report.dtype})`;
-      const n = report.problems.length;
-      this.log(report.ok ? `ok: ${what}` : `FAILED: ${n} problem${n === 1 ? '' : 's'}${what ? `; ${what}` : ''}`);
+      this.log(report.ok ? `ok: ${what}` : `FAILED: ${formatCount(report.problems.length, 'problem')}${what ? `; ${what}` : ''}`);
     }
     if (!report.ok) process.exitCode = 1;
     return report;

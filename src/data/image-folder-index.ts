@@ -14,6 +14,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { compareCodePoints } from '../format/python-json.js';
+import { formatCount } from '../progress.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
 import type { SetupHooks, SetupReport } from './setup-report.js';
 
@@ -178,8 +179,7 @@ export async function setupImageFolder(root: string, hooks: SetupHooks): Promise
     throw new Error(`data: image-folder classes with no images under ${root}: ${names}; torchvision's ImageFolder (and so saev) refuses them too: add images or remove the folders`);
   }
   const nImgs = getNImgs(index);
-  const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-  const skipped = index.nSkipped > 0 ? `, ${count(index.nSkipped, 'non-image file')} skipped` : '';
+  const skipped = index.nSkipped > 0 ? `, ${formatCount(index.nSkipped, 'non-image file')} skipped` : '';
   return {
     index,
     report: {
@@ -188,7 +188,7 @@ export async function setupImageFolder(root: string, hooks: SetupHooks): Promise
       nImgs,
       state,
       indexPath,
-      summary: `${count(nImgs, 'image')} in ${count(index.classes.length, 'class', 'classes')} under ${root}${skipped}`,
+      summary: `${formatCount(nImgs, 'image')} in ${formatCount(index.classes.length, 'class', 'classes')} under ${root}${skipped}`,
       details: { nClasses: index.classes.length, nSkipped: index.nSkipped, nDirs: index.dirs.length },
     },
   };

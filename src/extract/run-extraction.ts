@@ -18,7 +18,7 @@ import type { Metadata } from '../format/metadata.js';
 import type { ShardRecord } from '../format/shard-writer.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { PreprocessPool } from '../images/preprocess-pool.js';
-import { Progress } from '../progress.js';
+import { formatCount, Progress } from '../progress.js';
 import { makeRecorder } from '../vit/build-vit.js';
 import type { VitFamily } from '../vit/family.js';
 import { loadVit } from '../vit/load-vit.js';
@@ -82,7 +82,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     const nRemoved = await removeDeadTmpFiles(run.shardDir);
     if (nRemoved > 0) hooks.log(`resume: removed ${nRemoved} temporary files left by dead processes`);
     hooks.log(
-      `shards: ${run.shardDir} (${run.metadata.n_imgs} images in ${run.nShards} shard${run.nShards === 1 ? '' : 's'} of room for ${run.nImgsPerShard}, ` +
+      `shards: ${run.shardDir} (${formatCount(run.metadata.n_imgs, 'image')} in ${formatCount(run.nShards, 'shard')} of room for ${run.nImgsPerShard}, ` +
         `${config.dtype}, layers [${run.metadata.layers.join(', ')}] = blocks [${run.blocks.join(', ')}])`,
     );
     if (config.nJobs > 1) hooks.log(describeShare(share, run.nShards, config.nJobs, config.jobIndex));
@@ -117,7 +117,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     const imgsPerS = nImgsDone / elapsedS;
     const skippedNote = outcome.skipped.length ? `, ${outcome.skipped.length} complete shards skipped` : '';
     const state = completion.complete ? `all ${run.nShards} shards complete` : `${completion.missing.length} of ${run.nShards} shards still to do by other jobs`;
-    progress.finish(`${nImgsDone} images in ${elapsedS.toFixed(1)} s (${imgsPerS.toFixed(1)} images/s), ${outcome.written.length} shard${outcome.written.length === 1 ? '' : 's'} written${skippedNote}; ${state} in ${run.shardDir}`);
+    progress.finish(`${nImgsDone} images in ${elapsedS.toFixed(1)} s (${imgsPerS.toFixed(1)} images/s), ${formatCount(outcome.written.length, 'shard')} written${skippedNote}; ${state} in ${run.shardDir}`);
     return {
       shardDir: run.shardDir,
       metadata: run.metadata,
