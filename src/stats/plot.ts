@@ -35,11 +35,14 @@ export function getSeriesColor(k: number, n: number): [number, number, number] {
   return [Math.round(30 + 200 * t), Math.round(90 + 40 * (1 - Math.abs(2 * t - 1))), Math.round(220 - 190 * t)];
 }
 
+/** Whether `width` is too small to tell apart from float rounding at the scale of lo..hi. */
+const isBelowPrecision = (width: number, lo: number, hi: number) => width <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi));
+
 /** Tick values at a 1, 2 or 5 x 10^k step, about `count` of them, all within [lo, hi]. */
 export function getNiceTicks(lo: number, hi: number, count = 6): number[] {
   const rough = (hi - lo) / (count - 1);
   // No ticks between values a float cannot tell apart (k * step would stop moving), nor over an infinite range.
-  if (!(hi > lo) || !Number.isFinite(rough) || rough <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) return Number.isFinite(lo) ? [lo] : [];
+  if (!(hi > lo) || !Number.isFinite(rough) || isBelowPrecision(rough, lo, hi)) return Number.isFinite(lo) ? [lo] : [];
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
   const ticks = [];
@@ -64,11 +67,10 @@ function text(x: number, y: number, s: string, attrs = ''): string {
 /** Data range padded by 5% each side (a flat series gets +-1), so no point sits on the frame. */
 function getRange(values: number[]): [number, number] {
   if (!values.length) return [0, 1];
-  let [lo, hi] = [Math.min(...values), Math.max(...values)];
-  if (hi - lo <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) return [lo - 1, hi + 1]; // flat, to float precision
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  if (isBelowPrecision(hi - lo, lo, hi)) return [lo - 1, hi + 1]; // flat, to float precision
   const pad = (hi - lo) * 0.05;
-  [lo, hi] = [lo - pad, hi + pad];
-  return [lo, hi];
+  return [lo - pad, hi + pad];
 }
 
 function renderPanel(panel: Panel, top: number): string {
@@ -100,9 +102,9 @@ function renderPanel(panel: Panel, top: number): string {
     values.forEach((v, i) => {
       const y = ty(v);
       if (!Number.isFinite(y) || !Number.isFinite(panel.x[i])) return flush();
-      const point = `${px(panel.x[i]).toFixed(1)},${py(y).toFixed(1)}`;
-      run.push(point);
-      if (panel.markers) out.push(`<circle cx="${px(panel.x[i]).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${color}"/>`);
+      const [cx, cy] = [px(panel.x[i]).toFixed(1), py(y).toFixed(1)];
+      run.push(`${cx},${cy}`);
+      if (panel.markers) out.push(`<circle cx="${cx}" cy="${cy}" r="2.5" fill="${color}"/>`);
     });
     flush();
   });

@@ -89,20 +89,23 @@ function tokenLoop(L: LoopLocals, G: number, step: (G: number, s: Step) => Code)
 /** pairEnd = (nDims & ~1) * 8: bytes of the float64 arrays covered by whole pairs. */
 const setPairEnd = (L: LoopLocals) => [get(L.nDims), op.i32Const(-2), op.i32And, op.i32Const(3), op.i32Shl, set(L.pairEnd)];
 
+/** The address of the current dimension pair (byte offset `p`) in the float64 array at `base`. */
+const pairAt = (L: LoopLocals, base: number) => [get(base), get(L.p), op.i32Add];
+
 function makePass1(): WasmFunction {
   // params: vals 0, offsets 1, nTok 2, nDims 3, sumX 4, sumSq 5
   const sumX = 4;
   const L: LoopLocals = { vals: 0, offsets: 1, nTok: 2, nDims: 3, sumSq: 5, k: 6, p: 7, pairEnd: 8, a: [9, 10, 11, 12], s: [13, 14, 15, 16] };
   const [maxSq, sumXV, x, sq] = [17, 18, 19, 20];
   const step = (G: number, s: Step): Code => [
-    get(sumX), get(L.p), op.i32Add, s.loadF64, set(sumXV),
+    ...pairAt(L, sumX), s.loadF64, set(sumXV),
     ...range(G).flatMap((j) => [
       get(L.a[j]), s.loadF32, op.f64x2PromoteLowF32x4, op.localTee(x),
       get(sumXV), op.f64x2Add, set(sumXV),
       get(x), get(x), op.f64x2Mul, op.localTee(sq), get(L.s[j]), op.f64x2Add, set(L.s[j]),
       get(maxSq), get(sq), op.f64x2Pmax, set(maxSq),
     ]),
-    get(sumX), get(L.p), op.i32Add, get(sumXV), s.storeF64,
+    ...pairAt(L, sumX), get(sumXV), s.storeF64,
   ];
   return {
     name: 'pass1',
@@ -118,16 +121,15 @@ function makeCentred(): WasmFunction {
   const [mean, sumEE] = [4, 5];
   const L: LoopLocals = { vals: 0, offsets: 1, nTok: 2, nDims: 3, sumSq: 6, k: 7, p: 8, pairEnd: 9, a: [10, 11, 12, 13], s: [14, 15, 16, 17] };
   const [meanV, sumEEV, e, ee] = [18, 19, 20, 21];
-  const at = (base: number) => [get(base), get(L.p), op.i32Add];
   const step = (G: number, s: Step): Code => [
-    ...at(mean), s.loadF64, set(meanV),
-    ...at(sumEE), s.loadF64, set(sumEEV),
+    ...pairAt(L, mean), s.loadF64, set(meanV),
+    ...pairAt(L, sumEE), s.loadF64, set(sumEEV),
     ...range(G).flatMap((j) => [
       get(L.a[j]), s.loadF32, op.f64x2PromoteLowF32x4, get(meanV), op.f64x2Sub, op.localTee(e),
       get(e), op.f64x2Mul, op.localTee(ee), get(L.s[j]), op.f64x2Add, set(L.s[j]),
       get(sumEEV), get(ee), op.f64x2Add, set(sumEEV),
     ]),
-    ...at(sumEE), get(sumEEV), s.storeF64,
+    ...pairAt(L, sumEE), get(sumEEV), s.storeF64,
   ];
   return {
     name: 'centred',
