@@ -2,18 +2,25 @@
  * Backend selection: the one module that imports TensorFlow.js.
  *
  * Every other module takes `tf` from here, so there is exactly one tfjs-core
- * instance and one place that decides which kernels run. The order is:
+ * instance and one place that decides which kernels run. `auto` prefers a
+ * hardware GPU when one answers, then the fastest CPU backend:
  *
- *   1. native `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`
+ *   1. native `@tensorflow/tfjs-node-gpu` when its libtensorflow sees a CUDA GPU
  *      (libtensorflow through a Node addon; see scripts/install-native.mjs);
- *   2. `@tensorflow/tfjs-backend-wasm` (XNNPACK + SIMD, single-threaded in Node);
- *   3. the pure-JavaScript `cpu` backend.
+ *   2. `webgpu`: `@tensorflow/tfjs-backend-webgpu` on Dawn (the `webgpu`
+ *      package) with a hardware adapter (Vulkan, Metal or D3D12), running the
+ *      project's WGSL kernels (src/webgpu/kernels.ts) where tfjs's are generic;
+ *   3. native on the CPU (`@tensorflow/tfjs-node-gpu` without a GPU, else
+ *      `@tensorflow/tfjs-node`);
+ *   4. `@tensorflow/tfjs-backend-wasm` (XNNPACK + SIMD, single-threaded in Node);
+ *   5. the pure-JavaScript `cpu` backend.
  *
  * `SAEV_BACKEND` (or the `--backend` flag, which sets the same request) forces
- * one of `native | tensorflow | wasm | cpu`; a forced backend that cannot load
- * is an error, never a silent fallback. The native packages are optional
- * dependencies: when they are missing or their addon cannot load, we fall
- * through to wasm without breaking anything.
+ * one of `native | tensorflow | webgpu | wasm | cpu`; a forced backend that
+ * cannot load is an error, never a silent fallback. A software WebGPU adapter
+ * (Mesa's llvmpipe) runs only when `webgpu` is asked for. The native and
+ * WebGPU packages are optional dependencies: when they are missing or cannot
+ * load, we fall through to wasm without breaking anything.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,17 +29,18 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
 import { registerFileRouters } from './vit/file-io.js';
+import { AdapterSummary, getNoHardwareGpuReason, openWebGpu } from './webgpu/open-device.js';
 
 export { tf };
 
 const require = createRequire(import.meta.url);
 
-export type BackendRequest = 'auto' | 'native' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'tensorflow', 'wasm', 'cpu'];
+export type BackendRequest = 'auto' | 'native' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** What ran, recorded beside the shards so a reader knows which kernels produced them. */
 export interface BackendInfo {
-  /** tfjs backend name: `tensorflow`, `wasm` or `cpu`. */
+  /** tfjs backend name: `tensorflow`, `webgpu`, `wasm` or `cpu`. */
   name: string;
   /** The npm package that provides it, e.g. `@tensorflow/tfjs-node`. */
   package: string;
@@ -42,11 +50,19 @@ export interface BackendInfo {
   libVersion: string | null;
   /** Whether libtensorflow runs its oneDNN kernels (numerics differ slightly); null off the native backend. */
   oneDnn: boolean | null;
+  /** Whether the kernels run on a GPU (native with CUDA, or webgpu on a hardware adapter). */
+  gpu: boolean;
+  /** The WebGPU adapter (vendor, device, driver) on the webgpu backend, else null. */
+  adapter: AdapterSummary | null;
   /** Why earlier candidates were skipped, one line each; empty when the first one loaded. */
   skipped: string[];
 }
 
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+type Candidate = Omit<BackendInfo, 'skipped'>;
+
+const NATIVE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+const NATIVE_CPU_PACKAGE = '@tensorflow/tfjs-node';
+const WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 
 let active: BackendInfo | null = null;
 
@@ -72,36 +88,106 @@ function checkNativeAddon(pkg: string): void {
   const packageJson = require.resolve(`${pkg}/package.json`);
   const preGyp = createRequire(packageJson)('@mapbox/node-pre-gyp') as { find(packageJsonPath: string): string };
   const addonPath = preGyp.find(packageJson);
-  if (!existsSync(addonPath)) throw new Error(`addon not built (${addonPath}); run 'npm run install:native'`);
+  const build = pkg === NATIVE_GPU_PACKAGE ? "'npm run install:native -- --gpu' builds it for CUDA 12" : "'npm run install:native' builds it";
+  if (!existsSync(addonPath)) throw new Error(`addon not built (${build})`);
   require(addonPath);
 }
 
-function tryNative(pkg: string): BackendInfo {
+/** The native package loaded in this process, if any: both register `tensorflow`, so only one may load. */
+let loadedNative: Candidate | null = null;
+
+function loadNative(pkg: string): Candidate {
+  if (loadedNative) {
+    if (loadedNative.package === pkg) return loadedNative;
+    throw new Error(`${loadedNative.package} is already loaded in this process`);
+  }
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '3';
   // libtensorflow from the wheel leaves oneDNN off unless asked; with it on, the
-  // attention matmuls of a ViT-B/16 run ~2.3x faster and the forward pass ~1.3x
-  // (issue 7's note). A user's explicit TF_ENABLE_ONEDNN_OPTS=0 still wins.
+  // attention matmuls of a ViT-B/16 run ~2.3x faster and the forward pass ~1.3x.
+  // A user's explicit TF_ENABLE_ONEDNN_OPTS=0 still wins.
   process.env.TF_ENABLE_ONEDNN_OPTS ??= '1';
   checkNativeAddon(pkg);
   // The package registers the `tensorflow` backend on the shared tfjs-core as a side effect.
   require(pkg);
   if (!tf.findBackend('tensorflow')) throw new Error(`${pkg} loaded but registered no 'tensorflow' backend`);
-  if (!tf.setBackend('tensorflow')) throw new Error(`${pkg}: could not activate the 'tensorflow' backend`);
-  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-  return { name: 'tensorflow', package: pkg, version: packageVersion(pkg), libVersion: binding?.TF_Version ?? null, oneDnn: process.env.TF_ENABLE_ONEDNN_OPTS !== '0', skipped: [] };
+  const binding = (tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string; isUsingGpuDevice?: () => boolean } }).binding;
+  loadedNative = {
+    name: 'tensorflow',
+    package: pkg,
+    version: packageVersion(pkg),
+    libVersion: binding?.TF_Version ?? null,
+    oneDnn: process.env.TF_ENABLE_ONEDNN_OPTS !== '0',
+    gpu: binding?.isUsingGpuDevice?.() === true,
+    adapter: null,
+  };
+  return loadedNative;
 }
 
-async function tryWasm(): Promise<BackendInfo> {
+function activateNative(pkg: string, needGpu: boolean): Candidate {
+  const info = loadNative(pkg);
+  if (needGpu && !info.gpu) throw new Error('libtensorflow sees no CUDA GPU');
+  if (!tf.setBackend('tensorflow')) throw new Error(`${pkg}: could not activate the 'tensorflow' backend`);
+  return info;
+}
+
+/** Native on the CPU: whichever native package is already loaded (only one can be), else tfjs-node. */
+function activateNativeCpu(): Candidate {
+  return activateNative(loadedNative?.package ?? NATIVE_CPU_PACKAGE, false);
+}
+
+async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
+  if (!allowSoftware) {
+    const reason = getNoHardwareGpuReason();
+    if (reason) throw new Error(reason);
+  }
+  let backendModule: { WebGPUBackend: new (device: GPUDevice, info: GPUAdapterInfo) => tf.KernelBackend };
+  try {
+    // Loaded before navigator.gpu exists, so it does not register a backend of its own: ours opens the device.
+    backendModule = require(WEBGPU_PACKAGE);
+  } catch {
+    throw new Error(`the optional package '${WEBGPU_PACKAGE}' is not installed`);
+  }
+  const opened = await openWebGpu(allowSoftware);
+  tf.registerBackend('webgpu', () => new backendModule.WebGPUBackend(opened.device, opened.adapterInfo));
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`${WEBGPU_PACKAGE}: could not initialise the webgpu backend`);
+  // Loaded here, not at the top: the kernels import this module for `tf`.
+  const { registerWebGpuKernels } = await import('./webgpu/kernels.js');
+  registerWebGpuKernels();
+  return { name: 'webgpu', package: WEBGPU_PACKAGE, version: packageVersion(WEBGPU_PACKAGE), libVersion: null, oneDnn: null, gpu: !opened.summary.software, adapter: opened.summary };
+}
+
+async function tryWasm(): Promise<Candidate> {
   const pkg = '@tensorflow/tfjs-backend-wasm';
   const distDir = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'dist') + path.sep;
   setWasmPaths(distDir);
   if (!(await tf.setBackend('wasm'))) throw new Error(`${pkg}: could not initialise the wasm backend`);
-  return { name: 'wasm', package: pkg, version: packageVersion(pkg), libVersion: null, oneDnn: null, skipped: [] };
+  return { name: 'wasm', package: pkg, version: packageVersion(pkg), libVersion: null, oneDnn: null, gpu: false, adapter: null };
 }
 
-async function tryCpu(): Promise<BackendInfo> {
+async function tryCpu(): Promise<Candidate> {
   if (!(await tf.setBackend('cpu'))) throw new Error('backend: could not initialise the cpu backend');
-  return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version['tfjs-backend-cpu'], libVersion: null, oneDnn: null, skipped: [] };
+  return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version['tfjs-backend-cpu'], libVersion: null, oneDnn: null, gpu: false, adapter: null };
+}
+
+/** Candidates in order of preference for a request, each with the label its skip reason gets. */
+function listCandidates(request: BackendRequest): Array<[string, () => Promise<Candidate> | Candidate]> {
+  const nativeGpu: [string, () => Candidate] = [`${NATIVE_GPU_PACKAGE} (GPU)`, () => activateNative(NATIVE_GPU_PACKAGE, true)];
+  const nativeCpu: [string, () => Candidate] = [NATIVE_CPU_PACKAGE, activateNativeCpu];
+  const webGpu = (allowSoftware: boolean): [string, () => Promise<Candidate>] => ['webgpu', () => tryWebGpu(allowSoftware)];
+  switch (request) {
+    case 'auto':
+      return [nativeGpu, webGpu(false), nativeCpu, ['wasm', tryWasm], ['cpu', tryCpu]];
+    case 'native':
+    case 'tensorflow':
+      // tfjs-node-gpu runs on the CPU too when it finds no GPU.
+      return [[NATIVE_GPU_PACKAGE, () => activateNative(NATIVE_GPU_PACKAGE, false)], nativeCpu];
+    case 'webgpu':
+      return [webGpu(true)];
+    case 'wasm':
+      return [['wasm', tryWasm]];
+    case 'cpu':
+      return [['cpu', tryCpu]];
+  }
 }
 
 /**
@@ -116,14 +202,7 @@ export async function initBackend(request: BackendRequest = parseBackendRequest(
     return active;
   }
   const skipped: string[] = [];
-  const candidates: Array<[string, () => Promise<BackendInfo> | BackendInfo]> = [];
-  if (request === 'auto' || request === 'native' || request === 'tensorflow') {
-    for (const pkg of NATIVE_PACKAGES) candidates.push([pkg, () => tryNative(pkg)]);
-  }
-  if (request === 'auto' || request === 'wasm') candidates.push(['wasm', tryWasm]);
-  if (request === 'auto' || request === 'cpu') candidates.push(['cpu', tryCpu]);
-
-  for (const [label, attempt] of candidates) {
+  for (const [label, attempt] of listCandidates(request)) {
     try {
       const info = await attempt();
       await tf.ready();
@@ -134,7 +213,8 @@ export async function initBackend(request: BackendRequest = parseBackendRequest(
       skipped.push(`${label}: ${firstLine(error)}`);
     }
   }
-  throw new Error(`backend: could not load the '${request}' backend (${skipped.join('; ')})`);
+  const other = request === 'auto' ? '' : '; --backend auto picks whichever works';
+  throw new Error(`backend: could not load the '${request}' backend (${skipped.join('; ')})${other}`);
 }
 
 function matches(info: BackendInfo, request: BackendRequest): boolean {
@@ -142,9 +222,15 @@ function matches(info: BackendInfo, request: BackendRequest): boolean {
   return info.name === request;
 }
 
-/** One line for logs, e.g. `tensorflow (@tensorflow/tfjs-node 4.22.0, libtensorflow 2.21.0)`. */
+/**
+ * One line for logs, e.g. `tensorflow (@tensorflow/tfjs-node 4.22.0, libtensorflow 2.21.0, oneDNN on)` or
+ * `webgpu (@tensorflow/tfjs-backend-webgpu 4.22.0, GPU nvidia hopper: NVIDIA H200, driver ...)`.
+ */
 export function describeBackend(info: BackendInfo): string {
   const oneDnn = info.oneDnn === null ? '' : `, oneDNN ${info.oneDnn ? 'on' : 'off'}`;
-  const lib = info.libVersion ? `, libtensorflow ${info.libVersion}${oneDnn}` : '';
-  return `${info.name} (${info.package} ${info.version}${lib})`;
+  const lib = info.libVersion ? `, libtensorflow ${info.libVersion}${oneDnn}${info.gpu ? ', CUDA GPU' : ''}` : '';
+  const adapter = info.adapter
+    ? `, ${info.adapter.software ? 'software adapter, runs on the CPU' : 'GPU'} ${info.adapter.vendor} ${info.adapter.architecture}: ${info.adapter.description || info.adapter.device}`
+    : '';
+  return `${info.name} (${info.package} ${info.version}${lib}${adapter})`;
 }

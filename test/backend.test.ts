@@ -9,7 +9,7 @@ describe('parseBackendRequest', () => {
   });
 
   it('names the choices for an unknown backend', () => {
-    expect(() => parseBackendRequest('gpu')).toThrow(/unknown backend 'gpu' \(expected one of auto, native, tensorflow, wasm, cpu\)/);
+    expect(() => parseBackendRequest('gpu')).toThrow(/unknown backend 'gpu' \(expected one of auto, native, tensorflow, webgpu, wasm, cpu\)/);
   });
 });
 
@@ -29,6 +29,14 @@ describe('initBackend', () => {
     }
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(describeBackend(info)).toContain(info.package);
+    if (info.name === 'webgpu') {
+      // The adapter is recorded (vendor, device, driver) and says whether it is a GPU at all.
+      expect(info.adapter?.description).toBeTruthy();
+      expect(info.gpu).toBe(info.adapter?.software === false);
+      expect(describeBackend(info)).toContain(info.adapter!.description);
+    } else {
+      expect(info.adapter).toBeNull();
+    }
     if (info.name === 'tensorflow') {
       expect(info.oneDnn).toBe(userOneDnnSetting !== '0');
       expect(describeBackend(info)).toContain(info.oneDnn ? 'oneDNN on' : 'oneDNN off');

@@ -5,10 +5,10 @@
  * variant is explicit rather than left to tfjs's built-in activations.
  */
 import { tf } from '../backend.js';
+import { gelu, GELU_APPROXIMATIONS, GeluApproximation } from '../ops/gelu.js';
 import { getSingleInput } from './single-input.js';
 
-export type GeluApproximation = 'none' | 'tanh' | 'quick';
-const APPROXIMATIONS: readonly GeluApproximation[] = ['none', 'tanh', 'quick'];
+export type { GeluApproximation };
 
 export interface GeluArgs extends LayerArgs {
   /** Which GELU: exact (`none`), `tanh`, or OpenAI's `quick`. */
@@ -23,22 +23,14 @@ export class Gelu extends tf.layers.Layer {
 
   constructor(args: GeluArgs) {
     super(args);
-    if (!APPROXIMATIONS.includes(args.approximate)) {
-      throw new Error(`layers: Gelu approximate must be one of ${APPROXIMATIONS.join(', ')}, found '${args.approximate}'`);
+    if (!GELU_APPROXIMATIONS.includes(args.approximate)) {
+      throw new Error(`layers: Gelu approximate must be one of ${GELU_APPROXIMATIONS.join(', ')}, found '${args.approximate}'`);
     }
     this.approximate = args.approximate;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = getSingleInput(inputs);
-      if (this.approximate === 'quick') return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
-      if (this.approximate === 'tanh') {
-        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-        return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-      }
-      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-    });
+    return gelu(getSingleInput(inputs), this.approximate);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,7 +1,7 @@
 /**
- * LayerNorm over the last axis, as torch's `nn.LayerNorm(D, eps)`: biased
- * variance, `(x - mean) / sqrt(var + eps) * gamma + beta`. Input and output
- * `tokens_BND`; gamma and beta have shape `[D]`.
+ * LayerNorm over the last axis, as torch's `nn.LayerNorm(D, eps)` (the maths
+ * is in src/ops/layer-norm.ts, fused into one kernel on webgpu). Input and
+ * output `tokens_BND`; gamma and beta have shape `[D]`.
  *
  * Numerically the same as `tf.layers.layerNormalization({axis: -1})`, but that
  * layer tiles mean, variance, gamma and beta to the full input shape before a
@@ -10,6 +10,7 @@
  * Weight names (`gamma`, `beta`) match the tfjs layer, so checkpoints map the same way.
  */
 import { tf } from '../backend.js';
+import { layerNorm } from '../ops/layer-norm.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -46,13 +47,7 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x_BND = getSingleInput(inputs);
-      const centered_BND = tf.sub(x_BND, tf.mean(x_BND, -1, true));
-      const variance_BN1 = tf.mean(tf.square(centered_BND), -1, true);
-      const normed_BND = tf.mul(centered_BND, tf.rsqrt(tf.add(variance_BN1, this.epsilon)));
-      return tf.add(tf.mul(normed_BND, this.gamma!.read()), this.beta!.read());
-    });
+    return layerNorm(getSingleInput(inputs), this.gamma!.read() as tf.Tensor1D, this.beta!.read() as tf.Tensor1D, this.epsilon);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

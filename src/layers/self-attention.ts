@@ -2,9 +2,10 @@
  * Multi-head self-attention with a fused qkv projection, laid out as
  * PyTorch's `nn.MultiheadAttention` / timm `Attention` store it (one
  * `[D, 3D]` in-projection, q then k then v, heads contiguous within each).
- * Input and output `tokens_BND`.
+ * Input and output `tokens_BND`; the attention itself is src/ops/attention.ts.
  */
 import { tf } from '../backend.js';
+import { attend } from '../ops/attention.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -53,18 +54,11 @@ export class SelfAttention extends tf.layers.Layer {
     return tf.tidy(() => {
       const tokens_BND = getSingleInput(inputs) as tf.Tensor3D;
       const [batch, nTokens, width] = tokens_BND.shape;
-      const nHeads = this.nHeads;
-      const headWidth = width / nHeads;
-      const rows_ND = tf.reshape(tokens_BND, [batch * nTokens, width]);
-      const qkv = tf.fused.matMul({ a: rows_ND, b: this.qkvKernel!.read(), bias: this.qkvBias!.read() });
-      const [q, k, v] = tf.split(qkv, 3, 1);
-      const toHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, nTokens, nHeads, headWidth]), [0, 2, 1, 3]);
-      const q_BKNE = tf.mul(toHeads(q), 1 / Math.sqrt(headWidth));
-      const scores_BKNN = tf.matMul(q_BKNE, toHeads(k), false, true);
-      const mixed_BKNE = tf.matMul(tf.softmax(scores_BKNN, -1), toHeads(v));
-      const merged = tf.reshape(tf.transpose(mixed_BKNE, [0, 2, 1, 3]), [batch * nTokens, width]);
-      const out = tf.fused.matMul({ a: merged, b: this.outKernel!.read(), bias: this.outBias!.read() });
-      return tf.reshape(out, [batch, nTokens, width]);
+      const rows_MD = tf.reshape(tokens_BND, [batch * nTokens, width]);
+      const qkv_MC = tf.fused.matMul({ a: rows_MD, b: this.qkvKernel!.read(), bias: this.qkvBias!.read() }) as tf.Tensor2D;
+      const mixed_MD = attend(qkv_MC, nTokens, this.nHeads);
+      const out_MD = tf.fused.matMul({ a: mixed_MD, b: this.outKernel!.read(), bias: this.outBias!.read() });
+      return tf.reshape(out_MD, [batch, nTokens, width]);
     });
   }
 

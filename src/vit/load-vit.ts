@@ -57,16 +57,17 @@ interface VitConfigFile {
   source?: VitSource;
 }
 
-function digestWeights(model: tf.LayersModel): string {
+/** Reads the weights back asynchronously: GPU backends cannot read synchronously in Node. */
+async function digestWeights(model: tf.LayersModel): Promise<string> {
   const hash = createHash('sha256');
   for (const weight of model.weights) {
-    const values = weight.read().dataSync() as Float32Array;
+    const values = (await weight.read().data()) as Float32Array;
     hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
   return hash.digest('hex');
 }
 
-function makeRandomVit(family: VitFamily, ckpt: string, archName: string, seed: number, source: string): LoadedVit {
+async function makeRandomVit(family: VitFamily, ckpt: string, archName: string, seed: number, source: string): Promise<LoadedVit> {
   const known = family.archs[archName];
   if (!known) {
     throw new Error(`models: ${family.name} has no architecture '${archName}' (known: ${Object.keys(family.archs).join(', ')})`);
@@ -74,7 +75,7 @@ function makeRandomVit(family: VitFamily, ckpt: string, archName: string, seed: 
   const arch = validateArch(known, `${family.name}/${archName}`);
   const model = buildVit(arch, `${family.name}_${archName}`.replace(/[^A-Za-z0-9_]/g, '_'));
   setRandomWeights(model, seed);
-  return { model, arch, family, ckpt, source, weightsSha256: digestWeights(model) };
+  return { model, arch, family, ckpt, source, weightsSha256: await digestWeights(model) };
 }
 
 export async function loadVit(family: VitFamily, ckpt: string): Promise<LoadedVit> {
@@ -103,7 +104,7 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
   }
   const arch = validateArch(config.arch, configPath);
   const model = await tf.loadLayersModel(makeDirectoryLoader(dir));
-  return { model, arch, family, ckpt: dir, source: `converted model ${dir}`, weightsSha256: digestWeights(model) };
+  return { model, arch, family, ckpt: dir, source: `converted model ${dir}`, weightsSha256: await digestWeights(model) };
 }
 
 /** Writes `model` as a converted-model directory that `loadVit` reads back; `source` records the checkpoint. */

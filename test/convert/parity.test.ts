@@ -53,10 +53,11 @@ describe.each(CASES)('%s (%s)', (name, checkpointFile, flags) => {
     const before = tf.memory().numTensors;
     const pixels_BHWC = tf.tensor4d(parity.pixels, parity.pixels_BHWC);
     const outputs = made.model.predict(pixels_BHWC) as tf.Tensor[];
+    const values = await Promise.all(outputs.map((out) => out.data() as Promise<Float32Array>));
     const errors: BlockError[] = outputs.map((out, i) => {
       expect(out.shape).toEqual([batch, nTokens, width]);
       const perBlock = batch * nTokens * width;
-      return measure(out.dataSync() as Float32Array, parity.blocks.subarray(i * perBlock, (i + 1) * perBlock), i);
+      return measure(values[i], parity.blocks.subarray(i * perBlock, (i + 1) * perBlock), i);
     });
     tf.dispose([pixels_BHWC, ...outputs]);
     expect(tf.memory().numTensors).toBe(before);

@@ -13,11 +13,11 @@ beforeAll(async () => {
 
 describe('Gelu', () => {
   for (const approximate of ['none', 'tanh', 'quick'] as GeluApproximation[]) {
-    it(`matches Python's float64 ${approximate} GELU within float32 precision`, () => {
+    it(`matches Python's float64 ${approximate} GELU within float32 precision`, async () => {
       const layer = new Gelu({ approximate });
       const x = tf.tensor1d(vectors.map((v) => v.x));
       const y = layer.apply(x) as tf.Tensor;
-      const got = y.dataSync();
+      const got = await y.data();
       vectors.forEach((v, i) => expect(got[i]).toBeCloseTo(v[approximate], 6));
       tf.dispose([x, y]);
     });

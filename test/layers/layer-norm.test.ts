@@ -25,7 +25,7 @@ function seededValues(n: number, seed: number, offset: number): number[] {
 }
 
 describe('LayerNorm', () => {
-  it('equals a float64 LayerNorm on rows far from zero, with gamma and beta', () => {
+  it('equals a float64 LayerNorm on rows far from zero, with gamma and beta', async () => {
     const width = 48;
     const rows = [0, 1, 2, 3, 4, 5].map((r) => seededValues(width, 7 + r, r * 40 - 60));
     const gamma = seededValues(width, 99, 1);
@@ -36,7 +36,7 @@ describe('LayerNorm', () => {
     const weights = [tf.tensor1d(gamma), tf.tensor1d(beta)];
     layer.setWeights(weights);
     const y = layer.apply(x) as tf.Tensor;
-    const got = (y.arraySync() as number[][][]).flat();
+    const got = ((await y.array()) as number[][][]).flat();
     const want = referenceLayerNorm(rows, gamma, beta, 1e-6);
     // float32 rounding of a mean near 140 over a spread of ~2.3 allows ~1e-5; a wrong formula
     // (e.g. the unbiased variance) is off by ~1% of values up to ~20.
@@ -46,7 +46,7 @@ describe('LayerNorm', () => {
     tf.dispose([x, y, ...weights]);
   });
 
-  it('is the tfjs layerNormalization layer with the same weights', () => {
+  it('is the tfjs layerNormalization layer with the same weights', async () => {
     const x = tf.randomNormal([2, 5, 16], 3, 2, 'float32', 5);
     const gamma = tf.randomNormal([16], 1, 0.5, 'float32', 6);
     const beta = tf.randomNormal([16], 0, 0.5, 'float32', 7);
@@ -56,17 +56,19 @@ describe('LayerNorm', () => {
     theirs.build(x.shape);
     ours.setWeights([gamma, beta]);
     theirs.setWeights([gamma, beta]);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours.apply(x) as tf.Tensor, theirs.apply(x) as tf.Tensor))).dataSync()[0]);
+    const maxDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(ours.apply(x) as tf.Tensor, theirs.apply(x) as tf.Tensor))));
+    const diff = (await maxDiff.data())[0];
+    maxDiff.dispose();
     expect(diff).toBeLessThan(1e-5);
     expect(ours.getWeights().map((w) => w.shape)).toEqual([[16], [16]]);
     tf.dispose([x, gamma, beta]);
   });
 
-  it('starts as the identity normalisation, keeps the symbolic shape and round-trips its config', () => {
+  it('starts as the identity normalisation, keeps the symbolic shape and round-trips its config', async () => {
     const layer = new LayerNorm({ epsilon: 1e-6, name: 'ln' });
     const out = layer.apply(tf.input({ shape: [5, 8] })) as tf.SymbolicTensor;
     expect(out.shape).toEqual([null, 5, 8]);
-    expect(layer.getWeights().map((w) => Array.from(w.dataSync()))).toEqual([Array(8).fill(1), Array(8).fill(0)]);
+    expect(await Promise.all(layer.getWeights().map(async (w) => Array.from(await w.data())))).toEqual([Array(8).fill(1), Array(8).fill(0)]);
     expect(layer.weights.map((w) => w.originalName)).toEqual(['ln/gamma', 'ln/beta']);
     const copy = LayerNorm.fromConfig(LayerNorm, layer.getConfig()) as LayerNorm;
     expect([copy.epsilon, copy.name]).toEqual([1e-6, 'ln']);

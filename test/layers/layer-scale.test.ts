@@ -8,22 +8,22 @@ beforeAll(async () => {
 });
 
 describe('LayerScale', () => {
-  it('scales each channel by its gamma', () => {
+  it('scales each channel by its gamma', async () => {
     const layer = new LayerScale();
     const x = tf.tensor3d([[[1, 2, 3], [-4, 5, -6]]]);
     layer.build(x.shape);
     const gamma = tf.tensor1d([2, -1, 0.5]);
     layer.setWeights([gamma]);
     const y = layer.apply(x) as tf.Tensor;
-    expect(y.arraySync()).toEqual([[[2, -2, 1.5], [-8, -5, -3]]]);
+    expect(await y.array()).toEqual([[[2, -2, 1.5], [-8, -5, -3]]]);
     tf.dispose([x, y, gamma]);
   });
 
-  it('starts at initValue, keeps the symbolic shape and round-trips its config', () => {
+  it('starts at initValue, keeps the symbolic shape and round-trips its config', async () => {
     const layer = new LayerScale({ initValue: 0.25, name: 'ls' });
     const out = layer.apply(tf.input({ shape: [5, 8] })) as tf.SymbolicTensor;
     expect(out.shape).toEqual([null, 5, 8]);
-    expect(Array.from(layer.getWeights()[0].dataSync())).toEqual(Array(8).fill(0.25));
+    expect(Array.from(await layer.getWeights()[0].data())).toEqual(Array(8).fill(0.25));
     const copy = LayerScale.fromConfig(LayerScale, layer.getConfig()) as LayerScale;
     expect([copy.initValue, copy.name]).toEqual([0.25, 'ls']);
   });

@@ -35,7 +35,7 @@ function referenceAttention(x: number[][][], qkvW: number[][], qkvB: number[], o
 const matrix = (rows: number, cols: number, next: () => number) => Array.from({ length: rows }, () => Array.from({ length: cols }, next));
 
 describe('SelfAttention', () => {
-  it('equals a float64 reference with PyTorch weight layout', () => {
+  it('equals a float64 reference with PyTorch weight layout', async () => {
     const normal = makeNormal(7);
     const [b, n, d, k] = [2, 5, 8, 2];
     const x = Array.from({ length: b }, () => matrix(n, d, normal));
@@ -49,7 +49,7 @@ describe('SelfAttention', () => {
     const weights = [tf.tensor2d(qkvW), tf.tensor1d(qkvB), tf.tensor2d(outW), tf.tensor1d(outB)];
     layer.setWeights(weights);
     const out = layer.apply(input) as tf.Tensor3D;
-    const got = out.arraySync();
+    const got = await out.array();
     const want = referenceAttention(x, qkvW, qkvB, outW, outB, k);
     for (let i = 0; i < b; i++) for (let t = 0; t < n; t++) for (let c = 0; c < d; c++) expect(got[i][t][c]).toBeCloseTo(want[i][t][c], 4);
     tf.dispose([input, out, ...weights]);

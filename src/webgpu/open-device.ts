@@ -1,0 +1,141 @@
+/**
+ * Opening a WebGPU device in Node through Dawn (the optional `webgpu`
+ * package): finding an adapter, telling a hardware GPU from a software one
+ * (Mesa's llvmpipe, SwiftShader), and asking for the device with the
+ * adapter's largest buffers and the features our kernels can use.
+ *
+ * tfjs's webgpu backend looks for `navigator.gpu` and the WebGPU constants
+ * (`GPUBufferUsage`, ...) on the global object; `openWebGpu` puts them there.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** What the log and `saev-tfjs.json` record of the adapter. */
+export interface AdapterSummary {
+  /** e.g. `nvidia`, `mesa`. */
+  vendor: string;
+  /** e.g. `hopper`, `software`. */
+  architecture: string;
+  device: string;
+  /** Dawn's description: the device and driver, e.g. `llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)`. */
+  description: string;
+  /** A CPU implementation of WebGPU rather than a GPU. */
+  software: boolean;
+  /** Optional features the device was opened with (`shader-f16`, `subgroups`, `timestamp-query`). */
+  features: string[];
+  /** The largest storage buffer one kernel may bind, in bytes (bounds the batch size). */
+  maxStorageBufferBindingSize: number;
+}
+
+export interface OpenedWebGpu {
+  device: GPUDevice;
+  adapterInfo: GPUAdapterInfo;
+  summary: AdapterSummary;
+}
+
+/** Optional features requested when the adapter has them. */
+const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+/** Turns a missing optional package into a one-line reason. */
+async function importDawn(): Promise<DawnModule> {
+  try {
+    const specifier = 'webgpu'; // optional: resolved at run time only
+    return (await import(specifier)) as DawnModule;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new Error("the optional package 'webgpu' is not installed (npm install webgpu@0.6.2)");
+    }
+    throw error;
+  }
+}
+
+function isSoftware(info: GPUAdapterInfo): boolean {
+  const flagged = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return flagged || info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`);
+}
+
+/** Makes `navigator.gpu` and the WebGPU constants visible to tfjs (Node 20 has no `navigator`). */
+function exposeGlobals(gpu: GPU, globals: Record<string, unknown>): void {
+  Object.assign(globalThis, globals);
+  const holder = globalThis as { navigator?: object };
+  if (holder.navigator) Object.defineProperty(holder.navigator, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+}
+
+/**
+ * Opens the high-performance adapter. Refuses a software adapter unless
+ * `allowSoftware`; either refusal is one line for `initBackend` to report.
+ */
+export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> {
+  const dawn = await importDawn();
+  const gpu = dawn.create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device');
+  const info = adapter.info;
+  const software = isSoftware(info);
+  if (software && !allowSoftware) {
+    throw new Error(`only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`);
+  }
+  const limits = adapter.limits;
+  const features = WANTED_FEATURES.filter((name) => adapter.features.has(name));
+  const device = await adapter.requestDevice({
+    requiredFeatures: features as GPUFeatureName[],
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  exposeGlobals(gpu, dawn.globals);
+  const summary: AdapterSummary = {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software,
+    features: [...features],
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+  };
+  return { device, adapterInfo: info, summary };
+}
+
+/** Vulkan driver manifests the loader would read (Linux), from the variables that override the search first. */
+function listVulkanDrivers(env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter(Boolean);
+  if (fromEnv.length) return fromEnv.filter((file) => existsSync(file));
+  const dataDirs = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const dirs = ['/etc/vulkan/icd.d', ...dataDirs.map((dir) => path.join(dir, 'vulkan', 'icd.d'))];
+  return dirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f)) : []));
+}
+
+function isSoftwareDriver(manifest: string): boolean {
+  if (/lvp|lavapipe|swiftshader/i.test(path.basename(manifest))) return true;
+  try {
+    return /libvulkan_lvp|swiftshader/i.test(readFileSync(manifest, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why `auto` should not even load Dawn here, or null when a hardware GPU may
+ * answer. On Linux a GPU needs a Vulkan driver manifest that is not a
+ * software rasteriser; checking first keeps Dawn's start-up warnings out of
+ * the log of every CPU-only run. Other platforms (Metal, D3D12) are probed.
+ */
+export function getNoHardwareGpuReason(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | null {
+  if (platform !== 'linux') return null;
+  const drivers = listVulkanDrivers(env);
+  if (drivers.length === 0) return 'no Vulkan driver installed';
+  if (drivers.every(isSoftwareDriver)) return 'only a software Vulkan driver (llvmpipe); use --backend webgpu to run on it';
+  return null;
+}
