@@ -76,7 +76,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       delimiter: ',',
       default: [-2],
     }),
-    'vit-batch-size': Flags.integer({ summary: 'Images per forward pass.', default: 32, min: 1 }),
+    'vit-batch-size': Flags.integer({ summary: 'Images per forward pass [default: 32 on CPU backends; on a GPU the most that fit, up to 256].', min: 1 }),
     'n-workers': Flags.integer({ summary: 'Images decoded and preprocessed concurrently (resizing on min(this, CPU cores) worker threads).', default: 4, min: 1 }),
     'n-patches-per-shard': Flags.integer({ summary: 'Token budget per shard file (saev default ~10 GB at d=1024).', default: 2_400_000, min: 1 }),
     'cls-token': Flags.boolean({ summary: 'Assert the model stores a CLS token (checked, never trusted).', allowNo: true }),
@@ -86,7 +86,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     seed: Flags.integer({ summary: "saev's seed field, recorded in metadata.json (and its hash).", default: 42 }),
     ...dataFlags,
     backend: Flags.string({
-      summary: 'TensorFlow.js backend; auto tries native, then wasm, then cpu.',
+      summary: 'TensorFlow.js backend; auto prefers a GPU (native CUDA, then webgpu), then native CPU, wasm, cpu.',
       options: [...BACKEND_REQUESTS],
       default: 'auto',
       env: 'SAEV_BACKEND',

@@ -30,8 +30,8 @@ export interface ExtractConfig extends DatasetConfig, ScaleOptions {
   vitCkpt: string;
   /** `--vit-layers`: saev-style layer indices, negatives from the end. */
   vitLayers: readonly number[];
-  /** Images per forward pass. */
-  vitBatchSize: number;
+  /** Images per forward pass; undefined: the backend's default (src/extract/batch-size.ts). */
+  vitBatchSize?: number;
   /** Images decoded concurrently. */
   nWorkers: number;
   /** Token budget per shard file. */
@@ -81,7 +81,7 @@ export function resolveJob(raw: ScaleOptions, env: JobEnv): { nJobs: number; job
 }
 
 export function validateExtractConfig(raw: ExtractConfig, env: JobEnv = {}): ValidExtractConfig {
-  requirePositiveInt('vit-batch-size', raw.vitBatchSize);
+  if (raw.vitBatchSize !== undefined) requirePositiveInt('vit-batch-size', raw.vitBatchSize);
   requirePositiveInt('n-workers', raw.nWorkers);
   requirePositiveInt('n-patches-per-shard', raw.nPatchesPerShard);
   if (raw.dVit !== undefined) requirePositiveInt('d-vit', raw.dVit);

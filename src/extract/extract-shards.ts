@@ -33,6 +33,8 @@ export interface ShardJobContext {
   dataset: ImageDataset;
   recorder: tf.LayersModel;
   arch: VitArch;
+  /** Images per forward pass. */
+  batchSize: number;
   /** Resize, crop and normalise of decoded images (worker threads). */
   preprocessor: ImagePreprocessor;
   /** `tensorflow 4.22.0`: recorded in every marker. */
@@ -131,42 +133,59 @@ async function tryShard(ctx: ShardJobContext, shard: number, nExamples: number, 
   }
 }
 
-/** Images `[first, first + n)` through the model into `file`; the next batch decodes while this one runs. */
+/**
+ * Images `[first, first + n)` through the model into `file`, three batches in flight: while batch i+1 runs
+ * on the model, batch i+2 is decoded and batch i is read back and then written. On a GPU backend the
+ * readback of one batch overlaps the next batch's kernels; on CPU backends the model runs synchronously and
+ * only decoding and writing overlap it.
+ */
 async function writeRows(ctx: ShardJobContext, file: ShardFile, first: number, n: number, lock: ShardLock): Promise<void> {
   const side = ctx.arch.imageSize;
   const end = first + n;
   const load = (start: number): Promise<PixelBatch> | null => {
     if (start >= end) return null;
-    const pending = loadBatch(ctx.dataset, start, Math.min(ctx.config.vitBatchSize, end - start), ctx.preprocessor, ctx.config.nWorkers);
+    const pending = loadBatch(ctx.dataset, start, Math.min(ctx.batchSize, end - start), ctx.preprocessor, ctx.config.nWorkers);
     pending.catch(() => undefined); // awaited below; this only stops an early rejection from being reported as unhandled
     return pending;
   };
   let next = load(first);
+  let running: { batch: PixelBatch; values: Promise<Float32Array> } | null = null;
   let pendingWrite: Promise<void> = Promise.resolve();
+  const write = async (batch: PixelBatch, values: Float32Array) => {
+    await pendingWrite;
+    pendingWrite = file.write(values).then(() => {
+      crashPoint('batch-written');
+      ctx.onImages(batch.size);
+      void lock.renew();
+    });
+    pendingWrite.catch(() => undefined); // awaited on the next turn, after the loop, or below
+  };
   try {
     while (next) {
       const batch = await next;
       next = load(batch.start + batch.size);
-      const values = await recordBatch(ctx, batch, side);
-      await pendingWrite;
-      pendingWrite = file.write(values).then(() => {
-        crashPoint('batch-written');
-        ctx.onImages(batch.size);
-        void lock.renew();
-      });
-      pendingWrite.catch(() => undefined); // awaited on the next turn, after the loop, or below
+      const started = { batch, values: startBatch(ctx, batch, side) };
+      started.values.catch(() => undefined); // awaited on the next turn or after the loop
+      const previous = running;
+      running = started;
+      if (previous) await write(previous.batch, await previous.values);
     }
+    if (running) await write(running.batch, await running.values);
     await pendingWrite;
   } catch (error) {
-    // The file must be idle before the caller aborts it and removes it.
+    // The file must be idle, and no batch left on the model, before the caller aborts it and removes it.
     await pendingWrite.catch(() => undefined);
+    await running?.values.catch(() => undefined);
     await next?.catch(() => undefined);
     throw error;
   }
 }
 
-/** One batch through the model, copied out as `acts_BLTD` values; no tensor outlives the call. */
-async function recordBatch(ctx: ShardJobContext, batch: PixelBatch, side: number): Promise<Float32Array> {
+/**
+ * Puts one batch on the model and starts reading back its `acts_BLTD` values; the promise resolves to them.
+ * The input is freed at once and the output once read, so no tensor outlives the batch.
+ */
+function startBatch(ctx: ShardJobContext, batch: PixelBatch, side: number): Promise<Float32Array> {
   const pixels_BHWC = tf.tensor4d(batch.pixels, [batch.size, side, side, 3]);
   let acts_BLTD: tf.Tensor4D;
   try {
@@ -174,9 +193,5 @@ async function recordBatch(ctx: ShardJobContext, batch: PixelBatch, side: number
   } finally {
     pixels_BHWC.dispose();
   }
-  try {
-    return (await acts_BLTD.data()) as Float32Array;
-  } finally {
-    acts_BLTD.dispose();
-  }
+  return (acts_BLTD.data() as Promise<Float32Array>).finally(() => acts_BLTD.dispose());
 }

@@ -20,6 +20,7 @@ import type { PreprocessSpec } from '../images/preprocess.js';
 import { PreprocessPool } from '../images/preprocess-pool.js';
 import { formatCount, Progress } from '../progress.js';
 import { makeRecorder } from '../vit/build-vit.js';
+import { getDefaultBatchSize } from './batch-size.js';
 import type { VitFamily } from '../vit/family.js';
 import { loadVit } from '../vit/load-vit.js';
 import type { ValidExtractConfig } from './config.js';
@@ -91,6 +92,8 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     const progress = new Progress({ label: 'extract', unit: 'images', total, stream: hooks.progressStream });
     let nImgsDone = 0;
     hooks.onProgress?.(0, total);
+    const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch);
+    if (config.vitBatchSize === undefined) hooks.log(`batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`);
     const recorder = makeRecorder(vit.model, run.blocks);
     const preprocessor = new PreprocessPool(family.getPreprocess(vit.arch), Math.min(config.nWorkers, availableParallelism()));
     const outcome = await extractShare(
@@ -100,6 +103,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
         dataset,
         recorder,
         arch: vit.arch,
+        batchSize,
         preprocessor,
         backend: `${backendInfo.name} ${backendInfo.libVersion ?? backendInfo.version}`,
         log: hooks.log,

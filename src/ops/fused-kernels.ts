@@ -17,6 +17,16 @@ export interface FusedKernel {
 }
 
 const acceptors = new Map<string, FusedKernel['accepts']>();
+let enabled = true;
+
+/** For benchmarks and profiles: run the generic compositions (and tfjs's own kernels) instead. */
+export function setFusedKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+export function areFusedKernelsEnabled(): boolean {
+  return enabled;
+}
 
 function getKey(kernelName: string, backendName: string): string {
   return `${backendName}/${kernelName}`;
@@ -31,7 +41,7 @@ export function registerFusedKernel(kernel: FusedKernel): void {
 
 /** The fused kernel's output when the active backend has one for these inputs, else `generic()`. */
 export function runFusedOr<T extends tf.Tensor>(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap, generic: () => T): T {
-  const accepts = acceptors.get(getKey(kernelName, tf.getBackend()));
+  const accepts = enabled ? acceptors.get(getKey(kernelName, tf.getBackend())) : undefined;
   if (accepts?.(inputs as Record<string, tf.TensorInfo>, attrs)) return tf.engine().runKernel(kernelName, inputs, attrs) as T;
   return generic();
 }

@@ -15,7 +15,7 @@
 import { tf } from '../backend.js';
 import type { GeluApproximation } from '../layers/gelu.js';
 import { ATTENTION_KERNEL } from '../ops/attention.js';
-import { registerFusedKernel } from '../ops/fused-kernels.js';
+import { areFusedKernelsEnabled, registerFusedKernel } from '../ops/fused-kernels.js';
 import { GELU_KERNEL } from '../ops/gelu.js';
 import { LAYER_NORM_KERNEL } from '../ops/layer-norm.js';
 import { AttentionProgram, getAttentionStorageBytes } from './attention-program.js';
@@ -95,7 +95,7 @@ function overrideMatMul(kernelName: string): void {
     backendName: BACKEND,
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args as KernelArgs;
-      const plan = planMatMul(inputs, attrs ?? {});
+      const plan = areFusedKernelsEnabled() ? planMatMul(inputs, attrs ?? {}) : null;
       if (!plan) return original.kernelFunc(args);
       const { a, b, bias } = inputs;
       return (backend as WebGpuBackendLike).runWebGPUProgram(plan.program, bias ? [a, b, bias] : [a, b], 'float32', plan.uniforms);

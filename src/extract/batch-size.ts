@@ -1,0 +1,26 @@
+/**
+ * How many images go through the model at once when `--vit-batch-size` is
+ * not given. CPU backends gain little past a few dozen images; a GPU needs
+ * large batches to fill, and on WebGPU one tensor must fit in one storage
+ * buffer binding (2 GiB on an H200 through Dawn, 128 MiB on llvmpipe), so
+ * the batch is the most images whose widest activation fits, at most 256.
+ */
+import type { BackendInfo } from '../backend.js';
+import type { VitArch } from '../vit/arch.js';
+import { getPatchCount } from '../vit/arch.js';
+
+const CPU_BATCH = 32;
+const GPU_MAX_BATCH = 256;
+
+/** Bytes of the widest per-image tensor of a forward pass (MLP hidden, qkv, or the block output). */
+function getWidestTensorBytes(arch: VitArch): number {
+  const nTokens = getPatchCount(arch) + (arch.clsToken ? 1 : 0) + arch.nRegisters;
+  return 4 * nTokens * Math.max(arch.mlpWidth, 3 * arch.width);
+}
+
+export function getDefaultBatchSize(backend: BackendInfo, arch: VitArch): number {
+  if (!backend.adapter) return CPU_BATCH;
+  const fits = Math.floor(backend.adapter.maxStorageBufferBindingSize / getWidestTensorBytes(arch));
+  const limit = backend.adapter.software ? 8 : GPU_MAX_BATCH;
+  return Math.max(1, Math.min(limit, fits));
+}
