@@ -5,7 +5,7 @@
  * per package, each in a child process of its own (test/backend/run-demo-vit.mjs: both packages register the
  * 'tensorflow' backend, so they cannot share one). Uses the built dist/ (`npm test` builds first).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,10 +27,21 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function runDemoVit(pkg: string, dir: string) {
+/** Runs node without blocking the test worker (vitest's worker must keep answering while the build runs). */
+function runNode(args: string[], env: NodeJS.ProcessEnv, timeout: number) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, timeout });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function runDemoVit(pkg: string, dir: string) {
   const outPath = path.join(dir, `${path.basename(pkg)}.f32`);
-  const r = spawnSync(process.execPath, [CHILD, pkg, outPath],
-    { cwd: ROOT, encoding: 'utf8', env: childEnv(), timeout: 300_000 });
+  const r = await runNode([CHILD, pkg, outPath], childEnv(), 300_000);
   expect(r.status, `${pkg}: ${r.stderr}`).toBe(0);
   const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildReport;
   const bytes = readFileSync(outPath);
@@ -39,20 +50,19 @@ function runDemoVit(pkg: string, dir: string) {
 }
 
 describe.runIf(ENABLED)('tfjs-node-gpu built from the CUDA wheels (SAEV_TEST_NATIVE_GPU=1)', () => {
-  it('npm run install:native -- --gpu builds it, or finds it built', () => {
+  it('npm run install:native -- --gpu builds it, or finds it built', async () => {
     const t = Date.now();
-    const r = spawnSync(process.execPath, ['scripts/install-native.mjs', '--gpu', '--strict'],
-      { cwd: ROOT, encoding: 'utf8', timeout: 1_800_000 });
+    const r = await runNode(['scripts/install-native.mjs', '--gpu', '--strict'], process.env, 1_800_000);
     console.log(`${r.stderr.trim()}\n(install:native --gpu: ${((Date.now() - t) / 1000).toFixed(1)} s)`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/@tensorflow\/tfjs-node-gpu (already loads|ready via route A).*TF_Version 2\.21\.0/);
   }, 1_800_000);
 
-  it('runs the demo ViT with the outputs of the tfjs-node build, from its own CUDA libraries, without crashing', () => {
+  it('equals the tfjs-node build on the demo ViT, with its own CUDA libraries, and does not crash', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-native-gpu-'));
-    const [cpu, gpu] = (() => {
+    const [cpu, gpu] = await (async () => {
       try {
-        return [runDemoVit('@tensorflow/tfjs-node', dir), runDemoVit('@tensorflow/tfjs-node-gpu', dir)];
+        return [await runDemoVit('@tensorflow/tfjs-node', dir), await runDemoVit('@tensorflow/tfjs-node-gpu', dir)];
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
