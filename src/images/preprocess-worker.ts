@@ -1,11 +1,11 @@
 /**
  * Worker thread of `PreprocessPool`: resizes, crops and normalises decoded
- * images (the Pillow-exact JavaScript resampling) off the main thread, which
+ * images (the Pillow-exact resampling) off the main thread, which
  * drives the model. Message in: `{id, image}`; out: `{id, pixels}` (the
  * `pixels_HWC` float32 buffer, transferred) or `{id, error}`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getInputSize, normalizeInto, PreprocessSpec, resizeAndCrop } from './preprocess.js';
+import { getInputSize, preprocessInto, PreprocessSpec } from './preprocess.js';
 import type { RgbImage } from './resample.js';
 
 const spec = workerData as PreprocessSpec;
@@ -14,7 +14,7 @@ const side = getInputSize(spec);
 parentPort!.on('message', ({ id, image }: { id: number; image: RgbImage }) => {
   try {
     const pixels_HWC = new Float32Array(side * side * 3);
-    normalizeInto(resizeAndCrop(image, spec), spec, pixels_HWC, 0);
+    preprocessInto(image, spec, pixels_HWC, 0);
     parentPort!.postMessage({ id, pixels: pixels_HWC }, [pixels_HWC.buffer]);
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
