@@ -1,6 +1,6 @@
 """Pillow's side of ``npm run bench:preprocess`` (scripts/bench/preprocess-bench.ts), and its data.
 
-``make-data --out DIR --n N``: N JPEGs of 451x300 px (~38 KB at quality 92, ImageNet-like), made from the
+``make-data --out DIR --n N``: N JPEGs of 451x300 px (~38 KB at quality 93, ImageNet-like), made from the
 demo photographs (src/demo/images) with Pillow: a seeded crop of 80-100% of a photo, converted to RGB,
 resized to 451x300 bicubic. Names go to stdout, one a line.
 
@@ -48,7 +48,7 @@ def make_data(out: pathlib.Path, n: int) -> None:
         w, h = int(img.width * f), int(img.height * f)
         left, top = rng.randint(0, img.width - w), rng.randint(0, img.height - h)
         path = out / f"{i:05d}.jpg"
-        img.crop((left, top, left + w, top + h)).resize((451, 300), Image.BICUBIC).save(path, "JPEG", quality=92)
+        img.crop((left, top, left + w, top + h)).resize((451, 300), Image.BICUBIC).save(path, "JPEG", quality=93)
         print(path)
 
 
