@@ -107,7 +107,9 @@ class ReadAhead {
     const { dataset, preprocessor } = this;
     if (dataset.getEncodedImage && preprocessor.preprocessEncoded) {
       const encoded = await dataset.getEncodedImage(i).catch(unreadable);
-      return preprocessor.preprocessEncoded(encoded).catch((error: unknown) => (error instanceof DecodeError ? unreadable(error) : Promise.reject(error)));
+      return preprocessor.preprocessEncoded(encoded).catch((error: unknown) => {
+        throw error instanceof DecodeError ? unreadable(error) : error;
+      });
     }
     return preprocessor.preprocess(await dataset.getImage(i).catch(unreadable));
   }

@@ -62,7 +62,7 @@ function makeLayout() {
   };
 }
 
-/** One pass's filter for the outputs [first, first + n) of `c`, input offsets in bytes: (start - origin) * step. */
+/** One pass's filter for the kept outputs: input offsets in bytes from the pass's row or column base. */
 interface PassFilter {
   offsets: Int32Array;
   counts: Int32Array;
@@ -70,10 +70,12 @@ interface PassFilter {
   taps: number;
 }
 
+/** Outputs [first, first + n) of `c`; output i's offset is (its first input - origin) * step bytes. */
 function selectFilter(c: Coefficients, first: number, n: number, origin: number, step: number): PassFilter {
   const offsets = new Int32Array(n);
   for (let i = 0; i < n; i++) offsets[i] = (c.starts[first + i] - origin) * step;
-  return { offsets, counts: c.counts.subarray(first, first + n), weights: c.weights.subarray(first * c.taps, (first + n) * c.taps), taps: c.taps };
+  const weights = c.weights.subarray(first * c.taps, (first + n) * c.taps);
+  return { offsets, counts: c.counts.subarray(first, first + n), weights, taps: c.taps };
 }
 
 /** The input span [first, end) that outputs [from, from + n) of `c` read. */
@@ -85,6 +87,18 @@ function inputSpan(c: Coefficients, from: number, n: number): [number, number] {
     end = Math.max(end, c.starts[i] + c.counts[i]);
   }
   return [first, end];
+}
+
+function checkArgs(src: RgbImage, width: number, height: number, box: CropBox): void {
+  if (width < 1 || height < 1) throw new Error(`resample: target size ${width}x${height} must be positive`);
+  const { left, top, width: bw, height: bh } = box;
+  if (left < 0 || top < 0 || bw < 1 || bh < 1 || left + bw > width || top + bh > height) {
+    throw new Error(`resample: crop ${bw}x${bh}+${left}+${top} falls outside a ${width}x${height} image`);
+  }
+  const nBytes = src.width * src.height * 3;
+  if (src.data.length !== nBytes) {
+    throw new Error(`resample: a ${src.width}x${src.height} RGB image needs ${nBytes} bytes, found ${src.data.length}`);
+  }
 }
 
 /** Filters kept per resampler: a dataset has a few common image sizes, and each filter costs ~10 us to compute. */
@@ -110,7 +124,16 @@ export class Resampler {
   }
 
   /** The same pixels as float32 `(x / 255 - mean) / std`, `pixels_HWC` written into `out` at `offset`. */
-  resizeCropNormalizeInto(src: RgbImage, width: number, height: number, filter: ResampleFilter, box: CropBox, norm: Normalization, out: Float32Array, offset: number): void {
+  resizeCropNormalizeInto(
+    src: RgbImage,
+    width: number,
+    height: number,
+    filter: ResampleFilter,
+    box: CropBox,
+    norm: Normalization,
+    out: Float32Array,
+    offset: number,
+  ): void {
     const { memory, at } = this.run(src, width, height, filter, box, norm);
     out.set(new Float32Array(memory.buffer, at, box.width * box.height * 3), offset);
   }
@@ -128,7 +151,9 @@ export class Resampler {
   }
 
   private arena(bytes: number, src: RgbImage): Arena {
-    if (bytes > MAX_MEMORY_BYTES) throw new Error(`resample: a ${src.width}x${src.height} image needs ${bytes} bytes, more than WebAssembly's 4 GiB memory`);
+    if (bytes > MAX_MEMORY_BYTES) {
+      throw new Error(`resample: a ${src.width}x${src.height} image needs ${bytes} bytes, more than WebAssembly's 4 GiB memory`);
+    }
     if (bytes > this.maxKeptBytes) return makeArena(bytes);
     const { memory } = this.kept;
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
@@ -136,28 +161,30 @@ export class Resampler {
   }
 
   /** Runs the passes; `at` is the address of the 8-bit result, or of the float32 one with `norm`. */
-  private run(src: RgbImage, width: number, height: number, filter: ResampleFilter, box: CropBox, norm: Normalization | null): { memory: WebAssembly.Memory; at: number } {
-    if (width < 1 || height < 1) throw new Error(`resample: target size ${width}x${height} must be positive`);
+  private run(src: RgbImage, width: number, height: number, filter: ResampleFilter, box: CropBox, norm: Normalization | null) {
+    checkArgs(src, width, height, box);
     const { left, top, width: bw, height: bh } = box;
-    if (left < 0 || top < 0 || bw < 1 || bh < 1 || left + bw > width || top + bh > height) {
-      throw new Error(`resample: crop ${bw}x${bh}+${left}+${top} falls outside a ${width}x${height} image`);
-    }
-    const srcStride = src.width * 3;
-    if (src.data.length !== src.height * srcStride) throw new Error(`resample: a ${src.width}x${src.height} RGB image needs ${src.height * srcStride} bytes, found ${src.data.length}`);
     const horizontal = this.getFilter(src.width, width, filter);
     const vertical = this.getFilter(src.height, height, filter);
     // Same rule as resizeLikePillow (Pillow 13's `horizontal_first`), on the whole resized size.
     const shrinkH = src.height - height;
     const verticalFirst = shrinkH > 0 && shrinkH > 2 * (src.width - width);
+    // Source columns [c0, c1) and rows [r0, r1) that the kept pixels read; the intermediate between the passes.
     const [c0, c1] = horizontal ? inputSpan(horizontal, left, bw) : [left, left + bw];
     const [r0, r1] = vertical ? inputSpan(vertical, top, bh) : [top, top + bh];
+    const srcStride = src.width * 3;
     const interStride = (verticalFirst ? c1 - c0 : bw) * 3;
     const interRows = verticalFirst ? bh : r1 - r0;
+    const hFilter = horizontal && selectFilter(horizontal, left, bw, verticalFirst ? c0 : 0, 3);
+    const vStride = verticalFirst || !horizontal ? srcStride : interStride;
+    const vFilter = vertical && selectFilter(vertical, top, bh, r0, vStride);
 
     const layout = makeLayout();
-    const hFilter = horizontal && selectFilter(horizontal, left, bw, verticalFirst ? c0 : 0, 3);
-    const vFilter = vertical && selectFilter(vertical, top, bh, r0, verticalFirst || !horizontal ? srcStride : interStride);
-    const tables = [hFilter, vFilter].map((f) => f && { offsets: layout.alloc(4 * f.offsets.length), counts: layout.alloc(4 * f.counts.length), weights: layout.alloc(4 * f.weights.length) });
+    const place = (f: PassFilter | null) => {
+      if (!f) return null;
+      return { f, offsets: layout.alloc(4 * f.offsets.length), counts: layout.alloc(4 * f.counts.length), weights: layout.alloc(4 * f.weights.length) };
+    };
+    const [hTable, vTable] = [place(hFilter), place(vFilter)];
     const consts = layout.alloc(7 * 16);
     // The horizontal pass works in blocks of rows, past the last row of its input and its output.
     const extraRows = HPASS_ROWS - 1;
@@ -169,22 +196,21 @@ export class Resampler {
 
     const bytes = new Uint8Array(memory.buffer);
     const ints = new Int32Array(memory.buffer);
-    [hFilter, vFilter].forEach((f, i) => {
-      const t = tables[i];
-      if (!f || !t) return;
-      ints.set(f.offsets, t.offsets / 4);
-      ints.set(f.counts, t.counts / 4);
-      ints.set(f.weights, t.weights / 4);
-    });
+    for (const t of [hTable, vTable]) {
+      if (!t) continue;
+      ints.set(t.f.offsets, t.offsets / 4);
+      ints.set(t.f.counts, t.counts / 4);
+      ints.set(t.f.weights, t.weights / 4);
+    }
     bytes.set(src.data.subarray(r0 * srcStride, r1 * srcStride), srcAt);
 
     const hpass = (from: number, fromStride: number, to: number, nRows: number) => {
-      const [f, t] = [hFilter!, tables[0]!];
-      kernels.hpass(from, fromStride, to, bw * 3, nRows, bw, t.offsets, t.counts, t.weights, f.taps);
+      const t = hTable!;
+      kernels.hpass(from, fromStride, to, bw * 3, nRows, bw, t.offsets, t.counts, t.weights, t.f.taps);
     };
     const vpass = (from: number, fromStride: number, to: number, rowBytes: number) => {
-      const [f, t] = [vFilter!, tables[1]!];
-      kernels.vpass(from, fromStride, to, rowBytes, rowBytes, bh, t.offsets, t.counts, t.weights, f.taps);
+      const t = vTable!;
+      kernels.vpass(from, fromStride, to, rowBytes, rowBytes, bh, t.offsets, t.counts, t.weights, t.f.taps);
     };
     if (horizontal && vertical && verticalFirst) {
       vpass(srcAt + c0 * 3, srcStride, interAt, interStride);
@@ -197,7 +223,10 @@ export class Resampler {
     } else if (vertical) {
       vpass(srcAt + left * 3, srcStride, outAt, bw * 3);
     } else {
-      for (let y = 0; y < bh; y++) bytes.copyWithin(outAt + y * bw * 3, srcAt + y * srcStride + left * 3, srcAt + y * srcStride + (left + bw) * 3);
+      for (let y = 0; y < bh; y++) {
+        const from = srcAt + y * srcStride + left * 3;
+        bytes.copyWithin(outAt + y * bw * 3, from, from + bw * 3);
+      }
     }
     if (!norm) return { memory, at: outAt };
 

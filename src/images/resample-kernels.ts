@@ -23,9 +23,9 @@
  *   each in the three channel phases of a 12-value group (RGBR, GBRG, BRGB). Each operation is an
  *   IEEE float32 one, as torch's float32 `ToTensor` + `Normalize` round.
  *
- * Every kernel reads up to 16 bytes and writes up to 16 bytes (normalize: 48) past the last value it
- * uses or produces, so buffers need that much slack after them; rows are written in order, so a
- * write past a row's end is overwritten by the next row.
+ * Kernels read up to 16 bytes past the last value they use; `vpass` writes up to 15 bytes past a row's
+ * end (rows are written in order, so the next row overwrites them) and `normalize` up to 48 past its
+ * output, so buffers need that much slack after them. `hpass` writes exactly its pixels' bytes.
  */
 import { encodeModule, I32, op, V128, WasmFunction } from '../wasm/encode.js';
 import { PRECISION_BITS } from './resample.js';
@@ -37,7 +37,12 @@ const set = op.localSet;
 
 /** `for (i = 0; i < end; i += 1) body` with `i` and `end` locals. */
 function countLoop(i: number, end: number, body: Code): Code {
-  return [op.i32Const(0), set(i), op.block, op.loop, get(i), get(end), op.i32GeU, op.brIf(1), ...body, get(i), op.i32Const(1), op.i32Add, set(i), op.br(0), op.end, op.end];
+  return [
+    op.i32Const(0), set(i),
+    op.block, op.loop, get(i), get(end), op.i32GeU, op.brIf(1),
+    ...body,
+    get(i), op.i32Const(1), op.i32Add, set(i), op.br(0), op.end, op.end,
+  ];
 }
 
 /** `while (p < end) { body; p += step }`. */
@@ -105,7 +110,9 @@ function makeHpass(): WasmFunction {
   const plus = (base: number, j: number, at: number[]) => (j === 0 ? [get(base)] : [get(base), get(at[j]), op.i32Add]);
   const tap: Code = [
     get(wp), op.v128Load32Splat(), set(w),
-    ...rows.flatMap((j) => [get(acc[j]), ...plus(p, j, srcAt), op.v128Load8x8U(), op.i32x4ExtendLowI16x8U, get(w), op.i32x4Mul, op.i32x4Add, set(acc[j])]),
+    ...rows.flatMap((j) => [
+      get(acc[j]), ...plus(p, j, srcAt), op.v128Load8x8U(), op.i32x4ExtendLowI16x8U, get(w), op.i32x4Mul, op.i32x4Add, set(acc[j]),
+    ]),
     ...addTo(p, op.i32Const(3)),
   ];
   // One pixel's clip8: the vector's first three bytes, stored as two and one (exactly the pixel: a fourth byte would
