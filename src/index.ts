@@ -14,7 +14,7 @@ export { loadVit, saveVit, type LoadedVit } from './vit/load-vit.js';
 export { recordActivations } from './vit/tokens.js';
 export { registerFileRouters } from './vit/file-io.js';
 export { decodeRgb } from './images/decode.js';
-export { resizeAndCrop, normalizeInto, type PreprocessSpec } from './images/preprocess.js';
+export { resizeAndCrop, normalizeInto, preprocessInto, type PreprocessSpec } from './images/preprocess.js';
 export { formatMetadata, getMetadataHash, parseMetadata, type Metadata } from './format/metadata.js';
 export * from './format/layout.js';
 export { runExtraction, type ExtractResult } from './extract/run-extraction.js';

@@ -16,7 +16,7 @@ import { compareCodePoints } from '../format/python-json.js';
 import { pythonDataclassRepr } from '../format/python-repr.js';
 import { decodeRgb } from '../images/decode.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
-import { checkIndex, ImageDataset, LabelMap } from './dataset.js';
+import { checkIndex, EncodedImage, ImageDataset, LabelMap } from './dataset.js';
 import { isImagePath } from './image-folder-index.js';
 import type { SetupHooks, SetupReport } from './setup-report.js';
 
@@ -142,14 +142,19 @@ export function makeAde20kFromIndex(root: string, index: Ade20kIndex, summary: s
     fs.readFile(file).catch((error: Error) => {
       throw new Error(`image: cannot read ${file} (index ${i}): ${error.message.split('\n')[0]}`);
     });
+  const getEncodedImage = async (i: number): Promise<EncodedImage> => {
+    checkIndex(i, nImgs, `${root} split '${index.split}'`);
+    const file = path.join(root, 'images', index.split, index.files[i]);
+    return { bytes: await read(file, i), name: `${file} (index ${i})` };
+  };
   return {
     repr: pythonDataclassRepr('Ade20kDataset', [['root', root], ['split', index.split]]),
     nImgs,
     summary,
+    getEncodedImage,
     async getImage(i) {
-      checkIndex(i, nImgs, `${root} split '${index.split}'`);
-      const file = path.join(root, 'images', index.split, index.files[i]);
-      return decodeRgb(await read(file, i), `${file} (index ${i})`);
+      const { bytes, name } = await getEncodedImage(i);
+      return decodeRgb(bytes, name);
     },
     async getLabel(i) {
       checkIndex(i, nImgs, `${root} split '${index.split}'`);

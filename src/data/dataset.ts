@@ -14,6 +14,12 @@ export interface DatasetLabel {
   label: string;
 }
 
+/** An image as its file holds it, and the name a decode error gives it (the file or row, plus the dataset index). */
+export interface EncodedImage {
+  bytes: Uint8Array;
+  name: string;
+}
+
 /** A one-channel 8-bit map (PIL mode `L`), e.g. an ADE20K annotation: one class id per pixel. */
 export interface LabelMap {
   width: number;
@@ -31,6 +37,11 @@ export interface ImageDataset {
   readonly summary: string;
   /** Image i as 8-bit RGB; errors name the file and the index. */
   getImage(i: number): Promise<RgbImage>;
+  /**
+   * Image i before decoding, where images are files: `getImage(i)` is `decodeRgb(bytes, name)` of it. Lets
+   * extraction decode on worker threads, so decoded pixels never pass through the thread that runs the model.
+   */
+  getEncodedImage?(i: number): Promise<EncodedImage>;
   /** saev's `target` and `label` of image i, where the dataset has labels. */
   getLabel?(i: number): Promise<DatasetLabel>;
   /** Pixel-level segmentation of image i (same size as the image), for segmentation datasets. */

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pythonDataclassRepr } from '../format/python-repr.js';
 import { decodeRgb } from '../images/decode.js';
-import { checkIndex, ImageDataset } from './dataset.js';
+import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';
 import { getNImgs, getRelPath, getTarget, ImageFolderIndex, setupImageFolder } from './image-folder-index.js';
 import type { SetupHooks } from './setup-report.js';
 
@@ -17,19 +17,24 @@ export { IMG_EXTENSIONS } from './image-folder-index.js';
 
 export function makeImageFolderFromIndex(root: string, index: ImageFolderIndex, summary: string): ImageDataset {
   const nImgs = getNImgs(index);
+  const getEncodedImage = async (i: number): Promise<EncodedImage> => {
+    checkIndex(i, nImgs, root);
+    const file = path.join(root, getRelPath(index, i));
+    const bytes = await fs.readFile(file).catch(async (error: NodeJS.ErrnoException) => {
+      const link = await fs.lstat(file).then((s) => s.isSymbolicLink(), () => false);
+      const why = error.code !== 'ENOENT' ? null : link ? 'it is a link to a missing file' : 'it was there at setup, so the folder has changed since';
+      throw new Error(`image: cannot read ${file} (index ${i}): ${error.message.split('\n')[0]}${why ? `; ${why}` : ''}`);
+    });
+    return { bytes, name: `${file} (index ${i})` };
+  };
   return {
     repr: pythonDataclassRepr('ImageFolderDataset', [['root', root]]),
     nImgs,
     summary,
+    getEncodedImage,
     async getImage(i) {
-      checkIndex(i, nImgs, root);
-      const file = path.join(root, getRelPath(index, i));
-      const bytes = await fs.readFile(file).catch(async (error: NodeJS.ErrnoException) => {
-        const link = await fs.lstat(file).then((s) => s.isSymbolicLink(), () => false);
-        const why = error.code !== 'ENOENT' ? null : link ? 'it is a link to a missing file' : 'it was there at setup, so the folder has changed since';
-        throw new Error(`image: cannot read ${file} (index ${i}): ${error.message.split('\n')[0]}${why ? `; ${why}` : ''}`);
-      });
-      return decodeRgb(bytes, `${file} (index ${i})`);
+      const { bytes, name } = await getEncodedImage(i);
+      return decodeRgb(bytes, name);
     },
     async getLabel(i) {
       checkIndex(i, nImgs, root);

@@ -16,7 +16,7 @@ import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { pythonDataclassRepr } from '../format/python-repr.js';
 import { decodeRgb } from '../images/decode.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
-import { checkIndex, ImageDataset } from './dataset.js';
+import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';
 import { getSplitFiles } from './hf-split-files.js';
 import { getParquetFileInfo, ImageRow, openParquetBuffer, readImageRows, readParquetMetadata } from './parquet-file.js';
 import type { SetupHooks, SetupReport } from './setup-report.js';
@@ -203,16 +203,21 @@ export function makeImagenetDataset(root: string, name: string, index: ImagenetI
     const r = i - starts[g];
     return { row: rows[r], where: `${path.join(root, index.files[groups[g].file].path)} row ${groups[g].fileRow + r} (index ${i})` };
   };
+  const getEncodedImage = async (i: number): Promise<EncodedImage> => {
+    const { row, where } = await getRow(i);
+    if (row.bytes === null || row.bytes.length === 0) {
+      throw new Error(`image: ${where} has no image bytes${row.path ? ` (only the path '${row.path}')` : ''}; the dataset must embed its images`);
+    }
+    return { bytes: row.bytes, name: where };
+  };
   return {
     repr: pythonDataclassRepr('ImagenetDataset', [['name', name], ['split', index.split]]),
     nImgs: index.nImgs,
     summary,
+    getEncodedImage,
     async getImage(i) {
-      const { row, where } = await getRow(i);
-      if (row.bytes === null || row.bytes.length === 0) {
-        throw new Error(`image: ${where} has no image bytes${row.path ? ` (only the path '${row.path}')` : ''}; the dataset must embed its images`);
-      }
-      return decodeRgb(row.bytes, where);
+      const { bytes, name } = await getEncodedImage(i);
+      return decodeRgb(bytes, name);
     },
     async getLabel(i) {
       const { row } = await getRow(i);

@@ -15,6 +15,31 @@ import type { RgbImage } from './resample.js';
 
 const OPTIONS = { ignoreIcc: true, failOn: 'error', limitInputPixels: false } as const;
 
+/** SOF0-SOF15 (frame headers), less DHT (C4), JPG (C8) and DAC (CC), which share the range. */
+const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+
+/** A JPEG's sample precision and component count, from its frame header; null when it is no well-formed JPEG. */
+export function getJpegFrame(bytes: Uint8Array): { precision: number; nComponents: number } | null {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let i = 2;
+  while (i + 4 <= bytes.length) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1];
+    if (marker === 0xff) {
+      i += 1; // fill byte
+    } else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2; // markers without a length
+    } else if (isStartOfFrame(marker)) {
+      return i + 10 <= bytes.length ? { precision: bytes[i + 4], nComponents: bytes[i + 9] } : null;
+    } else if (marker === 0xda || marker === 0xd9) {
+      return null; // a scan or the end before any frame header
+    } else {
+      i += 2 + ((bytes[i + 2] << 8) | bytes[i + 3]);
+    }
+  }
+  return null;
+}
+
 function toRgbImage(data: Buffer, width: number, height: number): RgbImage {
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
@@ -51,9 +76,24 @@ async function decodeDefault(bytes: Uint8Array): Promise<RgbImage> {
   return toRgbImage(data, info.width, info.height);
 }
 
+/**
+ * An 8-bit JPEG with one or three components is what `decodeDefault` would get after the metadata probe (libvips
+ * reads it as B_W or sRGB uchar), so it skips the probe, a second parse of the file; three components need no
+ * conversion at all, and sequential access lets libjpeg decode straight into the output.
+ */
+async function decodePlainJpeg(bytes: Uint8Array, nComponents: number): Promise<RgbImage> {
+  let pipeline = sharp(bytes, { ...OPTIONS, sequentialRead: true });
+  if (nComponents === 1) pipeline = pipeline.toColourspace('srgb');
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+  return toRgbImage(data, info.width, info.height);
+}
+
 async function decodeAny(bytes: Uint8Array): Promise<RgbImage> {
   if (isBmp(bytes)) return decodeBmp(bytes);
   if (isNetpbm(bytes)) return decodeNetpbm(bytes);
+  const jpeg = getJpegFrame(bytes);
+  if (jpeg && jpeg.precision === 8 && (jpeg.nComponents === 1 || jpeg.nComponents === 3)) return decodePlainJpeg(bytes, jpeg.nComponents);
   const meta = await sharp(bytes, OPTIONS).metadata();
   if (meta.space === 'cmyk') return decodeCmyk(bytes);
   if (meta.depth === 'ushort' && meta.channels === 1) return decodeGrey16(bytes);

@@ -5,11 +5,11 @@
  * `[B, S, S, 3]` tensor for the model.
  */
 import { decodeRgb } from './decode.js';
-import { getInputSize, normalizeInto, PreprocessSpec, resizeAndCrop } from './preprocess.js';
+import { getInputSize, preprocessInto, PreprocessSpec } from './preprocess.js';
 
 export async function preprocessPixels(bytes: Uint8Array, name: string, spec: PreprocessSpec): Promise<Float32Array> {
   const side = getInputSize(spec);
   const pixels_HWC = new Float32Array(side * side * 3);
-  normalizeInto(resizeAndCrop(await decodeRgb(bytes, name), spec), spec, pixels_HWC, 0);
+  preprocessInto(await decodeRgb(bytes, name), spec, pixels_HWC, 0);
   return pixels_HWC;
 }

@@ -1,9 +1,13 @@
 /**
  * Family preprocessing as data (DESIGN §5): resize (Pillow-exact), optional
  * centre crop, scale to [0, 1], normalise per channel. Produces the
- * channels-last pixels a tfjs ViT takes.
+ * channels-last pixels a tfjs ViT takes. The work runs in crop-resample.ts,
+ * which resizes only the pixels the crop keeps (the same bytes as Pillow's
+ * whole resize, cropped); resample.ts is the plain reference it is tested
+ * against.
  */
-import { cropRgb, resizeLikePillow, ResampleFilter, RgbImage } from './resample.js';
+import { CropBox, Resampler } from './crop-resample.js';
+import { cropRgb, ResampleFilter, RgbImage } from './resample.js';
 
 export interface PreprocessSpec {
   /** `shortest`: torchvision `Resize(size)` (short side = size); `squash`: `Resize((size, size))`. */
@@ -45,19 +49,32 @@ export function roundHalfEven(x: number): number {
 
 /** torchvision `CenterCrop` offsets: `int(round((H - crop) / 2.0))`. */
 export function centerCrop(image: RgbImage, size: number): RgbImage {
-  if (image.width < size || image.height < size) {
-    throw new Error(`preprocess: a ${image.width}x${image.height} image is smaller than the ${size} px crop`);
-  }
-  const top = roundHalfEven((image.height - size) / 2);
-  const left = roundHalfEven((image.width - size) / 2);
-  return cropRgb(image, left, top, size, size);
+  const box = getCropBox(image.width, image.height, size);
+  return cropRgb(image, box.left, box.top, box.width, box.height);
 }
+
+/** The box of a `width` x `height` resized image that `CenterCrop(size)` keeps (all of it when `size` is null). */
+export function getCropBox(width: number, height: number, size: number | null): CropBox {
+  if (size === null) return { left: 0, top: 0, width, height };
+  if (width < size || height < size) throw new Error(`preprocess: a ${width}x${height} image is smaller than the ${size} px crop`);
+  return { left: roundHalfEven((width - size) / 2), top: roundHalfEven((height - size) / 2), width: size, height: size };
+}
+
+/** One per thread: it keeps its WebAssembly memory between images. */
+let resampler: Resampler | null = null;
 
 /** Resized and cropped 8-bit RGB, before normalisation (what PIL hands to `ToTensor`). */
 export function resizeAndCrop(image: RgbImage, spec: PreprocessSpec): RgbImage {
   const [width, height] = getResizedSize(image.width, image.height, spec);
-  const resized = resizeLikePillow(image, width, height, spec.filter);
-  return spec.cropSize === null ? resized : centerCrop(resized, spec.cropSize);
+  resampler ??= new Resampler();
+  return resampler.resizeCrop(image, width, height, spec.filter, getCropBox(width, height, spec.cropSize));
+}
+
+/** The whole preprocessing of one decoded image: `pixels_HWC` float32 written into `out` at `offset`. */
+export function preprocessInto(image: RgbImage, spec: PreprocessSpec, out: Float32Array, offset: number): void {
+  const [width, height] = getResizedSize(image.width, image.height, spec);
+  resampler ??= new Resampler();
+  resampler.resizeCropNormalizeInto(image, width, height, spec.filter, getCropBox(width, height, spec.cropSize), spec, out, offset);
 }
 
 /** `pixels_HWC` float32: (x / 255 - mean) / std, written into `out` at `offset`. */

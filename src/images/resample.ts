@@ -21,7 +21,7 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-const PRECISION_BITS = 32 - 8 - 2;
+export const PRECISION_BITS = 32 - 8 - 2;
 
 interface Filter {
   support: number;
@@ -44,7 +44,7 @@ const FILTERS: Record<ResampleFilter, Filter> = {
 };
 
 /** Per output pixel: the first input index and fixed-point weights over consecutive inputs. */
-interface Coefficients {
+export interface Coefficients {
   starts: Int32Array;
   counts: Int32Array;
   /** `[outSize, taps]`, integer weights scaled by 2**PRECISION_BITS. */
@@ -86,6 +86,11 @@ function computeCoefficients(inSize: number, outSize: number, filter: Filter): C
     counts[out] = count;
   }
   return { starts, counts, weights, taps };
+}
+
+/** The fixed-point filter Pillow uses to resize one axis from `inSize` to `outSize` pixels. */
+export function getCoefficients(inSize: number, outSize: number, filter: ResampleFilter): Coefficients {
+  return computeCoefficients(inSize, outSize, FILTERS[filter]);
 }
 
 function clip8(sum: number): number {

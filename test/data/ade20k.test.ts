@@ -2,6 +2,7 @@ import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setupDataset } from '../../src/data/make-dataset.js';
+import { decodeRgb } from '../../src/images/decode.js';
 import { copyFixture, EXPECTED, FIXTURES, makeHooks, rgbDigest, useTempCache } from './helpers.js';
 import { createHash } from 'node:crypto';
 
@@ -27,6 +28,15 @@ describe('ade20k (ADEChallengeData2016)', () => {
       }
     });
   }
+
+  it('gives each image undecoded (for worker threads): the file bytes getImage decodes, named as its errors name it', async () => {
+    const { dataset } = await setupDataset(ade20k(ROOT, 'training'));
+    for (const [i, item] of (EXPECTED.ade20k.training as Array<{ stem: string; sha256: string }>).entries()) {
+      const { bytes, name } = await dataset.getEncodedImage!(i);
+      expect(name).toBe(`${path.join(ROOT, 'images', 'training', `${item.stem}.jpg`)} (index ${i})`);
+      expect(rgbDigest(await decodeRgb(bytes, name)).sha256).toBe(item.sha256);
+    }
+  });
 
   it('validation labels are not the first lines of sceneCategories.txt (the seed bug)', async () => {
     // the fixture lists validation stems first; a zip of training images with all lines would be shifted

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setupDataset } from '../../src/data/make-dataset.js';
+import { decodeRgb } from '../../src/images/decode.js';
 import { copyFixture, EXPECTED, FIXTURES, makeHooks, rgbDigest, useTempCache } from './helpers.js';
 
 const folder = (dataRoot: string) => ({ data: 'image-folder' as const, dataRoot, dataNImgs: 1 });
@@ -24,6 +25,17 @@ describe('image-folder', () => {
       expect(await dataset.getLabel!(item.index)).toEqual({ target: item.target, label: expected.classes[item.target] });
     }
     expect(dataset.repr).toBe(`ImageFolderDataset(root='${root}')`);
+  });
+
+  it('gives each image undecoded (for worker threads): the file bytes getImage decodes, named as its errors name it', async () => {
+    const root = path.join(FIXTURES, 'image-folder');
+    const { dataset } = await setupDataset(folder(root));
+    for (const item of EXPECTED['image-folder'].items as Array<{ index: number; sha256: string }>) {
+      const { bytes, name } = await dataset.getEncodedImage!(item.index);
+      expect(name).toMatch(new RegExp(`^${root}/.+ \\(index ${item.index}\\)$`));
+      expect(Buffer.from(bytes).equals(readFileSync(name.replace(/ \(index \d+\)$/, '')))).toBe(true);
+      expect(rgbDigest(await decodeRgb(bytes, name)).sha256, `index ${item.index}`).toBe(item.sha256);
+    }
   });
 
   it('orders directories like sorted(os.walk()): by path string, not depth-first', async () => {

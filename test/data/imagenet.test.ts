@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeImagenetDataset, setupImagenet } from '../../src/data/imagenet.js';
 import { setupDataset } from '../../src/data/make-dataset.js';
+import { decodeRgb } from '../../src/images/decode.js';
 import { copyFixture, EXPECTED, FIXTURES, makeHooks, rgbDigest, useTempCache } from './helpers.js';
 
 const ROOT = path.join(FIXTURES, 'imagenet');
@@ -38,6 +39,15 @@ describe('imagenet (Hugging Face parquet)', () => {
       }
     });
   }
+
+  it('gives each image undecoded (for worker threads): the bytes getImage decodes, named by file, row and index', async () => {
+    const { dataset } = await setupDataset(imagenet(ROOT, 'train'), makeHooks());
+    for (const [i, item] of (EXPECTED.imagenet.train as Array<{ sha256: string }>).entries()) {
+      const { bytes, name } = await dataset.getEncodedImage!(i);
+      expect(name).toMatch(new RegExp(`^${ROOT}/data/train-0000[01]-of-00002\\.parquet row \\d+ \\(index ${i}\\)$`));
+      expect(rgbDigest(await decodeRgb(bytes, name)).sha256, `index ${i}`).toBe(item.sha256);
+    }
+  });
 
   it("has saev's repr and a summary with files, row groups and classes", async () => {
     const { dataset, report } = await setupDataset({ ...imagenet(ROOT), dataName: 'ILSVRC/imagenet-1k' });

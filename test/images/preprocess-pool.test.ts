@@ -3,8 +3,9 @@
 // scripts/make-resize-fixtures.py) normalised as on the main thread.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normalizeInto, PreprocessSpec } from '../../src/images/preprocess.js';
-import { PreprocessPool } from '../../src/images/preprocess-pool.js';
+import { decodeRgb } from '../../src/images/decode.js';
+import { normalizeInto, preprocessInto, PreprocessSpec } from '../../src/images/preprocess.js';
+import { DecodeError, PreprocessPool } from '../../src/images/preprocess-pool.js';
 import type { RgbImage } from '../../src/images/resample.js';
 
 interface Pipeline { name: string; source: string; resize: 'shortest' | 'squash'; resize_size: number; filter: PreprocessSpec['filter']; crop_size: number | null; width: number; height: number; file: string }
@@ -65,5 +66,46 @@ describe('PreprocessPool', () => {
     await pool.close();
     await expect(pool.preprocess(loadSource(clip.source))).rejects.toThrow('preprocess: the pool was closed');
     expect(() => new PreprocessPool(spec, 0)).toThrow('nThreads must be a positive integer');
+  });
+});
+
+describe('PreprocessPool from encoded images (decoded on the worker threads)', () => {
+  const photo = (name: string) => new Uint8Array(readFileSync(new URL(`../../src/demo/images/${name}`, import.meta.url)));
+  const onThisThread = async (bytes: Uint8Array) => {
+    const out = new Float32Array(224 * 224 * 3);
+    preprocessInto(await decodeRgb(bytes, 'x'), spec, out, 0);
+    return out;
+  };
+
+  it('gives what decodeRgb + preprocessInto give here, for many images at once across threads, leaving the bytes alone', async () => {
+    pool = new PreprocessPool(spec, 2);
+    const names = ['animal/cat.jpg', 'people/cameraman.jpg', 'people/astronaut.png', 'space/rocket.jpg', 'food/espresso.jpg'];
+    const files = names.map(photo);
+    // A view into a larger buffer, as a parquet page hands out an image's bytes.
+    const page = new Uint8Array(files[0].length + 10);
+    page.set(files[0], 5);
+    const view = page.subarray(5, 5 + files[0].length);
+    const inputs = [view, ...files, ...files];
+    const results = await Promise.all(inputs.map((bytes, k) => pool!.preprocessEncoded({ bytes, name: `image ${k}` })));
+    for (const [k, bytes] of inputs.entries()) {
+      expect(Buffer.from(results[k].buffer).equals(Buffer.from((await onThisThread(bytes)).buffer)), `image ${k}`).toBe(true);
+    }
+    expect(Buffer.from(view).equals(Buffer.from(files[0]))).toBe(true);
+  });
+
+  it('rejects bytes that do not decode with a DecodeError worded as decodeRgb words it, and keeps serving', async () => {
+    pool = new PreprocessPool(spec, 1);
+    const error = await pool.preprocessEncoded({ bytes: Uint8Array.of(1, 2, 3), name: 'train/x.jpg (index 7)' }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as Error).message).toMatch(/^image: cannot decode train\/x\.jpg \(index 7\) \(/);
+    const ok = await pool.preprocessEncoded({ bytes: photo('animal/cat.jpg'), name: 'cat' });
+    expect(Buffer.from(ok.buffer).equals(Buffer.from((await onThisThread(photo('animal/cat.jpg'))).buffer))).toBe(true);
+  });
+
+  it('names a preprocessing failure as such, not as a decode failure', async () => {
+    pool = new PreprocessPool({ ...spec, resize: 'squash', resizeSize: 100 }, 1);
+    const error = await pool.preprocessEncoded({ bytes: photo('animal/cat.jpg'), name: 'cat' }).catch((e: Error) => e);
+    expect(error).not.toBeInstanceOf(DecodeError);
+    expect((error as Error).message).toBe('preprocess: a 100x100 image is smaller than the 224 px crop');
   });
 });

@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   centerCrop,
+  getCropBox,
   getInputSize,
   getResizedSize,
   normalizeInto,
+  preprocessInto,
   PreprocessSpec,
   resizeAndCrop,
   roundHalfEven,
@@ -128,5 +130,34 @@ describe('normalizeInto against numpy float32', () => {
     // Nothing outside [offset, offset + H*W*3) is touched.
     expect(Array.from(out.subarray(0, offset))).toEqual([-99, -99, -99, -99]);
     expect(Array.from(out.subarray(offset + n.values_HWC.length))).toEqual([-99, -99]);
+  });
+});
+
+describe('preprocessInto (resize, crop and normalise in one call)', () => {
+  const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+
+  it.each(manifest.pipelines.map((p) => [p.name, p] as const))("%s: Pillow's pixels, normalised", (_name, p) => {
+    const spec: PreprocessSpec = { resize: p.resize, resizeSize: p.resize_size, filter: p.filter, cropSize: p.crop_size, ...norm };
+    const pillow: RgbImage = { width: p.width, height: p.height, data: new Uint8Array(readFileSync(fixtureUrl(p.file))) };
+    const n = p.width * p.height * 3;
+    const expected = new Float32Array(n);
+    normalizeInto(pillow, spec, expected, 0);
+    const out = new Float32Array(n + 3).fill(-99);
+    preprocessInto(loadSource(p.source), spec, out, 1);
+    expect(Buffer.from(out.buffer, 4, 4 * n).equals(Buffer.from(expected.buffer))).toBe(true);
+    expect([out[0], out[n + 1], out[n + 2]]).toEqual([-99, -99, -99]);
+  });
+
+  it('refuses an image smaller than the crop, as centerCrop does', () => {
+    const spec: PreprocessSpec = { resize: 'squash', resizeSize: 10, filter: 'bicubic', cropSize: 12, ...norm };
+    expect(() => preprocessInto(loadSource('cat-small'), spec, new Float32Array(12 * 12 * 3), 0)).toThrow('preprocess: a 10x10 image is smaller than the 12 px crop');
+  });
+});
+
+describe('getCropBox', () => {
+  it("is CenterCrop's box, or the whole image without a crop", () => {
+    expect(getCropBox(336, 224, 224)).toEqual({ left: 56, top: 0, width: 224, height: 224 });
+    expect(getCropBox(5, 4, 2)).toEqual({ left: 2, top: 1, width: 2, height: 2 }); // 1.5 rounds to 2
+    expect(getCropBox(378, 378, null)).toEqual({ left: 0, top: 0, width: 378, height: 378 });
   });
 });
