@@ -12,6 +12,9 @@
  *
  * PyTorch parts need `SAEV_BENCH_PYTHON` (default python3) with torch,
  * torchvision and open_clip_torch; they are skipped with a note otherwise.
+ *
+ * `--backend webgpu` runs the GPU benchmark instead (scripts/bench/gpu-bench.ts):
+ * batches `--gpu-batches`, PyTorch on CUDA in strict float32 and TF32.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../../src/version.js';
+import { runGpuBench } from './gpu-bench.js';
 import { makeJpegFolder } from './jpeg-folder.js';
 import { median } from './median.js';
 import { measureWriter } from './writer-bench.js';
@@ -33,6 +37,9 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench-results.json' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: 'forward,extract,writer' },
+    backend: { type: 'string', default: 'native' },
+    'gpu-batches': { type: 'string', default: '32,128,256' },
+    'gpu-n-imgs': { type: 'string', default: '2560' },
   },
 });
 const PAIRS = values.quick ? 1 : Number(values.pairs);
@@ -108,6 +115,15 @@ function fmt(xs: number[]): string {
 }
 
 const parts = new Set(values.only!.split(','));
+if (values.backend === 'webgpu') {
+  const { rows, table } = await runGpuBench(
+    { backend: 'webgpu', pairs: PAIRS, batches: values['gpu-batches']!.split(',').map(Number), nImgs: Number(values['gpu-n-imgs']), python: PYTHON, log },
+    parts,
+  );
+  writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, pairs: PAIRS, rows }, null, 2) + '\n');
+  console.log(table.join('\n'));
+  process.exit(0);
+}
 const withTorch = torchAvailable();
 if (!withTorch) log(`PyTorch side skipped: ${PYTHON} cannot import torch, torchvision and open_clip (set SAEV_BENCH_PYTHON)`);
 const rows: Row[] = [];
