@@ -22,11 +22,11 @@ export interface ModelCase {
   ckpt: string;
 }
 
-/** Every family, real widths and head widths 64 (B, L), 72 (SO400M, moondream2); registers; tanh GELU. */
+/** Every family at real widths: head widths 64 (B, L) and 72 (moondream2), no CLS (SigLIP), registers, tanh GELU. */
 export const MODEL_CASES: readonly ModelCase[] = [
   { name: 'clip-b16', family: 'clip', ckpt: 'random:ViT-B-16' },
   { name: 'clip-l14', family: 'clip', ckpt: 'random:ViT-L-14' },
-  { name: 'siglip-so400m', family: 'siglip', ckpt: 'random:ViT-SO400M-14-SigLIP-384' },
+  { name: 'siglip-b16', family: 'siglip', ckpt: 'random:ViT-B-16-SigLIP' },
   { name: 'dinov2-b14-reg', family: 'dinov2', ckpt: 'random:dinov2_vitb14_reg' },
   { name: 'moondream2', family: 'moondream2', ckpt: 'random:2024-08-26' },
 ];

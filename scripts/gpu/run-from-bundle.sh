@@ -38,7 +38,7 @@ for step in $steps; do
       done | tee "$out/profile.jsonl" ;;
     tiles)
       say tiles
-      for tile in 128x128 128x128k8 64x128 64x64; do
+      for tile in 128x128 128x128k8 128x64 64x128 64x64; do
         "$node" "$scripts/bench/forward.js" --backend webgpu --family clip --arch ViT-B-16 --batch 128,256 --layers=-1 --reps 3 --tile $tile
       done | tee "$out/tiles.jsonl" ;;
     bench)

@@ -33,6 +33,7 @@ export interface MatMulTile {
 export const MATMUL_TILES: Readonly<Record<string, MatMulTile>> = {
   '128x128': { threadsX: 16, threadsY: 16, rowsPerThread: 8, colsPerThread: 8, depth: 16 },
   '128x128k8': { threadsX: 16, threadsY: 16, rowsPerThread: 8, colsPerThread: 8, depth: 8 },
+  '128x64': { threadsX: 8, threadsY: 16, rowsPerThread: 8, colsPerThread: 8, depth: 16 },
   '64x128': { threadsX: 16, threadsY: 8, rowsPerThread: 8, colsPerThread: 8, depth: 16 },
   '64x64': { threadsX: 16, threadsY: 16, rowsPerThread: 4, colsPerThread: 4, depth: 16 },
 };
