@@ -2,7 +2,8 @@
  * The offline bundle end to end (`npm run test:bundle`, which builds first; CI runs it): builds the
  * archive with dist/scripts/bundle.js, checks its size and contents, unpacks it, and runs its launcher
  * the way an air-gapped machine would: through a symlink, from another directory, with a `node` on PATH
- * that fails if anything calls it, an empty HOME, npm offline and nothing inherited from this process.
+ * that fails if anything calls it, an empty HOME, npm offline and nothing inherited from this process;
+ * on WebGPU too where Dawn finds an adapter.
  * Skipped, with the reason printed, unless SAEV_BUNDLE_TEST=1: building takes minutes (xz of ~150 MB).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -66,6 +67,8 @@ beforeAll(async () => {
   home = path.join(tmp, 'home');
   mkdirSync(home);
   env = { PATH: `${fakeBin}:/usr/bin:/bin`, HOME: home, npm_config_offline: 'true', NO_COLOR: '1', LANG: 'C' };
+  // Which Vulkan driver Dawn loads is the machine's business, as on a cluster node: passed through when set.
+  for (const name of ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES']) if (process.env[name]) env[name] = process.env[name];
 }, 900_000);
 
 afterAll(() => {
@@ -120,6 +123,19 @@ describe.runIf(ENABLED)('offline bundle', () => {
     expect(ours.status, ours.stderr).toBe(0);
     const oursDir = ours.stdout.trim().split('\n').at(-1)!;
     expect(readFileSync(path.join(shardDir, 'acts000000.bin')).equals(readFileSync(path.join(oursDir, 'acts000000.bin')))).toBe(true);
+  });
+
+  it('records on WebGPU when Dawn finds an adapter (a Vulkan driver; Mesa llvmpipe will do), else skips saying why', async (ctx) => {
+    const dumpTo = path.join(tmp, 'webgpu');
+    const r = await saev(['activations', 'extract', '--backend', 'webgpu', '--data', 'fake', '--data-n-imgs', '2', '--dump-to', dumpTo]);
+    if (r.status !== 0 && /no WebGPU adapter/.test(r.stderr)) {
+      console.warn(`bundle.test.ts: WebGPU extraction skipped: ${r.stderr.trim().split('\n').at(-1)}`);
+      ctx.skip();
+    }
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('backend: webgpu (@tensorflow/tfjs-backend-webgpu');
+    const v = await saev(['activations', 'verify', r.stdout.trim().split('\n').at(-1)!]);
+    expect(v.status, v.stderr).toBe(0);
   });
 
   it('the WebGPU packages load with the bundled node from inside the bundle', () => {
