@@ -3,6 +3,7 @@
  *   node/bin/node, node/LICENSE   the Node.js runtime running the bundler, and its licence
  *   bin/saev                      the launcher (scripts/bundle/launcher.sh)
  *   bin/ dist/ src/demo ...       the tool: package.json "files", dist/ compiled afresh (no maps, no .d.ts)
+ *   scripts/bench/*.py            the Python halves of the benchmarks (dist/scripts/bench runs them)
  *   package.json, bundle.json     the tool's manifest; what the bundle holds and leaves out
  *   node_modules/...              the production closure (closure.ts), pruned (prune.ts)
  */
@@ -40,7 +41,7 @@ function copyFile(from: string, to: string): void {
   fs.copyFileSync(from, to); // libuv copies the mode too: executables stay executable
 }
 
-/** The tool: package.json "files" with dist/ compiled into the stage by tsc, package.json, the launcher. */
+/** The tool: package.json "files" (dist/ compiled into the stage by tsc), the benchmarks' Python, package.json, bin/saev. */
 export function stageTool(rootDir: string, stageDir: string): PackageJson {
   const packageJson = readJson<PackageJson>(path.join(rootDir, 'package.json'));
   // A fresh outDir, so nothing stale from an earlier build of ./dist travels.
@@ -55,6 +56,12 @@ export function stageTool(rootDir: string, stageDir: string): PackageJson {
     if (!fs.existsSync(from)) throw new Error(`bundle: package.json "files" lists ${entry}, which does not exist`);
     const files = fs.statSync(from).isDirectory() ? listFiles(from).map((f) => `${entry}/${f}`) : [entry];
     for (const f of files) copyFile(path.join(rootDir, f), path.join(stageDir, f));
+  }
+  // The Python sides (PyTorch, Pillow) that the compiled benchmarks in dist/scripts/bench run from
+  // scripts/bench/, so scripts/gpu/run-from-bundle.sh can benchmark from the bundle on a GPU machine.
+  const benchDir = path.join(rootDir, 'scripts', 'bench');
+  for (const f of listFiles(benchDir).filter((name) => name.endsWith('.py'))) {
+    copyFile(path.join(benchDir, f), path.join(stageDir, 'scripts', 'bench', f));
   }
   copyFile(path.join(rootDir, 'package.json'), path.join(stageDir, 'package.json'));
   copyFile(path.join(rootDir, 'scripts', 'bundle', 'launcher.sh'), path.join(stageDir, 'bin', 'saev'));

@@ -81,7 +81,8 @@ describe.runIf(ENABLED)('offline bundle', () => {
     expect(bytes).toBeLessThanOrEqual(MAX_BYTES);
     const expected = ['node/bin/node', 'bin/saev', 'bin/run.js', 'package.json', 'bundle.json', 'dist/commands/activations/extract.js',
       'src/demo/images/LICENSES.md', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
-      'node_modules/webgpu/dist/linux-x64/dawn.node', 'node_modules/@img/sharp-linux-x64/package.json'];
+      'node_modules/webgpu/dist/linux-x64/dawn.node', 'node_modules/@img/sharp-linux-x64/package.json',
+      'dist/scripts/gpu/check-gpu.js', 'scripts/bench/torch_recipe.py']; // what scripts/gpu/run-from-bundle.sh runs
     for (const p of expected) expect(existsSync(path.join(bundleDir, p)), p).toBe(true);
     expect(readdirSync(path.join(bundleDir, 'node_modules/webgpu/dist'))).toEqual(['linux-x64']);
     expect(existsSync(path.join(bundleDir, 'node_modules/@tensorflow/tfjs-node'))).toBe(false);
