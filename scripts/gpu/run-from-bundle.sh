@@ -10,6 +10,7 @@
 #            from $SAEV_GPU_REFS (written by `check-gpu.js --make-refs DIR --backend native` elsewhere)
 #   profile  GPU time per kernel of one ViT-B/16 forward at batch 128, the project's kernels and tfjs's own
 #   tiles    ViT-B/16 model-only images/s at batch 128 for each matmul tile shape
+#   torch    PyTorch's ViT-B/16 model-only images/s on CUDA at batch 128 and 256, strict float32 and TF32
 #   bench    npm run bench -- --backend webgpu (PyTorch on CUDA beside it: $SAEV_BENCH_PYTHON, default python3)
 set -eu
 bundle=$1
@@ -41,11 +42,14 @@ for step in $steps; do
       for tile in 128x128 128x128k8 128x64 64x128 64x64; do
         "$node" "$scripts/bench/forward.js" --backend webgpu --family clip --arch ViT-B-16 --batch 128,256 --layers=-1 --reps 3 --tile $tile
       done | tee "$out/tiles.jsonl" ;;
+    torch)
+      say torch
+      "${SAEV_BENCH_PYTHON:-python3}" "$dir/scripts/bench/torch_recipe.py" forward --arch timm:vit_base_patch16_clip_224 --batches 128,256 --tf32-modes off,on --layers=-1 --reps 3 --device cuda | tee "$out/torch.jsonl" ;;
     bench)
       say "bench (npm run bench -- --backend webgpu)"
       (cd "$dir" && "$node" "$scripts/bench/run-bench.js" --backend webgpu --pairs "${SAEV_BENCH_PAIRS:-2}" --out "$out/bench.json") 2>&1 | tee "$out/bench.log" ;;
     *)
-      echo "run-from-bundle: unknown step '$step' (probe, check, profile, tiles, bench)" >&2
+      echo "run-from-bundle: unknown step '$step' (probe, check, profile, tiles, torch, bench)" >&2
       exit 2 ;;
   esac
 done
