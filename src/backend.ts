@@ -150,6 +150,10 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
   const opened = await openWebGpu(allowSoftware);
   tf.registerBackend('webgpu', () => new backendModule.WebGPUBackend(opened.device, opened.adapterInfo));
   if (!(await tf.setBackend('webgpu'))) throw new Error(`${WEBGPU_PACKAGE}: could not initialise the webgpu backend`);
+  // tfjs splits K across workgroups with float atomic adds when a product (or a small batch's patch
+  // convolution) has few output tiles: sums then depend on timing, and a shard redone on resume would
+  // differ from the first run in its last bits. Below 1, no product counts as having few tiles.
+  tf.env().set('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL', 0.5);
   // Loaded here, not at the top: the kernels import this module for `tf`.
   const { registerWebGpuKernels } = await import('./webgpu/kernels.js');
   registerWebGpuKernels();
