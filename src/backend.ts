@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
 import { registerFileRouters } from './vit/file-io.js';
-import { AdapterSummary, getNoHardwareGpuReason, openWebGpu } from './webgpu/open-device.js';
+import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu } from './webgpu/open-device.js';
 
 export { tf };
 
@@ -56,9 +56,14 @@ export interface BackendInfo {
   adapter: AdapterSummary | null;
   /** Why earlier candidates were skipped, one line each; empty when the first one loaded. */
   skipped: string[];
+  /** The skipped candidates that failed for a reason other than being absent here (no package, build, driver or GPU): worth a line in the log. */
+  failed: string[];
 }
 
-type Candidate = Omit<BackendInfo, 'skipped'>;
+type Candidate = Omit<BackendInfo, 'skipped' | 'failed'>;
+
+/** A candidate that is simply not installed here (an optional package, a native build, a driver): no news in a log. */
+class NotInstalledError extends Error {}
 
 const NATIVE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const NATIVE_CPU_PACKAGE = '@tensorflow/tfjs-node';
@@ -89,7 +94,7 @@ function checkNativeAddon(pkg: string): void {
   const preGyp = createRequire(packageJson)('@mapbox/node-pre-gyp') as { find(packageJsonPath: string): string };
   const addonPath = preGyp.find(packageJson);
   const build = pkg === NATIVE_GPU_PACKAGE ? "'npm run install:native -- --gpu' builds it for CUDA 12" : "'npm run install:native' builds it";
-  if (!existsSync(addonPath)) throw new Error(`addon not built (${build})`);
+  if (!existsSync(addonPath)) throw new NotInstalledError(`addon not built (${build})`);
   require(addonPath);
 }
 
@@ -136,16 +141,15 @@ function activateNativeCpu(): Candidate {
 }
 
 async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
-  if (!allowSoftware) {
-    const reason = getNoHardwareGpuReason();
-    if (reason) throw new Error(reason);
-  }
+  // Checked before Dawn loads, which would print its own warnings about the missing driver.
+  const reason = getNoHardwareGpuReason();
+  if (reason === NO_VULKAN_DRIVER || (reason && !allowSoftware)) throw new NotInstalledError(reason);
   let backendModule: { WebGPUBackend: new (device: GPUDevice, info: GPUAdapterInfo) => tf.KernelBackend };
   try {
     // Loaded before navigator.gpu exists, so it does not register a backend of its own: ours opens the device.
     backendModule = require(WEBGPU_PACKAGE);
   } catch {
-    throw new Error(`the optional package '${WEBGPU_PACKAGE}' is not installed`);
+    throw new NotInstalledError(`the optional package '${WEBGPU_PACKAGE}' is not installed`);
   }
   const opened = await openWebGpu(allowSoftware);
   tf.registerBackend('webgpu', () => new backendModule.WebGPUBackend(opened.device, opened.adapterInfo));
@@ -206,15 +210,17 @@ export async function initBackend(request: BackendRequest = parseBackendRequest(
     return active;
   }
   const skipped: string[] = [];
+  const failed: string[] = [];
   for (const [label, attempt] of listCandidates(request)) {
     try {
       const info = await attempt();
       await tf.ready();
       registerFileRouters(); // plain tf.loadLayersModel('file://...') on every backend, not only tfjs-node's
-      active = { ...info, skipped };
+      active = { ...info, skipped, failed };
       return active;
     } catch (error) {
       skipped.push(`${label}: ${firstLine(error)}`);
+      if (!(error instanceof NotInstalledError || error instanceof NoGpuAdapterError)) failed.push(skipped.at(-1)!);
     }
   }
   const other = request === 'auto' ? '' : '; --backend auto picks whichever works';

@@ -72,7 +72,7 @@ export interface ExtractHooks {
 
 export async function runExtraction(config: ValidExtractConfig, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
   const backendInfo = await initBackend(config.backend);
-  hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.skipped.length ? ` (skipped ${backendInfo.skipped.join('; ')})` : ''}`);
+  hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.failed.length ? ` (skipped ${backendInfo.failed.join('; ')})` : ''}`);
   const dataset = await makeDataset(config, { log: hooks.log, warn: hooks.log });
   hooks.log(`data: ${dataset.summary}`);
   const vit = await loadVit(family, config.vitCkpt);

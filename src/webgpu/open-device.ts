@@ -33,6 +33,9 @@ export interface OpenedWebGpu {
   summary: AdapterSummary;
 }
 
+/** No adapter, or only a software one where a GPU was asked for: nothing broken, just no GPU here. */
+export class NoGpuAdapterError extends Error {}
+
 /** Optional features requested when the adapter has them. */
 const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
 
@@ -76,11 +79,11 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
   const dawn = await importDawn();
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device');
+  if (!adapter) throw new NoGpuAdapterError('no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device');
   const info = adapter.info;
   const software = isSoftware(info);
   if (software && !allowSoftware) {
-    throw new Error(`only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`);
+    throw new NoGpuAdapterError(`only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`);
   }
   const limits = adapter.limits;
   const features = WANTED_FEATURES.filter((name) => adapter.features.has(name));
@@ -107,6 +110,8 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
   };
   return { device, adapterInfo: info, summary };
 }
+
+export const NO_VULKAN_DRIVER = "no Vulkan driver installed (a GPU's, or Mesa's llvmpipe for a CPU adapter)";
 
 /** Vulkan driver manifests the loader would read (Linux), from the variables that override the search first. */
 function listVulkanDrivers(env: NodeJS.ProcessEnv): string[] {
@@ -135,7 +140,7 @@ function isSoftwareDriver(manifest: string): boolean {
 export function getNoHardwareGpuReason(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | null {
   if (platform !== 'linux') return null;
   const drivers = listVulkanDrivers(env);
-  if (drivers.length === 0) return 'no Vulkan driver installed';
+  if (drivers.length === 0) return NO_VULKAN_DRIVER;
   if (drivers.every(isSoftwareDriver)) return 'only a software Vulkan driver (llvmpipe); use --backend webgpu to run on it';
   return null;
 }

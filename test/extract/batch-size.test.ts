@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { clip } from '../../models/clip.js';
+import type { BackendInfo } from '../../src/backend.js';
+import { getDefaultBatchSize } from '../../src/extract/batch-size.js';
+
+const cpu: BackendInfo = { name: 'tensorflow', package: 'p', version: '1', libVersion: '2.21.0', oneDnn: true, gpu: false, adapter: null, skipped: [], failed: [] };
+const webgpu = (maxStorageBufferBindingSize: number, software: boolean): BackendInfo => ({
+  ...cpu,
+  name: 'webgpu',
+  gpu: !software,
+  adapter: { vendor: 'v', architecture: 'a', device: 'd', description: 'x', software, features: [], maxStorageBufferBindingSize },
+});
+
+describe('getDefaultBatchSize', () => {
+  it('is 32 on CPU backends', () => {
+    expect(getDefaultBatchSize(cpu, clip.archs['ViT-B-16'])).toBe(32);
+  });
+
+  it('on a GPU, the most images whose widest activation fits one binding, at most 256', () => {
+    const twoGiB = 2 ** 31;
+    expect(getDefaultBatchSize(webgpu(twoGiB, false), clip.archs['ViT-B-16'])).toBe(256); // 197 x 3072 x 4 B = 2.4 MB an image
+    // ViT-B/16's MLP activation is 2,420,736 bytes an image: 128 MiB holds 55 of them.
+    expect(getDefaultBatchSize(webgpu(2 ** 27, false), clip.archs['ViT-B-16'])).toBe(55);
+    const huge = { ...clip.archs['ViT-L-14'], width: 1664, mlpWidth: 8192, imageSize: 224, patchSize: 14 }; // ViT-bigG/14: 257 x 8192 x 4 B
+    expect(getDefaultBatchSize(webgpu(twoGiB, false), huge)).toBe(Math.floor(twoGiB / (257 * 8192 * 4)));
+  });
+
+  it('is small on a software adapter, which runs on the CPU', () => {
+    expect(getDefaultBatchSize(webgpu(2 ** 27, true), clip.archs['ViT-B-16'])).toBe(8);
+  });
+});
