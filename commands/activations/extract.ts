@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, Flags } from '@oclif/core';
 import { failInOneLine } from '../../src/cli/fail.js';
 import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
@@ -77,7 +78,10 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       default: [-2],
     }),
     'vit-batch-size': Flags.integer({ summary: 'Images per forward pass [default: 32 on CPU backends; on a GPU the most that fit, up to 256].', min: 1 }),
-    'n-workers': Flags.integer({ summary: 'Images decoded and preprocessed concurrently (resizing on min(this, CPU cores) worker threads).', default: 4, min: 1 }),
+    'n-workers': Flags.integer({
+      summary: 'Images decoded and preprocessed at once, on min(this, CPU cores) worker threads [default: the CPU cores].',
+      min: 1,
+    }),
     'n-patches-per-shard': Flags.integer({ summary: 'Token budget per shard file (saev default ~10 GB at d=1024).', default: 2_400_000, min: 1 }),
     'cls-token': Flags.boolean({ summary: 'Assert the model stores a CLS token (checked, never trusted).', allowNo: true }),
     'd-vit': Flags.integer({ summary: 'Assert the model width (checked against the model).' }),
@@ -103,7 +107,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         vitCkpt: flags['vit-ckpt'],
         vitLayers: flags['vit-layers'],
         vitBatchSize: flags['vit-batch-size'],
-        nWorkers: flags['n-workers'],
+        nWorkers: flags['n-workers'] ?? availableParallelism(),
         nPatchesPerShard: flags['n-patches-per-shard'],
         clsToken: flags['cls-token'],
         dVit: flags['d-vit'],
