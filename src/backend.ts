@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
 import { registerFileRouters } from './vit/file-io.js';
-import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu } from './webgpu/open-device.js';
+import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu, takeGpuError } from './webgpu/open-device.js';
 
 export { tf };
 
@@ -225,6 +225,15 @@ export async function initBackend(request: BackendRequest = parseBackendRequest(
   }
   const other = request === 'auto' ? '' : '; --backend auto picks whichever works';
   throw new Error(`backend: could not load the '${request}' backend (${skipped.join('; ')})${other}`);
+}
+
+/**
+ * The first error a GPU backend reported since the last call, or null. WebGPU reports failures as
+ * events, and the results of the commands concerned are garbage: check this after reading results back
+ * and before keeping them.
+ */
+export function takeBackendError(): string | null {
+  return active?.name === 'webgpu' ? takeGpuError() : null;
 }
 
 function matches(info: BackendInfo, request: BackendRequest): boolean {

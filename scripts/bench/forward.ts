@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { getFamily } from '../../models/registry.js';
-import { initBackend, parseBackendRequest, tf } from '../../src/backend.js';
+import { initBackend, parseBackendRequest, takeBackendError, tf } from '../../src/backend.js';
 import { setFusedKernelsEnabled } from '../../src/ops/fused-kernels.js';
 import { makeRecorder } from '../../src/vit/build-vit.js';
 import { resolveLayers } from '../../src/vit/layers.js';
@@ -70,6 +70,8 @@ for (const batch of values.batch!.split(',').map(Number)) {
   for (let i = 0; i < Number(values.reps); i++) imgsPerS.push(batch / (await once(pixels_BHWC)));
   const kernelMs = values.profile ? await profileOnce(pixels_BHWC) : undefined;
   pixels_BHWC.dispose();
+  const gpuError = takeBackendError();
+  if (gpuError) throw new Error(`forward: the GPU failed at batch ${batch} (${gpuError})`);
   console.log(JSON.stringify({ backend: backend.name, family: values.family, arch: values.arch, batch, layers: blocks.length, ...options, imgsPerS, kernelMs }));
 }
 vit.model.dispose();

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeBackend, initBackend, parseBackendRequest } from '../../src/backend.js';
+import { describeBackend, initBackend, parseBackendRequest, takeBackendError } from '../../src/backend.js';
 import { compareExtractions, extractDemo, ExtractSample } from './extract-ref.js';
 import { runKernelChecks } from './kernel-checks.js';
 import { compareWithReferences, writeReferences } from './model-refs.js';
@@ -63,6 +63,8 @@ function makeReferences(): string {
 
 const results: Array<{ what: string; relRms: number; tolerance: number }> = [];
 const report = (check: { what: string; relRms: number; tolerance: number }) => {
+  const gpuError = takeBackendError();
+  if (gpuError) check = { ...check, what: `${check.what} [GPU error: ${gpuError}]`, relRms: Number.NaN };
   results.push(check);
   log(`${check.relRms <= check.tolerance ? 'ok  ' : 'FAIL'} ${check.what}: relative RMS ${check.relRms.toExponential(2)} (tolerance ${check.tolerance.toExponential(0)})`);
 };

@@ -10,7 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../backend.js';
+import { takeBackendError, tf } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { ImagePreprocessor } from '../images/preprocess-pool.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
@@ -193,5 +193,14 @@ function startBatch(ctx: ShardJobContext, batch: PixelBatch, side: number): Prom
   } finally {
     pixels_BHWC.dispose();
   }
-  return (acts_BLTD.data() as Promise<Float32Array>).finally(() => acts_BLTD.dispose());
+  const end = batch.start + batch.size - 1;
+  return (acts_BLTD.data() as Promise<Float32Array>)
+    .then((values) => {
+      const error = takeBackendError();
+      if (error) {
+        throw new Error(`${ctx.backend}: the GPU failed on images ${batch.start}..${end} (${error}); nothing of theirs was written (a smaller --vit-batch-size needs less memory)`);
+      }
+      return values;
+    })
+    .finally(() => acts_BLTD.dispose());
 }

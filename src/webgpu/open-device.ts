@@ -33,6 +33,30 @@ export interface OpenedWebGpu {
   summary: AdapterSummary;
 }
 
+/**
+ * The first error the device reported since `takeGpuError` last looked. WebGPU reports failures (a
+ * binding over the adapter's limit, out of memory, a lost device) as events, not exceptions: the
+ * commands concerned do nothing and their outputs hold whatever the buffers held. Whoever reads
+ * results back must look here before trusting them.
+ */
+let pendingError: string | null = null;
+
+export function takeGpuError(): string | null {
+  const error = pendingError;
+  pendingError = null;
+  return error;
+}
+
+function watchForErrors(device: GPUDevice): void {
+  const record = (message: string) => {
+    pendingError ??= message.split('\n')[0];
+  };
+  device.addEventListener('uncapturederror', (event) => record((event as GPUUncapturedErrorEvent).error.message));
+  void device.lost.then((info) => {
+    if (info.reason !== 'destroyed') record(`the GPU device was lost (${info.message || info.reason})`);
+  });
+}
+
 /** No adapter, or only a software one where a GPU was asked for: nothing broken, just no GPU here. */
 export class NoGpuAdapterError extends Error {}
 
@@ -87,7 +111,8 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
   }
   const limits = adapter.limits;
   const features = WANTED_FEATURES.filter((name) => adapter.features.has(name));
-  const device = await adapter.requestDevice({
+  const device = await adapter
+    .requestDevice({
     requiredFeatures: features as GPUFeatureName[],
     requiredLimits: {
       maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
@@ -97,7 +122,11 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
       maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
-  });
+    })
+    .catch((error: unknown) => {
+      throw new Error(`cannot open a device on ${info.description || info.device} (${String((error as Error)?.message ?? error).split('\n')[0]})`);
+    });
+  watchForErrors(device);
   exposeGlobals(gpu, dawn.globals);
   const summary: AdapterSummary = {
     vendor: info.vendor,

@@ -143,3 +143,17 @@ describe.runIf(!info)('webgpu kernels', () => {
     expect(info, 'no webgpu adapter; CI installs Mesa 25 (llvmpipe) for this').toBeTruthy();
   });
 });
+
+describe.runIf(info && info.adapter!.maxStorageBufferBindingSize <= 2 ** 28)('webgpu errors', () => {
+  it('are reported once by takeBackendError, not lost: a product over the binding limit', async () => {
+    const { takeBackendError } = await import('../../src/backend.js');
+    expect(takeBackendError()).toBeNull();
+    const n = 4096;
+    const m = Math.ceil(info!.adapter!.maxStorageBufferBindingSize / 4 / n) + 8; // the output alone exceeds one binding
+    const out = tf.tidy(() => tf.matMul(tf.zeros([m, n]), tf.zeros([n, n])));
+    await out.data();
+    out.dispose();
+    expect(takeBackendError()).toMatch(/binding size/i);
+    expect(takeBackendError()).toBeNull();
+  });
+});
