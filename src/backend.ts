@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
 import { registerFileRouters } from './vit/file-io.js';
-import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu, takeGpuError } from './webgpu/open-device.js';
+import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu, probeHardwareAdapter, takeGpuError } from './webgpu/open-device.js';
 
 export { tf };
 
@@ -150,6 +150,10 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
     backendModule = require(WEBGPU_PACKAGE);
   } catch {
     throw new NotInstalledError(`the optional package '${WEBGPU_PACKAGE}' is not installed`);
+  }
+  if (!allowSoftware) {
+    const noHardware = probeHardwareAdapter();
+    if (noHardware) throw new NoGpuAdapterError(noHardware);
   }
   const opened = await openWebGpu(allowSoftware);
   tf.registerBackend('webgpu', () => new backendModule.WebGPUBackend(opened.device, opened.adapterInfo));

@@ -11,6 +11,8 @@ export interface ProgressOptions {
   /** Unit of the count, e.g. `images`. */
   unit: string;
   total: number;
+  /** Already done before this run (a resumed job): counted in the total, not in the rate. */
+  initial?: number;
   /** Where lines go (stderr by default). */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Seconds between lines when not on a terminal. */
@@ -38,22 +40,23 @@ export function formatCount(n: number, one: string, many = `${one}s`): string {
 }
 
 export class Progress {
-  private done = 0;
+  private done: number;
   private lastPrint = -Infinity;
   private readonly start: number;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
   private readonly now: () => number;
 
   constructor(private readonly options: ProgressOptions) {
+    this.done = options.initial ?? 0;
     this.stream = options.stream ?? process.stderr;
     this.now = options.now ?? (() => performance.now());
     this.start = this.now();
   }
 
-  /** Images per second so far. */
+  /** Units per second so far, in this run. */
   get rate(): number {
     const seconds = (this.now() - this.start) / 1000;
-    return seconds > 0 ? this.done / seconds : 0;
+    return seconds > 0 ? (this.done - (this.options.initial ?? 0)) / seconds : 0;
   }
 
   get elapsedS(): number {

@@ -101,6 +101,17 @@ describe('Progress off a terminal', () => {
   });
 });
 
+describe('Progress of a resumed job', () => {
+  it('counts against the whole total from what was already done, and rates only this run', () => {
+    const { writes, stream, clock, now } = makeFakes(false);
+    const progress = new Progress({ label: 'extract', unit: 'images', total: 1000, initial: 600, stream, now });
+    clock.ms = 10_000;
+    progress.tick(100);
+    expect(progress.rate).toBe(10); // 100 new images in 10 s, not 700
+    expect(writes.at(-1)).toBe('extract: 700/1,000 images (70.0%), 10.0 images/s, ETA 30s\n');
+  });
+});
+
 describe('Progress on a terminal', () => {
   it('redraws one line in place with \\r, a few times a second', () => {
     const { writes, stream, clock, now } = makeFakes(true);

@@ -13,6 +13,8 @@ import { FAMILIES, getFamily } from '../../models/registry.js';
 
 export interface ExtractJson {
   shardDir: string;
+  /** The model that ran; `kind` is `converted` for a trained model, `demo` or `random` otherwise. */
+  model: { family: string; ckpt: string; kind: string; source: string };
   dtype: string;
   nJobs: number;
   jobIndex: number;
@@ -100,9 +102,11 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
 
   public async run(): Promise<ExtractJson | LaunchJson> {
     const { flags } = await this.parse({ flags: Extract.flags, enableJsonFlag: true }, normalizeListFlag(this.argv, '--vit-layers'));
+    // Logs go to stderr in every mode (oclif's logToStderr is silent under --json, which hid warnings).
+    const log = (line: string) => void process.stderr.write(`${line}\n`);
     try {
       const config = validateExtractConfig({
-        ...getDatasetConfig(flags, (line) => this.logToStderr(line)), // not this.warn, which wraps paths at 80 columns
+        ...getDatasetConfig(flags, log), // not this.warn, which wraps paths at 80 columns
         vitFamily: flags['vit-family'],
         vitCkpt: flags['vit-ckpt'],
         vitLayers: flags['vit-layers'],
@@ -119,7 +123,6 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         nJobs: flags['n-jobs'],
         jobIndex: flags.local || flags.slurm ? undefined : flags['job-index'],
       }, flags.local || flags.slurm ? {} : process.env);
-      const log = (line: string) => this.logToStderr(line);
       if (flags.local || flags.slurm) {
         const launched = flags.local
           ? await launchLocal(this.argv, config.nJobs, log)
@@ -131,6 +134,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       if (!this.jsonEnabled()) this.log(result.shardDir);
       const json: ExtractJson = {
         shardDir: result.shardDir,
+        model: result.model,
         dtype: result.dtype,
         nJobs: result.nJobs,
         jobIndex: result.jobIndex,

@@ -42,6 +42,8 @@ export interface ShardJobContext {
   log: (line: string) => void;
   /** Called after each batch is written, with its image count. */
   onImages: (n: number) => void;
+  /** Called once a shard is complete on disk (marker written). */
+  onShardDone?: (shard: number) => void;
   /** Poll interval while waiting for a shard another process holds. */
   pollMs?: number;
 }
@@ -55,15 +57,26 @@ export interface ShareOutcome {
   doneElsewhere: number[];
 }
 
-/** Images in the share's shards that are not complete yet (the work this job expects to do). */
-export async function countPendingImages(run: PreparedRun, share: JobShare, dtype: string): Promise<number> {
+/** How far this job's share of the shards is at the start: its shards and images, and how many are complete. */
+export interface ShareStatus {
+  nShards: number;
+  nImgs: number;
+  nCompleteShards: number;
+  nCompleteImgs: number;
+}
+
+export async function getShareStatus(run: PreparedRun, share: JobShare, dtype: string): Promise<ShareStatus> {
   const counts = getImgsPerEachShard(run.metadata.n_imgs, run.geometry);
-  let pending = 0;
+  const status: ShareStatus = { nShards: share.end - share.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0 };
   for (let shard = share.first; shard < share.end; shard++) {
-    const status = await getShardStatus(run.shardDir, { name: getShardFileName(shard), nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
-    if (!status.complete) pending += counts[shard];
+    const { complete } = await getShardStatus(run.shardDir, { name: getShardFileName(shard), nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
+    status.nImgs += counts[shard];
+    if (complete) {
+      status.nCompleteShards += 1;
+      status.nCompleteImgs += counts[shard];
+    }
   }
-  return pending;
+  return status;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,6 +91,7 @@ export async function extractShare(ctx: ShardJobContext, share: JobShare): Promi
     const result = await tryShard(ctx, shard, counts[shard]);
     if (result === 'held') deferred.push(shard);
     else outcome[result === 'written' ? 'written' : 'skipped'].push(shard);
+    if (result === 'written') ctx.onShardDone?.(shard);
   }
   for (const shard of deferred) {
     let announced = false;
@@ -88,6 +102,7 @@ export async function extractShare(ctx: ShardJobContext, share: JobShare): Promi
       });
       if (result === 'written') outcome.written.push(shard);
       if (result === 'complete') outcome.doneElsewhere.push(shard);
+      if (result !== 'held') ctx.onShardDone?.(shard);
       if (result !== 'held') break;
       await sleep(ctx.pollMs ?? 1000);
     }

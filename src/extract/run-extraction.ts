@@ -21,10 +21,13 @@ import { PreprocessPool } from '../images/preprocess-pool.js';
 import { formatCount, Progress } from '../progress.js';
 import { makeRecorder } from '../vit/build-vit.js';
 import { getDefaultBatchSize } from './batch-size.js';
+import type { CheckpointKind } from '../vit/checkpoint-kind.js';
 import type { VitFamily } from '../vit/family.js';
 import { loadVit } from '../vit/load-vit.js';
 import type { ValidExtractConfig } from './config.js';
-import { countPendingImages, extractShare } from './extract-shards.js';
+import { extractShare, getShareStatus } from './extract-shards.js';
+import { watchForInterrupt } from './interrupt.js';
+import { checkBeforeBackend } from './preflight.js';
 import { finishIfComplete, removeDeadTmpFiles } from './finish-run.js';
 import { describeShare, getJobShare, JobShare } from './job-share.js';
 import { prepareRun, RUN_INFO_FILE } from './prepare-run.js';
@@ -37,6 +40,8 @@ export const LABELS_FILE = 'labels.bin';
 export interface ExtractResult {
   shardDir: string;
   metadata: Metadata;
+  /** The model that ran: family, checkpoint as given, its kind (only `converted` is a trained model), and where it came from. */
+  model: { family: string; ckpt: string; kind: CheckpointKind; source: string };
   nImgs: number;
   nShards: number;
   nImgsPerShard: number;
@@ -71,30 +76,39 @@ export interface ExtractHooks {
 }
 
 export async function runExtraction(config: ValidExtractConfig, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
-  const backendInfo = await initBackend(config.backend);
-  hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.failed.length ? ` (skipped ${backendInfo.failed.join('; ')})` : ''}`);
+  const kind = await checkBeforeBackend(config, family);
   const dataset = await makeDataset(config, { log: hooks.log, warn: hooks.log });
   hooks.log(`data: ${dataset.summary}`);
+  const backendInfo = await initBackend(config.backend);
+  hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.failed.length ? ` (skipped ${backendInfo.failed.join('; ')})` : ''}`);
   const vit = await loadVit(family, config.vitCkpt);
   hooks.log(`model: ${vit.source}`);
+  if (kind !== 'converted') hooks.log(`warning: '${config.vitCkpt}' has random weights, not a trained model: these activations test the pipeline, they are not for research`);
   try {
     const run = await prepareRun(config, family, dataset, vit, backendInfo);
     const share = getJobShare(run.nShards, config.nJobs, config.jobIndex);
     const nRemoved = await removeDeadTmpFiles(run.shardDir);
-    if (nRemoved > 0) hooks.log(`resume: removed ${nRemoved} temporary files left by dead processes`);
+    if (nRemoved > 0) hooks.log(`resume: removed ${formatCount(nRemoved, 'temporary file')} left by dead processes`);
     hooks.log(
-      `shards: ${run.shardDir} (${formatCount(run.metadata.n_imgs, 'image')} in ${formatCount(run.nShards, 'shard')} of room for ${run.nImgsPerShard}, ` +
+      `shards: ${run.shardDir} (${formatCount(run.metadata.n_imgs, 'image')} in ${formatCount(run.nShards, 'shard')} of up to ${formatCount(run.nImgsPerShard, 'image')}, ` +
         `${config.dtype}, layers [${run.metadata.layers.join(', ')}] = blocks [${run.blocks.join(', ')}])`,
     );
     if (config.nJobs > 1) hooks.log(describeShare(share, run.nShards, config.nJobs, config.jobIndex));
 
-    const total = await countPendingImages(run, share, config.dtype);
-    const progress = new Progress({ label: 'extract', unit: 'images', total, stream: hooks.progressStream });
+    const start = await getShareStatus(run, share, config.dtype);
+    const ofShare = config.nJobs > 1 ? " of this job's share" : '';
+    if (start.nCompleteShards > 0 && start.nCompleteShards < start.nShards) {
+      hooks.log(`resuming: ${start.nCompleteShards} of ${formatCount(start.nShards, 'shard')}${ofShare} complete (${formatCount(start.nCompleteImgs, 'image')})`);
+    }
+    const total = start.nImgs - start.nCompleteImgs;
+    const progress = new Progress({ label: 'extract', unit: 'images', total: start.nImgs, initial: start.nCompleteImgs, stream: hooks.progressStream });
     let nImgsDone = 0;
+    let nShardsDone = start.nCompleteShards;
     hooks.onProgress?.(0, total);
     const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch);
     if (config.vitBatchSize === undefined) hooks.log(`batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`);
     const recorder = makeRecorder(vit.model, run.blocks);
+    const interrupt = watchForInterrupt(() => `${nShardsDone} of ${formatCount(start.nShards, 'shard')}${ofShare} complete in ${run.shardDir}`, hooks.log);
     const preprocessor = new PreprocessPool(family.getPreprocess(vit.arch), Math.min(config.nWorkers, availableParallelism()));
     const outcome = await extractShare(
       {
@@ -112,19 +126,32 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
           progress.tick(n);
           hooks.onProgress?.(nImgsDone, total);
         },
+        onShardDone: () => {
+          nShardsDone += 1;
+        },
       },
       share,
-    ).finally(() => preprocessor.close());
+    ).finally(() => {
+      interrupt.stop();
+      return preprocessor.close();
+    });
     const completion = await finishIfComplete(run, config.dtype, hooks.log);
     if (completion.complete) await writeLabelsOnce(dataset, family.getPreprocess(vit.arch), vit.arch.patchSize, run, hooks.log);
     const elapsedS = progress.elapsedS;
     const imgsPerS = nImgsDone / elapsedS;
-    const skippedNote = outcome.skipped.length ? `, ${outcome.skipped.length} complete shards skipped` : '';
-    const state = completion.complete ? `all ${run.nShards} shards complete` : `${completion.missing.length} of ${run.nShards} shards still to do by other jobs`;
-    progress.finish(`${nImgsDone} images in ${elapsedS.toFixed(1)} s (${imgsPerS.toFixed(1)} images/s), ${formatCount(outcome.written.length, 'shard')} written${skippedNote}; ${state} in ${run.shardDir}`);
+    const skippedNote = outcome.skipped.length ? `, ${formatCount(outcome.skipped.length, 'complete shard')} skipped` : '';
+    const state = completion.complete
+      ? run.nShards === 1 ? 'the shard is complete' : `all ${run.nShards} shards complete`
+      : `${completion.missing.length} of ${formatCount(run.nShards, 'shard')} still to do by other jobs`;
+    progress.finish(
+      nImgsDone === 0
+        ? `nothing to do: ${state} in ${run.shardDir}`
+        : `${formatCount(nImgsDone, 'image')} in ${elapsedS.toFixed(1)} s (${imgsPerS.toFixed(1)} images/s), ${formatCount(outcome.written.length, 'shard')} written${skippedNote}; ${state} in ${run.shardDir}`,
+    );
     return {
       shardDir: run.shardDir,
       metadata: run.metadata,
+      model: { family: family.name, ckpt: config.vitCkpt, kind, source: vit.source },
       nImgs: dataset.nImgs,
       nShards: run.nShards,
       nImgsPerShard: run.nImgsPerShard,

@@ -16,10 +16,11 @@ import type { PreprocessSpec } from '../images/preprocess.js';
 import { getPatchCount, validateArch, VitArch } from './arch.js';
 import { buildVit } from './build-vit.js';
 import type { VitFamily } from './family.js';
+import { CheckpointKind, getCheckpointKind, VIT_CONFIG_FILE } from './checkpoint-kind.js';
 import { makeDirectoryLoader, makeDirectorySaver } from './file-io.js';
 import { setRandomWeights } from './random-weights.js';
 
-export const VIT_CONFIG_FILE = 'saev-vit.json';
+export { VIT_CONFIG_FILE };
 
 export interface LoadedVit {
   /** The whole network: one output per block. */
@@ -28,6 +29,8 @@ export interface LoadedVit {
   family: VitFamily;
   /** The checkpoint as the user named it. */
   ckpt: string;
+  /** Embedded demo, seeded random weights, or a converted (trained) model. */
+  kind: CheckpointKind;
   /** How the weights were obtained, for logs and the sidecar. */
   source: string;
   /** sha256 of the weight bytes, so a sidecar pins exactly which weights ran. */
@@ -75,25 +78,20 @@ async function makeRandomVit(family: VitFamily, ckpt: string, archName: string, 
   const arch = validateArch(known, `${family.name}/${archName}`);
   const model = buildVit(arch, `${family.name}_${archName}`.replace(/[^A-Za-z0-9_]/g, '_'));
   setRandomWeights(model, seed);
-  return { model, arch, family, ckpt, source, weightsSha256: await digestWeights(model) };
+  return { model, arch, family, ckpt, kind: ckpt === family.demo?.ckpt ? 'demo' : 'random', source, weightsSha256: await digestWeights(model) };
 }
 
 export async function loadVit(family: VitFamily, ckpt: string): Promise<LoadedVit> {
-  if (family.demo && ckpt === family.demo.ckpt) {
-    const { arch, seed } = family.demo;
+  const kind = getCheckpointKind(family, ckpt);
+  if (kind === 'demo') {
+    const { arch, seed } = family.demo!;
     return makeRandomVit(family, ckpt, arch, seed, `embedded demo (${family.name} '${arch}', random weights, seed ${seed}; not a trained model)`);
   }
-  const random = /^random:([^@]+)(?:@(\d+))?$/.exec(ckpt);
-  if (random) {
-    const seed = Number(random[2] ?? 0);
-    return makeRandomVit(family, ckpt, random[1], seed, `random weights (${family.name} '${random[1]}', seed ${seed})`);
+  if (kind === 'random') {
+    const [, archName, seed] = /^random:([^@]+)(?:@(\d+))?$/.exec(ckpt)!;
+    return makeRandomVit(family, ckpt, archName, Number(seed ?? 0), `random weights (${family.name} '${archName}', seed ${Number(seed ?? 0)}; not a trained model)`);
   }
-  if (existsSync(path.join(ckpt, VIT_CONFIG_FILE))) return loadConvertedVit(family, ckpt);
-  const demo = family.demo ? `'${family.demo.ckpt}', ` : '';
-  throw new Error(
-    `models: checkpoint '${ckpt}' for ${family.name} is not ${demo}'random:<arch>' or a converted model directory ` +
-      `(a folder with ${VIT_CONFIG_FILE} and model.json)`,
-  );
+  return loadConvertedVit(family, ckpt);
 }
 
 async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedVit> {
@@ -104,7 +102,7 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
   }
   const arch = validateArch(config.arch, configPath);
   const model = await tf.loadLayersModel(makeDirectoryLoader(dir));
-  return { model, arch, family, ckpt: dir, source: `converted model ${dir}`, weightsSha256: await digestWeights(model) };
+  return { model, arch, family, ckpt: dir, kind: 'converted', source: `converted model ${dir}`, weightsSha256: await digestWeights(model) };
 }
 
 /** Writes `model` as a converted-model directory that `loadVit` reads back; `source` records the checkpoint. */

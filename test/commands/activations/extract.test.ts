@@ -2,8 +2,8 @@
  * The `saev activations extract` command as a user runs it: the built CLI in a
  * child process (`npm test` builds first), flags as saev spells them.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,3 +76,69 @@ describe('saev activations extract', () => {
     expect(stderr).toMatch(/Expected --vit-family=resnet to be one of: clip/);
   });
 });
+
+describe('saev activations extract, mistakes caught before TensorFlow loads', () => {
+  it('a missing checkpoint says it does not exist and how to convert one, before any backend line', () => {
+    const { status, stderr } = saev(['--vit-ckpt', './no-such-model', '--dump-to', dumpTo()]);
+    expect(status).toBe(1);
+    expect(stderr).not.toMatch(/backend:|oneDNN|absl/);
+    expect(stderr.trim().split('\n').pop()).toBe(
+      "Error: models: checkpoint './no-such-model' does not exist; pass a converted model directory (convert one first: npx saev convert <checkpoint file> --family clip --out <dir>)",
+    );
+  });
+
+  it('a --dump-to that is a file is named as such, before any backend line', () => {
+    const file = path.join(dumpTo(), 'a-file');
+    writeFileSync(file, '');
+    const { status, stderr } = saev(['--dump-to', file]);
+    expect(status).toBe(1);
+    expect(stderr).not.toMatch(/backend:|oneDNN|absl/);
+    expect(stderr).toContain(`Error: shards: --dump-to ${file} is a file, not a directory`);
+  });
+
+  it('names the model in the JSON summary and warns on stderr that random weights are not a trained model', () => {
+    const { status, stdout, stderr } = saev(['--vit-ckpt', 'random:demo@3', '--data', 'fake', '--data-n-imgs', '2', '--dump-to', dumpTo(), '--json']);
+    expect(status, stderr).toBe(0);
+    expect(JSON.parse(stdout).model).toMatchObject({ family: 'clip', ckpt: 'random:demo@3', kind: 'random' });
+    expect(stderr).toMatch(/warning: 'random:demo@3' has random weights, not a trained model/);
+  });
+});
+
+describe('saev activations extract, stopped and rerun', () => {
+  it('on SIGINT says how many shards are complete and that rerunning resumes; the rerun says what it resumes', async () => {
+    const out = dumpTo();
+    // 5 images per shard (2 layers x 50 tokens), 60 images: 12 shards, a few seconds on any backend.
+    const args = [BIN, 'activations', 'extract', '--data', 'fake', '--data-n-imgs', '60', '--vit-layers=-2,-1', '--n-patches-per-shard', '500', '--vit-batch-size', '5', '--dump-to', out];
+    const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const shardDir = await waitFor(() => readdirSync(out).find((name) => /^[0-9a-f]{64}$/.test(name)));
+    await waitFor(() => readdirSync(path.join(out, shardDir, '.saev-tfjs')).some((name) => name.endsWith('.done')));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    const stopped = /interrupted \(SIGINT\): (\d+) of 12 shards complete in (\S+); rerun the same command to resume/.exec(stderr);
+    expect(stopped, stderr).not.toBeNull();
+    expect(stopped![2]).toBe(path.join(out, shardDir));
+    const nDone = Number(stopped![1]);
+    expect(nDone).toBeGreaterThan(0);
+    const rerun = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    if (nDone < 12) expect(rerun.stderr).toContain(`resuming: ${nDone} of 12 shards complete (${nDone * 5} images)`);
+    expect(rerun.stderr).toMatch(/the shard is complete|all 12 shards complete/);
+  });
+});
+
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      const value = probe();
+      if (value) return value;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() - start > timeoutMs) throw new Error('waitFor: timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
