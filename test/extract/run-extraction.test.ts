@@ -115,7 +115,11 @@ describe('runExtraction on bad input', () => {
     const { dumpTo } = makeConfig({});
     const file = path.join(dumpTo, 'a-file');
     writeFileSync(file, '');
-    await expect(run({ dataRoot: makePhotoFolder(), dumpTo: file })).rejects.toThrow(/^shards: cannot create .*a-file\/[0-9a-f]{64} \(ENOTDIR\); --dump-to must be a directory this user can write in \(or create\)$/);
+    await expect(run({ dataRoot: makePhotoFolder(), dumpTo: file })).rejects.toThrow(`shards: --dump-to ${file} is a file, not a directory; pass a directory for the shards`);
+    // A file on the way to a --dump-to that does not exist yet is named too.
+    await expect(run({ dataRoot: makePhotoFolder(), dumpTo: path.join(file, 'below') })).rejects.toThrow(
+      `shards: ${file}, the nearest existing folder above --dump-to ${path.join(file, 'below')}, is a file, not a directory`,
+    );
   });
 
   it('names the corrupt image and its index, and leaves no partial or unrecorded shard', async () => {
