@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
 import { failInOneLine } from '../../src/cli/fail.js';
 import { formatStatsSummary } from '../../src/stats/stats-file.js';
@@ -61,7 +62,7 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
     try {
       const result = await runStats(args['shard-dir'], { nJobs: flags['n-jobs'], chunkBytes: flags['chunk-mb'] * 2 ** 20, plots: flags.plots });
       if (!this.jsonEnabled()) this.log(formatStatsSummary(result.doc).trimEnd());
-      this.logToStderr(`stats: wrote ${result.files.length} files in ${args['shard-dir']}`);
+      this.logToStderr(`stats: wrote ${result.files.map((file) => path.basename(file)).join(', ')} in ${args['shard-dir']}`);
       const pops = result.doc.perLayer.flatMap((l) => [l.patches, ...(l.cls ? [l.cls] : [])]);
       const sum = (k: 'nNonFiniteTokens' | 'nNaN' | 'nInf') => pops.reduce((a, p) => a + p[k], 0);
       if (sum('nNonFiniteTokens')) {

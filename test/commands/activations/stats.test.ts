@@ -26,6 +26,7 @@ describe('saev activations stats', () => {
     expect(stdout).toMatch(/^\s+5\s+patches\s+33 /m);
     expect(stdout).toMatch(/^\s+2\s+cls\s+11 /m);
     expect(stderr).toMatch(/stats: 11 images x 2 passes in/);
+    expect(stderr).toMatch(/stats: wrote stats-mean-patches\.npy, .*stats\.json in /);
     for (const f of ['stats.json', 'stats-mean-patches.npy', 'stats-mean-cls.npy', 'stats-norm-hist.png', 'stats.txt']) expect(existsSync(path.join(m.dir, f))).toBe(true);
     expect(stderr).not.toMatch(/warning/);
     expect(stdout).toMatch(/^ {2}normScalar: centredMeanNorm \/ sqrt\(d\): the seed's scalar/m);
