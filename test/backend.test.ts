@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeBackend, initBackend, parseBackendRequest, tf } from '../src/backend.js';
 
@@ -46,5 +50,27 @@ describe('initBackend', () => {
     // Once chosen, the backend stays: a conflicting request is an error, not a silent switch.
     const other = info.name === 'cpu' ? 'wasm' : 'cpu';
     await expect(initBackend(other)).rejects.toThrow(/already active/);
+  });
+});
+
+/** Where tfjs-node's addon would be, if it was built (npm ci's postinstall builds it). */
+function nativeAddonPath(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const packageJson = require.resolve('@tensorflow/tfjs-node/package.json');
+    return (createRequire(packageJson)('@mapbox/node-pre-gyp') as { find(p: string): string }).find(packageJson);
+  } catch {
+    return null;
+  }
+}
+
+describe('initBackend under auto', () => {
+  const addon = nativeAddonPath();
+  it.runIf(addon && existsSync(addon))('picks the native build where it exists (or a GPU); a build that fails to load fails here', () => {
+    const script = "const { initBackend } = await import('./dist/src/backend.js'); const i = await initBackend('auto'); console.log(JSON.stringify(i));";
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', env: { ...process.env, SAEV_BACKEND: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; gpu: boolean; failed: string[] };
+    if (!info.gpu) expect(info.name, `auto fell back past a built native addon: ${info.failed.join('; ')}`).toBe('tensorflow');
   });
 });

@@ -53,6 +53,7 @@ describe.each(CASES)('%s (%s)', (name, checkpointFile, flags) => {
     const before = tf.memory().numTensors;
     const pixels_BHWC = tf.tensor4d(parity.pixels, parity.pixels_BHWC);
     const outputs = made.model.predict(pixels_BHWC) as tf.Tensor[];
+    expect(outputs, 'one output per block').toHaveLength(depth);
     const values = await Promise.all(outputs.map((out) => out.data() as Promise<Float32Array>));
     const errors: BlockError[] = outputs.map((out, i) => {
       expect(out.shape).toEqual([batch, nTokens, width]);

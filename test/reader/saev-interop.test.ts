@@ -14,6 +14,9 @@ import { makeShardDir } from './helpers.js';
 
 const PYTHON = process.env.SAEV_INTEROP_PYTHON;
 const REQUIRED = process.env.SAEV_INTEROP_REQUIRED === '1';
+if (!PYTHON && !REQUIRED) {
+  process.stderr.write('test/reader/saev-interop.test.ts: skipped: set SAEV_INTEROP_PYTHON to a Python with saev 0.1.0 (python3 scripts/saev-interop.py setup <venv>), as CI does\n');
+}
 const SCRIPT = path.resolve(__dirname, '../../scripts/saev-interop.py');
 
 function compare(dir: string) {

@@ -15,6 +15,7 @@ import { readTree } from '../extract/helpers.js';
 import { saev, saevSync } from './cli.js';
 
 const SLOW = process.env.SAEV_SLOW === '1';
+if (!SLOW) process.stderr.write('test/scale/scale.slow.test.ts: skipped: it takes minutes; npm run test:slow (SAEV_SLOW=1) runs it, as CI does\n');
 const ARGS = ['activations', 'extract', '--data', 'fake', '--data-n-imgs', '8', '--vit-layers', '-1', '--n-patches-per-shard', '150', '--vit-batch-size', '2'];
 const dumpTo = () => mkdtempSync(path.join(os.tmpdir(), 'saev-slow-'));
 const shardDirOf = (root: string) => path.join(root, readdirSync(root)[0]);
@@ -102,6 +103,7 @@ const hasSlurm = (() => {
   }
 })();
 
+if (SLOW && !hasSlurm) process.stderr.write('test/scale/scale.slow.test.ts: the Slurm part skipped: no slurmctld/slurmd here (CI installs them as root)\n');
 describe.skipIf(!SLOW || !hasSlurm)('a real Slurm job array', () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'saev-slurm-'));
   const env = { SLURM_TEST_DIR: base, SLURM_CONF: path.join(base, 'etc', 'slurm.conf') };
