@@ -16,10 +16,6 @@ export const DTYPE_SIZES = {
 } as const;
 export type TensorDtype = keyof typeof DTYPE_SIZES;
 
-export function isTensorDtype(value: string): value is TensorDtype {
-  return Object.prototype.hasOwnProperty.call(DTYPE_SIZES, value);
-}
-
 /** Product of a shape; 1 for a scalar. */
 export function getNumel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -34,15 +30,6 @@ export function getContiguousStride(shape: readonly number[]): number[] {
     step *= shape[i];
   }
   return stride;
-}
-
-/** Reverses the byte order of each `itemSize`-byte element (a big-endian storage made little-endian). */
-export function swapByteOrder(bytes: Uint8Array, itemSize: number): Uint8Array {
-  const out = new Uint8Array(bytes.byteLength);
-  for (let i = 0; i < bytes.byteLength; i += itemSize) {
-    for (let j = 0; j < itemSize; j++) out[i + j] = bytes[i + itemSize - 1 - j];
-  }
-  return out;
 }
 
 /** Decodes whole little-endian elements of `dtype` into float32 (int64 values beyond 2**53 lose precision, as float32 must). */
