@@ -17,7 +17,7 @@ export const scaleFlags = {
   'slurm-cpus': Flags.integer({ summary: 'CPUs per task.', min: 1 }),
   'slurm-gpus': Flags.integer({ summary: 'GPUs per task (--gres=gpu:N).', min: 0 }),
   'slurm-mem': Flags.string({ summary: 'Memory per task, e.g. 32G.' }),
-  'log-to': Flags.string({ summary: 'Directory of the sbatch script and the task logs.', default: './logs' }),
+  'log-to': Flags.string({ summary: 'Directory of the sbatch script and the task logs [default: <dump-to>/logs, beside the shards].' }),
   'dry-run': Flags.boolean({ summary: 'With --slurm: print the sbatch script, submit nothing.' }),
   wait: Flags.boolean({ summary: 'With --slurm: wait until every task ends and report failures per task.' }),
 };

@@ -3,6 +3,7 @@
  * validated, and the hooks a child job uses to report progress to a local
  * parent. Returns the command's result: `text` for humans, the rest for `--json`.
  */
+import path from 'node:path';
 import type { ExtractHooks } from '../extract/run-extraction.js';
 import { JobMessage, LocalJobResult, PROGRESS_IPC_ENV, runLocalJobs } from './local-jobs.js';
 import { getArraySpec, makeSbatchScript, submitSlurmScript, TaskState, validateSlurmOptions, waitForSlurmJob } from './slurm.js';
@@ -64,7 +65,9 @@ export interface SlurmFlags {
   'slurm-cpus'?: number;
   'slurm-gpus'?: number;
   'slurm-mem'?: string;
-  'log-to': string;
+  /** Where the sbatch script and task logs go; default `<dump-to>/logs`. */
+  'log-to'?: string;
+  'dump-to': string;
   'dry-run': boolean;
   wait: boolean;
 }
@@ -79,7 +82,7 @@ export async function launchSlurm(argv: readonly string[], flags: SlurmFlags, lo
     cpus: flags['slurm-cpus'],
     gpus: flags['slurm-gpus'],
     mem: flags['slurm-mem'],
-    logTo: flags['log-to'],
+    logTo: flags['log-to'] ?? path.join(flags['dump-to'], 'logs'),
   });
   const script = makeSbatchScript(argv, options);
   const array = getArraySpec(options);

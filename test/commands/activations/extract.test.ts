@@ -53,6 +53,13 @@ describe('saev activations extract', () => {
     expect(stdout).toMatch(/\nexec .*activations extract --data fake --dump-to \S+ --n-jobs 3\n?$/);
   });
 
+  it('--slurm puts the task logs beside the shards unless --log-to says otherwise', () => {
+    const out = dumpTo();
+    const { status, stdout, stderr } = saev(['--data', 'fake', '--dump-to', out, '--n-jobs', '2', '--slurm', '--dry-run']);
+    expect(status, stderr).toBe(0);
+    expect(stdout).toContain(`#SBATCH --output=${path.join(out, 'logs')}/saev-extract-%A_%a.out\n`);
+  });
+
   it('--n-jobs/--job-index write one share and say the directory is not complete yet', () => {
     const { status, stdout, stderr } = saev(['--data', 'fake', '--data-n-imgs', '4', '--n-patches-per-shard', '100', '--n-jobs', '2', '--job-index', '1', '--dump-to', dumpTo(), '--json']);
     expect(status, stderr).toBe(0);
