@@ -12,6 +12,7 @@ import { setRandomWeights } from '../../src/vit/random-weights.js';
 const tiny: VitArch = {
   imageSize: 32, patchSize: 8, width: 16, depth: 4, nHeads: 2, mlpWidth: 32,
   gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false,
+  positionEmbedding: true, rope: null, mlp: 'gelu',
 };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-vit-'));
 
