@@ -1,6 +1,6 @@
 /**
  * DINOv3: the facebookresearch/dinov3 hub models (`dinov3_vits16`, `vits16plus`, `vitb16`, `vitl16`,
- * `vitl16plus`, `vith16plus`; checkpoints `dinov3_<arch>_pretrain_<data>-<hash>.pth`; DESIGN §5), and the
+ * `vitl16plus`, `vith16plus`; checkpoints `dinov3_<arch>_pretrain_<data>-<hash>.pth`), and the
  * same weights as timm ships them (`vit_*_patch16_dinov3*`: model.safetensors + config.json) or as HF
  * `DINOv3ViTModel`. CLS, then 4 storage tokens (computed, never stored), then 16-px patches; no absolute
  * position embedding but 2D RoPE as its `RopePositionEmbedding` computes it (base 100, patch centres mapped

@@ -1,6 +1,6 @@
 /**
  * What `pe-core` and `pe-spatial` share: Meta's Perception Encoder vision
- * tower (DESIGN §5) as timm ships it (`vit_pe_core_*`, `vit_pe_spatial_*`:
+ * tower as timm ships it (`vit_pe_core_*`, `vit_pe_spatial_*`:
  * model.safetensors + config.json) and as Meta's own `.pt` files (PE-Core: a
  * CLIP, the tower under `visual.`; PE-Spatial: the bare encoder). CLS
  * (except the G models), learned absolute position embeddings, LayerNorm
