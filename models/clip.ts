@@ -12,7 +12,7 @@ import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/convert/sp
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 
-const base = { gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false } as const;
+const base = { gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
 
 const archs: Record<string, VitArch> = {
   'ViT-B-32': { ...base, imageSize: 224, patchSize: 32, width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },

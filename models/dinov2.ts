@@ -17,7 +17,7 @@ import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
-const base = { imageSize: 224, patchSize: 14, gelu: 'none', layerNormEps: 1e-6, clsToken: true, patchBias: true, preNorm: false, layerScale: true } as const;
+const base = { imageSize: 224, patchSize: 14, gelu: 'none', layerNormEps: 1e-6, clsToken: true, patchBias: true, preNorm: false, layerScale: true, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
 const sizes = {
   vits14: { width: 384, depth: 12, nHeads: 6, mlpWidth: 1536 },
   vitb14: { width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },

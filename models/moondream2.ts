@@ -17,6 +17,7 @@ const archs: Record<string, VitArch> = {
   '2024-08-26': {
     imageSize: 378, patchSize: 14, width: 1152, depth: 27, nHeads: 16, mlpWidth: 4304,
     gelu: 'tanh', layerNormEps: 1e-5, clsToken: false, nRegisters: 0, patchBias: true, preNorm: false, layerScale: false,
+    positionEmbedding: true, rope: null, mlp: 'gelu',
   },
 };
 

@@ -11,7 +11,7 @@ import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
-const base = { gelu: 'none', layerNormEps: 1e-6, clsToken: false, nRegisters: 0, patchBias: true, preNorm: false, layerScale: false } as const;
+const base = { gelu: 'none', layerNormEps: 1e-6, clsToken: false, nRegisters: 0, patchBias: true, preNorm: false, layerScale: false, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
 
 const archs: Record<string, VitArch> = {
   'ViT-B-16-SigLIP': { ...base, imageSize: 224, patchSize: 16, width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },

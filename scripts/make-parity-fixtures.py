@@ -16,13 +16,30 @@ Upstream code:
     and without registers, saved in the hub's `.pth` layout; the same weights also saved in HF `Dinov2Model`
     layout (`model.safetensors` + `config.json`), whose outputs are checked against the hub's here;
   - moondream2: `moondream/vision_encoder.py` of vikhyat/moondream at the 2024-08-26 release (commit 211cc2f),
-    made tiny by swapping its hard-coded sizes on the instances (its classes take no size arguments).
+    made tiny by swapping its hard-coded sizes on the instances (its classes take no size arguments);
+  - dinov3: the facebookresearch/dinov3 code (`DinoVisionTransformer`, as `dinov3/hub/backbones.py` builds
+    `dinov3_vits16` and `dinov3_vits16plus`), saved in the hub's `.pth` layout with the RoPE periods in
+    bfloat16 as the released checkpoints hold them; the same weights loaded into timm's
+    `vit_small_patch16_dinov3` / `vit_small_plus_patch16_dinov3_qkvb` (through timm's own checkpoint filter,
+    saved with timm's `save_for_hf`) and into HF `DINOv3ViTModel` (`save_pretrained`). Each layout's blocks are
+    recorded by its own code: timm and HF compute the periods in float32, the hub reads them from the checkpoint;
+  - pe-core, pe-spatial: Meta's Perception Encoder (`core/vision_encoder/pe.py` of facebookresearch/
+    perception_models, `VisionTransformer`), saved as Meta's `.pt` (PE-Core: the tower under `visual.` as in
+    Meta's CLIP files, without a text tower; PE-Spatial: the bare encoder), and the same weights in timm's
+    `vit_pe_core_*` / `vit_pe_spatial_*` (timm's `_convert_pe`, `save_for_hf`). saev runs timm; both layouts'
+    blocks are recorded and checked against each other here. RoPE shows in a tiny random model's outputs only when
+    its attention is peaked, so these models' q/k/v projections are scaled up (`sharpen_attention`).
 
-The hub code and moondream are not on PyPI. Get them with git (never commit them):
+The hub code, moondream, dinov3 and perception_models are not on PyPI. Get them with git (never commit them):
   git clone https://github.com/facebookresearch/dinov2 /tmp/upstream/dinov2
   git clone https://github.com/vikhyat/moondream /tmp/upstream/moondream && git -C /tmp/upstream/moondream checkout 211cc2f
+  git clone https://github.com/facebookresearch/dinov3 /tmp/upstream/dinov3
+  git clone https://github.com/facebookresearch/perception_models /tmp/upstream/perception_models
 Then, in a venv with `pip install torch==2.14.1 torchvision==0.29.1 timm open_clip_torch transformers safetensors einops`:
-  python scripts/make-parity-fixtures.py --dinov2 /tmp/upstream/dinov2 --moondream /tmp/upstream/moondream
+  python scripts/make-parity-fixtures.py --dinov2 /tmp/upstream/dinov2 --moondream /tmp/upstream/moondream \
+    --dinov3 /tmp/upstream/dinov3 --perception-models /tmp/upstream/perception_models
+(The dinov3 and pe cases were made with torch 2.13.0 (a CPU build), torchvision 0.28.0, timm 1.0.31 and transformers
+5.25.0, dinov3 at 6876159, perception_models at 3e352cc: `--only dinov3 pe pixels`.)
 """
 
 import argparse
@@ -35,6 +52,24 @@ import numpy as np
 import PIL.Image
 import safetensors.torch
 import torch
+
+
+def import_torchvision():
+    """torchvision, even where its C++ ops cannot load (a CPU-only torch build beside a CUDA torchvision wheel):
+    the transforms used here are pure Python on PIL images and tensors and never call those ops."""
+    try:
+        import torchvision
+    except RuntimeError as error:
+        if "torchvision::" not in str(error):
+            raise
+        import types
+
+        for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
+            del sys.modules[name]
+        for name in ("torchvision._meta_registrations", "torchvision._autograd_registrations"):
+            sys.modules[name] = types.ModuleType(name)
+        import torchvision
+    return torchvision
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "test" / "fixtures" / "parity"
@@ -71,6 +106,15 @@ def randomize(module, seed):
                 p.copy_(0.5 * noise)
             else:
                 p.copy_(0.05 * noise)
+
+
+def sharpen_attention(module, factor):
+    """Scales the q/k/v projection weights so attention is peaked rather than near uniform: RoPE only shows in the
+    outputs when attention depends on the rotated scores (with randomize's scale, a tiny model barely notices it)."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name.endswith(("attn.qkv.weight", "attn.in_proj_weight")):
+                p.mul_(factor)
 
 
 def record_blocks(blocks, forward, pixels_BCHW):
@@ -334,6 +378,236 @@ def make_moondream(repo):
     )
 
 
+# ----------------------------------------------------------------------------------- several layouts per case
+def write_layouts(name, *, family, transform, image_size, tokens, layouts, extra=None):
+    """One case, one set of pixels, several checkpoint layouts of the same weights, each with the blocks its own
+    code records (layouts can differ a little: DINOv3's hub reads bfloat16 RoPE periods that timm and HF compute).
+    `layouts`: [(checkpoint, blocks file, blocks_fn, forward, version note)]."""
+    case_dir = OUT / name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    pixels = torch.stack([transform(load_photo(p)) for p in PHOTOS]).float()
+    assert pixels.shape[-1] == image_size, pixels.shape
+    (case_dir / "pixels.bin").write_bytes(pixels.permute(0, 2, 3, 1).contiguous().numpy().astype("<f4").tobytes())
+    recorded = {}
+    for checkpoint, blocks_file, blocks_fn, forward, _ in layouts:
+        blocks = record_blocks(blocks_fn(), forward, pixels)
+        (case_dir / blocks_file).write_bytes(blocks.numpy().astype("<f4").tobytes())
+        recorded[checkpoint] = blocks
+        print(f"{name} {checkpoint}: blocks {list(blocks.shape)}, |x| max {blocks.abs().max():.3g}", file=sys.stderr)
+    shapes = {tuple(b.shape) for b in recorded.values()}
+    assert len(shapes) == 1, shapes
+    manifest = {
+        "family": family,
+        "checkpoints": [layout[0] for layout in layouts],
+        "blocks_by_checkpoint": {layout[0]: layout[1] for layout in layouts},
+        "made_by": {layout[0]: layout[4] for layout in layouts},
+        "photos": PHOTOS,
+        "image_size": image_size,
+        "pixels_BHWC": list(pixels.permute(0, 2, 3, 1).shape),
+        "blocks_LBND": list(next(iter(shapes))),
+        "tokens": tokens,
+        "versions": {"torch": torch.__version__},
+        **(extra or {}),
+    }
+    (case_dir / "case.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return recorded
+
+
+def compare_layouts(name, recorded, a, b, limit):
+    """Relative RMS difference of two layouts' blocks; asserted below `limit` when one is given."""
+    x, y = recorded[a], recorded[b]
+    rel = ((x - y).pow(2).mean().sqrt() / y.pow(2).mean().sqrt()).item()
+    print(f"  {name}: {a} vs {b}: max abs {(x - y).abs().max().item():.3g}, rel RMS {rel:.3g}", file=sys.stderr)
+    if limit is not None:
+        assert rel < limit, (name, a, b, rel)
+
+
+# ------------------------------------------------------------------------------------------------ dinov3
+DINOV3_PX = 64  # a 4x4 grid of 16-px patches (the released models: 256 px by default, 16x16 patches)
+
+
+def dinov3_transform(size, on_tensor=False):
+    from torchvision.transforms import v2
+
+    # The dinov3 repository's make_transform (its README): squash to size x size, antialiased bilinear, ImageNet
+    # mean/std. It resizes after ToImage, i.e. the uint8 tensor with torch's antialiased bilinear, which rounds a
+    # little differently from Pillow's (make_pixels measures it); saev resizes PIL images, so the fixtures resize the
+    # PIL image (Pillow's BILINEAR) and on_tensor=True is only for that measurement.
+    resize = v2.Resize((size, size), antialias=True)
+    head = [v2.ToImage(), resize] if on_tensor else [resize, v2.ToImage()]
+    return v2.Compose([*head, v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD)])
+
+
+def dinov3_to_hf(state, swiglu):
+    """The hub's keys in HF `DINOv3ViTModel` layout (q, k, v split; the key bias dropped, as HF's key_bias=False)."""
+    out = {
+        "embeddings.cls_token": state["cls_token"],
+        "embeddings.mask_token": state["mask_token"][:, None],
+        "embeddings.register_tokens": state["storage_tokens"],
+        "embeddings.patch_embeddings.weight": state["patch_embed.proj.weight"],
+        "embeddings.patch_embeddings.bias": state["patch_embed.proj.bias"],
+        "norm.weight": state["norm.weight"],
+        "norm.bias": state["norm.bias"],
+    }
+    i = 0
+    while f"blocks.{i}.norm1.weight" in state:
+        b, h = f"blocks.{i}.", f"layer.{i}."
+        q, k, v = state[b + "attn.qkv.weight"].chunk(3)
+        qb, _, vb = (state[b + "attn.qkv.bias"] * state[b + "attn.qkv.bias_mask"]).chunk(3)
+        out.update({
+            h + "attention.q_proj.weight": q, h + "attention.k_proj.weight": k, h + "attention.v_proj.weight": v,
+            h + "attention.q_proj.bias": qb, h + "attention.v_proj.bias": vb,
+            h + "attention.o_proj.weight": state[b + "attn.proj.weight"], h + "attention.o_proj.bias": state[b + "attn.proj.bias"],
+            h + "layer_scale1.lambda1": state[b + "ls1.gamma"], h + "layer_scale2.lambda1": state[b + "ls2.gamma"],
+        })
+        for norm in ("norm1", "norm2"):
+            out[h + norm + ".weight"], out[h + norm + ".bias"] = state[b + norm + ".weight"], state[b + norm + ".bias"]
+        pairs = {"w1": "gate_proj", "w2": "up_proj", "w3": "down_proj"} if swiglu else {"fc1": "up_proj", "fc2": "down_proj"}
+        for src, dst in pairs.items():
+            out[h + f"mlp.{dst}.weight"], out[h + f"mlp.{dst}.bias"] = state[b + f"mlp.{src}.weight"], state[b + f"mlp.{src}.bias"]
+        i += 1
+    return out
+
+
+def make_dinov3(repo, swiglu):
+    import timm
+    import timm.models._hub
+    import transformers
+    from timm.models.eva import checkpoint_filter_fn
+
+    sys.path.insert(0, str(repo))
+    from dinov3.models.vision_transformer import DinoVisionTransformer
+
+    seed_everything(0)
+    width, depth, heads = 24, 2, 2  # head width 12: three RoPE bands per axis
+    # hub/backbones.py's dinov3_vits16 (MLP, ffn_ratio 4) and dinov3_vits16plus (SwiGLU, ffn_ratio 6), made tiny.
+    model = DinoVisionTransformer(
+        img_size=DINOV3_PX, patch_size=16, pos_embed_rope_base=100, pos_embed_rope_normalize_coords="separate",
+        pos_embed_rope_rescale_coords=2, pos_embed_rope_dtype="fp32", embed_dim=width, depth=depth, num_heads=heads,
+        ffn_ratio=6 if swiglu else 4, qkv_bias=True, layerscale_init=1.0e-05, norm_layer="layernormbf16",
+        ffn_layer="swiglu" if swiglu else "mlp", ffn_bias=True, proj_bias=True, n_storage_tokens=4, mask_k_bias=True,
+    ).eval()
+    model.init_weights()  # RoPE periods, the key-bias mask (1 for q and v, 0 for k)
+    randomize(model, 20 + int(swiglu))
+    sharpen_attention(model, 6.0)
+    state = model.state_dict()
+    # The released checkpoints hold the periods in bfloat16; the hub copies them into its float32 buffer.
+    state["rope_embed.periods"] = state["rope_embed.periods"].to(torch.bfloat16)
+    model.load_state_dict(state)
+    name = "dinov3-plus" if swiglu else "dinov3"
+    case_dir = OUT / name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    arch = "vits16plus" if swiglu else "vits16"
+    hub_file = f"dinov3_{arch}_pretrain_tiny-00000000.pth"
+    torch.save(state, case_dir / hub_file)
+
+    # timm: its own filter maps the hub's state dict (drops periods, bias_mask and mask_token; splits q/v bias).
+    timm_name = "vit_small_plus_patch16_dinov3_qkvb" if swiglu else "vit_small_patch16_dinov3"
+    tiny = dict(img_size=DINOV3_PX, embed_dim=width, depth=depth, num_heads=heads)
+    timm_model = timm.create_model(timm_name, pretrained=False, num_classes=0, **tiny).eval()
+    float_state = {k: v.float() for k, v in state.items()}
+    timm_model.load_state_dict(checkpoint_filter_fn(float_state, timm_model))
+    timm.models._hub.save_for_hf(timm_model, str(case_dir / "timm"), model_args=tiny, safe_serialization=True)
+    (case_dir / "timm" / "pytorch_model.bin").unlink(missing_ok=True)
+
+    # HF transformers: the same weights, loaded back with from_pretrained as users load it.
+    hf_config = transformers.DINOv3ViTConfig(
+        hidden_size=width, intermediate_size=96, num_hidden_layers=depth, num_attention_heads=heads, patch_size=16,
+        image_size=DINOV3_PX, num_register_tokens=4, layer_norm_eps=1e-5, rope_theta=100.0, use_gated_mlp=swiglu,
+        hidden_act="silu" if swiglu else "gelu", query_bias=True, key_bias=False, value_bias=True, layerscale_value=1e-5,
+    )
+    hf_model = transformers.DINOv3ViTModel(hf_config).eval()
+    # The files hold layer.N (as on the hub); transformers 5 nests the layers under model. in memory.
+    hf_state = {("model." + k if k.startswith("layer.") else k): v for k, v in dinov3_to_hf(float_state, swiglu).items()}
+    hf_model.load_state_dict(hf_state, strict=True)
+    hf_model.save_pretrained(str(case_dir / "hf"))
+    hf_model = transformers.DINOv3ViTModel.from_pretrained(str(case_dir / "hf")).eval()
+
+    versions = {
+        hub_file: "facebookresearch/dinov3 6876159 (DinoVisionTransformer)",
+        "timm/model.safetensors": f"timm {timm.__version__} ({timm_name})",
+        "hf/model.safetensors": f"transformers {transformers.__version__} (DINOv3ViTModel)",
+    }
+    recorded = write_layouts(
+        name, family="dinov3", transform=dinov3_transform(DINOV3_PX), image_size=DINOV3_PX,
+        tokens={"cls": 1, "registers": 4, "patches": 16},
+        layouts=[
+            (hub_file, "blocks.bin", lambda: model.blocks, lambda x: model.get_intermediate_layers(x, n=depth, norm=False), versions[hub_file]),
+            ("timm/model.safetensors", "timm/blocks.bin", lambda: timm_model.blocks, timm_model.forward_features, versions["timm/model.safetensors"]),
+            ("hf/model.safetensors", "hf/blocks.bin", lambda: hf_model.model.layer, hf_model, versions["hf/model.safetensors"]),
+        ],
+        extra={"swiglu": swiglu, "timm_model": timm_name},
+    )
+    # float32 vs bfloat16 periods: the hub's blocks differ from timm's and HF's by more than float32 noise.
+    compare_layouts(name, recorded, "hf/model.safetensors", hub_file, None)
+    if swiglu:  # both with the q and v biases, both with float32 periods
+        compare_layouts(name, recorded, "hf/model.safetensors", "timm/model.safetensors", 1e-5)
+
+
+# ------------------------------------------------------------------------------------------- pe-core, pe-spatial
+PE_PX = 32  # a 4x4 grid of 8-px patches (the released models: 224-512 px, patch 14 or 16)
+
+
+def pe_transform(timm_model, size):
+    import timm.data
+
+    # timm's data config for the model, as saev builds it (resolve_model_data_config + create_transform).
+    config = timm.data.resolve_model_data_config(timm_model)
+    assert (config["interpolation"], config["crop_pct"], config["crop_mode"]) == ("bicubic", 1.0, "center"), config
+    assert tuple(config["mean"]) == (0.5,) * 3 and tuple(config["std"]) == (0.5,) * 3, config
+    return timm.data.create_transform(**{**config, "input_size": (3, size, size)}, is_training=False)
+
+
+def make_pe(repo, spatial):
+    import timm
+    import timm.models._hub
+    from timm.models.eva import checkpoint_filter_fn
+
+    sys.path.insert(0, str(repo))
+    from core.vision_encoder.pe import VisionTransformer
+
+    seed_everything(0)
+    width, depth, heads = 32, 2, 2
+    if spatial:  # PE-Spatial-G14-448's structure: no CLS token, LayerScale, no pooling head
+        meta_args = dict(use_cls_token=False, ls_init_value=0.1, pool_type="none", use_ln_post=False, output_dim=None)
+        timm_name, timm_args = "vit_pe_spatial_gigantic_patch14_448", dict(mlp_ratio=4.0)
+    else:  # PE-Core-B16-224's: CLS token, no LayerScale, attention pooling and projection (never recorded)
+        meta_args = dict(use_cls_token=True, pool_type="attn", attn_pooler_heads=2, output_dim=16)
+        timm_name, timm_args = "vit_pe_core_base_patch16_224", dict(attn_pool_num_heads=2, num_classes=16)
+    meta = VisionTransformer(patch_size=8, width=width, layers=depth, heads=heads, mlp_ratio=4.0, image_size=PE_PX, **meta_args).eval()
+    randomize(meta, 30 + int(spatial))
+    sharpen_attention(meta, 6.0)
+    name = "pe-spatial" if spatial else "pe-core"
+    case_dir = OUT / name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    # Meta's PE-Core files are CLIP models (the vision tower under visual.); PE-Spatial's are the bare encoder.
+    state = meta.state_dict() if spatial else {f"visual.{k}": v for k, v in meta.state_dict().items()}
+    meta_file = "PE-Spatial-tiny.pt" if spatial else "PE-Core-tiny.pt"
+    torch.save(state, case_dir / meta_file)
+
+    tiny = dict(img_size=PE_PX, patch_size=8, embed_dim=width, depth=depth, num_heads=heads, ref_feat_shape=(4, 4), **timm_args)
+    timm_model = timm.create_model(timm_name, pretrained=False, **tiny).eval()
+    missing, unexpected = timm_model.load_state_dict(checkpoint_filter_fn(dict(state), timm_model), strict=False)
+    assert not missing and set(unexpected) <= {"head.weight", "head.bias"}, (missing, unexpected)
+    timm.models._hub.save_for_hf(timm_model, str(case_dir / "timm"), model_args={k: list(v) if isinstance(v, tuple) else v for k, v in tiny.items()}, safe_serialization=True)
+    (case_dir / "timm" / "pytorch_model.bin").unlink(missing_ok=True)
+
+    versions = {
+        "timm/model.safetensors": f"timm {timm.__version__} ({timm_name})",
+        meta_file: "facebookresearch/perception_models 3e352cc (core/vision_encoder/pe.py VisionTransformer)",
+    }
+    recorded = write_layouts(
+        name, family=name, transform=pe_transform(timm_model, PE_PX), image_size=PE_PX,
+        tokens={"cls": 0 if spatial else 1, "registers": 0, "patches": 16},
+        layouts=[
+            ("timm/model.safetensors", "timm/blocks.bin", lambda: timm_model.blocks, timm_model.forward_features, versions["timm/model.safetensors"]),
+            (meta_file, "blocks.bin", lambda: meta.transformer.resblocks, meta.forward_features, versions[meta_file]),
+        ],
+        extra={"timm_model": timm_name},
+    )
+    compare_layouts(name, recorded, "timm/model.safetensors", meta_file, 1e-5)
+
+
 # ------------------------------------------------------------------------------ bicubic interpolation
 def make_interpolate():
     """torch F.interpolate(mode="bicubic", align_corners=False) vectors: DINOv2's two ways (scale_factor with
@@ -360,7 +634,17 @@ def make_interpolate():
 # ---------------------------------------------------------------------------------------- pixel parity
 def make_pixels():
     import open_clip
+    import timm
     from torchvision.transforms import v2
+
+    # How far DINOv3's own transform (torch's uint8 antialiased bilinear) is from Pillow's BILINEAR, which we follow.
+    for photo in PIXEL_PHOTOS:
+        image = load_photo(photo)
+        tensor_path = v2.Resize((256, 256), antialias=True)(v2.ToImage()(image)).int()
+        pillow = torch.from_numpy(np.array(image.resize((256, 256), PIL.Image.BILINEAR))).permute(2, 0, 1).int()
+        diff = (tensor_path - pillow).abs()
+        print(f"dinov3-256 {photo}: uint8-tensor resize vs Pillow: max {diff.max().item()} levels, "
+              f"{(diff > 0).float().mean().item():.2%} of values differ", file=sys.stderr)
 
     out = OUT / "preprocess"
     out.mkdir(parents=True, exist_ok=True)
@@ -369,11 +653,15 @@ def make_pixels():
         "siglip-256": (open_clip.image_transform(256, is_train=False, mean=(0.5,) * 3, std=(0.5,) * 3, resize_mode="squash", interpolation="bicubic"), (0.5,) * 3, (0.5,) * 3),
         "dinov2-224": (dinov2_transform(224), IMAGENET_MEAN, IMAGENET_STD),
         "moondream2-378": (v2.Compose([v2.Resize(size=(378, 378), interpolation=v2.InterpolationMode.BICUBIC), v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize([0.5] * 3, [0.5] * 3)]), (0.5,) * 3, (0.5,) * 3),
+        "dinov3-256": (dinov3_transform(256), IMAGENET_MEAN, IMAGENET_STD),
+        "pe-core-224": (pe_transform(timm.create_model("vit_pe_core_base_patch16_224", pretrained=False), 224), (0.5,) * 3, (0.5,) * 3),
     }
+    # Large images: one photo for the newer pipelines (a landscape one squashed, a portrait one cropped); their
+    # JPEG and PNG decoding is covered at the tiny sizes by the parity cases.
+    photos = {"moondream2-378": PIXEL_PHOTOS[1:], "dinov3-256": PIXEL_PHOTOS[:1], "pe-core-224": PIXEL_PHOTOS[1:]}
     manifest = []
     for pipeline, (transform, mean, std) in pipelines.items():
-        # 378 px images are large: moondream2's JPEG case is covered at 28 px by its parity case.
-        for photo in PIXEL_PHOTOS if pipeline != "moondream2-378" else PIXEL_PHOTOS[1:]:
+        for photo in photos.get(pipeline, PIXEL_PHOTOS):
             x = transform(load_photo(photo)).float()
             # Undo Normalize and ToTensor's /255: the values are integers to well within float32 rounding.
             u8 = (x * torch.tensor(std)[:, None, None] + torch.tensor(mean)[:, None, None]) * 255
@@ -389,9 +677,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dinov2", type=pathlib.Path, help="checkout of facebookresearch/dinov2")
     parser.add_argument("--moondream", type=pathlib.Path, help="checkout of vikhyat/moondream at 211cc2f")
-    parser.add_argument("--only", nargs="*", default=None, help="cases to make (clip, siglip, dinov2, moondream2, pixels, interpolate)")
+    parser.add_argument("--dinov3", type=pathlib.Path, help="checkout of facebookresearch/dinov3")
+    parser.add_argument("--perception-models", type=pathlib.Path, help="checkout of facebookresearch/perception_models")
+    parser.add_argument("--only", nargs="*", default=None, help="cases to make (clip, siglip, dinov2, moondream2, dinov3, pe, pixels, interpolate)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    import_torchvision()
     want = lambda case: args.only is None or case in args.only
     if want("clip"):
         make_clip(True, "clip-quickgelu")
@@ -408,6 +699,16 @@ def main():
         if args.moondream is None:
             sys.exit("--moondream <checkout at 211cc2f> is needed for the moondream2 case")
         make_moondream(args.moondream)
+    if want("dinov3"):
+        if args.dinov3 is None:
+            sys.exit("--dinov3 <checkout> is needed for the dinov3 cases")
+        make_dinov3(args.dinov3, False)
+        make_dinov3(args.dinov3, True)
+    if want("pe"):
+        if args.perception_models is None:
+            sys.exit("--perception-models <checkout> is needed for the pe-core and pe-spatial cases")
+        make_pe(args.perception_models, False)
+        make_pe(args.perception_models, True)
     if want("pixels"):
         make_pixels()
     if want("interpolate"):

@@ -22,12 +22,17 @@ export interface ModelCase {
   ckpt: string;
 }
 
-/** Every family at real widths: head widths 64 (B, L) and 72 (moondream2), no CLS (SigLIP), registers, tanh GELU. */
+/**
+ * Every family at real widths: head widths 64 (B, L) and 72 (moondream2), no CLS (SigLIP), registers, tanh GELU,
+ * RoPE with storage tokens and SwiGLU (DINOv3 S+ at 256 px), interleaved RoPE after a CLS (PE-Core B/16).
+ */
 export const MODEL_CASES: readonly ModelCase[] = [
   { name: 'clip-b16', family: 'clip', ckpt: 'random:ViT-B-16' },
   { name: 'clip-l14', family: 'clip', ckpt: 'random:ViT-L-14' },
   { name: 'siglip-b16', family: 'siglip', ckpt: 'random:ViT-B-16-SigLIP' },
   { name: 'dinov2-b14-reg', family: 'dinov2', ckpt: 'random:dinov2_vitb14_reg' },
+  { name: 'dinov3-s16plus', family: 'dinov3', ckpt: 'random:dinov3_vits16plus' },
+  { name: 'pe-core-b16', family: 'pe-core', ckpt: 'random:PE-Core-B16-224' },
   { name: 'moondream2', family: 'moondream2', ckpt: 'random:2024-08-26' },
 ];
 const PHOTOS = ['animal/cat.jpg', 'people/astronaut.png'];

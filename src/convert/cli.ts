@@ -65,8 +65,9 @@ export function formatResult(result: ConvertResult): string {
   const a = result.arch;
   return [
     `converted ${result.format} (${result.layout}) -> ${result.outDir}`,
-    `  arch: ${a.imageSize} px, patch ${a.patchSize}, width ${a.width}, depth ${a.depth}, heads ${a.nHeads}, mlp ${a.mlpWidth}, ` +
-      `gelu ${a.gelu}, eps ${a.layerNormEps}, cls ${a.clsToken}, registers ${a.nRegisters}${result.config ? ` (config ${result.config})` : ''}`,
+    `  arch: ${a.imageSize} px, patch ${a.patchSize}, width ${a.width}, depth ${a.depth}, heads ${a.nHeads}, mlp ${a.mlpWidth}` +
+      `${a.mlp === 'swiglu' ? ' swiglu' : `, gelu ${a.gelu}`}, eps ${a.layerNormEps}, cls ${a.clsToken}, registers ${a.nRegisters}` +
+      `${a.rope ? `, rope ${a.rope.pairing}` : ''}${result.config ? ` (config ${result.config})` : ''}`,
     `  skipped ${result.ignored.length} unused tower keys${result.unknown.length ? `, ${result.unknown.length} unknown keys (--no-strict)` : ''}`,
     `  sha256 ${result.sha256}`,
   ].join('\n');

@@ -62,6 +62,11 @@ export function getExpectedKeys(target: string, format: CheckpointFormat): strin
   return keys;
 }
 
+/** Whether `format` leaves our weight `target` (or parts of it) out, to keep the value the model is built with. */
+function isUnstored(target: string, format: CheckpointFormat): boolean {
+  return format.unstored?.some((pattern) => pattern.test(target)) ?? false;
+}
+
 export function detectFormat(keys: ReadonlySet<string>, spec: CheckpointSpec, context: RemapContext): CheckpointFormat {
   const format = spec.formats.find((f) => f.markers.every((marker) => keys.has(marker)));
   if (!format) {
@@ -106,17 +111,23 @@ export function renameTensors(state: StateDict, spec: CheckpointSpec, strict: bo
   const tensors = new Map<string, RenamedTensor>();
   for (const [target, slots] of parts) {
     const missing = slots.findIndex((slot) => slot === undefined);
-    if (missing >= 0) {
+    if (missing >= 0 && !isUnstored(target, format)) {
       const expected = getExpectedKeys(target, format)[missing] ?? `part ${missing} of ${target}`;
       throw new Error(`weights: missing key ${expected} in ${context.file} (expected by ${context.family})`);
     }
-    const sources = slots as string[];
-    const shapes = sources.map((key) => state.get(key)!.shape);
+    const sources = slots.filter((slot): slot is string => slot !== undefined);
+    // A part this layout does not store is zeros of the shape of the parts it does.
+    const partShape = state.get(sources[0])!.shape;
+    const shapes = slots.map((key) => (key === undefined ? partShape : state.get(key)!.shape));
     let shape = shapes.length === 1 ? [...shapes[0]] : [shapes.reduce((n, s) => n + s[0], 0), ...shapes[0].slice(1)];
     const reshapes = spec.fixes.filter((fix) => fix.reshape && fix.target.test(target));
     for (const fix of reshapes) shape = fix.reshape!(shape);
     const read = (): TorchTensor => {
-      const tensors = sources.map((key) => ({ shape: state.get(key)!.shape, data: state.get(key)!.toFloat32() }));
+      const tensors = slots.map((key, k) =>
+        key === undefined
+          ? { shape: shapes[k], data: new Float32Array(shapes[k].reduce((n, d) => n * d, 1)) }
+          : { shape: state.get(key)!.shape, data: state.get(key)!.toFloat32() },
+      );
       const tensor = tensors.length === 1 ? tensors[0] : stack(tensors);
       return { shape, data: tensor.data };
     };
@@ -150,7 +161,8 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 
 /**
  * Reads, fixes and lays out every weight `model` has, then sets them. Every
- * model weight must be found; a checkpoint tensor nothing uses is an error.
+ * model weight must be found, unless the layout does not store it (`unstored`);
+ * a checkpoint tensor nothing uses is an error.
  */
 export function assignWeights(
   model: tf.LayersModel,
@@ -165,6 +177,10 @@ export function assignWeights(
     for (const weight of model.weights) {
       const name = weight.originalName;
       const entry = renamed.tensors.get(name);
+      if (!entry && isUnstored(name, renamed.format)) {
+        values.push(tf.clone(weight.read()));
+        continue;
+      }
       if (!entry) {
         const [expected] = getExpectedKeys(name, renamed.format);
         throw new Error(`weights: missing key ${expected ?? name} in ${context.file} (expected by ${context.family})`);

@@ -26,6 +26,12 @@ export interface CheckpointFormat {
   renames: readonly KeyRename[];
   /** Tower keys with no counterpart here (heads, final norm, mask token); anything else unmatched is unknown. */
   ignore: readonly RegExp[];
+  /**
+   * Our weights this layout does not store because its code computes them or holds them at zero (timm's and HF's
+   * RoPE periods, DINOv3's key bias): they keep the values the model is built with (the RoPE table of the arch's
+   * frequencies, zero biases), and a stacked weight (`part`) gets zeros for the parts it lacks.
+   */
+  unstored?: readonly RegExp[];
 }
 
 export interface KeyRename {
@@ -84,9 +90,18 @@ export interface ArchSource {
    * The family's fixed structure (so a missing tensor is reported as missing, never read as "absent"), and
    * numerics tensor shapes cannot show (a config may override gelu and eps). Registers come from the tensors.
    */
-  defaults: Pick<VitArch, 'gelu' | 'layerNormEps' | 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale'>;
+  defaults: Pick<VitArch, 'gelu' | 'layerNormEps' | 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale' | 'positionEmbedding' | 'rope'>;
+  /**
+   * Structure the family's checkpoints differ in, read from whether its tensors are there (`tokens/cls`,
+   * `block0_ls1/gamma`) instead of from `defaults` (PE-G has no CLS token but LayerScale, the smaller PEs the reverse).
+   */
+  fromTensors?: ReadonlyArray<'clsToken' | 'layerScale'>;
   /** Head width used to infer nHeads from the width when no config says (64 for most ViTs). */
   headWidth: number;
+  /** Head counts of released widths whose heads are not `headWidth` wide (PE-G: width 1536, 16 heads of 96). */
+  nHeadsByWidth?: Readonly<Record<number, number>>;
+  /** Released variants the family's code does not cover, told apart by width, refused by name (DINOv3 7B). */
+  unsupported?: ReadonlyArray<{ name: string; width: number }>;
   /** The input size when neither a flag nor a config gives one, else null to take it from the position grid. */
   defaultImageSize: number | null;
 }

@@ -7,7 +7,7 @@
  */
 import type { BackendInfo } from '../backend.js';
 import type { VitArch } from '../vit/arch.js';
-import { getPatchCount } from '../vit/arch.js';
+import { getFc1Width, getPatchCount } from '../vit/arch.js';
 
 const CPU_BATCH = 32;
 const GPU_MAX_BATCH = 256;
@@ -15,7 +15,7 @@ const GPU_MAX_BATCH = 256;
 /** Bytes of the widest per-image tensor of a forward pass (MLP hidden, qkv, or the block output). */
 function getWidestTensorBytes(arch: VitArch): number {
   const nTokens = getPatchCount(arch) + (arch.clsToken ? 1 : 0) + arch.nRegisters;
-  return 4 * nTokens * Math.max(arch.mlpWidth, 3 * arch.width);
+  return 4 * nTokens * Math.max(getFc1Width(arch), 3 * arch.width);
 }
 
 export function getDefaultBatchSize(backend: BackendInfo, arch: VitArch): number {

@@ -7,3 +7,5 @@ export { SelfAttention } from './self-attention.js';
 export { TokenEmbedding } from './token-embedding.js';
 export { LayerNorm } from './layer-norm.js';
 export { LayerScale } from './layer-scale.js';
+export { RopeEmbedding } from './rope-embedding.js';
+export { SwiGlu } from './swiglu.js';

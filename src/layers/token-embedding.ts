@@ -1,9 +1,9 @@
 /**
  * Turns patch embeddings into the ViT's token sequence: prepend the CLS
  * token (if the family has one), add learned position embeddings over
- * CLS + patches, then insert register tokens after CLS (DINOv2 with
- * registers). Input `patches_BPD`, output `tokens_BND` with
- * N = cls + registers + P.
+ * CLS + patches (unless the family has none: DINOv3 uses RoPE only), then
+ * insert register tokens after CLS (DINOv2 with registers, DINOv3's storage
+ * tokens). Input `patches_BPD`, output `tokens_BND` with N = cls + registers + P.
  */
 import { tf } from '../backend.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
@@ -15,12 +15,15 @@ export interface TokenEmbeddingArgs extends LayerArgs {
   clsToken: boolean;
   /** Learned register tokens inserted after CLS, after position embeddings are added. */
   nRegisters: number;
+  /** Whether learned position embeddings are added (default true). */
+  positions?: boolean;
 }
 
 export class TokenEmbedding extends tf.layers.Layer {
   static readonly className = 'SaevTokenEmbedding';
   readonly clsToken: boolean;
   readonly nRegisters: number;
+  readonly hasPositions: boolean;
   private cls: tf.LayerVariable | null = null;
   private positions: tf.LayerVariable | null = null;
   private registers: tf.LayerVariable | null = null;
@@ -32,6 +35,7 @@ export class TokenEmbedding extends tf.layers.Layer {
     }
     this.clsToken = args.clsToken;
     this.nRegisters = args.nRegisters;
+    this.hasPositions = args.positions ?? true;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -40,7 +44,7 @@ export class TokenEmbedding extends tf.layers.Layer {
     if (nPatches == null || width == null) throw new Error(`layers: TokenEmbedding needs a known [P, D], found ${JSON.stringify(shape)}`);
     const zeros = tf.initializers.zeros();
     if (this.clsToken) this.cls = this.addWeight('cls', [width], 'float32', zeros);
-    this.positions = this.addWeight('positions', [nPatches + (this.clsToken ? 1 : 0), width], 'float32', zeros);
+    if (this.hasPositions) this.positions = this.addWeight('positions', [nPatches + (this.clsToken ? 1 : 0), width], 'float32', zeros);
     if (this.nRegisters > 0) this.registers = this.addWeight('registers', [this.nRegisters, width], 'float32', zeros);
     this.built = true;
   }
@@ -57,7 +61,7 @@ export class TokenEmbedding extends tf.layers.Layer {
       const prefix = (variable: tf.LayerVariable, n: number) =>
         tf.tile(tf.reshape(variable.read(), [1, n, width]), [batch, 1, 1]);
       let tokens = this.cls ? tf.concat([prefix(this.cls, 1), patches_BPD], 1) : patches_BPD;
-      tokens = tf.add(tokens, tf.expandDims(this.positions!.read(), 0));
+      if (this.positions) tokens = tf.add(tokens, tf.expandDims(this.positions.read(), 0));
       if (!this.registers) return tokens;
       const nCls = this.clsToken ? 1 : 0;
       const head = tf.slice(tokens, [0, 0, 0], [-1, nCls, -1]);
@@ -67,7 +71,7 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), clsToken: this.clsToken, nRegisters: this.nRegisters };
+    return { ...super.getConfig(), clsToken: this.clsToken, nRegisters: this.nRegisters, positions: this.hasPositions };
   }
 }
 

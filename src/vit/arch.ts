@@ -1,9 +1,34 @@
 /**
  * A ViT architecture as plain data, shared by every family. Everything that
- * differs between CLIP, SigLIP, DINOv2 and moondream2 is a field here (or in
- * the family's preprocessing), never a branch on the family name.
+ * differs between the families (CLIP, SigLIP, DINOv2, DINOv3, moondream2,
+ * Perception Encoder) is a field here (or in the family's preprocessing),
+ * never a branch on the family name.
  */
 import type { GeluApproximation } from '../layers/gelu.js';
+
+/**
+ * 2D rotary position embedding of the patch tokens' queries and keys
+ * (src/ops/rope.ts); prefix tokens (CLS, registers) are never rotated. Band k
+ * of the E/4 bands of a head of width E turns by `scale * base^(-k / (E/4))`
+ * radians per unit of coordinate, once for each grid axis.
+ */
+export interface RopeSpec {
+  /** Which head dims rotate together: `half` (j with j + E/2, DINOv3) or `interleaved` (2j with 2j + 1, PE). */
+  pairing: 'half' | 'interleaved';
+  /** Patch coordinates: `centered` (cell centres mapped to [-1, 1] per axis, DINOv3) or `index` (grid index, PE). */
+  coords: 'centered' | 'index';
+  /** Which axis the first half of the angles follows: `yx` (rows, DINOv3) or `xy` (columns, PE). */
+  axes: 'yx' | 'xy';
+  /** Base of the geometric band sequence: DINOv3's 100 (its periods are 100^(4k/E)), PE's 10000. */
+  base: number;
+  /** Radians per unit of coordinate of band 0: 2π for DINOv3 (angle 2π·c/period), 1 for PE. */
+  scale: number;
+  /** `index` coordinates: the CLS token sits at grid position 0, so patch indices start at 1 when there is one (PE). */
+  clsAtOrigin: boolean;
+}
+
+/** `gelu`: fc1, GELU, fc2. `swiglu`: fc1 holds gate and value (2 x mlpWidth), `silu(gate) * value`, fc2. */
+export type MlpKind = 'gelu' | 'swiglu';
 
 export interface VitArch {
   /** Side of the square input image, in pixels. */
@@ -16,15 +41,15 @@ export interface VitArch {
   depth: number;
   /** K: attention heads per block. */
   nHeads: number;
-  /** Hidden width of each block's MLP. */
+  /** Hidden width of each block's MLP (what fc2 reads; a SwiGLU fc1 writes twice that). */
   mlpWidth: number;
-  /** GELU variant of the MLP. */
+  /** GELU variant of the MLP (unused by SwiGLU). */
   gelu: GeluApproximation;
   /** Epsilon of every LayerNorm. */
   layerNormEps: number;
   /** Whether a learned CLS token is prepended (and stored). */
   clsToken: boolean;
-  /** Register tokens after CLS (computed, never stored). */
+  /** Register tokens after CLS (DINOv2's registers, DINOv3's storage tokens; computed, never stored). */
   nRegisters: number;
   /** Whether the patch projection has a bias (CLIP's conv1 has none). */
   patchBias: boolean;
@@ -32,23 +57,54 @@ export interface VitArch {
   preNorm: boolean;
   /** Whether each residual branch is scaled per channel before the add (DINOv2's LayerScale `ls1`, `ls2`). */
   layerScale: boolean;
+  /** Whether learned absolute position embeddings are added to CLS + patches (all but DINOv3). */
+  positionEmbedding: boolean;
+  /** Rotary position embedding in every attention, or null (DINOv3, PE). */
+  rope: RopeSpec | null;
+  /** The MLP's form. */
+  mlp: MlpKind;
 }
 
+/** Fields added after the first converted models were written; a stored arch without them has these values. */
+const LATER_FIELDS = { positionEmbedding: true, rope: null, mlp: 'gelu' } as const satisfies Partial<VitArch>;
+
+/** An arch as stored by any version (saev-vit.json), before the later fields are filled in. */
+export type StoredVitArch = Omit<VitArch, keyof typeof LATER_FIELDS> & Partial<VitArch>;
+
 /** P: patches per image (the grid is square). */
-export function getPatchCount(arch: VitArch): number {
+export function getPatchCount(arch: Pick<VitArch, 'imageSize' | 'patchSize'>): number {
   const side = arch.imageSize / arch.patchSize;
   return side * side;
 }
 
-/** Checks the relations the builder relies on; one line per violation. */
-export function validateArch(arch: VitArch, name: string): VitArch {
+/** Output width of each block's fc1. */
+export function getFc1Width(arch: Pick<VitArch, 'mlp' | 'mlpWidth'>): number {
+  return arch.mlp === 'swiglu' ? 2 * arch.mlpWidth : arch.mlpWidth;
+}
+
+function validateRope(rope: RopeSpec, headWidth: number, name: string): void {
+  const choices = { pairing: ['half', 'interleaved'], coords: ['centered', 'index'], axes: ['yx', 'xy'] } as const;
+  for (const [key, allowed] of Object.entries(choices) as Array<[keyof typeof choices, readonly string[]]>) {
+    if (!allowed.includes(rope[key])) throw new Error(`vit: ${name}.rope.${key} must be one of ${allowed.join(', ')}, found '${rope[key]}'`);
+  }
+  if (!(rope.base > 1 && Number.isFinite(rope.base)) || !(rope.scale > 0 && Number.isFinite(rope.scale))) {
+    throw new Error(`vit: ${name}.rope needs base > 1 and scale > 0, found base ${rope.base}, scale ${rope.scale}`);
+  }
+  if (headWidth % 4 !== 0) throw new Error(`vit: ${name}: RoPE needs a head width divisible by 4 (one band pair per axis), found ${headWidth}`);
+}
+
+/** Checks the relations the builder relies on and fills fields older files lack; one line per violation. */
+export function validateArch(stored: StoredVitArch, name: string): VitArch {
+  const arch: VitArch = { ...LATER_FIELDS, ...stored };
   const positive = ['imageSize', 'patchSize', 'width', 'depth', 'nHeads', 'mlpWidth'] as const;
   for (const key of positive) {
     if (!Number.isInteger(arch[key]) || arch[key] < 1) throw new Error(`vit: ${name}.${key} must be a positive integer, found ${arch[key]}`);
   }
   if (arch.imageSize % arch.patchSize !== 0) {
-    throw new Error(`vit: ${name}: imageSize ${arch.imageSize} is not a multiple of patchSize ${arch.patchSize}`);
+    throw new Error(`vit: ${name}: image size ${arch.imageSize} is not a multiple of the patch size ${arch.patchSize}; pass a multiple, e.g. ${Math.max(1, Math.round(arch.imageSize / arch.patchSize)) * arch.patchSize}`);
   }
   if (arch.width % arch.nHeads !== 0) throw new Error(`vit: ${name}: width ${arch.width} is not a multiple of nHeads ${arch.nHeads}`);
-  return Object.freeze({ ...arch });
+  if (arch.mlp !== 'gelu' && arch.mlp !== 'swiglu') throw new Error(`vit: ${name}.mlp must be gelu or swiglu, found '${arch.mlp}'`);
+  if (arch.rope) validateRope(arch.rope, arch.width / arch.nHeads, name);
+  return Object.freeze({ ...arch, ...(arch.rope ? { rope: Object.freeze({ ...arch.rope }) } : {}) });
 }

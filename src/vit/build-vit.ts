@@ -5,31 +5,40 @@
  * just the layers those outputs depend on, so the network ends at the
  * deepest recorded block (like timm's `stop_early`).
  *
- * Layer names are stable (`patch_embed`, `tokens`, `ln_pre`, `block3_attn`,
- * `block3_ls1`, ...) because the weight remapper addresses weights by them.
+ * Layer names are stable (`patch_embed`, `tokens`, `rope`, `ln_pre`,
+ * `block3_attn`, `block3_ls1`, ...) because the weight remapper addresses
+ * weights by them. With RoPE, one `rope` layer holds the angle table that
+ * every block's attention takes as its second input.
  */
 import { tf } from '../backend.js';
 import { Gelu } from '../layers/gelu.js';
 import { LayerNorm } from '../layers/layer-norm.js';
 import { LayerScale } from '../layers/layer-scale.js';
+import { RopeEmbedding } from '../layers/rope-embedding.js';
 import { SelfAttention } from '../layers/self-attention.js';
+import { SwiGlu } from '../layers/swiglu.js';
 import { TokenEmbedding } from '../layers/token-embedding.js';
-import { getPatchCount, VitArch } from './arch.js';
+import { getRopeGrid } from '../ops/rope.js';
+import { getFc1Width, getPatchCount, VitArch } from './arch.js';
 
 /** Name of block i's output layer; recorded layers are looked up by it. */
 export function getBlockName(i: number): string {
   return `block${i}`;
 }
 
-function buildBlock(x: tf.SymbolicTensor, arch: VitArch, i: number): tf.SymbolicTensor {
+/** `rope_2PE`: the RoPE table every attention takes, or null without RoPE. */
+function buildBlock(x: tf.SymbolicTensor, rope_2PE: tf.SymbolicTensor | null, arch: VitArch, i: number): tf.SymbolicTensor {
   const norm = (name: string) => new LayerNorm({ epsilon: arch.layerNormEps, name: `block${i}_${name}` });
   // DINOv2 scales each residual branch per channel; decided here once, never in a forward pass.
   const scale = (branch: tf.SymbolicTensor, name: string) =>
     arch.layerScale ? (new LayerScale({ name: `block${i}_${name}` }).apply(branch) as tf.SymbolicTensor) : branch;
-  const attended = scale(new SelfAttention({ nHeads: arch.nHeads, name: `block${i}_attn` }).apply(norm('ln1').apply(x)) as tf.SymbolicTensor, 'ls1');
+  const attention = new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: `block${i}_attn` });
+  const normed = norm('ln1').apply(x) as tf.SymbolicTensor;
+  const attended = scale(attention.apply(rope_2PE ? [normed, rope_2PE] : normed) as tf.SymbolicTensor, 'ls1');
   const afterAttn = tf.layers.add({ name: `block${i}_add1` }).apply([x, attended]) as tf.SymbolicTensor;
-  let hidden = tf.layers.dense({ units: arch.mlpWidth, name: `block${i}_fc1` }).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
-  hidden = new Gelu({ approximate: arch.gelu, name: `block${i}_gelu` }).apply(hidden) as tf.SymbolicTensor;
+  let hidden = tf.layers.dense({ units: getFc1Width(arch), name: `block${i}_fc1` }).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
+  const activation = arch.mlp === 'swiglu' ? new SwiGlu({ name: `block${i}_swiglu` }) : new Gelu({ approximate: arch.gelu, name: `block${i}_gelu` });
+  hidden = activation.apply(hidden) as tf.SymbolicTensor;
   const mlp = scale(tf.layers.dense({ units: arch.width, name: `block${i}_fc2` }).apply(hidden) as tf.SymbolicTensor, 'ls2');
   return tf.layers.add({ name: getBlockName(i) }).apply([afterAttn, mlp]) as tf.SymbolicTensor;
 }
@@ -42,11 +51,14 @@ export function buildVit(arch: VitArch, name: string): tf.LayersModel {
     .apply(pixels_BHWC) as tf.SymbolicTensor;
   // Row-major over the patch grid, as torch's `flatten(2).transpose(1, 2)`.
   const patches_BPD = tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }).apply(grid) as tf.SymbolicTensor;
-  let x = new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, name: 'tokens' }).apply(patches_BPD) as tf.SymbolicTensor;
+  const tokens = new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, positions: arch.positionEmbedding, name: 'tokens' });
+  let x = tokens.apply(patches_BPD) as tf.SymbolicTensor;
+  const rope = arch.rope && new RopeEmbedding({ ...getRopeGrid(arch), base: arch.rope.base, scale: arch.rope.scale, name: 'rope' });
+  const rope_2PE = rope ? (rope.apply(patches_BPD) as tf.SymbolicTensor) : null;
   if (arch.preNorm) x = new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' }).apply(x) as tf.SymbolicTensor;
   const blocks: tf.SymbolicTensor[] = [];
   for (let i = 0; i < arch.depth; i++) {
-    x = buildBlock(x, arch, i);
+    x = buildBlock(x, rope_2PE, arch, i);
     blocks.push(x);
   }
   return tf.model({ inputs: pixels_BHWC, outputs: blocks, name });

@@ -8,7 +8,7 @@ import type { PreprocessSpec } from '../images/preprocess.js';
 import type { VitArch } from './arch.js';
 
 export interface VitFamily {
-  /** `clip | siglip | dinov2 | moondream2`, as in saev's `--vit-family`. */
+  /** `clip | siglip | dinov2 | dinov3 | moondream2 | pe-core | pe-spatial`, as in saev's `--vit-family`. */
   name: string;
   /** One line for `--help` and errors. */
   summary: string;

@@ -4,6 +4,8 @@
  * PRNG in `model.weights` order, so every backend gets identical weights.
  * LayerNorm scales are 1 + N(0, 0.1^2), everything else N(0, 0.02^2)
  * (timm's trunc-normal std), which keeps activations in a realistic range.
+ * Non-trainable weights (the RoPE table) keep the values the model was built
+ * with.
  */
 import { tf } from '../backend.js';
 import { makeNormal } from '../random.js';
@@ -11,6 +13,7 @@ import { makeNormal } from '../random.js';
 export function setRandomWeights(model: tf.LayersModel, seed: number): void {
   const normal = makeNormal(seed);
   const values = model.weights.map((weight) => {
+    if (!weight.trainable) return tf.clone(weight.read());
     const isScale = /_ln\d|ln_pre/.test(weight.originalName) && weight.originalName.endsWith('gamma');
     const shape = weight.shape as number[];
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));

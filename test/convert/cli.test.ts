@@ -27,9 +27,9 @@ describe('parseConvertArgs', () => {
 
   it('rejects what is missing or malformed, one line each', () => {
     expect(() => parseConvertArgs(['--family', 'clip', '--out', 'o'])).toThrow(/^convert: expected one checkpoint path, found 0/);
-    expect(() => parseConvertArgs(['c.pt', '--out', 'o'])).toThrow('convert: --family is required (one of clip, siglip, dinov2, moondream2)');
+    expect(() => parseConvertArgs(['c.pt', '--out', 'o'])).toThrow('convert: --family is required (one of clip, siglip, dinov2, dinov3, moondream2, pe-core, pe-spatial)');
     expect(() => parseConvertArgs(['c.pt', '--family', 'clip'])).toThrow(/^convert: --out <dir> is required/);
-    expect(() => parseConvertArgs(['c.pt', '--family', 'vit', '--out', 'o'])).toThrow("models: unknown ViT family 'vit' (known: clip, siglip, dinov2, moondream2)");
+    expect(() => parseConvertArgs(['c.pt', '--family', 'vit', '--out', 'o'])).toThrow("models: unknown ViT family 'vit' (known: clip, siglip, dinov2, dinov3, moondream2, pe-core, pe-spatial)");
     expect(() => parseConvertArgs(['c.pt', '--family', 'constructor', '--out', 'o'])).toThrow("models: unknown ViT family 'constructor'"); // not Object's
     expect(() => parseConvertArgs(['c.pt', '--family', 'clip', '--out', 'o', '--image-size', '22.5'])).toThrow("convert: --image-size must be a positive integer, found '22.5'");
   });

@@ -163,3 +163,95 @@ describe('weight remapping errors (in-memory state dicts from the fixtures)', ()
     );
   });
 });
+
+describe('dinov3, pe-core and pe-spatial conversion', () => {
+  const dinov3 = getFamily('dinov3');
+  const hubFile = 'dinov3_vits16_pretrain_tiny-00000000.pth';
+
+  it('converts a DINOv3 hub .pth (bfloat16 periods); its stored tokens are the upstream blocks without the storage tokens', async () => {
+    const parity = loadCase('dinov3', hubFile);
+    const outDir = path.join(tmp, 'dinov3');
+    const result = await convertCheckpoint({ checkpointPath: `${parity.dir}${hubFile}`, family: dinov3, outDir, readCheckpoint, nHeads: 2, imageSize: 64 });
+    expect(result.layout).toBe('DINOv3 hub (facebookresearch/dinov3)');
+    expect(result.ignored.filter((key) => key.endsWith('bias_mask')).length).toBe(2);
+    const sidecar = JSON.parse(readFileSync(path.join(outDir, 'saev-vit.json'), 'utf8'));
+    expect(sidecar.family).toBe('dinov3');
+    expect(sidecar.tokens).toEqual({ cls: 1, registers: 4, patches: 16, stored: 17 });
+    expect(sidecar.arch).toMatchObject({ positionEmbedding: false, mlp: 'gelu', rope: { pairing: 'half', coords: 'centered', axes: 'yx', base: 100 } });
+    expect(sidecar.preprocess).toEqual({ resize: 'squash', resizeSize: 64, filter: 'bilinear', cropSize: null, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+
+    const vit = await loadVit(dinov3, outDir);
+    const pixels = tf.tensor4d(parity.pixels, parity.pixels_BHWC);
+    const acts_BLTD = recordActivations(vit.model, pixels, vit.arch);
+    expect(acts_BLTD.shape).toEqual([2, 2, 17, 24]);
+    const [depth, batch, nTokens, width] = parity.blocks_LBND;
+    const ours = (await acts_BLTD.data()) as Float32Array;
+    for (let l = 0; l < depth; l++) {
+      const [want, got]: number[][] = [[], []];
+      for (let b = 0; b < batch; b++) {
+        for (let t = 0; t < nTokens; t++) {
+          if (t >= 1 && t <= 4) continue; // storage tokens
+          for (let d = 0; d < width; d++) {
+            want.push(parity.blocks[((l * batch + b) * nTokens + t) * width + d]);
+            got.push(ours[((b * depth + l) * 17 + (t === 0 ? 0 : t - 4)) * width + d]);
+          }
+        }
+      }
+      expect(measure(Float32Array.from(got), Float32Array.from(want), l).relRms).toBeLessThan(2e-5);
+    }
+    tf.dispose([pixels, acts_BLTD]);
+    vit.model.dispose();
+  });
+
+  it('takes 256 px when neither a flag nor the config says, and any multiple of 16 when asked', async () => {
+    const dir = loadCase('dinov3').dir;
+    const tensors = (await readCheckpoint(`${dir}${hubFile}`)).tensors;
+    const byDefault = makeVitFromCheckpoint({ tensors }, dinov3, { file: hubFile, nHeads: 2 });
+    expect([byDefault.arch.imageSize, byDefault.model.outputs[0].shape]).toEqual([256, [null, 1 + 4 + 256, 24]]);
+    byDefault.model.dispose();
+    const timm = `${dir}timm/model.safetensors`;
+    const asked = makeVitFromCheckpoint({ tensors: readFixtureSafetensors(timm) }, dinov3, { file: 'model.safetensors', config: await readConfigHints(timm, dinov3), imageSize: 96 });
+    expect([asked.arch.imageSize, asked.arch.nHeads, asked.layout]).toEqual([96, 2, 'timm DINOv3 (vit_*_patch16_dinov3*)']);
+    asked.model.dispose();
+  });
+
+  it('refuses an image size that is not a multiple of 16 and DINOv3 7B by name, one line each, writing nothing', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'dinov3-bad-'));
+    copyFileSync(`${loadCase('dinov3').dir}${hubFile}`, path.join(dir, hubFile));
+    const outDir = path.join(dir, 'out');
+    const convert = (options: { imageSize?: number; readCheckpoint?: (file: string) => Promise<Checkpoint> }) =>
+      convertCheckpoint({ checkpointPath: path.join(dir, hubFile), family: dinov3, outDir, readCheckpoint, nHeads: 2, ...options });
+    await expect(convert({ imageSize: 250 })).rejects.toThrow(
+      `vit: dinov3 checkpoint ${hubFile}: image size 250 is not a multiple of the patch size 16; pass a multiple, e.g. 256`,
+    );
+    const sevenB = async (file: string): Promise<Checkpoint> => {
+      const checkpoint = await readCheckpoint(file);
+      const shape = [4096, 3, 16, 16];
+      checkpoint.tensors.set('patch_embed.proj.weight', { dtype: 'float32', shape, toFloat32: () => new Float32Array(4096 * 768) });
+      return checkpoint;
+    };
+    await expect(convert({ readCheckpoint: sevenB })).rejects.toThrow(
+      new RegExp(`^convert: ${hubFile.replace(/[.]/g, '\\.')} is DINOv3 ViT-7B/16 \\(dinov3_vit7b16\\) \\(width 4096\\), which dinov3 does not support$`),
+    );
+    expect(readdirSync(dir)).toEqual([hubFile]);
+  });
+
+  it('reads PE structure from the tensors: pe-core with a CLS token, pe-spatial (G) without one but with LayerScale', async () => {
+    const core = loadCase('pe-core');
+    const spatial = loadCase('pe-spatial');
+    const coreMade = makeVitFromCheckpoint({ tensors: (await readCheckpoint(`${core.dir}PE-Core-tiny.pt`)).tensors }, getFamily('pe-core'), { file: 'PE-Core-tiny.pt', nHeads: 2 });
+    expect(coreMade.arch).toMatchObject({ imageSize: 32, clsToken: true, layerScale: false, preNorm: true, patchBias: false, positionEmbedding: true });
+    expect(coreMade.layout).toBe("Meta's PE CLIP (visual.*)");
+    expect(coreMade.ignored.some((key) => key.startsWith('visual.attn_pool.'))).toBe(true);
+    const spatialMade = makeVitFromCheckpoint({ tensors: (await readCheckpoint(`${spatial.dir}PE-Spatial-tiny.pt`)).tensors }, getFamily('pe-spatial'), { file: 'PE-Spatial-tiny.pt', nHeads: 2 });
+    expect(spatialMade.arch).toMatchObject({ imageSize: 32, clsToken: false, layerScale: true });
+    expect(spatialMade.layout).toBe("Meta's PE vision encoder");
+    [coreMade, spatialMade].forEach((made) => made.model.dispose());
+  });
+
+  it("refuses another PE family's timm config", async () => {
+    await expect(readConfigHints(`${loadCase('pe-spatial').dir}timm/model.safetensors`, getFamily('pe-core'))).rejects.toThrow(
+      /timm\/config\.json does not describe a pe-core model; pick the right --family or pass --config$/,
+    );
+  });
+});

@@ -12,6 +12,8 @@ export interface ParityCase {
   pixels_BHWC: [number, number, number, number];
   blocks_LBND: [number, number, number, number];
   tokens: { cls: number; registers: number; patches: number };
+  /** Cases with several layouts: each checkpoint's blocks, as its own upstream code recorded them. */
+  blocks_by_checkpoint?: Record<string, string>;
   dir: string;
   pixels: Float32Array;
   blocks: Float32Array;
@@ -22,10 +24,12 @@ function readF32(path: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-export function loadCase(name: string): ParityCase {
+/** A case's pixels and blocks; with `checkpoint`, the blocks its layout's code recorded (the case's only ones otherwise). */
+export function loadCase(name: string, checkpoint?: string): ParityCase {
   const dir = `${PARITY_DIR}${name}/`;
   const manifest = JSON.parse(readFileSync(`${dir}case.json`, 'utf8')) as Omit<ParityCase, 'dir' | 'pixels' | 'blocks'>;
-  return { ...manifest, dir, pixels: readF32(`${dir}pixels.bin`), blocks: readF32(`${dir}blocks.bin`) };
+  const blocksFile = (checkpoint && manifest.blocks_by_checkpoint?.[checkpoint]) || 'blocks.bin';
+  return { ...manifest, dir, pixels: readF32(`${dir}pixels.bin`), blocks: readF32(`${dir}${blocksFile}`) };
 }
 
 /**

@@ -1,11 +1,13 @@
 // Converted upstream checkpoints reproduce every block the upstream code recorded
-// (test/fixtures/parity, made by scripts/make-parity-fixtures.py with open_clip, timm, the dinov2 hub code,
-// HF transformers and moondream's vision encoder). Tolerance: relative RMS error 2e-5 per block, the float32
-// level (different summation orders and erf/tanh/exp kernels in torch and tfjs); 1e-4 or more is a bug.
+// (test/fixtures/parity, made by scripts/make-parity-fixtures.py with open_clip, timm, the dinov2 and dinov3
+// hub code, Meta's Perception Encoder code, HF transformers and moondream's vision encoder). Tolerance: relative
+// RMS error 2e-5 per block, the float32 level (different summation orders and erf/tanh/exp/sin kernels in torch
+// and tfjs); 1e-4 or more is a bug (DINOv3's bfloat16 RoPE periods alone move its blocks by 3e-4).
 // Runs on whichever backend SAEV_BACKEND selects; CI runs it on native and on wasm.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getFamily } from '../../models/registry.js';
 import { initBackend, tf } from '../../src/backend.js';
+import { readCheckpoint } from '../../src/checkpoint/read-checkpoint.js';
 import { makeVitFromCheckpoint, readConfigHints } from '../../src/convert/convert-checkpoint.js';
 import { BlockError, loadCase, measure, readFixtureSafetensors } from './parity-helpers.js';
 
@@ -36,15 +38,34 @@ const CASES: Array<[string, string, { nHeads?: number; imageSize?: number }]> = 
   ['dinov2-reg4', 'dinov2-reg4_hub.safetensors', { nHeads: 2, imageSize: 56 }],
   ['dinov2-reg4', 'hf/model.safetensors', { imageSize: 56 }],
   ['moondream2', 'model.safetensors', { nHeads: 4 }],
+  // DINOv3 at 64 px (4x4 patches of 16): the hub's .pth (bfloat16 RoPE periods, masked key bias), timm's layout
+  // (without qkv bias for S, q and v biases for S+) and HF's, each against the blocks its own code recorded.
+  ['dinov3', 'dinov3_vits16_pretrain_tiny-00000000.pth', { nHeads: 2, imageSize: 64 }],
+  ['dinov3', 'timm/model.safetensors', { imageSize: 64 }],
+  ['dinov3', 'hf/model.safetensors', { imageSize: 64 }],
+  ['dinov3-plus', 'dinov3_vits16plus_pretrain_tiny-00000000.pth', { nHeads: 2, imageSize: 64 }],
+  ['dinov3-plus', 'timm/model.safetensors', { imageSize: 64 }],
+  ['dinov3-plus', 'hf/model.safetensors', { imageSize: 64 }],
+  // Perception Encoder at 32 px (4x4 patches of 8): timm's layout (what saev runs) and Meta's .pt. pe-core has
+  // PE-Core-B's structure (CLS, pooling head), pe-spatial PE-Spatial-G's (no CLS, LayerScale).
+  ['pe-core', 'timm/model.safetensors', {}],
+  ['pe-core', 'PE-Core-tiny.pt', { nHeads: 2 }],
+  ['pe-spatial', 'timm/model.safetensors', {}],
+  ['pe-spatial', 'PE-Spatial-tiny.pt', { nHeads: 2 }],
 ];
+
+/** torch.save archives through the real reader; safetensors through the fixture reader (float32 only). */
+async function readTensors(path: string) {
+  return path.endsWith('.safetensors') ? readFixtureSafetensors(path) : (await readCheckpoint(path)).tensors;
+}
 
 describe.each(CASES)('%s (%s)', (name, checkpointFile, flags) => {
   it('reproduces every upstream block', async () => {
-    const parity = loadCase(name);
+    const parity = loadCase(name, checkpointFile);
     const family = getFamily(parity.family);
     const path = `${parity.dir}${checkpointFile}`;
     const config = await readConfigHints(path, family);
-    const made = makeVitFromCheckpoint({ tensors: readFixtureSafetensors(path) }, family, { ...flags, file: checkpointFile, config });
+    const made = makeVitFromCheckpoint({ tensors: await readTensors(path) }, family, { ...flags, file: checkpointFile, config });
     expect(made.arch.imageSize).toBe(parity.image_size);
     expect([made.arch.clsToken ? 1 : 0, made.arch.nRegisters]).toEqual([parity.tokens.cls, parity.tokens.registers]);
     const [depth, batch, nTokens, width] = parity.blocks_LBND;

@@ -1,12 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clip } from '../../models/clip.js';
+import { getFamily } from '../../models/registry.js';
 import { initBackend, tf } from '../../src/backend.js';
+import { readCheckpoint } from '../../src/checkpoint/read-checkpoint.js';
+import { convertCheckpoint } from '../../src/convert/convert-checkpoint.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
+import { loadCase, measure } from '../convert/parity-helpers.js';
 import { makeConfig, makePhotoFolder } from './helpers.js';
 
 const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
@@ -107,6 +112,39 @@ describe('runExtraction on real photographs', () => {
     let maxDiff = 0;
     for (let i = 0; i < row; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
     expect(maxDiff).toBeLessThan(1e-4);
+  });
+});
+
+describe('runExtraction with a converted DINOv3 (RoPE, storage tokens)', () => {
+  it('decodes, resizes, runs and stores CLS + patches as the hub code computes them on the same photos', async () => {
+    const parity = loadCase('dinov3', 'dinov3_vits16_pretrain_tiny-00000000.pth');
+    const vitCkpt = path.join(mkdtempSync(path.join(os.tmpdir(), 'saev-dinov3-')), 'model');
+    const family = getFamily('dinov3');
+    const checkpointPath = `${parity.dir}dinov3_vits16_pretrain_tiny-00000000.pth`;
+    await convertCheckpoint({ checkpointPath, family, outDir: vitCkpt, readCheckpoint, nHeads: 2, imageSize: 64 });
+    const root = makePhotoFolder();
+    const config = makeConfig({ vitFamily: 'dinov3', vitCkpt, dataRoot: root, nPatchesPerShard: 10 * 2 * 17 });
+    const result = await runExtraction(validateExtractConfig(config), family, quiet);
+    const md = JSON.parse(readFileSync(path.join(result.shardDir, 'metadata.json'), 'utf8'));
+    expect(md).toMatchObject({ vit_family: 'dinov3', layers: [-2, -1], n_imgs: 10, d_vit: 24, n_patches_per_img: 16, cls_token: true });
+    const shard = new Float32Array(readFileSync(path.join(result.shardDir, 'acts000000.bin')).buffer.slice(0));
+    // The fixture's photos are dataset rows 0 (animal/cat.jpg) and 4 (people/astronaut.png); upstream tokens
+    // [CLS, 4 storage, 16 patches] against stored [CLS, 16 patches].
+    const [depth, batch, nTokens, width] = parity.blocks_LBND;
+    for (const [b, row] of [[0, 0], [1, 4]]) {
+      for (let l = 0; l < depth; l++) {
+        const [want, got]: number[][] = [[], []];
+        for (let t = 0; t < nTokens; t++) {
+          if (t >= 1 && t <= 4) continue;
+          for (let d = 0; d < width; d++) {
+            want.push(parity.blocks[((l * batch + b) * nTokens + t) * width + d]);
+            got.push(shard[((row * depth + l) * 17 + (t === 0 ? 0 : t - 4)) * width + d]);
+          }
+        }
+        expect(measure(Float32Array.from(got), Float32Array.from(want), l).relRms).toBeLessThan(2e-5);
+      }
+    }
+    for (const dir of [path.dirname(vitCkpt), root, config.dumpTo]) rmSync(dir, { recursive: true, force: true });
   });
 });
 

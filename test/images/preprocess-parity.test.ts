@@ -1,13 +1,17 @@
 // Our decode + family preprocessing against the upstream transforms on real photos
 // (scripts/make-parity-fixtures.py: open_clip's image_transform for clip and siglip, saev's torchvision v2
-// pipelines for dinov2 and moondream2, all on PIL images converted to RGB first, as saev's loaders do).
+// pipelines for dinov2 and moondream2, DINOv3's make_transform resizing the PIL image for dinov3, timm's
+// data config and create_transform for pe-core and pe-spatial, all on PIL images converted to RGB first, as
+// saev's loaders do).
 // Real model sizes: the 8-bit image after resize and crop must be identical (recovered exactly from upstream's
 // normalised tensor). Tiny model sizes: the normalised float32 pixels the parity models ran on, within 1e-6.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { clip } from '../../models/clip.js';
 import { dinov2 } from '../../models/dinov2.js';
+import { dinov3 } from '../../models/dinov3.js';
 import { moondream2 } from '../../models/moondream2.js';
+import { peCore } from '../../models/pe-core.js';
 import { getFamily } from '../../models/registry.js';
 import { siglip } from '../../models/siglip.js';
 import { decodeRgb } from '../../src/images/decode.js';
@@ -25,6 +29,8 @@ const PIPELINES: Record<string, PreprocessSpec> = {
   'siglip-256': siglip.getPreprocess(siglip.archs['ViT-B-16-SigLIP-256']),
   'dinov2-224': dinov2.getPreprocess(dinov2.archs.dinov2_vitb14_reg),
   'moondream2-378': moondream2.getPreprocess(moondream2.archs['2024-08-26']),
+  'dinov3-256': dinov3.getPreprocess(dinov3.archs.dinov3_vitb16),
+  'pe-core-224': peCore.getPreprocess(peCore.archs['PE-Core-B16-224']),
 };
 
 describe('family preprocessing equals upstream on real photos (8-bit, real sizes)', () => {
@@ -40,7 +46,7 @@ describe('family preprocessing equals upstream on real photos (8-bit, real sizes
 });
 
 describe('family preprocessing equals upstream at the parity models sizes (normalised float32)', () => {
-  it.each(['clip-quickgelu', 'siglip', 'dinov2', 'moondream2'])('%s', async (name) => {
+  it.each(['clip-quickgelu', 'siglip', 'dinov2', 'moondream2', 'dinov3', 'pe-core', 'pe-spatial'])('%s', async (name) => {
     const parity = loadCase(name);
     const family = getFamily(parity.family);
     // Only imageSize matters to preprocessing.

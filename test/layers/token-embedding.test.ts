@@ -36,12 +36,24 @@ describe('TokenEmbedding', () => {
     expect(await run(layer, patches, [positions])).toEqual([[[2, 3], [5, 6], [8, 9]]]);
   });
 
+  it('without position embeddings (DINOv3) only prepends CLS and inserts registers', async () => {
+    const layer = new TokenEmbedding({ clsToken: true, nRegisters: 1, positions: false });
+    const cls = tf.tensor1d([100, 200]);
+    const registers = tf.tensor2d([[-1, -1]]);
+    expect(await run(layer, patches, [cls, registers])).toEqual([[[100, 200], [-1, -1], [1, 2], [3, 4], [5, 6]]]);
+    expect(layer.weights.map((w) => w.originalName)).toEqual(['cls', 'registers']);
+  });
+
   it('reports N = cls + registers + P symbolically and round-trips its config', async () => {
     const layer = new TokenEmbedding({ clsToken: true, nRegisters: 4, name: 'tokens' });
     const out = layer.apply(tf.input({ shape: [9, 6] })) as tf.SymbolicTensor;
     expect(out.shape).toEqual([null, 14, 6]);
     const copy = TokenEmbedding.fromConfig(TokenEmbedding, layer.getConfig()) as TokenEmbedding;
-    expect([copy.clsToken, copy.nRegisters]).toEqual([true, 4]);
+    expect([copy.clsToken, copy.nRegisters, copy.hasPositions]).toEqual([true, 4, true]);
+    const { positions: _, ...older } = layer.getConfig(); // saved before the field existed
+    expect((TokenEmbedding.fromConfig(TokenEmbedding, older) as TokenEmbedding).hasPositions).toBe(true);
+    const none = new TokenEmbedding({ clsToken: true, nRegisters: 4, positions: false });
+    expect((TokenEmbedding.fromConfig(TokenEmbedding, none.getConfig()) as TokenEmbedding).hasPositions).toBe(false);
   });
 
   it('rejects a negative register count', async () => {

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clip } from '../../models/clip.js';
+import { dinov3 } from '../../models/dinov3.js';
+import { peSpatial } from '../../models/pe-spatial.js';
 import { initBackend, tf } from '../../src/backend.js';
 import type { VitArch } from '../../src/vit/arch.js';
 import { buildVit, makeRecorder } from '../../src/vit/build-vit.js';
@@ -12,6 +14,7 @@ import { setRandomWeights } from '../../src/vit/random-weights.js';
 const tiny: VitArch = {
   imageSize: 32, patchSize: 8, width: 16, depth: 4, nHeads: 2, mlpWidth: 32,
   gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false,
+  positionEmbedding: true, rope: null, mlp: 'gelu',
 };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-vit-'));
 
@@ -57,6 +60,29 @@ describe('buildVit', () => {
     [plain, scaled].forEach((m) => m.dispose());
   });
 
+  it('builds DINOv3-like models: storage tokens, no position embeddings, one RoPE table for every block, SwiGLU', async () => {
+    const arch: VitArch = { ...dinov3.archs.dinov3_vits16plus, imageSize: 32, width: 16, depth: 2, nHeads: 2, mlpWidth: 24 };
+    const vit = buildVit(arch, 'rotary');
+    expect(vit.outputs[0].shape).toEqual([null, 1 + 4 + 4, 16]);
+    const names = vit.weights.map((w) => w.originalName);
+    expect(names.filter((n) => n.startsWith('tokens/'))).toEqual(['tokens/cls', 'tokens/registers']);
+    expect(names.filter((n) => n.startsWith('rope/'))).toEqual(['rope/sin_cos']);
+    expect(vit.getLayer('block0_fc1').getWeights()[0].shape).toEqual([16, 48]);
+    expect(vit.getLayer('block0_swiglu').getClassName()).toBe('SaevSwiGlu');
+    expect(vit.getLayer('block1_attn').inboundNodes[0].inboundLayers.map((l) => l.name)).toEqual(['block1_ln1', 'rope']);
+    const table = await vit.getLayer('rope').getWeights()[0].data();
+    setRandomWeights(vit, 1);
+    expect(await vit.getLayer('rope').getWeights()[0].data()).toEqual(table); // non-trainable: kept
+    const x = pixels(0);
+    const before = tf.memory().numTensors;
+    const out = vit.predict(x) as tf.Tensor[];
+    expect(out.every((t) => t.shape.join() === '2,9,16')).toBe(true);
+    tf.dispose(out);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    vit.dispose();
+  });
+
   it('refuses recorded blocks that do not ascend', () => {
     const vit = buildVit(tiny, 'tiny');
     expect(() => makeRecorder(vit, [2, 1])).toThrow(/must ascend strictly/);
@@ -100,6 +126,48 @@ describe('saveVit / loadVit', () => {
     const plain = await tf.loadLayersModel(`file://${dir}/model.json`); // initBackend registered file://, whatever the backend
     expect(plain.outputs.length).toBe(6);
     [original.model, loaded.model, plain].forEach((m) => m.dispose());
+  });
+
+  it('round-trips a RoPE model (PE-Spatial-G-like: no CLS, LayerScale, absolute positions)', async () => {
+    const arch: VitArch = { ...peSpatial.archs['PE-Spatial-G14-448'], imageSize: 32, patchSize: 8, width: 16, depth: 2, nHeads: 2, mlpWidth: 32 };
+    const model = buildVit(arch, 'pe');
+    setRandomWeights(model, 2);
+    const dir = path.join(tmp, 'pe');
+    await saveVit({ model, arch, family: peSpatial }, dir);
+    const loaded = await loadVit(peSpatial, dir);
+    expect(loaded.arch).toEqual(arch);
+    const x = pixels(1);
+    const a = model.predict(x) as tf.Tensor[];
+    const b = loaded.model.predict(x) as tf.Tensor[];
+    expect(await b[1].data()).toEqual(await a[1].data());
+    tf.dispose([x, ...a, ...b]);
+    [model, loaded.model].forEach((m) => m.dispose());
+  });
+
+  it('loads directories saved before RoPE, SwiGLU and position-free layouts existed', async () => {
+    const original = await loadVit(clip, 'random:demo@4');
+    const dir = path.join(tmp, 'older');
+    await saveVit(original, dir);
+    // Strip what this version adds: layer config fields and arch fields.
+    const modelJson = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    let stripped = 0;
+    for (const layer of modelJson.modelTopology.config.layers) {
+      for (const key of ['rope', 'positions']) if (key in layer.config && delete layer.config[key]) stripped++;
+    }
+    expect(stripped).toBe(1 + 6); // TokenEmbedding and every SelfAttention
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+    const sidecar = JSON.parse(readFileSync(path.join(dir, 'saev-vit.json'), 'utf8'));
+    for (const key of ['positionEmbedding', 'rope', 'mlp']) delete sidecar.arch[key];
+    writeFileSync(path.join(dir, 'saev-vit.json'), JSON.stringify(sidecar));
+    const loaded = await loadVit(clip, dir);
+    expect(loaded.arch).toEqual(original.arch);
+    expect(loaded.weightsSha256).toBe(original.weightsSha256);
+    const x = tf.zeros([1, 224, 224, 3]);
+    const a = original.model.predict(x) as tf.Tensor[];
+    const b = loaded.model.predict(x) as tf.Tensor[];
+    expect(await b[5].data()).toEqual(await a[5].data());
+    tf.dispose([x, ...a, ...b]);
+    [original.model, loaded.model].forEach((m) => m.dispose());
   });
 
   it('names the accepted forms for an unknown checkpoint', async () => {
