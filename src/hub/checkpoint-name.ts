@@ -9,7 +9,7 @@
  * family are one-line errors, with the close names listed.
  */
 import { getRepoFamily, getTimmName, getTorchHubName, listHubNames, parseMoondreamName, TorchHubName } from './hub-names.js';
-import { getOpenClipSource, getUnsupportedOpenClipTower, listOpenClipNames, OpenClipSource } from './open-clip-names.js';
+import { getOpenClipSource, getOtherPreprocessing, getUnsupportedOpenClipTower, listOpenClipNames, OpenClipSource } from './open-clip-names.js';
 
 export type CheckpointSource =
   /** A local checkpoint file, converted as it is (with the family's config files beside it). */
@@ -95,6 +95,8 @@ export function resolveCheckpointName(family: FamilyRef, ckpt: string, pathKind:
   const kind = pathKind(ckpt);
   if (kind === 'directory') return null;
   if (kind === 'file') return { name: ckpt, family: null, source: { kind: 'file', path: ckpt } };
+  // A missing path is checkpoint-kind's to report ("does not exist").
+  if (/^(\.{1,2}\/|\/|~)/.test(ckpt) || /\.(safetensors|pt|pth|bin)$/.test(ckpt)) return null;
 
   if (ckpt.startsWith('hf-hub:')) {
     const { repo, revision } = parseHfHub(ckpt);
@@ -107,6 +109,8 @@ export function resolveCheckpointName(family: FamilyRef, ckpt: string, pathKind:
     const openClip = getOpenClipSource(ckpt.slice(0, slash), ckpt.slice(slash + 1));
     if (openClip) {
       checkFamily(ckpt, openClip.tower.family, family);
+      const other = getOtherPreprocessing(ckpt.slice(0, slash), ckpt.slice(slash + 1));
+      if (other) throw new Error(`checkpoint: open_clip preprocesses '${ckpt}' with ${other}, which the ${family.name} family does not; convert it with a matching family, or pick another tag`);
       return { name: ckpt, family: openClip.tower.family, source: { kind: 'hf', repo: openClip.repo, revision: 'main', openClip } };
     }
     const tower = getUnsupportedOpenClipTower(ckpt.slice(0, slash));

@@ -198,6 +198,23 @@ const UNSUPPORTED: Array<[RegExp, string]> = [
   [/^ViT-gopt-/, "a SigLIP2 giant-opt ViT (not among the siglip family's sizes)"],
 ];
 
+/** Tags open_clip preprocesses otherwise than the family does (its table's overrides): refused, never run with other inputs. */
+const OTHER_PREPROCESSING: Record<string, string> = {
+  'ViT-L-14/laion2b_s32b_b82k': 'mean = std = 0.5',
+  'ViT-H-14/dfn5b': 'a squash resize',
+  'ViT-H-14-quickgelu/dfn5b': 'a squash resize',
+  'ViT-H-14-378/dfn5b': 'a squash resize',
+  'ViT-H-14-378-quickgelu/dfn5b': 'a squash resize',
+  'ViT-H-14-worldwide-378/metaclip2_worldwide': 'a squash resize',
+  'ViT-bigG-14-worldwide-378/metaclip2_worldwide': 'a squash resize',
+};
+
+/** How open_clip preprocesses `MODEL/TAG` when it is not as the family does, or null. */
+export function getOtherPreprocessing(model: string, tag: string): string | null {
+  const key = `${model}/${cleanTag(tag)}`;
+  return Object.hasOwn(OTHER_PREPROCESSING, key) ? OTHER_PREPROCESSING[key] : null;
+}
+
 /** Why an open_clip model name is known but not runnable here, or null. */
 export function getUnsupportedOpenClipTower(model: string): string | null {
   return UNSUPPORTED.find(([pattern]) => pattern.test(model))?.[1] ?? null;

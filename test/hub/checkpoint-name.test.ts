@@ -74,6 +74,10 @@ describe('checkpoint names', () => {
     expect(() => resolve(clip, 'RN50/openai')).toThrow(/^checkpoint: 'RN50\/openai' is an open_clip name whose image tower is a ResNet; saev-tfjs runs plain ViT towers only$/);
     expect(() => resolve(fam('dinov2'), 'dinov2_vitg14')).toThrow(/known but cannot run here: the giant's SwiGLU MLP/);
     expect(() => resolve(clip, 'hf-hub:not a repo')).toThrow(/is not a Hugging Face repository name/);
+    expect(() => resolve(clip, 'ViT-L-14/laion2b_s32b_b82k')).toThrow(/^checkpoint: open_clip preprocesses 'ViT-L-14\/laion2b_s32b_b82k' with mean = std = 0\.5, which the clip family does not/);
     expect(getCloseNames('ViT-L-14/opena', 'clip')[0]).toBe('ViT-L-14/openai');
+    // Missing paths are left to checkpoint-kind, which says they do not exist.
+    expect(resolve(clip, './no-such-model')).toBeNull();
+    expect(resolve(clip, 'ckpts/ViT-B-16.safetensors')).toBeNull();
   });
 });
