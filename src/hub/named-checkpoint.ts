@@ -37,6 +37,17 @@ export function describeRecord(record: CheckpointRecord): string {
   return `${record.source} ${where} ${record.file}${record.sha256 ? ` (sha256 ${record.sha256.slice(0, 16)})` : ''}`;
 }
 
+/**
+ * For launchers (`--local`, `--slurm`): a bad name fails now, and the files are fetched once here, into
+ * the caches the jobs read; a fetch that fails here (a login node without the network) is only a warning,
+ * as the jobs may still reach the Hub or find the files.
+ */
+export async function prefetchNamedCheckpoint(family: VitFamily, ckpt: string, log: (line: string) => void): Promise<void> {
+  const name = resolveNamedCheckpoint(family, ckpt);
+  if (!name) return;
+  await fetchNamedCheckpoint(name, family, log).catch((error: Error) => log(`warning: ${error.message.split('\n')[0]}; each job will try again`));
+}
+
 export interface NamedVit extends LoadedVit {
   /** What the name resolved to, for `saev-tfjs.json`. */
   resolved: CheckpointRecord;
