@@ -106,6 +106,17 @@ describe('extract --vit-ckpt <name>', () => {
     expect(readdirSync(path.join(env.TORCH_HOME!, 'hub', 'checkpoints'))).toEqual(['dinov2_vits14_pretrain.pth']);
   });
 
+  it('--local --n-jobs 2: the launcher fetches the name once, one job converts it while the other waits', async () => {
+    const env = makeEnv();
+    const before = { api: hub.count(/^\/api\/models\//), lfs: hub.count(/^\/lfs\//) };
+    const run = await saev(['--vit-ckpt', 'ViT-B-16/openai', '--dump-to', tmp('saev-named-out-'), '--data', 'fake', '--data-n-imgs', '4', '--n-patches-per-shard', '100', '--n-jobs', '2', '--local'], env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(hub.count(/^\/api\/models\//) - before.api).toBe(1);
+    expect(hub.count(/^\/lfs\//) - before.lfs).toBe(1);
+    expect(run.stderr.match(/model: converting ViT-B-16\/openai/g)).toHaveLength(1);
+    expect(run.stderr.indexOf('hub: downloading timm/vit_base_patch16_clip_224.openai open_clip_model')).toBeLessThan(run.stderr.indexOf('job 0:'));
+  });
+
   it('mistakes are one line each and write nothing: an unknown name, another family, offline with nothing cached', async () => {
     const env = makeEnv();
     const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
