@@ -108,7 +108,10 @@ export async function getRepoInfo(hub: HubEnv, repo: string, revision: string, t
   } catch (error) {
     throw describeNetworkError(error, hub, `${repo}@${revision}`);
   }
-  if (!response.ok) throw describeHubError(response, hub, { repo, revision });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw describeHubError(response, hub, { repo, revision });
+  }
   const json = (await response.json()) as { sha?: unknown; siblings?: Array<{ rfilename?: unknown; size?: unknown; blobId?: unknown; lfs?: { sha256?: unknown; size?: unknown } }> };
   if (typeof json.sha !== 'string' || !/^[0-9a-f]{40}$/.test(json.sha) || !Array.isArray(json.siblings)) {
     throw new Error(`hub: ${url} did not answer with a commit and a file list; is HF_ENDPOINT a Hugging Face Hub?`);
@@ -159,7 +162,10 @@ export async function openUrl(url: string, hub: HubEnv, offset: number, where: W
       current = new URL(response.headers.get('location')!, current).toString();
       continue;
     }
-    if (!response.ok && response.status !== 416) throw describeHubError(response, hub, where);
+    if (!response.ok && response.status !== 416) {
+      await response.body?.cancel();
+      throw describeHubError(response, hub, where);
+    }
     return { response, hubHeaders };
   }
   throw new Error(`hub: more than 5 redirects from ${url}`);
