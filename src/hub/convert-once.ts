@@ -74,7 +74,8 @@ export async function getConvertedModel(fetched: FetchedCheckpoint, family: VitF
   const dir = path.join(getCacheDir(env), 'models', `${family.name}-${getSourceLabel(fetched)}-${key.slice(0, 16)}`);
   if (existsSync(path.join(dir, VIT_CONFIG_FILE))) return { dir, sha256, converted: false };
   await fs.mkdir(path.dirname(dir), { recursive: true });
-  return withLock(`${dir}.lock`, { log: options.log, what: `converting ${fetched.name.name}` }, async () => {
+  // A long lease: a large conversion may keep the event loop (and so the renewals) busy for a while.
+  return withLock(`${dir}.lock`, { log: options.log, what: `converting ${fetched.name.name}`, leaseMs: 600_000 }, async () => {
     if (existsSync(path.join(dir, VIT_CONFIG_FILE))) return { dir, sha256, converted: false };
     const stageDir = `${dir}.stage-${process.pid}`;
     try {

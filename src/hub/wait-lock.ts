@@ -13,7 +13,7 @@ export interface WaitOptions {
   log: (line: string) => void;
   /** What the holder is doing, for the waiting line, e.g. `downloading timm/ViT-B-16-SigLIP`. */
   what: string;
-  /** Lease of a held lock (default 60 s; renewed every third of it). */
+  /** Lease of a held lock (default 120 s; renewed every third of it); it matters only to waiters on other hosts. */
   leaseMs?: number;
   pollMs?: number;
 }
@@ -22,7 +22,7 @@ export async function acquireLock(lockPath: string, options: WaitOptions): Promi
   await fs.mkdir(path.dirname(lockPath), { recursive: true });
   let told = false;
   for (;;) {
-    const lock = await ShardLock.tryAcquire(lockPath, { leaseMs: options.leaseMs ?? 60_000, log: options.log });
+    const lock = await ShardLock.tryAcquire(lockPath, { leaseMs: options.leaseMs ?? 120_000, log: options.log });
     if (lock instanceof ShardLock) return lock;
     if (!told) options.log(`hub: waiting for pid ${lock.heldBy.pid} on ${lock.heldBy.host}, which is ${options.what} (lock ${lockPath})`);
     told = true;

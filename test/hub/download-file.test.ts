@@ -70,7 +70,7 @@ describe('downloadFile', () => {
     const offsets: number[] = [];
     const spec = makeSpec(dir, async (offset) => {
       offsets.push(offset);
-      const headers = offset ? { 'content-range': `bytes ${offset}-${data.length - 1}/${data.length}` } : {};
+      const headers: Record<string, string> = offset ? { 'content-range': `bytes ${offset}-${data.length - 1}/${data.length}` } : {};
       return respond(data.subarray(offset), offset ? 206 : 200, headers, offset === 0 ? 3000 : undefined);
     });
     await run(spec, 1);
