@@ -10,6 +10,7 @@ import { runExtraction } from '../../src/extract/run-extraction.js';
 import { scaleFlags } from '../../src/scale/flags.js';
 import { launchLocal, launchSlurm, LaunchJson, makeJobHooks, reportToParent } from '../../src/scale/launch.js';
 import { FAMILIES, getFamily } from '../../models/registry.js';
+import { prefetchNamedCheckpoint } from '../../src/hub/named-checkpoint.js';
 
 export interface ExtractJson {
   shardDir: string;
@@ -70,7 +71,13 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
   static override flags = {
     'vit-family': Flags.string({ summary: 'ViT family.', options: Object.keys(FAMILIES), default: 'clip' }),
     'vit-ckpt': Flags.string({
-      summary: "Checkpoint: 'demo', 'random:<arch>[@seed]' (e.g. random:ViT-B-16), or a converted model directory.",
+      summary: "Checkpoint: a name as saev takes it (ViT-B-16/openai, hf-hub:ORG/REPO[@REV], dinov2_vitb14_reg), a checkpoint file, a converted model directory, 'demo' or 'random:<arch>[@seed]'.",
+      description:
+        "Names are recorded in metadata.json as given, so the shard directory hash is saev's. open_clip MODEL/TAG names (ViT-L-14/openai, " +
+        'ViT-bigG-14/laion2b_s39b_b160k, ViT-B-16-SigLIP/webli), hf-hub:ORG/REPO[@REVISION], DINOv2/DINOv3 torch-hub names, Perception Encoder ' +
+        "timm names (vit_pe_core_base_patch16_224.fb) and vikhyatk/moondream2:2024-08-26 are read from the Hugging Face cache (HF_HUB_CACHE, " +
+        "HF_HOME) or torch hub's (TORCH_HOME), else downloaded there (HF_ENDPOINT; HF_TOKEN for gated repositories; HF_HUB_OFFLINE=1 forbids " +
+        'it), then converted once into $SAEV_CACHE/models.',
       default: 'demo',
     }),
     'vit-layers': Flags.integer({
@@ -124,6 +131,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         jobIndex: flags.local || flags.slurm ? undefined : flags['job-index'],
       }, flags.local || flags.slurm ? {} : process.env);
       if (flags.local || flags.slurm) {
+        if (!flags['dry-run']) await prefetchNamedCheckpoint(getFamily(config.vitFamily), config.vitCkpt, log); // once, not once per job
         const launched = flags.local
           ? await launchLocal(this.argv, config.nJobs, log)
           : await launchSlurm(this.argv, { ...flags, nJobs: config.nJobs }, log);

@@ -3,12 +3,15 @@
  * loads (TensorFlow's start-up lines would otherwise come first and the
  * mistake only after them): the checkpoint names something, and
  * `--dump-to` can hold the shard directory. The dataset root is checked by
- * the dataset's own setup, which runs before the backend too.
+ * the dataset's own setup, which runs before the backend too. A checkpoint
+ * name (`ViT-B-16/openai`, `hf-hub:...`, a file) is resolved here, offline;
+ * src/hub/named-checkpoint.ts fetches and converts it later.
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CheckpointKind, getCheckpointKind } from '../vit/checkpoint-kind.js';
 import type { VitFamily } from '../vit/family.js';
+import { CheckpointName, resolveNamedCheckpoint } from '../hub/named-checkpoint.js';
 
 async function checkDumpTo(dumpTo: string): Promise<void> {
   let dir = path.resolve(dumpTo);
@@ -28,9 +31,10 @@ async function checkDumpTo(dumpTo: string): Promise<void> {
   }
 }
 
-/** The checkpoint's kind (demo, random, converted), once both checks pass. */
-export async function checkBeforeBackend(config: { vitCkpt: string; dumpTo: string }, family: VitFamily): Promise<CheckpointKind> {
-  const kind = getCheckpointKind(family, config.vitCkpt);
+/** The checkpoint's kind (demo, random, converted; a name is converted) and the name, once both checks pass. */
+export async function checkBeforeBackend(config: { vitCkpt: string; dumpTo: string }, family: VitFamily): Promise<{ kind: CheckpointKind; named: CheckpointName | null }> {
+  const named = resolveNamedCheckpoint(family, config.vitCkpt);
+  const kind = named ? 'converted' : getCheckpointKind(family, config.vitCkpt);
   await checkDumpTo(config.dumpTo);
-  return kind;
+  return { kind, named };
 }

@@ -19,6 +19,7 @@ import { TOOL } from '../version.js';
 import type { VitFamily } from '../vit/family.js';
 import { resolveLayers } from '../vit/layers.js';
 import type { LoadedVit } from '../vit/load-vit.js';
+import type { CheckpointRecord } from '../hub/fetch-checkpoint.js';
 import { checkAgainstModel, ValidExtractConfig } from './config.js';
 
 export const RUN_INFO_FILE = 'saev-tfjs.json';
@@ -48,7 +49,7 @@ export async function prepareRun(
   config: ValidExtractConfig,
   family: VitFamily,
   dataset: ImageDataset,
-  vit: LoadedVit,
+  vit: LoadedVit & { resolved?: CheckpointRecord },
   backendInfo: BackendInfo,
 ): Promise<PreparedRun> {
   const shape = checkAgainstModel(config, vit.arch, `${family.name} '${config.vitCkpt}'`);
@@ -82,7 +83,7 @@ export async function prepareRun(
     tool: TOOL,
     backend: backendInfo,
     dtype: config.dtype,
-    model: { family: family.name, ckpt: config.vitCkpt, source: vit.source, arch: vit.arch, weightsSha256: vit.weightsSha256, recordedBlocks: blocks },
+    model: { family: family.name, ckpt: config.vitCkpt, source: vit.source, ...(vit.resolved ? { resolved: vit.resolved } : {}), arch: vit.arch, weightsSha256: vit.weightsSha256, recordedBlocks: blocks },
     preprocess: family.getPreprocess(vit.arch),
     layout: { nImgsPerShard, nShards, bytesPerShard: getBytesPerShard(geometry) },
     data: { repr: dataset.repr, summary: dataset.summary },

@@ -24,6 +24,7 @@ import { getDefaultBatchSize } from './batch-size.js';
 import type { CheckpointKind } from '../vit/checkpoint-kind.js';
 import type { VitFamily } from '../vit/family.js';
 import { loadVit } from '../vit/load-vit.js';
+import { fetchNamedCheckpoint, loadNamedVit } from '../hub/named-checkpoint.js';
 import type { ValidExtractConfig } from './config.js';
 import { extractShare, getShareStatus } from './extract-shards.js';
 import { watchForInterrupt } from './interrupt.js';
@@ -76,12 +77,13 @@ export interface ExtractHooks {
 }
 
 export async function runExtraction(config: ValidExtractConfig, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
-  const kind = await checkBeforeBackend(config, family);
+  const { kind, named } = await checkBeforeBackend(config, family);
   const dataset = await makeDataset(config, { log: hooks.log, warn: hooks.log });
   hooks.log(`data: ${dataset.summary}`);
+  const fetched = named && (await fetchNamedCheckpoint(named, family, hooks.log)); // caches or download, before TensorFlow starts
   const backendInfo = await initBackend(config.backend);
   hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.failed.length ? ` (skipped ${backendInfo.failed.join('; ')})` : ''}`);
-  const vit = await loadVit(family, config.vitCkpt);
+  const vit = fetched ? await loadNamedVit(fetched, family, hooks.log) : await loadVit(family, config.vitCkpt);
   hooks.log(`model: ${vit.source}`);
   if (kind !== 'converted') hooks.log(`warning: '${config.vitCkpt}' has random weights, not a trained model: these activations test the pipeline, they are not for research`);
   try {

@@ -171,7 +171,7 @@ describe('saveVit / loadVit', () => {
   });
 
   it('names the accepted forms for an unknown checkpoint', async () => {
-    await expect(loadVit(clip, 'ViT-B-16/openai')).rejects.toThrow(/not 'demo', 'random:<arch>' or a converted model directory/);
+    await expect(loadVit(clip, 'ViT-B-16/openai')).rejects.toThrow(/does not exist; pass a checkpoint file, a converted model directory .* or a name/);
     await expect(loadVit(clip, 'random:ViT-H-99')).rejects.toThrow(/no architecture 'ViT-H-99' \(known: ViT-B-32, ViT-B-16, ViT-L-14, demo\)/);
   });
 });

@@ -90,7 +90,7 @@ describe('saev activations extract, mistakes caught before TensorFlow loads', ()
     expect(status).toBe(1);
     expect(stderr).not.toMatch(/backend:|oneDNN|absl/);
     expect(stderr.trim().split('\n').pop()).toBe(
-      "Error: models: checkpoint './no-such-model' does not exist; pass a converted model directory (convert one first: npx saev convert <checkpoint file> --family clip --out <dir>)",
+      "Error: models: checkpoint './no-such-model' does not exist; pass a checkpoint file, a converted model directory (convert one first: npx saev convert <checkpoint file> --family clip --out <dir>) or a name (README 'Checkpoints by name')",
     );
   });
 
