@@ -4,11 +4,15 @@
  * goes through the family's resize and centre crop with Pillow's NEAREST
  * filter (exactly `Image.resize(size, NEAREST)`: Pillow's `ImagingScaleAffine`,
  * sampling pixel centres with a double-precision running coordinate), is cut
- * into patch x patch blocks in row-major order, and each block takes its most
- * frequent label (ties: the smaller label, like `bincount().argmax()`).
+ * into patch x patch blocks in row-major order, and each block takes one
+ * label (saev's `pixel_to_patch_labels`): `majority`, its most frequent label;
+ * `prefer-fg`, its most frequent label other than the background (0, saev's
+ * default `bg_label`), or the background when it holds nothing else. Ties go
+ * to the smaller label, like `bincount().argmax()`.
  */
 import { forEachBounded } from '../bounded-parallel.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
+import type { PixelAgg } from '../format/metadata-v21.js';
 import { getResizedSize, PreprocessSpec, roundHalfEven } from '../images/preprocess.js';
 import type { ImageDataset, LabelMap } from './dataset.js';
 
@@ -50,8 +54,11 @@ export function resizeAndCropMap(map: LabelMap, spec: PreprocessSpec): LabelMap 
   return spec.cropSize === null ? resized : cropMap(resized, spec.cropSize);
 }
 
-/** Majority label of each patch, row-major, `labels_P`. */
-export function getPatchLabels(map: LabelMap, spec: PreprocessSpec, patchSize: number): Uint8Array {
+/** The background label of `prefer-fg` (saev's `ImgSegFolder.bg_label` default; ADE20K's "other"). */
+export const BG_LABEL = 0;
+
+/** One label per patch, row-major, `labels_P`. */
+export function getPatchLabels(map: LabelMap, spec: PreprocessSpec, patchSize: number, pixelAgg: PixelAgg = 'majority'): Uint8Array {
   const input = resizeAndCropMap(map, spec);
   const gw = Math.floor(input.width / patchSize);
   const gh = Math.floor(input.height / patchSize);
@@ -67,22 +74,32 @@ export function getPatchLabels(map: LabelMap, spec: PreprocessSpec, patchSize: n
         const row = y * input.width;
         for (let x = c * patchSize; x < (c + 1) * patchSize; x++) counts[input.data[row + x]]++;
       }
+      if (pixelAgg === 'prefer-fg') counts[BG_LABEL] = 0;
       let best = 0;
       for (let v = 1; v < 256; v++) if (counts[v] > counts[best]) best = v;
-      out[r * gw + c] = best;
+      out[r * gw + c] = counts[best] === 0 ? BG_LABEL : best;
     }
   }
   return out;
 }
 
 /** `labels_NP` for images [start, end) of a segmentation dataset; `nPatches` is checked against the grid. */
-export async function computePatchLabels(dataset: ImageDataset, spec: PreprocessSpec, patchSize: number, nPatches: number, start = 0, end = dataset.nImgs, nWorkers = 4): Promise<Uint8Array> {
+export async function computePatchLabels(
+  dataset: ImageDataset,
+  spec: PreprocessSpec,
+  patchSize: number,
+  nPatches: number,
+  start = 0,
+  end = dataset.nImgs,
+  nWorkers = 4,
+  pixelAgg: PixelAgg = 'majority',
+): Promise<Uint8Array> {
   if (dataset.getSegmentation === undefined) throw new Error(`labels: ${dataset.repr} has no segmentation maps, so it has no per-patch labels`);
   const getSegmentation = dataset.getSegmentation.bind(dataset);
   const out = new Uint8Array((end - start) * nPatches);
   await forEachBounded(end - start, nWorkers, async (k) => {
     const i = start + k;
-    const labels = getPatchLabels(await getSegmentation(i), spec, patchSize);
+    const labels = getPatchLabels(await getSegmentation(i), spec, patchSize, pixelAgg);
     if (labels.length !== nPatches) throw new Error(`labels: image ${i} gives ${labels.length} patches, expected ${nPatches} (n_patches_per_img)`);
     out.set(labels, k * nPatches);
   });
@@ -90,6 +107,6 @@ export async function computePatchLabels(dataset: ImageDataset, spec: Preprocess
 }
 
 /** Writes `labels.bin` (uint8 `[n_imgs, n_patches]`, row i = dataset index i) atomically. */
-export async function writePatchLabels(dataset: ImageDataset, spec: PreprocessSpec, patchSize: number, nPatches: number, filePath: string): Promise<void> {
-  await writeFileAtomic(filePath, await computePatchLabels(dataset, spec, patchSize, nPatches));
+export async function writePatchLabels(dataset: ImageDataset, spec: PreprocessSpec, patchSize: number, nPatches: number, filePath: string, pixelAgg: PixelAgg = 'majority'): Promise<void> {
+  await writeFileAtomic(filePath, await computePatchLabels(dataset, spec, patchSize, nPatches, 0, dataset.nImgs, 4, pixelAgg));
 }

@@ -56,6 +56,20 @@ describe('per-patch majority labels', () => {
     expect([...getPatchLabels(map, specOf({ resize: 'squash', resizeSize: 4, cropSize: null }), 2)]).toEqual([1, 2, 7, 4]);
   });
 
+  it('hand-made prefer-fg: the most frequent label other than 0, ties to the smaller, 0 only for all-background patches', () => {
+    // prettier-ignore
+    const data = Uint8Array.from([
+      0, 0, 0, 0,
+      0, 5, 0, 0,
+      0, 0, 3, 2,
+      6, 0, 2, 3,
+    ]);
+    const map = { width: 4, height: 4, data };
+    const spec = specOf({ resize: 'squash', resizeSize: 4, cropSize: null });
+    expect([...getPatchLabels(map, spec, 2, 'majority')]).toEqual([0, 0, 0, 2]);
+    expect([...getPatchLabels(map, spec, 2, 'prefer-fg')]).toEqual([5, 0, 6, 2]);
+  });
+
   it('nearest resize samples pixel centres like Pillow', () => {
     const map = { width: 3, height: 1, data: Uint8Array.from([10, 20, 30]) };
     // Pillow 13: Image.fromarray(np.array([[10,20,30]],np.uint8)).resize((7,1), Image.NEAREST) -> 10 10 20 20 20 30 30
