@@ -16,6 +16,17 @@ export { registerFileRouters } from './vit/file-io.js';
 export { decodeRgb } from './images/decode.js';
 export { resizeAndCrop, normalizeInto, preprocessInto, type PreprocessSpec } from './images/preprocess.js';
 export { formatMetadata, getMetadataHash, parseMetadata, type Metadata } from './format/metadata.js';
+export { formatMetadataV21, getMetadataV21Hash, PIXEL_AGGS, type MetadataV21, type PixelAgg } from './format/metadata-v21.js';
+export {
+  formatShardMetadata,
+  getShardDirPath,
+  getShardMetadataHash,
+  parseShardMetadata,
+  SHARD_FORMATS,
+  type ShardFormat,
+  type ShardMetadata,
+} from './format/shard-metadata.js';
+export { encodeSaevDataConfig, makeSaevDataConfig, type SaevDataConfig } from './data/saev-data-config.js';
 export * from './format/layout.js';
 export { runExtraction, type ExtractResult } from './extract/run-extraction.js';
 export { makeDataset, setupDataset, type DatasetConfig } from './data/make-dataset.js';

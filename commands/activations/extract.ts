@@ -4,8 +4,11 @@ import { failInOneLine } from '../../src/cli/fail.js';
 import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
 import { normalizeListFlag } from '../../src/cli/argv.js';
 import { dataFlags, getDatasetConfig } from '../../src/cli/data-flags.js';
+import { formatFlags } from '../../src/cli/format-flags.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
 import type { StorageDtype } from '../../src/format/dtype.js';
+import type { PixelAgg } from '../../src/format/metadata-v21.js';
+import type { ShardFormat } from '../../src/format/shard-metadata.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
 import { scaleFlags } from '../../src/scale/flags.js';
 import { launchLocal, launchSlurm, LaunchJson, makeJobHooks, reportToParent } from '../../src/scale/launch.js';
@@ -16,6 +19,7 @@ export interface ExtractJson {
   shardDir: string;
   /** The model that ran; `kind` is `converted` for a trained model, `demo` or `random` otherwise. */
   model: { family: string; ckpt: string; kind: string; source: string };
+  format: string;
   dtype: string;
   nJobs: number;
   jobIndex: number;
@@ -41,7 +45,8 @@ export default class Extract extends Command {
 
   static override description = `Runs each image through the ViT and writes the residual stream after the chosen blocks to
 <dump-to>/<sha256 of metadata>/acts%06d.bin (float32 [images, layers, CLS+patches, d]), with metadata.json
-byte-compatible with saev. With no flags it records layer -2 of the embedded demo model (tiny, random
+byte-compatible with saev 0.1.0; --format saev-2.1 writes today's saev protocol 2.1 instead, in
+<dump-to>/saev/shards/<8-hex hash>/, which saev's current loaders and trainers read. With no flags it records layer -2 of the embedded demo model (tiny, random
 weights, not a trained model) over the embedded demo photographs.
 
 Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the model; if you pass them they are checked.`;
@@ -55,6 +60,10 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     {
       description: 'A ViT-B/16-sized CLIP with seeded random weights on 64 synthetic images (benchmarking)',
       command: '<%= config.bin %> <%= command.id %> --vit-ckpt random:ViT-B-16 --data fake --data-n-imgs 64 --vit-layers=-2,-1',
+    },
+    {
+      description: "ADE20K for today's saev (protocol 2.1), labels.bin by the most frequent non-background label",
+      command: '<%= config.bin %> <%= command.id %> --data ade20k --data-root ./ADEChallengeData2016 --format saev-2.1 --pixel-agg prefer-fg --dump-to ./scratch',
     },
     {
       description: 'Four local processes, float16 shards; rerun the same line to resume after a crash',
@@ -98,6 +107,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     'dump-to': Flags.string({ summary: 'Parent directory of the shard directory.', default: './shards' }),
     seed: Flags.integer({ summary: "saev's seed field, recorded in metadata.json (and its hash).", default: 42 }),
     ...dataFlags,
+    ...formatFlags,
     backend: Flags.string({
       summary: 'TensorFlow.js backend; auto prefers a GPU (native CUDA, then webgpu), then native CPU, wasm, cpu.',
       options: [...BACKEND_REQUESTS],
@@ -127,6 +137,8 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         seed: flags.seed,
         backend: flags.backend as BackendRequest,
         dtype: flags.dtype as StorageDtype,
+        format: flags.format as ShardFormat,
+        pixelAgg: flags['pixel-agg'] as PixelAgg,
         nJobs: flags['n-jobs'],
         jobIndex: flags.local || flags.slurm ? undefined : flags['job-index'],
       }, flags.local || flags.slurm ? {} : process.env);
@@ -143,6 +155,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
       const json: ExtractJson = {
         shardDir: result.shardDir,
         model: result.model,
+        format: result.metadata.format,
         dtype: result.dtype,
         nJobs: result.nJobs,
         jobIndex: result.jobIndex,
@@ -153,7 +166,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
         nImgs: result.nImgs,
         nShards: result.nShards,
         nImgsPerShard: result.nImgsPerShard,
-        layers: result.metadata.layers,
+        layers: [...result.metadata.layers],
         backend: result.backend,
         backendVersion: result.backendInfo.libVersion ?? result.backendInfo.version,
         elapsedS: result.elapsedS,

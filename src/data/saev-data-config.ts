@@ -18,7 +18,7 @@
 import { formatPosixPath, getPathParts, parsePosixPath, PosixPath } from '../format/posix-path.js';
 import { pickleDumps, PickleValue, pyInt, pyStr } from '../format/python-pickle.js';
 import { pythonStrRepr } from '../format/python-repr.js';
-import type { DatasetConfig } from './make-dataset.js';
+import { DatasetConfig, validateDatasetConfig } from './make-dataset.js';
 
 type SaevField = { path: PosixPath } | { text: string; interned: boolean } | { int: number };
 
@@ -35,7 +35,9 @@ export interface SaevDataConfig {
 const SEG_LABELS_CSV = 'labels.csv';
 const SEG_BG_LABEL = 0;
 
-export function makeSaevDataConfig(config: Readonly<DatasetConfig>): SaevDataConfig {
+/** The config saev would record for these flags (their defaults filled in: imagenet's name and split, ade20k's split). */
+export function makeSaevDataConfig(raw: Readonly<DatasetConfig>): SaevDataConfig {
+  const config = validateDatasetConfig(raw);
   const split = config.dataSplit ?? '';
   switch (config.data) {
     case 'image-folder': {

@@ -3,12 +3,15 @@
  * that follow from the model (`dVit`, `nPatchesPerImg`, `clsToken`) stay
  * optional here; `checkAgainstModel` derives them and rejects given values
  * that disagree. The scale-out options (`dtype`, `nJobs`, `jobIndex`,
- * `lockLeaseS`) are optional in the raw config and always set in the valid
- * one; the job split also honours Slurm's `SLURM_ARRAY_TASK_ID/COUNT`.
+ * `lockLeaseS`) and the output format (`format`, `pixelAgg`) are optional in
+ * the raw config and always set in the valid one; the job split also honours
+ * Slurm's `SLURM_ARRAY_TASK_ID/COUNT`.
  */
 import type { BackendRequest } from '../backend.js';
 import { DatasetConfig, validateDatasetConfig } from '../data/make-dataset.js';
 import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
+import { PIXEL_AGGS, PixelAgg, SAEV_V21_FAMILIES } from '../format/metadata-v21.js';
+import { SHARD_FORMATS, ShardFormat } from '../format/shard-metadata.js';
 import type { VitArch } from '../vit/arch.js';
 import { getPatchCount } from '../vit/arch.js';
 
@@ -23,7 +26,14 @@ export interface ScaleOptions {
   lockLeaseS?: number;
 }
 
-export interface ExtractConfig extends DatasetConfig, ScaleOptions {
+export interface FormatOptions {
+  /** `--format`: saev 0.1.0's layout (the default) or saev's current protocol 2.1. */
+  format?: ShardFormat;
+  /** `--pixel-agg`: how segmentation labels become one label per patch (`prefer-fg` needs protocol 2.1, which records it). */
+  pixelAgg?: PixelAgg;
+}
+
+export interface ExtractConfig extends DatasetConfig, ScaleOptions, FormatOptions {
   /** `--vit-family`: which family's architecture and preprocessing. */
   vitFamily: string;
   /** `--vit-ckpt`: `demo`, `random:<arch>[@seed]` or a converted model directory. */
@@ -51,8 +61,8 @@ function requirePositiveInt(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`config: --${name} must be a positive integer, found ${value}`);
 }
 
-/** A validated config: every scale-out option set. */
-export type ValidExtractConfig = Readonly<ExtractConfig & Required<ScaleOptions>>;
+/** A validated config: every scale-out and format option set. */
+export type ValidExtractConfig = Readonly<ExtractConfig & Required<ScaleOptions> & Required<FormatOptions>>;
 
 /** The environment variables the job split reads (Slurm job arrays). */
 export interface JobEnv {
@@ -94,7 +104,25 @@ export function validateExtractConfig(raw: ExtractConfig, env: JobEnv = {}): Val
   const dtype = parseStorageDtype(raw.dtype ?? 'float32');
   const lockLeaseS = raw.lockLeaseS ?? 600;
   if (!(lockLeaseS > 0)) throw new Error(`config: lock lease must be positive seconds, found ${lockLeaseS}`);
-  return Object.freeze({ ...raw, ...resolveJob(raw, env), dtype, lockLeaseS, vitLayers: Object.freeze([...raw.vitLayers]) });
+  const format = validateFormat(raw, dtype);
+  return Object.freeze({ ...raw, ...resolveJob(raw, env), dtype, lockLeaseS, ...format, vitLayers: Object.freeze([...raw.vitLayers]) });
+}
+
+/** The output format and what it allows: protocol 2.1 stores float32 only, and names only saev's families. */
+function validateFormat(raw: ExtractConfig, dtype: StorageDtype): Required<FormatOptions> {
+  const format = raw.format ?? 'saev-0.1';
+  const pixelAgg = raw.pixelAgg ?? 'majority';
+  if (!(SHARD_FORMATS as readonly string[]).includes(format)) throw new Error(`config: unknown --format '${format}' (known: ${SHARD_FORMATS.join(', ')})`);
+  if (!(PIXEL_AGGS as readonly string[]).includes(pixelAgg)) throw new Error(`config: unknown --pixel-agg '${pixelAgg}' (known: ${PIXEL_AGGS.join(', ')})`);
+  if (format === 'saev-2.1') {
+    if (dtype !== 'float32') throw new Error(`config: --dtype ${dtype} cannot be written as --format saev-2.1, whose protocol stores float32 only; drop --dtype or use --format saev-0.1`);
+    if (!(SAEV_V21_FAMILIES as readonly string[]).includes(raw.vitFamily)) {
+      throw new Error(`config: saev's protocol 2.1 has no family name for --vit-family ${raw.vitFamily} (it knows ${SAEV_V21_FAMILIES.join(', ')}); use --format saev-0.1`);
+    }
+  } else if (pixelAgg !== 'majority') {
+    throw new Error(`config: --pixel-agg ${pixelAgg} needs --format saev-2.1 (saev 0.1's metadata has no pixel_agg field, so its labels.bin is majority); add --format saev-2.1 or drop --pixel-agg`);
+  }
+  return { format, pixelAgg };
 }
 
 /** What the model says the stored tokens look like. */

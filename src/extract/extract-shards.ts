@@ -66,7 +66,7 @@ export interface ShareStatus {
 }
 
 export async function getShareStatus(run: PreparedRun, share: JobShare, dtype: string): Promise<ShareStatus> {
-  const counts = getImgsPerEachShard(run.metadata.n_imgs, run.geometry);
+  const counts = getImgsPerEachShard(run.metadata.nImgs, run.geometry);
   const status: ShareStatus = { nShards: share.end - share.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0 };
   for (let shard = share.first; shard < share.end; shard++) {
     const { complete } = await getShardStatus(run.shardDir, { name: getShardFileName(shard), nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
@@ -84,7 +84,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function extractShare(ctx: ShardJobContext, share: JobShare): Promise<ShareOutcome> {
   const { shardDir } = ctx.run;
   await fs.mkdir(path.join(shardDir, STATE_DIR), { recursive: true });
-  const counts = getImgsPerEachShard(ctx.run.metadata.n_imgs, ctx.run.geometry);
+  const counts = getImgsPerEachShard(ctx.run.metadata.nImgs, ctx.run.geometry);
   const outcome: ShareOutcome = { written: [], skipped: [], doneElsewhere: [] };
   const deferred: number[] = [];
   for (let shard = share.first; shard < share.end; shard++) {

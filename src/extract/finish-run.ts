@@ -1,7 +1,7 @@
 /**
  * The end of a job: if every shard of the directory is complete (by its
- * marker), write `shards.json` (the same bytes whichever job writes it, so
- * concurrent finishers agree); and the start of a job: remove temporary
+ * marker), write `shards.json` in the directory's format (the same bytes
+ * whichever job writes it, so concurrent finishers agree); and the start of a job: remove temporary
  * files that dead processes of this host left behind.
  */
 import { promises as fs } from 'node:fs';
@@ -35,14 +35,14 @@ async function removeStaleLocks(shardDir: string, log: (line: string) => void): 
 }
 
 export async function finishIfComplete(run: PreparedRun, dtype: string, log: (line: string) => void): Promise<RunCompletion> {
-  const counts = getImgsPerEachShard(run.metadata.n_imgs, run.geometry);
+  const counts = getImgsPerEachShard(run.metadata.nImgs, run.geometry);
   const missing: string[] = [];
   for (let shard = 0; shard < counts.length; shard++) {
     const name = getShardFileName(shard);
     const status = await getShardStatus(run.shardDir, { name, nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
     if (!status.complete) missing.push(name);
   }
-  const { records, text } = formatShardRecords(run.metadata.n_imgs, run.geometry);
+  const { records, text } = formatShardRecords(run.metadata.nImgs, run.geometry, run.metadata.format);
   if (missing.length > 0) return { complete: false, missing, records };
   await removeStaleLocks(run.shardDir, log);
   await writeFileAtomic(path.join(run.shardDir, SHARDS_FILE), text);

@@ -14,20 +14,21 @@ import { createFileOnce } from '../format/create-once.js';
 import { getBytesPerValue } from '../format/dtype.js';
 import { describeWriteError } from '../format/shard-io.js';
 import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from '../format/layout.js';
-import { formatMetadata, getMetadataHash, Metadata } from '../format/metadata.js';
+import { formatShardMetadata, getShardDirPath, ShardMetadata } from '../format/shard-metadata.js';
 import { TOOL } from '../version.js';
 import type { VitFamily } from '../vit/family.js';
 import { resolveLayers } from '../vit/layers.js';
 import type { LoadedVit } from '../vit/load-vit.js';
 import type { CheckpointRecord } from '../hub/fetch-checkpoint.js';
 import { checkAgainstModel, ValidExtractConfig } from './config.js';
+import { makeRunMetadata } from './run-metadata.js';
 
 export const RUN_INFO_FILE = 'saev-tfjs.json';
 export const METADATA_FILE = 'metadata.json';
 
 export interface PreparedRun {
   shardDir: string;
-  metadata: Metadata;
+  metadata: ShardMetadata;
   geometry: ShardGeometry;
   nImgsPerShard: number;
   nShards: number;
@@ -56,20 +57,8 @@ export async function prepareRun(
   const { layers, blocks } = resolveLayers(config.vitLayers, vit.arch.depth);
   const geometry: ShardGeometry = { nLayers: layers.length, ...shape, nPatchesPerShard: config.nPatchesPerShard, bytesPerValue: getBytesPerValue(config.dtype) };
   const nImgsPerShard = getImgsPerShard(geometry);
-  const metadata: Metadata = {
-    vit_family: family.name,
-    vit_ckpt: config.vitCkpt,
-    layers,
-    n_patches_per_img: shape.nPatchesPerImg,
-    cls_token: shape.clsToken,
-    d_vit: shape.dVit,
-    seed: config.seed,
-    n_imgs: dataset.nImgs,
-    n_patches_per_shard: config.nPatchesPerShard,
-    data: dataset.repr,
-    ...(config.dtype === 'float32' ? {} : { dtype: config.dtype }),
-  };
-  const shardDir = path.join(config.dumpTo, getMetadataHash(metadata));
+  const { metadata, dataRepr } = makeRunMetadata(config, family.name, dataset, shape, layers);
+  const shardDir = getShardDirPath(config.dumpTo, metadata);
   const nShards = getShardCount(dataset.nImgs, geometry);
   const create = (name: string, text: string, same?: (existing: string) => boolean) =>
     createFileOnce(path.join(shardDir, name), text, same).catch((error: NodeJS.ErrnoException) => {
@@ -78,7 +67,7 @@ export async function prepareRun(
   await fs.mkdir(shardDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new Error(`shards: cannot create ${shardDir} (${error.code ?? error.message.split('\n')[0]}); --dump-to must be a directory this user can write in (or create)`);
   });
-  await create(METADATA_FILE, formatMetadata(metadata));
+  await create(METADATA_FILE, formatShardMetadata(metadata));
   const runInfo = {
     tool: TOOL,
     backend: backendInfo,
@@ -87,6 +76,8 @@ export async function prepareRun(
     preprocess: family.getPreprocess(vit.arch),
     layout: { nImgsPerShard, nShards, bytesPerShard: getBytesPerShard(geometry) },
     data: { repr: dataset.repr, summary: dataset.summary },
+    // Protocol 2.1 only, so the sidecars of 0.1 directories made before --format stay the same (and resumable).
+    ...(config.format === 'saev-0.1' ? {} : { format: config.format, saevData: dataRepr, pixelAgg: config.pixelAgg }),
   };
   const runInfoText = JSON.stringify(runInfo, null, 2) + '\n';
   await create(RUN_INFO_FILE, runInfoText, (existing) => getRunIdentity(existing) === getRunIdentity(runInfoText));

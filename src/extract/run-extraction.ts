@@ -14,7 +14,8 @@ import { BackendInfo, describeBackend, initBackend } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { makeDataset } from '../data/make-dataset.js';
 import { writePatchLabels } from '../data/patch-labels.js';
-import type { Metadata } from '../format/metadata.js';
+import type { PixelAgg } from '../format/metadata-v21.js';
+import type { ShardMetadata } from '../format/shard-metadata.js';
 import type { ShardRecord } from '../format/shard-writer.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { PreprocessPool } from '../images/preprocess-pool.js';
@@ -40,7 +41,7 @@ export const LABELS_FILE = 'labels.bin';
 
 export interface ExtractResult {
   shardDir: string;
-  metadata: Metadata;
+  metadata: ShardMetadata;
   /** The model that ran: family, checkpoint as given, its kind (only `converted` is a trained model), and where it came from. */
   model: { family: string; ckpt: string; kind: CheckpointKind; source: string };
   nImgs: number;
@@ -92,7 +93,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     const nRemoved = await removeDeadTmpFiles(run.shardDir);
     if (nRemoved > 0) hooks.log(`resume: removed ${formatCount(nRemoved, 'temporary file')} left by dead processes`);
     hooks.log(
-      `shards: ${run.shardDir} (${formatCount(run.metadata.n_imgs, 'image')} in ${formatCount(run.nShards, 'shard')} of up to ${formatCount(run.nImgsPerShard, 'image')}, ` +
+      `shards: ${run.shardDir} (${formatCount(run.metadata.nImgs, 'image')} in ${formatCount(run.nShards, 'shard')} of up to ${formatCount(run.nImgsPerShard, 'image')}, ` +
         `${config.dtype}, layers [${run.metadata.layers.join(', ')}] = blocks [${run.blocks.join(', ')}])`,
     );
     if (config.nJobs > 1) hooks.log(describeShare(share, run.nShards, config.nJobs, config.jobIndex));
@@ -138,7 +139,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
       return preprocessor.close();
     });
     const completion = await finishIfComplete(run, config.dtype, hooks.log);
-    if (completion.complete) await writeLabelsOnce(dataset, family.getPreprocess(vit.arch), vit.arch.patchSize, run, hooks.log);
+    if (completion.complete) await writeLabelsOnce(dataset, family.getPreprocess(vit.arch), vit.arch.patchSize, run, config.pixelAgg, hooks.log);
     const elapsedS = progress.elapsedS;
     const imgsPerS = nImgsDone / elapsedS;
     const skippedNote = outcome.skipped.length ? `, ${formatCount(outcome.skipped.length, 'complete shard')} skipped` : '';
@@ -176,19 +177,21 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
 }
 
 /**
- * Segmentation datasets (ADE20K) get per-patch majority labels beside the
- * shards, `labels.bin` uint8 [n_imgs, n_patches] (saev's later protocol),
- * written once by whichever job sees the directory complete.
+ * Segmentation datasets (ADE20K) get per-patch labels beside the shards,
+ * `labels.bin` uint8 [n_imgs, n_patches] (saev's later protocol; `pixelAgg`
+ * says how, majority unless protocol 2.1 records otherwise), written once by
+ * whichever job sees the directory complete.
  */
 async function writeLabelsOnce(
   dataset: ImageDataset,
   preprocess: PreprocessSpec,
   patchSize: number,
-  run: { shardDir: string; metadata: { n_patches_per_img: number } },
+  run: { shardDir: string; metadata: { nPatchesPerImg: number } },
+  pixelAgg: PixelAgg,
   log: (line: string) => void,
 ): Promise<void> {
   const labelsPath = path.join(run.shardDir, LABELS_FILE);
   if (!dataset.getSegmentation || existsSync(labelsPath)) return;
-  await writePatchLabels(dataset, preprocess, patchSize, run.metadata.n_patches_per_img, labelsPath);
-  log(`labels: wrote per-patch majority labels to ${labelsPath}`);
+  await writePatchLabels(dataset, preprocess, patchSize, run.metadata.nPatchesPerImg, labelsPath, pixelAgg);
+  log(`labels: wrote per-patch ${pixelAgg} labels to ${labelsPath}`);
 }

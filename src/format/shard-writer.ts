@@ -5,7 +5,8 @@
  * `acts000000.bin.partial`, zero-padded to full size, fsynced, then renamed,
  * so a file named `acts*.bin` is always complete. `finish` records the real
  * image count of every shard in the `shards.json` sidecar, in saev's later
- * format: `[{"name": "acts000000.bin", "n_examples": 12182}, ...]`.
+ * format: `[{"name": "acts000000.bin", "n_examples": 12182}, ...]` (its text
+ * per output format: src/format/shard-metadata.ts).
  * (Resumable, multi-job extraction uses `ShardFile` with completion markers
  * directly; see src/extract/extract-shards.ts.)
  */
@@ -15,6 +16,7 @@ import type { StorageDtype } from './dtype.js';
 import { getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
 import { CommittedShard, ShardFile } from './shard-file.js';
 import { nodeShardIo, ShardIo } from './shard-io.js';
+import { formatShardsJson, ShardFormat } from './shard-metadata.js';
 
 export const SHARDS_FILE = 'shards.json';
 
@@ -31,9 +33,9 @@ export interface ShardWriterOptions {
 }
 
 /** The `shards.json` text for `nImgs` images: one record per shard, in order. */
-export function formatShardRecords(nImgs: number, geometry: ShardGeometry): { records: ShardRecord[]; text: string } {
+export function formatShardRecords(nImgs: number, geometry: ShardGeometry, format: ShardFormat = 'saev-0.1'): { records: ShardRecord[]; text: string } {
   const records = getImgsPerEachShard(nImgs, geometry).map((n, shard) => ({ name: getShardFileName(shard), n_examples: n }));
-  return { records, text: JSON.stringify(records, null, 4) + '\n' };
+  return { records, text: formatShardsJson(format, records) };
 }
 
 export class ShardWriter {

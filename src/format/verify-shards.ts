@@ -1,7 +1,9 @@
 /**
- * `saev activations verify`: checks a shard directory end to end and lists
- * every problem, one line each: metadata that does not hash to the directory
- * name, sidecars (`saev-tfjs.json`, `shards.json`) that disagree with it,
+ * `saev activations verify`: checks a shard directory of either format
+ * (src/format/shard-metadata.ts) end to end and lists every problem, one line
+ * each: metadata that does not hash to the directory name (or, for protocol
+ * 2.1, a directory outside `saev/shards`), sidecars (`saev-tfjs.json`,
+ * `shards.json`, `labels.bin`) that disagree with it,
  * shards that are missing, short or unfinished (no completion marker), whose
  * bytes no longer match the sha256 their marker recorded, that hold NaN or
  * Inf, or whose padding rows are not zero; and leftovers of unfinished work
@@ -11,9 +13,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseStorageDtype, StorageDtype } from './dtype.js';
+import type { StorageDtype } from './dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg } from './layout.js';
-import { checkStoredShape, getMetadataHash, getShardGeometry, Metadata, parseMetadata } from './metadata.js';
+import { checkShardDirPath, getShardGeometryOf, parseShardMetadata, ShardMetadata } from './shard-metadata.js';
 import { explainNoMetadata } from './shard-dir-path.js';
 import { readMarker, STATE_DIR } from './shard-marker.js';
 import { formatShardRecords, SHARDS_FILE } from './shard-writer.js';
@@ -90,30 +92,23 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
     problems,
   });
 
-  let metadata: Metadata;
+  let metadata: ShardMetadata;
   try {
-    metadata = parseMetadata(await fs.readFile(path.join(shardDir, 'metadata.json'), 'utf8'), 'metadata.json');
-    checkStoredShape(metadata, 'metadata.json');
+    metadata = parseShardMetadata(await fs.readFile(path.join(shardDir, 'metadata.json'), 'utf8'), 'metadata.json');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' || code === 'ENOTDIR' ? await explainNoMetadata(shardDir) : (error as Error).message.replace(/^metadata: /, '');
     report('metadata', 'metadata.json', message);
     return done({});
   }
-  const hash = getMetadataHash(metadata);
-  if (hash !== path.basename(path.resolve(shardDir))) report('metadata', 'metadata.json', `metadata hashes to ${hash}, but the directory is named ${path.basename(path.resolve(shardDir))}`);
-  let dtype: StorageDtype;
-  try {
-    dtype = parseStorageDtype(metadata.dtype ?? 'float32');
-  } catch (error) {
-    report('metadata', 'metadata.json', (error as Error).message);
-    return done({});
-  }
-  const geometry = getShardGeometry(metadata, dtype);
-  const counts = getImgsPerEachShard(metadata.n_imgs, geometry);
+  const misplaced = checkShardDirPath(shardDir, metadata);
+  if (misplaced) report('metadata', 'metadata.json', misplaced);
+  const dtype = metadata.dtype;
+  const geometry = getShardGeometryOf(metadata);
+  const counts = getImgsPerEachShard(metadata.nImgs, geometry);
   const bytesPerShard = getBytesPerShard(geometry);
   const bytesPerImg = getValuesPerImg(geometry) * geometry.bytesPerValue;
-  const summary = { nImgs: metadata.n_imgs, nShards: counts.length, dtype };
+  const summary = { nImgs: metadata.nImgs, nShards: counts.length, dtype };
 
   await checkRunInfo(shardDir, { dtype, nImgsPerShard: getImgsPerShard(geometry), nShards: counts.length, bytesPerShard }, report);
 
@@ -149,13 +144,14 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
     if (!scan.paddingZero) report('padding', name, `${name} has non-zero bytes in its ${Math.round((bytesPerShard - counts[shard] * bytesPerImg) / bytesPerImg)} padding rows`);
   }
 
-  const { text } = formatShardRecords(metadata.n_imgs, geometry);
+  const { text } = formatShardRecords(metadata.nImgs, geometry, metadata.format);
   const shardsJson = await fs.readFile(path.join(shardDir, SHARDS_FILE), 'utf8').catch(() => null);
   if (shardsJson === null) {
     if (allMarked) report('sidecar', SHARDS_FILE, `${SHARDS_FILE} is missing although every shard is complete; rerun the extraction to write it`);
   } else if (!sameJson(shardsJson, text)) {
     report('sidecar', SHARDS_FILE, `${SHARDS_FILE} disagrees with metadata.json (expected ${counts.length} shards with counts [${counts.join(', ')}])`);
   }
+  await checkLabels(shardDir, metadata, report);
   await checkLeftovers(shardDir, counts.length, report);
   return done(summary, verified);
 }
@@ -183,6 +179,13 @@ async function checkRunInfo(shardDir: string, want: { dtype: string; nImgsPerSha
   for (const key of ['nImgsPerShard', 'nShards', 'bytesPerShard'] as const) {
     if (info.layout?.[key] !== want[key]) report('sidecar', file, `${file} says layout.${key} ${info.layout?.[key]}, metadata.json implies ${want[key]}`);
   }
+}
+
+/** `labels.bin`, where present, is uint8 `[n_imgs, n_patches]`. */
+async function checkLabels(shardDir: string, md: ShardMetadata, report: Report): Promise<void> {
+  const size = await fs.stat(path.join(shardDir, 'labels.bin')).then((s) => s.size, () => null);
+  const want = md.nImgs * md.nPatchesPerImg;
+  if (size !== null && size !== want) report('sidecar', 'labels.bin', `labels.bin has ${size} bytes, metadata.json implies ${want} (${md.nImgs} images x ${md.nPatchesPerImg} patches, uint8)`);
 }
 
 async function checkLeftovers(shardDir: string, nShards: number, report: Report): Promise<void> {

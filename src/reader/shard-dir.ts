@@ -1,6 +1,7 @@
 /**
- * Opening a shard directory for reading (DESIGN §4): `metadata.json` (with its
- * optional non-float32 `dtype`), the derived geometry, the real image count of
+ * Opening a shard directory for reading (DESIGN §4), of either format
+ * (src/format/shard-metadata.ts): `metadata.json` (saev 0.1's, with its
+ * optional non-float32 `dtype`, or protocol 2.1's), the derived geometry, the real image count of
  * every shard (from the layout maths; `shards.json`, when present, must agree), and a check
  * that every `acts%06d.bin` the metadata implies exists with exactly the
  * implied size. Other files in the directory are ignored. The digest ties a
@@ -10,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forEachBounded } from '../bounded-parallel.js';
-import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
+import type { StorageDtype } from '../format/dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
-import { checkStoredShape, getMetadataHash, getShardGeometry, Metadata, parseMetadata } from '../format/metadata.js';
+import { getShardGeometryOf, getShardMetadataHash, parseShardMetadata, ShardFormat, ShardMetadata } from '../format/shard-metadata.js';
 import { explainNoMetadata } from '../format/shard-dir-path.js';
 import { STATE_DIR } from '../format/shard-marker.js';
 
@@ -25,7 +26,9 @@ export interface ShardInfo {
 
 export interface ShardDir {
   dir: string;
-  metadata: Metadata;
+  /** Which format the directory follows. */
+  format: ShardFormat;
+  metadata: ShardMetadata;
   /** saev's `Metadata.hash` of this metadata (the directory name when made by a writer). */
   metadataHash: string;
   dtype: StorageDtype;
@@ -86,13 +89,12 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   } catch {
     throw new Error(`reader: ${await explainNoMetadata(dir)}`);
   }
-  const metadata = parseMetadata(text, metadataPath);
-  checkStoredShape(metadata, metadataPath);
-  const dtype = parseStorageDtype(metadata.dtype ?? 'float32');
-  const geometry = getShardGeometry(metadata, dtype);
+  const metadata = parseShardMetadata(text, metadataPath);
+  const dtype = metadata.dtype;
+  const geometry = getShardGeometryOf(metadata);
   const nImgsPerShard = getImgsPerShard(geometry);
   const bytesPerShard = getBytesPerShard(geometry);
-  const counts = getImgsPerEachShard(metadata.n_imgs, geometry);
+  const counts = getImgsPerEachShard(metadata.nImgs, geometry);
   const recorded = await readShardsJson(dir);
   if (recorded) {
     const real = recorded.filter((r, k) => !(k >= counts.length && r.n_examples === 0)); // saev HEAD's trailing empty entry
@@ -126,8 +128,9 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   const nTokensPerImg = getTokensPerImg(geometry);
   return Object.freeze({
     dir,
+    format: metadata.format,
     metadata,
-    metadataHash: getMetadataHash(metadata),
+    metadataHash: getShardMetadataHash(metadata),
     dtype,
     geometry,
     nLayers: geometry.nLayers,
@@ -135,7 +138,7 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
     nTokensPerImg,
     dVit: geometry.dVit,
     nImgsPerShard,
-    nImgs: metadata.n_imgs,
+    nImgs: metadata.nImgs,
     clsToken: geometry.clsToken,
     bytesPerValue: geometry.bytesPerValue,
     bytesPerImg: geometry.nLayers * nTokensPerImg * geometry.dVit * geometry.bytesPerValue,

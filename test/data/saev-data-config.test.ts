@@ -59,8 +59,14 @@ describe.each(vectors.configs.map((v) => [v.name, v] as const))('%s', (_name, v)
 });
 
 describe('makeSaevDataConfig', () => {
+  it("fills the flags' defaults, as saev records them", () => {
+    const imagenet = makeSaevDataConfig({ data: 'imagenet', dataRoot: '/hf/copy', dataNImgs: 1 });
+    expect(encodeSaevDataConfig(imagenet)).toBe(vectors.configs.find((v) => v.name === 'imagenet-default')!.base64);
+    expect(formatSaevDataConfig(makeSaevDataConfig({ data: 'ade20k', dataRoot: '/x', dataNImgs: 1 }))).toBe("ImgSegFolder(root=PosixPath('/x'), split='training', labels_csv='labels.csv', bg_label=0)");
+  });
+
   it('maps each kind to its saev class; only ade20k is segmentation data', () => {
-    const make = (data: DatasetConfig['data']) => makeSaevDataConfig({ data, dataRoot: '/r', dataNImgs: 3, dataName: 'n', dataSplit: 'training' });
+    const make = (data: DatasetConfig['data']) => makeSaevDataConfig({ data, dataRoot: '/r', dataNImgs: 3 });
     expect(['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => make(k as DatasetConfig['data']).className)).toEqual(['ImgFolder', 'Imagenet', 'ImgSegFolder', 'FakeImg']);
     expect(['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => isSegmentationConfig(make(k as DatasetConfig['data'])))).toEqual([false, false, true, false]);
   });

@@ -1,12 +1,12 @@
 // Tests src/format/python-pickle.ts byte by byte: each expected pickle is written out opcode by opcode and was
 // checked against Python 3.12's pickle.dumps (the dataset configs themselves: test/data/saev-data-config.test.ts).
 import { describe, expect, it } from 'vitest';
-import { encodeUtf8Surrogatepass, pickleDumps, PickleValue, pyInt, pyStr } from '../../src/format/python-pickle.js';
+import { encodeUtf8Surrogatepass, pickleDumps, PickleValue, PyTuple, pyInt, pyStr } from '../../src/format/python-pickle.js';
 
 const hex = (v: PickleValue) => Buffer.from(pickleDumps(v)).toString('hex');
 /** PROTO 4, FRAME <len u64 LE>, then the body. */
 const framed = (body: string) => '8004' + '95' + Buffer.from(new BigUint64Array([BigInt(body.length / 2)]).buffer).toString('hex') + body;
-const tuple = (...items: PickleValue[]): PickleValue => ({ kind: 'tuple', items });
+const tuple = (...items: PickleValue[]): PyTuple => ({ kind: 'tuple', items });
 
 describe('pickleDumps', () => {
   it('frames bodies of 4 bytes and more, and leaves shorter ones bare', () => {

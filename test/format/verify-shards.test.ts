@@ -7,6 +7,7 @@ import { clip } from '../../models/clip.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
 import { countNonFinite, verifyShardDir } from '../../src/format/verify-shards.js';
+import { LABELS_FILE } from '../../src/extract/run-extraction.js';
 import { makeConfig } from '../extract/helpers.js';
 
 const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
@@ -97,6 +98,33 @@ describe('verifyShardDir', () => {
     expect(report.problems[0].message).toBe(`no metadata.json in ${path.dirname(pristine)}; it holds the shard directory ${pristine}: pass that`);
     const onFile = await verifyShardDir(path.join(pristine, 'metadata.json'));
     expect(onFile.problems.map((p) => p.message)).toEqual([`${path.join(pristine, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it`]);
+  });
+});
+
+describe('verifyShardDir on protocol 2.1', () => {
+  let v21: string;
+  beforeAll(async () => {
+    const config = makeConfig({ data: 'ade20k', dataRoot: path.resolve(__dirname, '../fixtures/data/ade20k'), dataSplit: 'validation', vitLayers: [-1], nPatchesPerShard: 100, format: 'saev-2.1' });
+    v21 = (await runExtraction(validateExtractConfig(config), clip, quiet)).shardDir;
+  });
+
+  it('passes a finished extraction with its labels.bin', async () => {
+    expect(await verifyShardDir(v21)).toMatchObject({ ok: true, nImgs: 3, nShards: 2, nShardsVerified: 2, problems: [] });
+  });
+
+  it('reports a directory outside saev/shards, which saev cannot load, and a labels.bin of the wrong size', async () => {
+    const dir = path.join(await fs.mkdtemp(path.join(path.dirname(path.dirname(path.dirname(v21))), 'moved-')), path.basename(v21));
+    await fs.cp(v21, dir, { recursive: true });
+    await fs.appendFile(path.join(dir, LABELS_FILE), Buffer.from([0]));
+    const { problems } = await verifyShardDir(dir);
+    expect(problems.map((p) => `${p.kind} ${p.file}`)).toEqual(['metadata metadata.json', 'sidecar labels.bin']);
+    expect(problems[0].message).toMatch(/is not inside a saev\/shards directory, which saev's protocol-2\.1 loaders require; move it to <somewhere>\/saev\/shards\/[0-9a-f]{8}$/);
+    expect(problems[1].message).toBe('labels.bin has 148 bytes, metadata.json implies 147 (3 images x 49 patches, uint8)');
+  });
+
+  it('finds the shard directory under saev/shards when given --dump-to', async () => {
+    const dumpTo = path.dirname(path.dirname(path.dirname(v21)));
+    expect((await verifyShardDir(dumpTo)).problems[0].message).toBe(`no metadata.json in ${dumpTo}; it holds the shard directory ${v21}: pass that`);
   });
 });
 

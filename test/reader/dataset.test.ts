@@ -71,6 +71,13 @@ describe('ActivationsDataset: every mode against a naive reference', () => {
       await checkAllModes(makeShardDir(randomShape(seed)), seed);
     });
   }
+  for (const seed of [3, 5]) {
+    it(`random shape #${seed} in protocol 2.1 (<tmp>/saev/shards/<hash>)`, async () => {
+      const m = makeShardDir({ ...randomShape(seed), format: 'saev-2.1' });
+      expect(m.dir).toMatch(/\/saev\/shards\/[0-9a-f]{8}$/);
+      await checkAllModes(m, seed);
+    });
+  }
   for (const dtype of ['float16', 'bfloat16'] as const) {
     it(`reads ${dtype} shards (metadata dtype field)`, async () => {
       const shape = randomShape(99);

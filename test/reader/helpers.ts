@@ -2,13 +2,16 @@
  * Hand-made shard directories for reader and stats tests: values chosen by
  * the test, written byte by byte (little-endian, zero-padded full-size
  * shards, `metadata.json` via the format module, `shards.json`), so expected
- * values never come from the code under test.
+ * values never come from the code under test. `format: 'saev-2.1'` writes
+ * protocol 2.1 metadata (a `FakeImg` dataset) into `<tmp>/saev/shards/<hash>`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeValues, getBytesPerValue, StorageDtype } from '../../src/format/dtype.js';
+import { encodeSaevDataConfig, makeSaevDataConfig } from '../../src/data/saev-data-config.js';
 import { formatMetadata, Metadata } from '../../src/format/metadata.js';
+import { formatShardMetadata, formatShardsJson, fromV21Metadata, getShardDirPath, ShardFormat } from '../../src/format/shard-metadata.js';
 import { makeUniform } from '../../src/random.js';
 import type { ActsBatch } from '../../src/reader/dataset.js';
 
@@ -20,6 +23,8 @@ export interface ShardSpec {
   dVit: number;
   nPatchesPerShard: number;
   dtype?: StorageDtype;
+  /** On-disk format (saev-0.1 by default). */
+  format?: ShardFormat;
   seed?: number;
   /** Values per (img, layer slot, token, dim); default: seeded k/4, |k| <= 127 (exact in every dtype). */
   valueAt?: (img: number, l: number, t: number, d: number) => number;
@@ -27,6 +32,7 @@ export interface ShardSpec {
 
 export interface MadeShards {
   dir: string;
+  /** The geometry in saev 0.1's field names (whatever the format on disk). */
   metadata: Metadata;
   /** All real values, `[N, L, T, D]` in C order. */
   values_NLTD: Float32Array;
@@ -60,8 +66,19 @@ export function makeShardDir(spec: ShardSpec, parent?: string): MadeShards {
     data: "FakeDataset(n_imgs=" + spec.nImgs + ")",
     ...(dtype !== 'float32' ? { dtype } : {}),
   };
-  const dir = mkdtempSync(path.join(parent ?? os.tmpdir(), 'saev-reader-'));
-  writeFileSync(path.join(dir, 'metadata.json'), formatMetadata(metadata));
+  let dir = mkdtempSync(path.join(parent ?? os.tmpdir(), 'saev-reader-'));
+  if (spec.format === 'saev-2.1') {
+    const data = makeSaevDataConfig({ data: 'fake', dataRoot: '', dataNImgs: spec.nImgs });
+    const v21 = fromV21Metadata({
+      family: 'clip', ckpt: 'hand-made', layers: spec.layers, content_tokens_per_example: spec.nPatchesPerImg, cls_token: spec.clsToken, d_model: D,
+      n_examples: spec.nImgs, max_tokens_per_shard: spec.nPatchesPerShard, data: encodeSaevDataConfig(data), dataset: 'fake', pixel_agg: 'majority', dtype: 'float32', protocol: '2.1',
+    });
+    dir = getShardDirPath(dir, v21);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'metadata.json'), formatShardMetadata(v21));
+  } else {
+    writeFileSync(path.join(dir, 'metadata.json'), formatMetadata(metadata));
+  }
   const perImg = L * T * D;
   const bytesPerShard = S * perImg * getBytesPerValue(dtype);
   const nShards = Math.ceil(spec.nImgs / S);
@@ -74,7 +91,7 @@ export function makeShardDir(spec: ShardSpec, parent?: string): MadeShards {
     writeFileSync(path.join(dir, name), bytes);
     records.push({ name, n_examples: n });
   }
-  writeFileSync(path.join(dir, 'shards.json'), JSON.stringify(records, null, 4) + '\n');
+  writeFileSync(path.join(dir, 'shards.json'), spec.format === 'saev-2.1' ? formatShardsJson('saev-2.1', records) : JSON.stringify(records, null, 4) + '\n');
   return { dir, metadata, values_NLTD: values, T, S, bytesPerShard };
 }
 

@@ -38,6 +38,15 @@ describe('runStats', () => {
     expect(readdirSync(m.dir).filter((f) => f.endsWith('.png'))).toEqual([]);
   });
 
+  it('summarises a protocol-2.1 directory exactly as the same values in saev-0.1', async () => {
+    const v01 = makeShardDir({ ...spec, valueAt: undefined }); // the seeded default values, the same in both
+    const v21 = makeShardDir({ ...spec, valueAt: undefined, format: 'saev-2.1' });
+    const a = await runStats(v01.dir, { progressStream: quiet, plots: false });
+    const b = await runStats(v21.dir, { progressStream: quiet, plots: false });
+    expect(b.doc.perLayer).toEqual(a.doc.perLayer);
+    expect(readFileSync(path.join(v21.dir, 'stats-mean-patches.npy'))).toEqual(readFileSync(path.join(v01.dir, 'stats-mean-patches.npy')));
+  });
+
   it('writes each population its own means, and the reader takes the population and layers its mode needs', async () => {
     const m = makeShardDir(spec);
     const { doc } = await runStats(m.dir, { progressStream: quiet, plots: false });

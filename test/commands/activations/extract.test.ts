@@ -77,6 +77,21 @@ describe('saev activations extract', () => {
     expect(r.stderr).toMatch(/job index 5 is outside 0\.\.3/);
   });
 
+  it('--format saev-2.1 writes into <dump-to>/saev/shards/<8 hex> and says so in the JSON; --slurm passes it on', () => {
+    const out = dumpTo();
+    const { status, stdout, stderr } = saev(['--data', 'fake', '--data-n-imgs', '3', '--format', 'saev-2.1', '--dump-to', out, '--json']);
+    expect(status, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ format: 'saev-2.1', nImgs: 3, complete: true, shardDir: expect.stringMatching(new RegExp(`^${out}/saev/shards/[0-9a-f]{8}$`)) });
+    const slurm = saev(['--data', 'fake', '--format', 'saev-2.1', '--dump-to', out, '--n-jobs', '2', '--slurm', '--dry-run', '--log-to', out]);
+    expect(slurm.stdout).toMatch(/\nexec .*activations extract --data fake --format saev-2\.1 --dump-to \S+ --n-jobs 2\n?$/);
+  });
+
+  it('refuses, in one line, what protocol 2.1 cannot hold', () => {
+    const r = saev(['--vit-family', 'moondream2', '--format', 'saev-2.1', '--data', 'fake', '--dump-to', dumpTo()]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toMatch(/^(Error: )?config: saev's protocol 2\.1 has no family name for --vit-family moondream2 \(it knows [^\n]*\); use --format saev-0\.1$/);
+  });
+
   it('rejects an unknown family before doing any work', () => {
     const { status, stderr } = saev(['--vit-family', 'resnet', '--dump-to', dumpTo()]);
     expect(status).not.toBe(0);
