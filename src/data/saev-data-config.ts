@@ -46,7 +46,11 @@ export function makeSaevDataConfig(raw: Readonly<DatasetConfig>): SaevDataConfig
     }
     case 'imagenet': {
       const name = config.dataName ?? '';
-      return { className: 'Imagenet', fields: [['name', { text: name, interned: false }], ['split', { text: split, interned: false }]], root: parsePosixPath(name) };
+      const fields: SaevDataConfig['fields'] = [
+        ['name', { text: name, interned: false }],
+        ['split', { text: split, interned: false }],
+      ];
+      return { className: 'Imagenet', fields, root: parsePosixPath(name) };
     }
     case 'ade20k': {
       const root = parsePosixPath(config.dataRoot);
@@ -79,7 +83,8 @@ function toPickle(field: SaevField): PickleValue {
 
 /** `pickle.dumps(cfg)` under Python 3.12. */
 export function pickleSaevDataConfig(cfg: SaevDataConfig): Uint8Array {
-  const state = { kind: 'dict' as const, entries: cfg.fields.map(([name, field]): [PickleValue, PickleValue] => [pyStr(name, true), toPickle(field)]) };
+  const entries = cfg.fields.map(([name, field]): [PickleValue, PickleValue] => [pyStr(name, true), toPickle(field)]);
+  const state = { kind: 'dict' as const, entries };
   return pickleDumps({ kind: 'newobj', cls: { kind: 'class', module: 'saev.data.datasets', name: cfg.className }, state });
 }
 
@@ -95,7 +100,9 @@ export function getSaevDataRoot(cfg: SaevDataConfig): string {
 
 /** `repr(cfg)`, e.g. `ImgFolder(root=PosixPath('/data/photos'))`. */
 export function formatSaevDataConfig(cfg: SaevDataConfig): string {
-  const show = (field: SaevField) =>
-    'path' in field ? `PosixPath(${pythonStrRepr(formatPosixPath(field.path))})` : 'text' in field ? pythonStrRepr(field.text) : String(field.int);
+  const show = (field: SaevField) => {
+    if ('path' in field) return `PosixPath(${pythonStrRepr(formatPosixPath(field.path))})`;
+    return 'text' in field ? pythonStrRepr(field.text) : String(field.int);
+  };
   return `${cfg.className}(${cfg.fields.map(([name, field]) => `${name}=${show(field)}`).join(', ')})`;
 }

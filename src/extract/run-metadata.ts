@@ -17,7 +17,13 @@ export interface RunMetadata {
   dataRepr: string;
 }
 
-export function makeRunMetadata(config: ValidExtractConfig, familyName: string, dataset: ImageDataset, shape: ModelShape, layers: number[]): RunMetadata {
+export function makeRunMetadata(
+  config: ValidExtractConfig,
+  familyName: string,
+  dataset: ImageDataset,
+  shape: ModelShape,
+  layers: number[],
+): RunMetadata {
   if (config.format === 'saev-0.1') {
     const metadata = fromSeedMetadata({
       vit_family: familyName,

@@ -94,19 +94,23 @@ export function hasProtocolField(raw: Record<string, unknown>): boolean {
 /** Checks a parsed protocol-2.1 `metadata.json` object as saev's `Metadata.load` would; `source` names the file. */
 export function checkMetadataV21(raw: Record<string, unknown>, source: string): MetadataV21 {
   if (raw.protocol !== PROTOCOL_V21) {
-    throw new Error(`metadata: ${source} has protocol ${JSON.stringify(raw.protocol)}; only saev 0.1's metadata and protocol '2.1' are read, re-extract with --format saev-2.1`);
+    const found = JSON.stringify(raw.protocol);
+    throw new Error(`metadata: ${source} has protocol ${found}; only saev 0.1's metadata and protocol '2.1' are read, re-extract with --format saev-2.1`);
   }
   const full: Record<string, unknown> = { ...DEFAULTS, ...raw };
   const keys = Object.keys(full);
   const unknown = keys.filter((key) => !(FIELD_ORDER as readonly string[]).includes(key));
   const missing = FIELD_ORDER.filter((key) => !(key in full));
   if (unknown.length > 0 || missing.length > 0) {
-    const what = [missing.length ? `lacks ${missing.join(', ')}` : '', unknown.length ? `has unknown ${unknown.join(', ')}` : ''].filter(Boolean).join(' and ');
+    const lacks = missing.length ? `lacks ${missing.join(', ')}` : '';
+    const what = [lacks, unknown.length ? `has unknown ${unknown.join(', ')}` : ''].filter(Boolean).join(' and ');
     throw new Error(`metadata: ${source} ${what}; protocol 2.1 has exactly [${FIELD_ORDER.join(', ')}]`);
   }
   const least = { content_tokens_per_example: 0, d_model: 1, n_examples: 0, max_tokens_per_shard: 1 } as const;
   for (const [key, min] of Object.entries(least)) {
-    if (!Number.isSafeInteger(full[key]) || (full[key] as number) < min) throw new Error(`metadata: ${source}: ${key} must be an integer of at least ${min}, found ${JSON.stringify(full[key])}`);
+    if (!Number.isSafeInteger(full[key]) || (full[key] as number) < min) {
+      throw new Error(`metadata: ${source}: ${key} must be an integer of at least ${min}, found ${JSON.stringify(full[key])}`);
+    }
   }
   if (!Array.isArray(full.layers) || !full.layers.every(Number.isSafeInteger)) {
     throw new Error(`metadata: ${source}: layers must be a list of integers, found ${JSON.stringify(full.layers)}`);
@@ -115,8 +119,12 @@ export function checkMetadataV21(raw: Record<string, unknown>, source: string): 
   for (const key of ['family', 'ckpt', 'data', 'dataset'] as const) {
     if (typeof full[key] !== 'string') throw new Error(`metadata: ${source}: ${key} must be a string`);
   }
-  if (!(PIXEL_AGGS as readonly unknown[]).includes(full.pixel_agg)) throw new Error(`metadata: ${source}: pixel_agg must be one of ${PIXEL_AGGS.join(', ')}, found ${JSON.stringify(full.pixel_agg)}`);
-  if (full.dtype !== 'float32') throw new Error(`metadata: ${source}: protocol 2.1 stores float32 only, found dtype ${JSON.stringify(full.dtype)}`);
+  if (!(PIXEL_AGGS as readonly unknown[]).includes(full.pixel_agg)) {
+    throw new Error(`metadata: ${source}: pixel_agg must be one of ${PIXEL_AGGS.join(', ')}, found ${JSON.stringify(full.pixel_agg)}`);
+  }
+  if (full.dtype !== 'float32') {
+    throw new Error(`metadata: ${source}: protocol 2.1 stores float32 only, found dtype ${JSON.stringify(full.dtype)}`);
+  }
   const md = {} as Record<string, unknown>;
   for (const key of FIELD_ORDER) md[key] = full[key];
   return md as unknown as MetadataV21;

@@ -76,7 +76,9 @@ export function pickleDumps(value: PickleValue): Uint8Array {
   writer.save(value);
   writer.bytes.push(OP.STOP);
   const body = writer.bytes;
-  if (body.length >= FRAME_SIZE_TARGET) throw new Error(`pickle: ${body.length} bytes need more than one frame; only values under 64 KiB are written`);
+  if (body.length >= FRAME_SIZE_TARGET) {
+    throw new Error(`pickle: ${body.length} bytes need more than one frame; only values under 64 KiB are written`);
+  }
   if (body.length < FRAME_SIZE_MIN) return Uint8Array.from([OP.PROTO, 4, ...body]);
   const out = new Uint8Array(11 + body.length);
   out.set([OP.PROTO, 4, OP.FRAME]);

@@ -43,13 +43,31 @@ export type ShardMetadata =
 export const V21_SHARDS_ROOT = path.join('saev', 'shards');
 
 export function fromSeedMetadata(md: Metadata): ShardMetadata {
-  const base = { layers: md.layers, nPatchesPerImg: md.n_patches_per_img, clsToken: md.cls_token, dVit: md.d_vit, nImgs: md.n_imgs };
-  return { ...base, nTokensPerShard: md.n_patches_per_shard, dtype: parseStorageDtype(md.dtype ?? 'float32'), format: 'saev-0.1', fields: md };
+  return {
+    layers: md.layers,
+    nPatchesPerImg: md.n_patches_per_img,
+    clsToken: md.cls_token,
+    dVit: md.d_vit,
+    nImgs: md.n_imgs,
+    nTokensPerShard: md.n_patches_per_shard,
+    dtype: parseStorageDtype(md.dtype ?? 'float32'),
+    format: 'saev-0.1',
+    fields: md,
+  };
 }
 
 export function fromV21Metadata(md: MetadataV21): ShardMetadata {
-  const base = { layers: md.layers, nPatchesPerImg: md.content_tokens_per_example, clsToken: md.cls_token, dVit: md.d_model, nImgs: md.n_examples };
-  return { ...base, nTokensPerShard: md.max_tokens_per_shard, dtype: 'float32', format: 'saev-2.1', fields: md };
+  return {
+    layers: md.layers,
+    nPatchesPerImg: md.content_tokens_per_example,
+    clsToken: md.cls_token,
+    dVit: md.d_model,
+    nImgs: md.n_examples,
+    nTokensPerShard: md.max_tokens_per_shard,
+    dtype: 'float32',
+    format: 'saev-2.1',
+    fields: md,
+  };
 }
 
 /** Parses and checks the text of a `metadata.json` of either format; `source` names the file in errors. */
