@@ -38,7 +38,7 @@ stats-mean-patches.npy and stats-mean-cls.npy (float64 [layers, d], numpy.load),
   static override enableJsonFlag = true;
 
   static override args = {
-    'shard-dir': Args.string({ description: 'A shard directory (<dump-to>/<hash>) holding metadata.json and acts*.bin.', required: true }),
+    'shard-dir': Args.string({ description: 'A shard directory of either format (<dump-to>/<hash>, or <dump-to>/saev/shards/<hash>) holding metadata.json and acts*.bin.', required: true }),
   };
 
   static override flags = {

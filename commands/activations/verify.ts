@@ -5,8 +5,9 @@ import { formatCount } from '../../src/progress.js';
 export default class Verify extends Command {
   static override summary = 'Check a shard directory: metadata, sidecars, every shard complete, digests, no NaN/Inf.';
 
-  static override description = `Reads every byte of <shard-dir> once and lists each problem on its own line: metadata.json not
-hashing to the directory name, saev-tfjs.json or shards.json disagreeing with it, shards missing, short or
+  static override description = `Reads every byte of <shard-dir> (either format, saev-0.1 or saev-2.1) once and lists each problem on its
+own line: metadata.json not hashing to the directory name (or a 2.1 directory outside saev/shards, where saev
+cannot load it), saev-tfjs.json, shards.json or labels.bin disagreeing with it, shards missing, short or
 unfinished (no completion marker), sha256 different from the one recorded when the shard was completed,
 NaN or Inf values, non-zero padding, and leftovers of interrupted work. Exits 1 when anything is wrong.`;
 
@@ -18,7 +19,7 @@ NaN or Inf values, non-zero padding, and leftovers of interrupted work. Exits 1 
   static override enableJsonFlag = true;
 
   static override args = {
-    'shard-dir': Args.string({ description: 'A shard directory (<dump-to>/<hash>).', required: true }),
+    'shard-dir': Args.string({ description: 'A shard directory (<dump-to>/<hash>, or <dump-to>/saev/shards/<hash> for saev-2.1).', required: true }),
   };
 
   public async run(): Promise<VerifyReport> {
