@@ -23,7 +23,7 @@ const READY = Boolean(PYTHON && SRC);
 
 if (!READY && !REQUIRED) {
   process.stderr.write(
-    "saev-v21-interop: skipped: set SAEV_V21_PYTHON (a venv from 'python3.12 scripts/saev-v21-interop.py setup <venv>') and " +
+    "test/reader/saev-v21-interop.test.ts: skipped: set SAEV_V21_PYTHON (a venv from 'python3.12 scripts/saev-v21-interop.py setup <venv>') and " +
       "SAEV_V21_SRC (a directory holding saev's package, e.g. OSU-NLP-Group/saev's src/ at 3d73f1f) to run it\n",
   );
 }
