@@ -120,9 +120,13 @@ export const clip: VitFamily = {
       if (config.vision.timm_model_name) return null;
       return { file, arch: getOpenClipArch(config, file), preprocess: config.preprocess };
     },
-    // Without a config nothing tells QuickGELU from GELU; OpenAI's weights (the common case) use QuickGELU.
-    defaults: base,
-    headWidth: 64,
+    // QuickGELU (OpenAI's weights and their descendants) or exact GELU is a config choice in open_clip, so it is
+    // left unsettled here: a config, an OpenAI TorchScript archive or --gelu must say.
+    defaults: { layerNormEps: 1e-5, clsToken: true, patchBias: false, preNorm: true, layerScale: false },
+    // open_clip's VisionTransformer configs: head_width 64 up to ViT-L; ViT-H 80, ViT-g 88, ViT-bigG 104, ViT-e 112.
+    headWidths: { 384: 64, 512: 64, 768: 64, 896: 64, 1024: 64, 1280: 80, 1408: 88, 1664: 104, 1792: 112 },
+    // OpenAI's own releases (ViT-B-32.pt, ...) are TorchScript archives, and all of them use QuickGELU.
+    identify: ({ format }) => (format === 'torchscript' ? { arch: { gelu: 'quick' }, why: 'an OpenAI TorchScript archive' } : null),
     defaultImageSize: null,
   },
 };

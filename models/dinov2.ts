@@ -136,7 +136,8 @@ export const dinov2: VitFamily = {
     configFiles: ['config.json'],
     readConfig: readHfConfig,
     defaults: base,
-    headWidth: 64,
+    // The hub's ViT-S/B/L/g: 6, 12, 16 and 24 heads of 64.
+    headWidths: { 384: 64, 768: 64, 1024: 64, 1536: 64 },
     defaultImageSize: 224,
   },
 };

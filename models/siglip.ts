@@ -72,7 +72,7 @@ export const siglip: VitFamily = {
     configFiles: ['open_clip_config.json'],
     readConfig: readTimmConfig,
     defaults: base,
-    headWidth: 64,
+    headWidths: Object.fromEntries(Object.values(TIMM_SIZES).map(({ width, nHeads }) => [width, width / nHeads])),
     defaultImageSize: null,
   },
 };

@@ -60,18 +60,20 @@ function checkPreprocess(stated: Partial<PreprocessSpec>, ours: PreprocessSpec, 
 }
 
 /** The checkpoint's keys renamed and its architecture settled; no tensor value read yet. */
-function planConversion(checkpoint: Pick<Checkpoint, 'tensors'>, family: VitFamily, options: MakeOptions): { renamed: Renamed; arch: VitArch } {
+type CheckpointTensors = Pick<Checkpoint, 'tensors'> & Partial<Pick<Checkpoint, 'format'>>;
+
+function planConversion(checkpoint: CheckpointTensors, family: VitFamily, options: MakeOptions): { renamed: Renamed; arch: VitArch } {
   const context = { file: options.file, family: family.name };
   const renamed = renameTensors(checkpoint.tensors, family.checkpoint, options.strict ?? true, context);
   const interpolatesPositions = family.checkpoint.fixes.some((fix) => fix.target.test('tokens/positions'));
   const config = options.config ?? null;
-  const arch = inferArch(renamed, family.archSource, config, options, { ...context, interpolatesPositions });
+  const arch = inferArch(renamed, family.archSource, config, options, { ...context, interpolatesPositions, format: checkpoint.format });
   if (config) checkPreprocess(config.preprocess, family.getPreprocess(arch), config.file, family.name);
   return { renamed, arch };
 }
 
 /** The converted model in memory, every weight set (the whole model at once; `convertCheckpoint` streams). */
-export function makeVitFromCheckpoint(checkpoint: Pick<Checkpoint, 'tensors'>, family: VitFamily, options: MakeOptions): MadeVit {
+export function makeVitFromCheckpoint(checkpoint: CheckpointTensors, family: VitFamily, options: MakeOptions): MadeVit {
   const { renamed, arch } = planConversion(checkpoint, family, options);
   const model = buildVit(arch, `${family.name}_converted`, { zeroInit: true });
   try {

@@ -82,11 +82,18 @@ export interface ArchSource {
   readConfig(json: unknown, file: string): ConfigHints | null;
   /**
    * The family's fixed structure (so a missing tensor is reported as missing, never read as "absent"), and
-   * numerics tensor shapes cannot show (a config may override gelu and eps). Registers come from the tensors.
+   * the numerics its upstream code fixes, which tensor shapes cannot show (a config may still state them).
+   * GELU or eps left out here differ between the family's checkpoints: a config, the checkpoint itself
+   * (`identify`) or a flag must settle them, or conversion refuses. Registers come from the tensors.
    */
-  defaults: Pick<VitArch, 'gelu' | 'layerNormEps' | 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale'>;
-  /** Head width used to infer nHeads from the width when no config says (64 for most ViTs). */
-  headWidth: number;
+  defaults: Pick<VitArch, 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale'> & Partial<Pick<VitArch, 'gelu' | 'layerNormEps'>>;
+  /**
+   * Head width by model width, for the widths the family's upstream models use (open_clip: 1280 -> 80).
+   * Shapes cannot tell heads apart; a width not listed needs a config or `--n-heads`.
+   */
+  headWidths: Readonly<Record<number, number>>;
+  /** What a checkpoint file says about itself beyond its tensors (an OpenAI TorchScript archive: QuickGELU). */
+  identify?(checkpoint: { format: string; file: string }): { arch: Partial<VitArch>; why: string } | null;
   /** The input size when neither a flag nor a config gives one, else null to take it from the position grid. */
   defaultImageSize: number | null;
 }
