@@ -136,8 +136,8 @@ export const dinov2: VitFamily = {
     configFiles: ['config.json'],
     readConfig: readHfConfig,
     defaults: base,
-    // The hub's ViT-S/B/L/g: 6, 12, 16 and 24 heads of 64.
-    headWidths: { 384: 64, 768: 64, 1024: 64, 1536: 64 },
+    // The hub's ViT-S/B/L/g: heads of 64.
+    nHeadsByWidth: { 384: 6, 768: 12, 1024: 16, 1536: 24 },
     defaultImageSize: 224,
   },
 };

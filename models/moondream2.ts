@@ -64,7 +64,7 @@ export const moondream2: VitFamily = {
     configFiles: [],
     readConfig: () => null,
     defaults: archs['2024-08-26'],
-    headWidths: { 1152: 72 }, // 16 heads
+    nHeadsByWidth: { 1152: 16 },
     defaultImageSize: null,
   },
 };

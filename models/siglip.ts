@@ -72,7 +72,7 @@ export const siglip: VitFamily = {
     configFiles: ['open_clip_config.json'],
     readConfig: readTimmConfig,
     defaults: base,
-    headWidths: Object.fromEntries(Object.values(TIMM_SIZES).map(({ width, nHeads }) => [width, width / nHeads])),
+    nHeadsByWidth: Object.fromEntries(Object.values(TIMM_SIZES).map(({ width, nHeads }) => [width, nHeads])),
     defaultImageSize: null,
   },
 };

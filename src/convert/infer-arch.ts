@@ -111,16 +111,15 @@ export function inferArch(
   }
   const identified = options.format ? (source.identify?.({ format: options.format, file }) ?? null) : null;
   const own = identified?.arch ?? {};
-  const headWidth = source.headWidths[width];
-  const knownWidths = Object.keys(source.headWidths).join(', ');
+  const knownWidths = Object.keys(source.nHeadsByWidth).join(', ');
   const nHeads = settle(
     'nHeads',
-    { flag: flags.nHeads, config: hints.nHeads, identified: own.nHeads, family: headWidth ? width / headWidth : undefined },
+    { flag: flags.nHeads, config: hints.nHeads, identified: own.nHeads, family: source.nHeadsByWidth[width] },
     config,
     identified,
     options,
     'head count',
-    `, and ${options.family}'s known head widths are for widths ${knownWidths || 'none'}, not ${width}`,
+    `, and ${options.family} knows the heads of widths ${knownWidths || 'none'}, not ${width}`,
   );
   const gelu = settle('gelu', { flag: flags.gelu, config: hints.gelu, identified: own.gelu, family: source.defaults.gelu }, config, identified, options, 'GELU variant');
   const layerNormEps = settle(

@@ -88,10 +88,10 @@ export interface ArchSource {
    */
   defaults: Pick<VitArch, 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale'> & Partial<Pick<VitArch, 'gelu' | 'layerNormEps'>>;
   /**
-   * Head width by model width, for the widths the family's upstream models use (open_clip: 1280 -> 80).
-   * Shapes cannot tell heads apart; a width not listed needs a config or `--n-heads`.
+   * Head count by model width, for the widths the family's upstream models use (open_clip's ViT-H: 1280 -> 16
+   * heads of 80). Shapes cannot tell heads apart; a width not listed needs a config or `--n-heads`.
    */
-  headWidths: Readonly<Record<number, number>>;
+  nHeadsByWidth: Readonly<Record<number, number>>;
   /** What a checkpoint file says about itself beyond its tensors (an OpenAI TorchScript archive: QuickGELU). */
   identify?(checkpoint: { format: string; file: string }): { arch: Partial<VitArch>; why: string } | null;
   /** The input size when neither a flag nor a config gives one, else null to take it from the position grid. */

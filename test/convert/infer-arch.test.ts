@@ -58,7 +58,7 @@ describe('a bare state dict (no config beside it)', () => {
 
   it('refuses a width whose head width nobody knows, naming --n-heads', () => {
     expect(() => infer('clip', openClipVisual(1200, 2, 4800), { gelu: 'none' })).toThrow(
-      "convert: cannot tell the head count of ckpt.safetensors (no config file beside it, and clip's known head widths are for widths " +
+      'convert: cannot tell the head count of ckpt.safetensors (no config file beside it, and clip knows the heads of widths ' +
         '384, 512, 768, 896, 1024, 1280, 1408, 1664, 1792, not 1200); pass --n-heads',
     );
   });
