@@ -120,9 +120,14 @@ export const clip: VitFamily = {
       if (config.vision.timm_model_name) return null;
       return { file, arch: getOpenClipArch(config, file), preprocess: config.preprocess };
     },
-    // Without a config nothing tells QuickGELU from GELU; OpenAI's weights (the common case) use QuickGELU.
-    defaults: base,
-    headWidth: 64,
+    // QuickGELU (OpenAI's weights and their descendants) or exact GELU is a config choice in open_clip, so it is
+    // left unsettled here: a config, an OpenAI TorchScript archive or --gelu must say.
+    defaults: { layerNormEps: 1e-5, clsToken: true, patchBias: false, preNorm: true, layerScale: false, positionEmbedding: true, rope: null },
+    // open_clip's VisionTransformer configs: heads of 64 up to ViT-L; ViT-H 16 of 80, ViT-g 16 of 88, ViT-bigG 16 of 104,
+    // ViT-e 16 of 112.
+    nHeadsByWidth: { 384: 6, 512: 8, 768: 12, 896: 14, 1024: 16, 1280: 16, 1408: 16, 1664: 16, 1792: 16 },
+    // OpenAI's own releases (ViT-B-32.pt, ...) are TorchScript archives, and all of them use QuickGELU.
+    identify: ({ format }) => (format === 'torchscript' ? { arch: { gelu: 'quick' }, why: 'an OpenAI TorchScript archive' } : null),
     defaultImageSize: null,
   },
 };

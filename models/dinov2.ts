@@ -136,7 +136,8 @@ export const dinov2: VitFamily = {
     configFiles: ['config.json'],
     readConfig: readHfConfig,
     defaults: base,
-    headWidth: 64,
+    // The hub's ViT-S/B/L/g: heads of 64.
+    nHeadsByWidth: { 384: 6, 768: 12, 1024: 16, 1536: 24 },
     defaultImageSize: 224,
   },
 };

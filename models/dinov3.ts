@@ -209,7 +209,7 @@ export const dinov3: VitFamily = {
     configFiles: ['config.json'],
     readConfig,
     defaults: base,
-    headWidth: 64,
+    nHeadsByWidth: Object.fromEntries(Object.values(archs).map(({ width, nHeads }) => [width, nHeads])),
     defaultImageSize: 256,
     unsupported: [{ name: 'DINOv3 ViT-7B/16 (dinov3_vit7b16)', width: 4096 }],
   },

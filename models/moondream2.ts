@@ -65,7 +65,7 @@ export const moondream2: VitFamily = {
     configFiles: [],
     readConfig: () => null,
     defaults: archs['2024-08-26'],
-    headWidth: 72, // 1152 / 16
+    nHeadsByWidth: { 1152: 16 },
     defaultImageSize: null,
   },
 };

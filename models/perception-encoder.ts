@@ -119,8 +119,7 @@ export function makePeArchSource(kind: 'core' | 'spatial'): ArchSource {
     readConfig: (json, file) => readTimmConfig(kind, json, file),
     defaults: PE_BASE,
     fromTensors: ['clsToken', 'layerScale'],
-    headWidth: 64,
-    nHeadsByWidth: { [PE_SIZES.G.width]: PE_SIZES.G.nHeads },
+    nHeadsByWidth: Object.fromEntries(Object.values(PE_SIZES).map(({ width, nHeads }) => [width, nHeads])),
     defaultImageSize: null,
   };
 }

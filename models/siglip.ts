@@ -72,7 +72,7 @@ export const siglip: VitFamily = {
     configFiles: ['open_clip_config.json'],
     readConfig: readTimmConfig,
     defaults: base,
-    headWidth: 64,
+    nHeadsByWidth: Object.fromEntries(Object.values(TIMM_SIZES).map(({ width, nHeads }) => [width, nHeads])),
     defaultImageSize: null,
   },
 };

@@ -12,7 +12,7 @@ export { buildVit, makeRecorder } from './vit/build-vit.js';
 export { resolveLayers } from './vit/layers.js';
 export { loadVit, saveVit, type LoadedVit } from './vit/load-vit.js';
 export { recordActivations } from './vit/tokens.js';
-export { registerFileRouters } from './vit/file-io.js';
+export { makeDirectoryLoader, registerFileRouters } from './vit/file-io.js';
 export { decodeRgb } from './images/decode.js';
 export { resizeAndCrop, normalizeInto, preprocessInto, type PreprocessSpec } from './images/preprocess.js';
 export { formatMetadata, getMetadataHash, parseMetadata, type Metadata } from './format/metadata.js';

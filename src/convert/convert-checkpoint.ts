@@ -1,22 +1,26 @@
 /**
- * Checkpoint conversion: an upstream checkpoint (already read into a state
- * dict) becomes a built tfjs ViT with its weights (`makeVitFromCheckpoint`),
- * and `convertCheckpoint` writes it as a converted-model directory. The
- * directory is written under a temporary name beside `--out` and renamed
- * only when complete, so a failed conversion leaves nothing that looks
- * like a model.
+ * Checkpoint conversion: an upstream checkpoint (already read into a lazy
+ * state dict) becomes a tfjs ViT. `convertCheckpoint` streams it into a
+ * converted-model directory tensor by tensor (read, fix, lay out, append to
+ * the weight files), so it needs about one tensor of memory beyond the
+ * process, whatever the model's size; `makeVitFromCheckpoint` builds the
+ * model in memory instead (tests, small models). The directory is written
+ * under a temporary name beside `--out` and renamed only when complete, so a
+ * failed conversion leaves nothing that looks like a model.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend.js';
 import type { Checkpoint } from '../checkpoint/state-dict.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
+import { TOOL } from '../version.js';
 import type { VitArch } from '../vit/arch.js';
 import { buildVit } from '../vit/build-vit.js';
 import type { VitFamily } from '../vit/family.js';
-import { saveVit } from '../vit/load-vit.js';
+import { writeVitConfig } from '../vit/load-vit.js';
+import { writeModelDir } from '../vit/model-dir.js';
 import { ArchFlags, inferArch } from './infer-arch.js';
-import { assignWeights, renameTensors } from './remap-weights.js';
+import { assignWeights, checkWeightNames, getTfjsValues, isComputedWeight, Renamed, renameTensors } from './remap-weights.js';
 import type { ConfigHints } from './spec.js';
 
 export interface MadeVit {
@@ -55,16 +59,25 @@ function checkPreprocess(stated: Partial<PreprocessSpec>, ours: PreprocessSpec, 
   }
 }
 
-export function makeVitFromCheckpoint(checkpoint: Pick<Checkpoint, 'tensors'>, family: VitFamily, options: MakeOptions): MadeVit {
+/** The checkpoint's keys renamed and its architecture settled; no tensor value read yet. */
+type CheckpointTensors = Pick<Checkpoint, 'tensors'> & Partial<Pick<Checkpoint, 'format'>>;
+
+function planConversion(checkpoint: CheckpointTensors, family: VitFamily, options: MakeOptions): { renamed: Renamed; arch: VitArch } {
   const context = { file: options.file, family: family.name };
   const renamed = renameTensors(checkpoint.tensors, family.checkpoint, options.strict ?? true, context);
   const interpolatesPositions = family.checkpoint.fixes.some((fix) => fix.target.test('tokens/positions'));
   const config = options.config ?? null;
-  const arch = inferArch(renamed, family.archSource, config, options, { ...context, interpolatesPositions });
+  const arch = inferArch(renamed, family.archSource, config, options, { ...context, interpolatesPositions, format: checkpoint.format });
   if (config) checkPreprocess(config.preprocess, family.getPreprocess(arch), config.file, family.name);
-  const model = buildVit(arch, `${family.name}_converted`);
+  return { renamed, arch };
+}
+
+/** The converted model in memory, every weight set (the whole model at once; `convertCheckpoint` streams). */
+export function makeVitFromCheckpoint(checkpoint: CheckpointTensors, family: VitFamily, options: MakeOptions): MadeVit {
+  const { renamed, arch } = planConversion(checkpoint, family, options);
+  const model = buildVit(arch, `${family.name}_converted`, { zeroInit: true });
   try {
-    assignWeights(model, renamed, family.checkpoint, { arch }, context);
+    assignWeights(model, renamed, family.checkpoint, { arch }, { file: options.file, family: family.name });
   } catch (error) {
     model.dispose();
     throw error;
@@ -102,6 +115,8 @@ export interface ConvertOptions extends ArchFlags {
   strict?: boolean;
   /** An explicit config file instead of the family's names beside the checkpoint. */
   configPath?: string;
+  /** Largest weight file written (default 1 GiB); tests pass a few kB. */
+  maxWeightFileBytes?: number;
 }
 
 export interface ConvertResult {
@@ -123,28 +138,38 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   const file = path.basename(options.checkpointPath);
   const config = await readConfigHints(options.checkpointPath, family, options.configPath);
   const checkpoint = await options.readCheckpoint(options.checkpointPath);
-  const made = makeVitFromCheckpoint(checkpoint, family, { ...options, file, config });
+  const { renamed, arch } = planConversion(checkpoint, family, { ...options, file, config });
+  const context = { file, family: family.name };
+  // The topology and the weight names only: its weights are never drawn or touched (zeroInit).
+  const model = buildVit(arch, `${family.name}_converted`, { zeroInit: true });
   const tmpDir = path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.partial-${process.pid}`);
   try {
+    checkWeightNames(model.weights.map((weight) => weight.originalName), renamed, context);
     await fs.rm(tmpDir, { recursive: true, force: true });
-    const source = { file, format: checkpoint.format, layout: made.layout, sha256: checkpoint.sha256 };
-    await saveVit({ model: made.model, arch: made.arch, family }, tmpDir, source);
+    await fs.mkdir(tmpDir, { recursive: true });
+    const getValues = (weight: tf.LayerVariable) =>
+      isComputedWeight(weight.originalName, renamed)
+        ? (weight.read().dataSync() as Float32Array)
+        : getTfjsValues(weight.originalName, weight.shape as number[], renamed, family.checkpoint, { arch }, context);
+    await writeModelDir(tmpDir, model, getValues, { maxFileBytes: options.maxWeightFileBytes, convertedBy: `${TOOL.name} ${TOOL.version}` });
+    const source = { file, format: checkpoint.format, layout: renamed.format.name, sha256: checkpoint.sha256 };
+    await writeVitConfig({ arch, family }, tmpDir, source);
     await fs.rename(tmpDir, outDir);
   } catch (error) {
     await fs.rm(tmpDir, { recursive: true, force: true });
     throw error;
   } finally {
-    made.model.dispose();
+    model.dispose();
   }
   return {
     outDir,
-    arch: made.arch,
-    preprocess: family.getPreprocess(made.arch),
-    layout: made.layout,
+    arch,
+    preprocess: family.getPreprocess(arch),
+    layout: renamed.format.name,
     format: checkpoint.format,
     sha256: checkpoint.sha256,
     config: config?.file ?? null,
-    ignored: made.ignored,
-    unknown: made.unknown,
+    ignored: renamed.ignored,
+    unknown: renamed.unknown,
   };
 }

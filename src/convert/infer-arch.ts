@@ -1,9 +1,13 @@
 /**
  * The architecture of a checkpoint: sizes from tensor shapes (width, patch,
- * depth, MLP width and form, grid, registers), structure from the family, the rest from a config
- * file beside the checkpoint or the family's defaults; flags override. A
- * config or flag that contradicts the tensors is an error, never a guess.
+ * depth, MLP width and form, grid, registers), structure from the family,
+ * the rest (head count, GELU variant, LayerNorm eps) from a config file
+ * beside the checkpoint, what the checkpoint says about itself, or what the
+ * family's upstream code fixes; flags override. Nothing is guessed: what none
+ * of these settles is refused, naming the flag that settles it, and a config
+ * or flag that contradicts the tensors is an error.
  */
+import type { GeluApproximation } from '../layers/gelu.js';
 import { validateArch, VitArch } from '../vit/arch.js';
 import type { ArchSource, ConfigHints } from './spec.js';
 import type { Renamed } from './remap-weights.js';
@@ -13,6 +17,56 @@ export interface ArchFlags {
   imageSize?: number;
   /** `--n-heads`: attention heads, for checkpoints whose config does not say (shapes cannot tell). */
   nHeads?: number;
+  /** `--gelu`: the MLP's GELU, for checkpoints whose config does not say. */
+  gelu?: GeluApproximation;
+  /** `--layer-norm-eps`: every LayerNorm's epsilon, for checkpoints whose config does not say. */
+  layerNormEps?: number;
+}
+
+export interface InferOptions {
+  /** The checkpoint's file name, for messages. */
+  file: string;
+  family: string;
+  /** Whether the family resizes position embeddings to the input grid (else the grid fixes the image size). */
+  interpolatesPositions: boolean;
+  /** Which reader understood the file (`torchscript`, ...), for the family's `identify`. */
+  format?: string;
+}
+
+/** How GELU variants are named in messages and by `--gelu`. */
+export const GELU_NAMES: Readonly<Record<GeluApproximation, string>> = { none: 'exact', tanh: 'tanh', quick: 'quick' };
+
+type Unsettled = 'nHeads' | 'gelu' | 'layerNormEps';
+const FLAGS: Record<Unsettled, string> = { nHeads: '--n-heads', gelu: '--gelu', layerNormEps: '--layer-norm-eps' };
+const show = (field: Unsettled, value: number | string) => (field === 'gelu' ? `GELU ${GELU_NAMES[value as GeluApproximation]}` : field === 'nHeads' ? `${value} heads` : `eps ${value}`);
+
+/**
+ * One of the fields shapes cannot show: the flag, else the config, else what
+ * the checkpoint says of itself, else what the family fixes. A flag that
+ * contradicts the config, or a config that contradicts the checkpoint, is an error.
+ */
+function settle<F extends Unsettled>(
+  field: F,
+  sources: { flag?: VitArch[F]; config?: VitArch[F]; identified?: VitArch[F]; family?: VitArch[F] },
+  config: ConfigHints | null,
+  identified: { why: string } | null,
+  options: InferOptions,
+  missing: string,
+  detail = '',
+): VitArch[F] {
+  const { flag, config: stated, identified: own, family } = sources;
+  if (flag !== undefined && stated !== undefined && flag !== stated) {
+    throw new Error(`convert: ${FLAGS[field]} ${field === 'gelu' ? GELU_NAMES[flag as GeluApproximation] : flag} contradicts ${config!.file} (${show(field, stated)})`);
+  }
+  if (stated !== undefined && own !== undefined && stated !== own) {
+    throw new Error(`convert: ${config!.file} gives ${show(field, stated)} but ${options.file} is ${identified!.why} (${show(field, own)}); the config is not this checkpoint's`);
+  }
+  const value = flag ?? stated ?? own ?? family;
+  if (value === undefined) {
+    const because = config ? `${config.file} does not say` : 'no config file beside it';
+    throw new Error(`convert: cannot tell the ${missing} of ${options.file} (${because}${detail}); pass ${FLAGS[field]}`);
+  }
+  return value;
 }
 
 function required(renamed: Renamed, name: string, file: string): number[] {
@@ -28,7 +82,7 @@ export function inferArch(
   source: ArchSource,
   config: ConfigHints | null,
   flags: ArchFlags,
-  options: { file: string; family: string; interpolatesPositions: boolean },
+  options: InferOptions,
 ): VitArch {
   const { file } = options;
   const keyOf = (name: string) => renamed.tensors.get(name)?.sources.join(' + ') ?? name;
@@ -68,13 +122,27 @@ export function inferArch(
       throw new Error(`convert: ${config!.file} says ${field} ${stated} but the tensors of ${file} have ${value}; the config is not this checkpoint's`);
     }
   }
-  if (flags.nHeads !== undefined && hints.nHeads !== undefined && flags.nHeads !== hints.nHeads) {
-    throw new Error(`convert: --n-heads ${flags.nHeads} contradicts ${config!.file} (${hints.nHeads} heads)`);
-  }
-  const nHeads = flags.nHeads ?? hints.nHeads ?? source.nHeadsByWidth?.[width] ?? width / source.headWidth;
-  if (!Number.isInteger(nHeads)) {
-    throw new Error(`convert: cannot infer the head count of width ${width} (not a multiple of ${source.headWidth}); put a config file beside ${file}`);
-  }
+  const identified = options.format ? (source.identify?.({ format: options.format, file }) ?? null) : null;
+  const own = identified?.arch ?? {};
+  const knownWidths = Object.keys(source.nHeadsByWidth).join(', ');
+  const nHeads = settle(
+    'nHeads',
+    { flag: flags.nHeads, config: hints.nHeads, identified: own.nHeads, family: source.nHeadsByWidth[width] },
+    config,
+    identified,
+    options,
+    'head count',
+    `, and ${options.family} knows the heads of widths ${knownWidths || 'none'}, not ${width}`,
+  );
+  const gelu = settle('gelu', { flag: flags.gelu, config: hints.gelu, identified: own.gelu, family: source.defaults.gelu }, config, identified, options, 'GELU variant');
+  const layerNormEps = settle(
+    'layerNormEps',
+    { flag: flags.layerNormEps, config: hints.layerNormEps, identified: own.layerNormEps, family: source.defaults.layerNormEps },
+    config,
+    identified,
+    options,
+    'LayerNorm eps',
+  );
   const stated = hints.imageSize ?? source.defaultImageSize ?? (gridSide === null ? undefined : gridSide * patchSize);
   if (flags.imageSize !== undefined && hints.imageSize !== undefined && flags.imageSize !== hints.imageSize && !options.interpolatesPositions) {
     throw new Error(`convert: --image-size ${flags.imageSize} contradicts ${config!.file} (image size ${hints.imageSize})`);
@@ -94,8 +162,8 @@ export function inferArch(
     depth,
     nHeads,
     mlpWidth,
-    gelu: hints.gelu ?? source.defaults.gelu,
-    layerNormEps: hints.layerNormEps ?? source.defaults.layerNormEps,
+    gelu,
+    layerNormEps,
     clsToken,
     nRegisters,
     patchBias: source.defaults.patchBias,

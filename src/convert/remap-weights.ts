@@ -1,13 +1,15 @@
 /**
  * The weight remapper: upstream state dict in, our model's weights out.
  * `renameTensors` recognises the checkpoint's format and renames its keys
- * by the family's table (nothing is read yet); `assignWeights` applies the
- * tensor fixes and turns torch layout into tfjs layout, in this one place:
+ * by the family's table (nothing is read yet); `getTfjsValues` reads one
+ * weight, applies the tensor fixes and turns torch layout into tfjs layout,
+ * in this one place:
  * Linear `[out, in]` -> Dense kernel `[in, out]`, Conv `[O, I, kh, kw]` ->
  * `[kh, kw, I, O]`, everything else reshaped (leading 1s dropped).
  */
 import { tf } from '../backend.js';
 import type { StateDict } from '../checkpoint/state-dict.js';
+import { permute } from './permute.js';
 import type { CheckpointFormat, CheckpointSpec, FixContext, KeyRename, TorchTensor } from './spec.js';
 
 /** One of our weights, found in the checkpoint but not read yet. */
@@ -143,14 +145,11 @@ export function getTorchShape(name: string, tfShape: readonly number[]): number[
   return [...tfShape];
 }
 
-/** torch layout to tfjs layout; `tfShape` is the destination's shape. */
-function toTfjs(name: string, tensor: TorchTensor, tfShape: number[]): tf.Tensor {
-  return tf.tidy(() => {
-    const t = tf.tensor(tensor.data, tensor.shape);
-    if (name.endsWith('kernel') && tfShape.length === 2) return tf.transpose(t, [1, 0]);
-    if (name.endsWith('kernel') && tfShape.length === 4) return tf.transpose(t, [2, 3, 1, 0]);
-    return tf.reshape(t, tfShape);
-  });
+/** torch layout to tfjs layout (plain arrays, no backend); `tfShape` is the destination's shape. */
+function toTfjsLayout(name: string, tensor: TorchTensor, tfShape: readonly number[]): Float32Array {
+  if (name.endsWith('kernel') && tfShape.length === 2) return permute(tensor.data, tensor.shape, [1, 0]);
+  if (name.endsWith('kernel') && tfShape.length === 4) return permute(tensor.data, tensor.shape, [2, 3, 1, 0]);
+  return tensor.data; // a reshape: same values, same order
 }
 
 const dropLeadingOnes = (shape: readonly number[]) => {
@@ -159,10 +158,64 @@ const dropLeadingOnes = (shape: readonly number[]) => {
 };
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
+/** A weight the checkpoint's layout does not store (DINOv3's RoPE table): it keeps the value the layer built. */
+export function isComputedWeight(name: string, renamed: Renamed): boolean {
+  return !renamed.tensors.has(name) && isUnstored(name, renamed.format);
+}
+
 /**
- * Reads, fixes and lays out every weight `model` has, then sets them. Every
- * model weight must be found, unless the layout does not store it (`unstored`);
- * a checkpoint tensor nothing uses is an error.
+ * Checks, before any value is read, that the checkpoint has a tensor for
+ * every weight named (unless it is computed: `isComputedWeight`) and that
+ * every tensor it has maps to one of them.
+ */
+export function checkWeightNames(names: readonly string[], renamed: Renamed, context: RemapContext): void {
+  const unused = new Set(renamed.tensors.keys());
+  for (const name of names) {
+    if (!renamed.tensors.has(name) && !isComputedWeight(name, renamed)) {
+      const [expected] = getExpectedKeys(name, renamed.format);
+      throw new Error(`weights: missing key ${expected ?? name} in ${context.file} (expected by ${context.family})`);
+    }
+    unused.delete(name);
+  }
+  if (unused.size > 0) {
+    const name = [...unused][0];
+    throw new Error(`weights: ${renamed.tensors.get(name)!.sources[0]} in ${context.file} maps to ${name}, which this ${context.family} architecture does not have`);
+  }
+}
+
+/**
+ * One weight's values in tfjs layout, row-major for `tfShape`: read from the
+ * checkpoint, fixed by the family's tensor fixes, shape-checked and turned
+ * around. Only this weight is in memory (a few copies of it, briefly).
+ */
+export function getTfjsValues(
+  name: string,
+  tfShape: readonly number[],
+  renamed: Renamed,
+  spec: CheckpointSpec,
+  fixContext: FixContext,
+  context: RemapContext,
+): Float32Array {
+  const entry = renamed.tensors.get(name);
+  if (!entry) throw new Error(`weights: missing key ${getExpectedKeys(name, renamed.format)[0] ?? name} in ${context.file} (expected by ${context.family})`);
+  let tensor = entry.read();
+  for (const fix of spec.fixes) if (fix.apply && fix.target.test(name)) tensor = fix.apply(tensor, fixContext);
+  const wanted = getTorchShape(name, tfShape);
+  const fits = name.endsWith('kernel') ? sameShape(tensor.shape, wanted) : sameShape(dropLeadingOnes(tensor.shape), dropLeadingOnes(wanted));
+  if (!fits) {
+    throw new Error(
+      `weights: ${entry.sources.join(' + ')} in ${context.file} has shape [${entry.shape.join(', ')}]` +
+        `${sameShape(entry.shape, tensor.shape) ? '' : ` (fixed to [${tensor.shape.join(', ')}])`}, expected [${wanted.join(', ')}] by ${context.family}`,
+    );
+  }
+  return toTfjsLayout(name, tensor, tfShape);
+}
+
+/**
+ * Reads, fixes and lays out every weight `model` has, then sets them (the
+ * whole model in memory; the converter streams with `getTfjsValues` instead).
+ * Every model weight must be found, unless the layout does not store it (it
+ * keeps its built value); a checkpoint tensor nothing uses is an error.
  */
 export function assignWeights(
   model: tf.LayersModel,
@@ -171,37 +224,16 @@ export function assignWeights(
   fixContext: FixContext,
   context: RemapContext,
 ): void {
-  const unused = new Set(renamed.tensors.keys());
+  checkWeightNames(model.weights.map((weight) => weight.originalName), renamed, context);
   const values: tf.Tensor[] = [];
   try {
     for (const weight of model.weights) {
-      const name = weight.originalName;
-      const entry = renamed.tensors.get(name);
-      if (!entry && isUnstored(name, renamed.format)) {
+      if (isComputedWeight(weight.originalName, renamed)) {
         values.push(tf.clone(weight.read()));
         continue;
       }
-      if (!entry) {
-        const [expected] = getExpectedKeys(name, renamed.format);
-        throw new Error(`weights: missing key ${expected ?? name} in ${context.file} (expected by ${context.family})`);
-      }
-      unused.delete(name);
-      let tensor = entry.read();
-      for (const fix of spec.fixes) if (fix.apply && fix.target.test(name)) tensor = fix.apply(tensor, fixContext);
       const tfShape = weight.shape as number[];
-      const wanted = getTorchShape(name, tfShape);
-      const fits = name.endsWith('kernel') ? sameShape(tensor.shape, wanted) : sameShape(dropLeadingOnes(tensor.shape), dropLeadingOnes(wanted));
-      if (!fits) {
-        throw new Error(
-          `weights: ${entry.sources.join(' + ')} in ${context.file} has shape [${entry.shape.join(', ')}]` +
-            `${sameShape(entry.shape, tensor.shape) ? '' : ` (fixed to [${tensor.shape.join(', ')}])`}, expected [${wanted.join(', ')}] by ${context.family}`,
-        );
-      }
-      values.push(toTfjs(name, tensor, tfShape));
-    }
-    if (unused.size > 0) {
-      const name = [...unused][0];
-      throw new Error(`weights: ${renamed.tensors.get(name)!.sources[0]} in ${context.file} maps to ${name}, which this ${context.family} architecture does not have`);
+      values.push(tf.tensor(getTfjsValues(weight.originalName, tfShape, renamed, spec, fixContext, context), tfShape, 'float32'));
     }
     model.setWeights(values);
   } finally {

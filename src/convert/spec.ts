@@ -88,18 +88,23 @@ export interface ArchSource {
   readConfig(json: unknown, file: string): ConfigHints | null;
   /**
    * The family's fixed structure (so a missing tensor is reported as missing, never read as "absent"), and
-   * numerics tensor shapes cannot show (a config may override gelu and eps). Registers come from the tensors.
+   * the numerics its upstream code fixes, which tensor shapes cannot show (a config may still state them).
+   * GELU or eps left out here differ between the family's checkpoints: a config, the checkpoint itself
+   * (`identify`) or a flag must settle them, or conversion refuses. Registers come from the tensors.
    */
-  defaults: Pick<VitArch, 'gelu' | 'layerNormEps' | 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale' | 'positionEmbedding' | 'rope'>;
+  defaults: Pick<VitArch, 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale' | 'positionEmbedding' | 'rope'> & Partial<Pick<VitArch, 'gelu' | 'layerNormEps'>>;
   /**
    * Structure the family's checkpoints differ in, read from whether its tensors are there (`tokens/cls`,
    * `block0_ls1/gamma`) instead of from `defaults` (PE-G has no CLS token but LayerScale, the smaller PEs the reverse).
    */
   fromTensors?: ReadonlyArray<'clsToken' | 'layerScale'>;
-  /** Head width used to infer nHeads from the width when no config says (64 for most ViTs). */
-  headWidth: number;
-  /** Head counts of released widths whose heads are not `headWidth` wide (PE-G: width 1536, 16 heads of 96). */
-  nHeadsByWidth?: Readonly<Record<number, number>>;
+  /**
+   * Head count by model width, for the widths the family's upstream models use (open_clip's ViT-H: 1280 -> 16
+   * heads of 80). Shapes cannot tell heads apart; a width not listed needs a config or `--n-heads`.
+   */
+  nHeadsByWidth: Readonly<Record<number, number>>;
+  /** What a checkpoint file says about itself beyond its tensors (an OpenAI TorchScript archive: QuickGELU). */
+  identify?(checkpoint: { format: string; file: string }): { arch: Partial<VitArch>; why: string } | null;
   /** Released variants the family's code does not cover, told apart by width, refused by name (DINOv3 7B). */
   unsupported?: ReadonlyArray<{ name: string; width: number }>;
   /** The input size when neither a flag nor a config gives one, else null to take it from the position grid. */

@@ -26,39 +26,51 @@ export function getBlockName(i: number): string {
   return `block${i}`;
 }
 
+/** Marks a layer to create its weights as untouched zeros (tfjs's fast weight init) when asked to. */
+type Made = <L extends tf.layers.Layer>(layer: L) => L;
+
 /** `rope_2PE`: the RoPE table every attention takes, or null without RoPE. */
-function buildBlock(x: tf.SymbolicTensor, rope_2PE: tf.SymbolicTensor | null, arch: VitArch, i: number): tf.SymbolicTensor {
-  const norm = (name: string) => new LayerNorm({ epsilon: arch.layerNormEps, name: `block${i}_${name}` });
+function buildBlock(x: tf.SymbolicTensor, rope_2PE: tf.SymbolicTensor | null, arch: VitArch, i: number, made: Made): tf.SymbolicTensor {
+  const norm = (name: string) => made(new LayerNorm({ epsilon: arch.layerNormEps, name: `block${i}_${name}` }));
   // DINOv2 scales each residual branch per channel; decided here once, never in a forward pass.
   const scale = (branch: tf.SymbolicTensor, name: string) =>
-    arch.layerScale ? (new LayerScale({ name: `block${i}_${name}` }).apply(branch) as tf.SymbolicTensor) : branch;
-  const attention = new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: `block${i}_attn` });
+    arch.layerScale ? (made(new LayerScale({ name: `block${i}_${name}` })).apply(branch) as tf.SymbolicTensor) : branch;
+  const attention = made(new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: `block${i}_attn` }));
   const normed = norm('ln1').apply(x) as tf.SymbolicTensor;
   const attended = scale(attention.apply(rope_2PE ? [normed, rope_2PE] : normed) as tf.SymbolicTensor, 'ls1');
   const afterAttn = tf.layers.add({ name: `block${i}_add1` }).apply([x, attended]) as tf.SymbolicTensor;
-  let hidden = tf.layers.dense({ units: getFc1Width(arch), name: `block${i}_fc1` }).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
+  let hidden = made(tf.layers.dense({ units: getFc1Width(arch), name: `block${i}_fc1` })).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
   const activation = arch.mlp === 'swiglu' ? new SwiGlu({ name: `block${i}_swiglu` }) : new Gelu({ approximate: arch.gelu, name: `block${i}_gelu` });
   hidden = activation.apply(hidden) as tf.SymbolicTensor;
-  const mlp = scale(tf.layers.dense({ units: arch.width, name: `block${i}_fc2` }).apply(hidden) as tf.SymbolicTensor, 'ls2');
+  const mlp = scale(made(tf.layers.dense({ units: arch.width, name: `block${i}_fc2` })).apply(hidden) as tf.SymbolicTensor, 'ls2');
   return tf.layers.add({ name: getBlockName(i) }).apply([afterAttn, mlp]) as tf.SymbolicTensor;
 }
 
-/** The whole network, one output per block. `name` labels the model. */
-export function buildVit(arch: VitArch, name: string): tf.LayersModel {
+/**
+ * The whole network, one output per block. `name` labels the model. With
+ * `zeroInit`, every weight starts as zeros (no random numbers drawn; the
+ * native, cpu and webgpu backends do not even touch that memory until a
+ * weight is written), for a caller that overwrites them all, as the converter
+ * does; otherwise with the layers' own initialisers.
+ */
+export function buildVit(arch: VitArch, name: string, options: { zeroInit?: boolean } = {}): tf.LayersModel {
+  const made: Made = (layer) => {
+    layer.setFastWeightInitDuringBuild(options.zeroInit ?? false);
+    return layer;
+  };
   const pixels_BHWC = tf.input({ shape: [arch.imageSize, arch.imageSize, 3], name: 'pixels' });
-  const grid = tf.layers
-    .conv2d({ filters: arch.width, kernelSize: arch.patchSize, strides: arch.patchSize, useBias: arch.patchBias, name: 'patch_embed' })
+  const grid = made(tf.layers.conv2d({ filters: arch.width, kernelSize: arch.patchSize, strides: arch.patchSize, useBias: arch.patchBias, name: 'patch_embed' }))
     .apply(pixels_BHWC) as tf.SymbolicTensor;
   // Row-major over the patch grid, as torch's `flatten(2).transpose(1, 2)`.
   const patches_BPD = tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }).apply(grid) as tf.SymbolicTensor;
-  const tokens = new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, positions: arch.positionEmbedding, name: 'tokens' });
+  const tokens = made(new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, positions: arch.positionEmbedding, name: 'tokens' }));
   let x = tokens.apply(patches_BPD) as tf.SymbolicTensor;
   const rope = arch.rope && new RopeEmbedding({ ...getRopeGrid(arch), base: arch.rope.base, scale: arch.rope.scale, name: 'rope' });
   const rope_2PE = rope ? (rope.apply(patches_BPD) as tf.SymbolicTensor) : null;
-  if (arch.preNorm) x = new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' }).apply(x) as tf.SymbolicTensor;
+  if (arch.preNorm) x = made(new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' })).apply(x) as tf.SymbolicTensor;
   const blocks: tf.SymbolicTensor[] = [];
   for (let i = 0; i < arch.depth; i++) {
-    x = buildBlock(x, rope_2PE, arch, i);
+    x = buildBlock(x, rope_2PE, arch, i, made);
     blocks.push(x);
   }
   return tf.model({ inputs: pixels_BHWC, outputs: blocks, name });

@@ -1,65 +1,74 @@
 /**
- * Saving and loading tfjs layers models as a directory (`model.json` plus
- * one `weights.bin`), with Node's fs, on every backend. tfjs-node brings its
- * own `file://` handler; where it is absent we register ours, so
- * `tf.loadLayersModel('file://<dir>/model.json')` works everywhere.
+ * Plain tfjs saving and loading of a model directory (`model.json` plus its
+ * weight files, src/vit/weight-files.ts) through `file://` URLs, with Node's
+ * fs, on every backend. tfjs-node brings its own `file://` handler; where it
+ * is absent we register ours, so `tf.loadLayersModel('file://<dir>/model.json')`
+ * works everywhere. These go through tfjs's artifacts, which hold all weight
+ * bytes at once (our loader gives one buffer per file and never joins them;
+ * tfjs then copies each weight out): about twice the weights in memory.
+ * `loadVit` reads weight by weight instead (src/vit/model-dir.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend.js';
+import { MODEL_FILE, readModelJson } from './model-dir.js';
+import { openWeightFiles, WeightFilesWriter } from './weight-files.js';
 
-const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
-
-function toBuffer(data: ArrayBuffer | ArrayBuffer[]): Buffer {
-  return Buffer.concat((Array.isArray(data) ? data : [data]).map((part) => Buffer.from(part)));
-}
-
-/** An IOHandler that writes `<dir>/model.json` and `<dir>/weights.bin`. */
-export function makeDirectorySaver(dir: string): tf.io.IOHandler {
+/** An IOHandler that writes `<dir>/model.json` and the weight files (1 GiB each at most, or `maxFileBytes`). */
+export function makeDirectorySaver(dir: string, maxFileBytes?: number): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (!artifacts.modelTopology || !artifacts.weightSpecs || !artifacts.weightData) {
         throw new Error(`file-io: nothing to save to ${dir} (model has no topology or weights)`);
       }
       await fs.mkdir(dir, { recursive: true });
-      const weights = toBuffer(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
-      await fs.writeFile(path.join(dir, WEIGHTS_FILE), weights);
-      const manifest = {
+      const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
+      const totalBytes = parts.reduce((n, part) => n + part.byteLength, 0);
+      const writer = new WeightFilesWriter(dir, totalBytes, maxFileBytes);
+      let paths: string[];
+      try {
+        for (const part of parts) await writer.write(new Uint8Array(part));
+        paths = await writer.close();
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+      const manifest: tf.io.ModelJSON = {
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
         modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+        weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
       };
       await fs.writeFile(path.join(dir, MODEL_FILE), JSON.stringify(manifest));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: totalBytes } };
     },
   };
 }
 
-/** An IOHandler that reads a `model.json` (path to the file or its directory) and its weight files. */
+/** An IOHandler that reads a `model.json` (path to the file or its directory) and its weight files, one buffer per file. */
 export function makeDirectoryLoader(modelPath: string): tf.io.IOHandler {
-  const jsonPath = modelPath.endsWith('.json') ? modelPath : path.join(modelPath, MODEL_FILE);
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
-      let manifest: tf.io.ModelJSON;
-      try {
-        manifest = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
-      } catch (error) {
-        throw new Error(`file-io: cannot read ${jsonPath} (${(error as Error).message.split('\n')[0]})`);
-      }
+      const { jsonPath, manifest } = await readModelJson(modelPath);
       const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-      const parts: Buffer[] = [];
+      const weightData: ArrayBuffer[] = [];
       for (const group of manifest.weightsManifest) {
         weightSpecs.push(...group.weights);
-        for (const file of group.paths) parts.push(await fs.readFile(path.join(path.dirname(jsonPath), file)));
+        for (const file of group.paths) {
+          const reader = await openWeightFiles(path.dirname(jsonPath), [file]);
+          try {
+            const bytes = await reader.read(0, reader.totalBytes);
+            weightData.push(bytes.buffer as ArrayBuffer);
+          } finally {
+            await reader.close();
+          }
+        }
       }
-      const weights = Buffer.concat(parts);
       return {
         modelTopology: manifest.modelTopology,
         weightSpecs,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+        weightData,
         format: manifest.format,
         generatedBy: manifest.generatedBy,
         convertedBy: manifest.convertedBy,

@@ -4,8 +4,9 @@
  *    initialised demo model, needing no download;
  *  - `random:<arch>[@seed]`: a known architecture with seeded random weights
  *    (benchmarks, tests);
- *  - a directory holding a converted model: `model.json`, its weights and
- *    `saev-vit.json` (family, architecture), as `saveVit` writes it.
+ *  - a directory holding a converted model: `model.json`, its weight files
+ *    and `saev-vit.json` (family, architecture), as the converter or
+ *    `saveVit` writes it, read weight by weight.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -17,7 +18,7 @@ import { getPatchCount, validateArch, VitArch } from './arch.js';
 import { buildVit } from './build-vit.js';
 import type { VitFamily } from './family.js';
 import { CheckpointKind, getCheckpointKind, VIT_CONFIG_FILE } from './checkpoint-kind.js';
-import { makeDirectoryLoader, makeDirectorySaver } from './file-io.js';
+import { loadModelDir, writeModelDir, type WriteModelOptions } from './model-dir.js';
 import { setRandomWeights } from './random-weights.js';
 
 export { VIT_CONFIG_FILE };
@@ -94,6 +95,7 @@ export async function loadVit(family: VitFamily, ckpt: string): Promise<LoadedVi
   return loadConvertedVit(family, ckpt);
 }
 
+/** Reads the model weight by weight (src/vit/model-dir.ts): about the weights' size in memory, whatever their size. */
 async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedVit> {
   const configPath = path.join(dir, VIT_CONFIG_FILE);
   const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as VitConfigFile;
@@ -101,13 +103,12 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
     throw new Error(`models: ${configPath} holds a '${config.family}' model, not the '${family.name}' family asked for (--vit-family on the command line)`);
   }
   const arch = validateArch(config.arch, configPath);
-  const model = await tf.loadLayersModel(makeDirectoryLoader(dir));
-  return { model, arch, family, ckpt: dir, kind: 'converted', source: `converted model ${dir}`, weightsSha256: await digestWeights(model) };
+  const { model, weightsSha256 } = await loadModelDir(dir);
+  return { model, arch, family, ckpt: dir, kind: 'converted', source: `converted model ${dir}`, weightsSha256 };
 }
 
-/** Writes `model` as a converted-model directory that `loadVit` reads back; `source` records the checkpoint. */
-export async function saveVit(vit: Pick<LoadedVit, 'model' | 'arch' | 'family'>, dir: string, source?: VitSource): Promise<void> {
-  await vit.model.save(makeDirectorySaver(dir));
+/** Writes `saev-vit.json`: what loading needs beyond the network (family, architecture) and what documents it. */
+export async function writeVitConfig(vit: Pick<LoadedVit, 'arch' | 'family'>, dir: string, source?: VitSource): Promise<void> {
   const { arch } = vit;
   const cls = arch.clsToken ? 1 : 0;
   const patches = getPatchCount(arch);
@@ -119,4 +120,19 @@ export async function saveVit(vit: Pick<LoadedVit, 'model' | 'arch' | 'family'>,
     ...(source ? { source } : {}),
   };
   await fs.writeFile(path.join(dir, VIT_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+}
+
+/**
+ * Writes `model` as a converted-model directory that `loadVit` reads back,
+ * reading each weight back from the backend in turn; `source` records the checkpoint.
+ */
+export async function saveVit(
+  vit: Pick<LoadedVit, 'model' | 'arch' | 'family'>,
+  dir: string,
+  source?: VitSource,
+  options: WriteModelOptions = {},
+): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await writeModelDir(dir, vit.model, async (weight) => (await weight.read().data()) as Float32Array, options);
+  await writeVitConfig(vit, dir, source);
 }

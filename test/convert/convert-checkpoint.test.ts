@@ -83,6 +83,27 @@ describe('convertCheckpoint on upstream files', () => {
     vit.model.dispose();
   });
 
+  it('streams the weights into files of at most the limit; loading them gives the one-file conversion\'s weights', async () => {
+    const parity = loadCase('clip-gelu');
+    const checkpointPath = `${parity.dir}open_clip_model.safetensors`;
+    const whole = path.join(tmp, 'clip-whole');
+    const split = path.join(tmp, 'clip-split');
+    await convertCheckpoint({ checkpointPath, family: getFamily('clip'), outDir: whole, readCheckpoint });
+    await convertCheckpoint({ checkpointPath, family: getFamily('clip'), outDir: split, readCheckpoint, maxWeightFileBytes: 10_000 });
+    const byIndex = (a: string, b: string) => Number(/\d+/.exec(a)?.[0] ?? 0) - Number(/\d+/.exec(b)?.[0] ?? 0);
+    const weightFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.bin')).sort(byIndex);
+    expect(weightFiles(whole)).toEqual(['weights.bin']);
+    const files = weightFiles(split);
+    expect(files.length).toBeGreaterThan(5);
+    expect(Buffer.concat(files.map((f) => readFileSync(path.join(split, f)))).equals(readFileSync(path.join(whole, 'weights.bin')))).toBe(true);
+    const manifest = JSON.parse(readFileSync(path.join(split, 'model.json'), 'utf8'));
+    expect(manifest.weightsManifest[0].paths).toEqual(files);
+    expect(manifest.convertedBy).toMatch(/^saev-tfjs \d/);
+    const [a, b] = [await loadVit(getFamily('clip'), whole), await loadVit(getFamily('clip'), split)];
+    expect(b.weightsSha256).toBe(a.weightsSha256);
+    [a, b].forEach((v) => v.model.dispose());
+  });
+
   it('refuses an existing --out and leaves nothing behind when a checkpoint is bad', async () => {
     const parity = loadCase('clip-gelu');
     const family = getFamily('clip');

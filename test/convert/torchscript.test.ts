@@ -35,6 +35,7 @@ describe('converting a TorchScript (OpenAI-style) CLIP checkpoint', () => {
     expect(result.outDir).toBe(outDir);
     const vit = await loadVit(getFamily('clip'), outDir);
     expect([vit.arch.imageSize, vit.arch.patchSize, vit.arch.width, vit.arch.depth]).toEqual([8, 4, 8, 2]);
+    expect(vit.arch.gelu).toBe('quick'); // no config beside it: an OpenAI TorchScript archive says QuickGELU
 
     const conv = values('visual.conv1.weight'); // [O=8, I=3, 4, 4]
     const kernel = (await vit.model.getLayer('patch_embed').getWeights()[0].array()) as number[][][][]; // [kh, kw, I, O]
