@@ -30,7 +30,10 @@ function openClipVisual(width: number, depth: number, mlpWidth: number, patch = 
   state.set('visual.conv1.weight', shapeOnly([width, 3, patch, patch]));
   state.set('visual.class_embedding', shapeOnly([width]));
   state.set('visual.positional_embedding', shapeOnly([1 + grid * grid, width]));
-  for (let i = 0; i < depth; i++) state.set(`visual.transformer.resblocks.${i}.mlp.c_fc.weight`, shapeOnly([mlpWidth, width]));
+  for (let i = 0; i < depth; i++) {
+    state.set(`visual.transformer.resblocks.${i}.mlp.c_fc.weight`, shapeOnly([mlpWidth, width]));
+    state.set(`visual.transformer.resblocks.${i}.mlp.c_proj.weight`, shapeOnly([width, mlpWidth]));
+  }
   return state;
 }
 
@@ -75,6 +78,7 @@ describe('a bare state dict (no config beside it)', () => {
     state.set('pos_embed', shapeOnly([1, 1 + 37 * 37, 1536]));
     state.set('blocks.0.ls1.gamma', shapeOnly([1536]));
     state.set('blocks.0.mlp.fc1.weight', shapeOnly([6144, 1536]));
+    state.set('blocks.0.mlp.fc2.weight', shapeOnly([1536, 6144]));
     expect(infer('dinov2', state)).toMatchObject({ width: 1536, nHeads: 24, gelu: 'none', layerNormEps: 1e-6, imageSize: 224 });
   });
 });
