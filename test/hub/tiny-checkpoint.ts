@@ -1,9 +1,10 @@
 /**
- * A DINOv2 hub state dict of 64-wide blocks (one 64-wide head, so no config is needed to tell the
- * heads), seeded random values, written as safetensors: what a torch-hub name downloads, in tests.
+ * A DINOv2 hub state dict of ViT-S/14's width (384, which DINOv2 splits into 6 heads, so no config is
+ * needed to tell the heads) but two blocks, seeded random values, written as safetensors: what a
+ * torch-hub name downloads, in tests.
  */
 export function makeTinyDinov2Safetensors(seed = 1): Buffer {
-  const width = 64;
+  const width = 384;
   const mlp = 4 * width;
   const shapes: Record<string, number[]> = {
     cls_token: [1, 1, width],
