@@ -34,8 +34,6 @@ not used by these readers; where torchvision does not import, a stand-in module 
 
 import argparse
 import base64
-import importlib.abc
-import importlib.machinery
 import json
 import os
 import pathlib
@@ -44,7 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
+
+from torchvision_stand_in import use_stand_in_if_needed  # this script's folder is on sys.path
 
 PIP_DEPS = ["torch==2.13.0", "numpy", "beartype", "jaxtyping", "orjson", "requests", "scipy", "einops", "pillow", "safetensors", "tqdm", "ftfy", "regex"]
 NO_DEPS = ["open_clip_torch", "timm"]
@@ -70,45 +69,6 @@ def probe() -> None:
     """Imports everything saev's readers import (with the torchvision stand-in where needed)."""
     use_stand_in_if_needed()
     exec(IMPORTS)
-
-
-class _Anything(type):
-    """A class whose every attribute is another such class (for torchvision names used at import time)."""
-
-    def __getattr__(cls, name):
-        if name.startswith("__"):  # module and class protocol names (__file__, __path__, ...) stay missing
-            raise AttributeError(name)
-        return _Anything(name, (), {})
-
-
-class _StandInFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Makes `torchvision` and every `torchvision.*` a module whose attributes are `_Anything` classes."""
-
-    def find_spec(self, fullname, path, target=None):
-        if fullname == "torchvision" or fullname.startswith("torchvision."):
-            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-        return None
-
-    def create_module(self, spec):
-        module = types.ModuleType(spec.name)
-        module.__path__ = []
-        module.__getattr__ = lambda name: _Anything.__getattr__(_Anything, name)
-        if spec.name == "torchvision.datasets.folder":
-            module.IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
-        return module
-
-    def exec_module(self, module):
-        pass
-
-
-def use_stand_in_if_needed() -> None:
-    try:
-        import torchvision.datasets  # noqa: F401
-        import torchvision.transforms.v2  # noqa: F401
-    except Exception:
-        for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
-            del sys.modules[name]
-        sys.meta_path.insert(0, _StandInFinder())
 
 
 def import_saev(src: str):

@@ -6,8 +6,8 @@ weights as a checkpoint in the upstream's layout, under OUT/<name>/:
     keys open_clip's CLIP state dict has (the text tower is left out: the converter skips it anyway), and the
     `open_clip_config.json` open_clip's hub checkpoints carry beside it (`--no-config` leaves it out, which
     makes a bare state dict whose head count and GELU the converter must be told);
-  - timm DINOv2 names (vit_giant_patch14_dinov2, vit_large_patch14_reg4_dinov2, ...): `model.safetensors` in
-    timm's layout.
+  - timm names (vit_giant_patch14_dinov2, vit_large_patch14_reg4_dinov2, vit_huge_plus_patch16_dinov3, ...):
+    `model.safetensors` in timm's layout.
 Only the vision tower is built, and tensors are written one at a time, so memory stays near the weights' size.
 
   pip install torch open_clip_torch timm safetensors
@@ -18,8 +18,12 @@ import argparse
 import json
 import pathlib
 import struct
+import sys
 
 import torch
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from torchvision_stand_in import use_stand_in_if_needed  # noqa: E402 (scripts/, beside this folder)
 
 DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
 
@@ -72,6 +76,7 @@ def main() -> None:
     parser.add_argument("--no-config", action="store_true", help="open_clip: leave open_clip_config.json out")
     parser.add_argument("--half", action="store_true", help="store float16 (the converter writes float32 regardless)")
     args = parser.parse_args()
+    use_stand_in_if_needed()  # building a model needs no torchvision; timm and open_clip import it anyway
     torch.manual_seed(0)
     dtype = torch.float16 if args.half else torch.float32
     for name in args.names:
