@@ -1,5 +1,5 @@
 /**
- * CLIP: open_clip's `VisionTransformer` (DESIGN §5). Pre-norm blocks with
+ * CLIP: open_clip's `VisionTransformer` (docs/families.md#clip). Pre-norm blocks with
  * `ln_pre`, a bias-free patch convolution, CLS + patches stored, LayerNorm
  * eps 1e-5, QuickGELU for OpenAI weights (open_clip's `quick_gelu`), exact
  * GELU otherwise. Preprocessing: shortest side to the model size (bicubic),

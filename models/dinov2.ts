@@ -1,6 +1,6 @@
 /**
  * DINOv2: the facebookresearch/dinov2 hub models (`dinov2_vit{s,b,l,g}14`,
- * `..._reg` with 4 registers; DESIGN §5). CLS + 14-px patches, registers
+ * `..._reg` with 4 registers; docs/families.md#dinov2). CLS + 14-px patches, registers
  * after CLS (computed, never stored), LayerScale on both residual branches,
  * LayerNorm eps 1e-6, exact GELU, no pre-norm. Position embeddings are
  * trained on the 518 px grid (37x37) and resized to the input grid once, at

@@ -1,7 +1,7 @@
 /**
  * moondream2 (vikhyatk/moondream2, revision 2024-08-26): the vision encoder
  * `vision_encoder.encoder.model.visual` of the repository's
- * `vision_encoder.py` (DESIGN §5). Like timm's so400m SigLIP but not the
+ * `vision_encoder.py` (docs/families.md#moondream2). Like timm's so400m SigLIP but not the
  * same: a Linear patch embedding over 14x14x3 patches flattened in (channel,
  * row, column) order (exactly a 14-px convolution, so it is loaded as one),
  * no CLS, LayerNorm eps 1e-5, tanh GELU; 378 px, 27x27 = 729 patches,

@@ -1,6 +1,6 @@
 /**
  * SigLIP: open_clip with a timm trunk (`visual.trunk.*`, timm's
- * `VisionTransformer`; DESIGN §5). No CLS token (the attention-pool head is
+ * `VisionTransformer`; docs/families.md#siglip). No CLS token (the attention-pool head is
  * not used), no pre-norm, patch convolution with bias, LayerNorm eps 1e-6,
  * exact (erf) GELU as timm runs it. Preprocessing: squash resize to the model
  * size (bicubic), mean = std = 0.5.

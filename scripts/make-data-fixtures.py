@@ -10,7 +10,7 @@
   payload is not an image.
 - ``ade20k/``: an ADEChallengeData2016-shaped tree with real JPEGs and mode-L
   PNG annotation maps; ``sceneCategories.txt`` lists validation before
-  training, so a reader that zips lines with images (the seed's bug) fails.
+  training, so a reader that zips lines with images (saev 0.1.0's bug) fails.
   Expected per-patch majority labels are computed with PIL NEAREST resize +
   torchvision-style centre crop + numpy bincount argmax (saev's later
   ``pixel_to_patch_labels``).

@@ -1,7 +1,8 @@
 """Proof that saev itself reads saev-tfjs shards: saev 0.1.0's own `Metadata` and `Dataset` against our reader.
 
-saev 0.1.0 (PyPI, Feb 2025) is the seed format: `saev/activations.py` has the seed's `Metadata` (ten fields,
-`Metadata.load` = `cls(**json.load(f))`, hash = sha256 of `json.dumps(asdict, sort_keys=True)`) and the seed's
+saev 0.1.0 (PyPI, Feb 2025) wrote the format saev-tfjs writes by default (docs/format.md, saev-0.1):
+`saev/activations.py` has its `Metadata` (ten fields, `Metadata.load` = `cls(**json.load(f))`, hash = sha256 of
+`json.dumps(asdict, sort_keys=True)`) and its
 `Dataset(config.DataLoad)` (modes (cls,int) (cls,meanpool) (meanpool,int) (meanpool,meanpool) (patches,int);
 `len` for all nine; a fresh `np.memmap` per item; `n_patches_per_img + 1` everywhere).
 
@@ -13,7 +14,7 @@ saev 0.1.0 (PyPI, Feb 2025) is the seed format: `saev/activations.py` has the se
 items in all nine modes against numpy reading the raw float32 shards with the true geometry, so a reader bent
 towards saev's assumptions would fail even where saev itself cannot be compared. Known, documented
 differences are reported under "known", not failed:
-  * shards without a CLS token: saev 0.1.0's reader assumes one (saev-notes §5.2), so it mis-sizes shards;
+  * shards without a CLS token: saev 0.1.0's reader assumes one (`n_patches_per_img + 1`), so it mis-sizes shards;
   * half-precision shards (metadata `dtype`): saev 0.1.0's `Metadata.load` has no `dtype` field and refuses them.
 
 Minimal dependencies: saev 0.1.0 declares altair, datasets, marimo, open-clip-torch, polars, submitit, tyro, ...,
@@ -192,7 +193,7 @@ def check_numpy_reference(shard_dir: str, md, raw: dict, ours: dict, report: dic
 
 
 def check_stats(shard_dir: str, md, report: dict) -> None:
-    """If `saev activations stats` ran: numpy.load the mean files and recompute them and the seed's scalar in float64."""
+    """If `saev activations stats` ran: numpy.load the mean files and recompute them and saev 0.1.0's scalar."""
     import numpy as np
 
     stats_path = pathlib.Path(shard_dir, "stats.json")
@@ -208,7 +209,7 @@ def check_stats(shard_dir: str, md, report: dict) -> None:
         scalar = np.linalg.norm(x - mean[:, None], axis=2).mean(axis=1) / np.sqrt(md.d_vit)
         ours_scalar = np.array([layer[name]["normScalar"] for layer in doc["perLayer"]])
         if np.allclose(theirs, mean, rtol=1e-12, atol=1e-12) and np.allclose(ours_scalar, scalar, rtol=1e-12):
-            report["checked"].append(f"stats {name}: numpy.load mean [L, D] and the seed scalar equal numpy float64 (rtol 1e-12)")
+            report["checked"].append(f"stats {name}: numpy.load mean [L, D] and saev 0.1.0's scalar equal numpy float64 (rtol 1e-12)")
         else:
             report["failures"].append(f"stats {name}: max |mean diff| {np.abs(theirs - mean).max():.3g}, scalar {ours_scalar} vs numpy {scalar}")
 

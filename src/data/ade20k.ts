@@ -3,9 +3,9 @@
  * `annotations/{training,validation}/*.png` (mode-L class maps, 0 = other)
  * and `sceneCategories.txt` (`<stem> <scene>` per line). Images are the
  * split's image files sorted by name; the scene label is looked up by file
- * stem (the seed zipped all lines with the split's images, so its validation
+ * stem (saev 0.1.0 zipped all lines with the split's images, so its validation
  * labels were wrong), and `target` is the label's position in the sorted set
- * of all scenes in the file, as in the seed. Every image must have an
+ * of all scenes in the file, as in saev 0.1.0. Every image must have an
  * annotation and a scene. The index is cached like the other kinds and
  * rebuilt when a split directory or the scene file changes.
  */

@@ -16,7 +16,7 @@ import type { VitArch } from '../vit/arch.js';
 import { getPatchCount } from '../vit/arch.js';
 
 export interface ScaleOptions {
-  /** `--dtype`: storage dtype of the shards (float32, the seed format, by default). */
+  /** `--dtype`: storage dtype of the shards (float32, saev 0.1.0's, by default). */
   dtype?: StorageDtype;
   /** `--n-jobs`: how many jobs share the shards (1 by default). */
   nJobs?: number;

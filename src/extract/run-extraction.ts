@@ -1,5 +1,5 @@
 /**
- * The main job (the seed's `worker_fn`), one share of it: dataset -> decode ->
+ * The main job (saev 0.1.0's `worker_fn`), one share of it: dataset -> decode ->
  * family preprocessing -> multi-output ViT -> token selection -> shard files,
  * in dataset order, so shard row i is dataset index i. With `nJobs` > 1 the
  * job writes only its contiguous range of shards (src/extract/job-share.ts);

@@ -1,5 +1,5 @@
 /**
- * Storage dtypes of shard values (DESIGN §4): `float32` (the seed format),
+ * Storage dtypes of shard values (docs/format.md#storage-dtype-and-byte-order): `float32` (saev 0.1.0's),
  * and the half types `float16` and `bfloat16`. Conversion from float32 rounds
  * to nearest, ties to even, exactly as numpy's `astype(float16)` and
  * `ml_dtypes.bfloat16` do: subnormals are kept, values beyond the range

@@ -1,5 +1,5 @@
 /**
- * Shard layout maths (DESIGN §4): how many images fit in one shard file, how
+ * Shard layout maths (docs/format.md#shard-files): how many images fit in one shard file, how
  * many files a run needs, and where dataset row i lives.
  *
  * A shard is raw little-endian float32 in C order with shape
@@ -61,7 +61,7 @@ export function getImgsPerEachShard(nImgs: number, g: ShardGeometry): number[] {
   return Array.from({ length: getShardCount(nImgs, g) }, (_, shard) => Math.min(perShard, nImgs - shard * perShard));
 }
 
-/** `acts000042.bin`: the seed's `acts{shard:06}.bin`. */
+/** `acts000042.bin`: saev's `acts{shard:06}.bin`. */
 export function getShardFileName(shard: number): string {
   return `acts${String(shard).padStart(6, '0')}.bin`;
 }

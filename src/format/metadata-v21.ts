@@ -86,7 +86,7 @@ export function getMetadataV21Hash(md: MetadataV21): string {
   return createHash('sha256').update(orjsonDumps(ordered(md)), 'utf8').digest('hex').slice(0, 8);
 }
 
-/** Whether a parsed `metadata.json` object is protocol-versioned (saev after 0.1) rather than the seed's ten fields. */
+/** Whether a parsed `metadata.json` object is protocol-versioned (saev after 0.1), not saev 0.1.0's ten fields. */
 export function hasProtocolField(raw: Record<string, unknown>): boolean {
   return 'protocol' in raw;
 }

@@ -1,11 +1,11 @@
 /**
- * `metadata.json` and the shard directory name (DESIGN §4, normative).
+ * `metadata.json` and the shard directory name (docs/format.md, saev-0.1).
  *
  * The file holds exactly saev's ten `Metadata` fields, in dataclass order,
  * written like `json.dump(asdict(md), fd, indent=4)`, so saev's own
  * `Metadata.load` accepts it. The directory is named by the full sha256 hex of
  * `json.dumps(asdict(md), sort_keys=True)`. A non-float32 storage dtype adds a
- * `dtype` field (covered by the hash); float32 output is exactly the seed's.
+ * `dtype` field (covered by the hash); float32 output is exactly saev 0.1.0's.
  */
 import { createHash } from 'node:crypto';
 import { getBytesPerValue, StorageDtype } from './dtype.js';
@@ -13,7 +13,7 @@ import type { ShardGeometry } from './layout.js';
 import { PyJson, pythonJsonDumps } from './python-json.js';
 
 export interface Metadata {
-  /** `clip | siglip | dinov2 | moondream2`. */
+  /** `clip | siglip | dinov2 | dinov3 | moondream2 | pe-core | pe-spatial`. */
   vit_family: string;
   /** The checkpoint as the user named it. */
   vit_ckpt: string;
@@ -25,7 +25,7 @@ export interface Metadata {
   cls_token: boolean;
   /** D: model width. */
   d_vit: number;
-  /** saev's seed field; part of the hash although it changes no activation. */
+  /** saev's `seed` field (`--seed`); part of the hash although it changes no activation. */
   seed: number;
   /** Images in the dataset, i.e. real rows over all shards. */
   n_imgs: number;

@@ -1,5 +1,5 @@
 /**
- * One shard file, written once from its first row to its last (DESIGN §4):
+ * One shard file, written once from its first row to its last (docs/format.md#shard-files):
  * rows go to `acts000042.bin.partial` in the storage dtype, the file is
  * zero-padded to full size, fsynced and renamed to `acts000042.bin`, and the
  * directory is fsynced. The sha256 of the real rows (the file's bytes up to

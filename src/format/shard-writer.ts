@@ -1,5 +1,5 @@
 /**
- * Writes activations into saev shard files (DESIGN §4), one image row after
+ * Writes activations into saev shard files (docs/format.md#shard-files), one image row after
  * another in dataset order, for callers that have the whole dataset in one
  * stream (tests, small tools). Each shard is a `ShardFile`: written under
  * `acts000000.bin.partial`, zero-padded to full size, fsynced, then renamed,

@@ -1,5 +1,5 @@
 /**
- * Family preprocessing as data (DESIGN §5): resize (Pillow-exact), optional
+ * Family preprocessing as data (docs/families.md#preprocessing): resize (Pillow-exact), optional
  * centre crop, scale to [0, 1], normalise per channel. Produces the
  * channels-last pixels a tfjs ViT takes. The work runs in crop-resample.ts,
  * which resizes only the pixels the crop keeps (the same bytes as Pillow's

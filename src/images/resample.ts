@@ -1,5 +1,5 @@
 /**
- * Pillow's `Image.resize` for 8-bit RGB, reproduced exactly (DESIGN §5).
+ * Pillow's `Image.resize` for 8-bit RGB, reproduced exactly (docs/families.md#preprocessing).
  *
  * Pillow (`src/libImaging/Resample.c`) resizes with a separable convolution:
  * a horizontal pass into a uint8 intermediate, then a vertical pass. Each

@@ -1,5 +1,5 @@
 /**
- * The SwiGLU gate of DINOv3's S+ and H+ MLPs (its `SwiGLUFFN`, timm's
+ * The SwiGLU gate of DINOv3's S+, L+ and H+ MLPs (its `SwiGLUFFN`, timm's
  * `SwiGLU`): the fc1 output holds the gate then the value, each H wide, and
  * the result is `silu(gate) * value` with `silu(x) = x * sigmoid(x)`. Input
  * `hidden_BN2H`, output `hidden_BNH`.

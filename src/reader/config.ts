@@ -1,5 +1,5 @@
 /**
- * The reader config (the seed's `DataLoad`, less `shard_root` and
+ * The reader config (saev 0.1.0's `DataLoad`, less `shard_root` and
  * `n_random_samples`): flags or code in, one validated, frozen object out.
  */
 import { LayerMode, PATCH_MODES, PatchMode } from './modes.js';
@@ -9,7 +9,7 @@ export interface ReaderConfig {
   patches: PatchMode;
   /** A recorded layer in the user's notation (e.g. -2), `all` (each layer), or `meanpool` (mean over layers). */
   layer: LayerMode;
-  /** Values are clamped to [-clamp, clamp] first (the seed's default 1e5). */
+  /** Values are clamped to [-clamp, clamp] first (saev 0.1.0's default 1e5). */
   clamp: number;
   /**
    * Subtract the mean activation: `false`; `true` = the statistics beside the
@@ -17,7 +17,7 @@ export interface ReaderConfig {
    * `stats.json`, to its directory, or to one of its `.npy` mean files. Never re-sampled.
    */
   scaleMean: boolean | string;
-  /** Divide by the seed's scalar `mean‖x − μ‖ / sqrt(d)`: same choices as `scaleMean`. */
+  /** Divide by saev 0.1.0's scalar `mean‖x − μ‖ / sqrt(d)`: same choices as `scaleMean`. */
   scaleNorm: boolean | string;
 }
 

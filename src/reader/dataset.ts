@@ -1,5 +1,5 @@
 /**
- * The activations `Dataset` (the seed's reader, all nine modes): length, item
+ * The activations `Dataset` (saev 0.1.0's reader, all nine modes): length, item
  * access, batched reads, an ordered iterator and a seeded shuffled iterator,
  * all async, with bounded memory, over files kept open in a small pool.
  *

@@ -103,7 +103,7 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
   return Object.assign(span, { done });
 }
 
-/** The seed's transform over a whole span: the clamp (a float pass only when the scans found |x| above it, or NaN), then mean and scalar per row. */
+/** saev 0.1.0's transform over a whole span: the clamp (a float pass only when the scans found |x| above it, or NaN), then mean and scalar per row. */
 function normalizeSpan(span: Span, D: number, clamp: number, scale: Scale): void {
   if (span.maxAbsBits > getClampBits(clamp)) normalizeRow(span.acts_BD, 0, span.acts_BD.length, clamp, null, 1);
   if (scale.mean_D || scale.scalar !== 1) {

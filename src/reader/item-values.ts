@@ -102,7 +102,7 @@ export function getMaxAbsBits(bits: Uint32Array, start: number, end: number): nu
   return Math.max(m0, m1, m2, m3);
 }
 
-/** The seed's `transform`: `(clamp(x, -c, c) - mean) / scalar`, each step rounded to float32 as torch does. */
+/** saev 0.1.0's `transform`: `(clamp(x, -c, c) - mean) / scalar`, each step rounded to float32 as torch does. */
 export function normalizeRow(out: Float32Array, offset: number, dVit: number, clamp: number, mean_D: Float32Array | null, scalar: number): void {
   const c = Math.fround(clamp);
   const s = Math.fround(scalar);

@@ -8,8 +8,8 @@
  *  - (patches, int | meanpool):        i = img * P + patch
  *  - (patches, all):                   i = (img * L + layer) * P + patch
  * `patches: cls` takes token 0; `meanpool` averages the P patch tokens; layer
- * `meanpool` averages the L layers. The first five rows of the seed's table
- * keep the seed's order and values.
+ * `meanpool` averages the L layers. The first five rows of saev 0.1.0's table
+ * keep saev 0.1.0's order and values.
  */
 
 export const PATCH_MODES = ['cls', 'meanpool', 'patches'] as const;

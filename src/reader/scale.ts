@@ -1,5 +1,5 @@
 /**
- * The reader's normalisation (the seed's `act_mean` and `scalar`), taken from
+ * The reader's normalisation (saev 0.1.0's `act_mean` and `scalar`), taken from
  * the statistics files of `saev activations stats`, never re-sampled. `true`
  * means the `stats.json` beside the shards; a path names a `stats.json`, the
  * directory holding one, or one of its `.npy` mean files. The statistics' shard digest must match.
@@ -7,7 +7,7 @@
  * Which statistics a mode uses: `cls` modes the CLS population, others the
  * patch population; an integer layer its own row; `all` and `meanpool` layers
  * the average of the layer means (every layer has the same token count, and a
- * mean of patch tokens has the patch mean). The seed's scalar
+ * mean of patch tokens has the patch mean). saev 0.1.0's scalar
  * mean‖x − μ‖/sqrt(d) exists only for single tokens of one layer, so
  * `scaleNorm` is refused for the other modes.
  */

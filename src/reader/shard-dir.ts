@@ -1,5 +1,5 @@
 /**
- * Opening a shard directory for reading (DESIGN §4), of either format
+ * Opening a shard directory for reading (docs/format.md), of either format
  * (src/format/shard-metadata.ts): `metadata.json` (saev 0.1's, with its
  * optional non-float32 `dtype`, or protocol 2.1's), the derived geometry, the real image count of
  * every shard (from the layout maths; `shards.json`, when present, must agree), and a check

@@ -200,7 +200,7 @@ export function summarizePopulation(pop: Population) {
     meanNorm: pop.n ? pop.sumNorm / pop.n : NaN,
     /** mean ‖x − μ‖ */
     centredMeanNorm,
-    /** The seed's scalar: mean ‖x − μ‖ / sqrt(D). */
+    /** saev 0.1.0's normalising scalar: mean ‖x − μ‖ / sqrt(D). */
     normScalar: centredMeanNorm / Math.sqrt(D),
     /** sqrt(mean ‖x − μ‖²) / sqrt(D): makes the mean squared norm D. */
     rmsNormScalar: rmsCentredNorm / Math.sqrt(D),

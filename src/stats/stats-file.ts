@@ -121,7 +121,7 @@ const SUMMARY_COLUMNS: Array<[keyof PopulationSummary, string]> = [
   ['n', 'tokens with only finite values'],
   ['meanNorm', "mean L2 norm of a token, mean ||x||"],
   ['centredMeanNorm', 'mean ||x - mu||, mu the mean token'],
-  ['normScalar', "centredMeanNorm / sqrt(d): the seed's scalar, which the reader divides by with scaleNorm"],
+  ['normScalar', "centredMeanNorm / sqrt(d): saev 0.1.0's scalar, which the reader divides by with scaleNorm"],
   ['rmsNormScalar', 'sqrt(mean ||x - mu||^2) / sqrt(d)'],
   ['meanAbsMean', 'mean over dimensions of |mu_d|'],
   ['maxAbs', 'largest |value| of any single dimension'],

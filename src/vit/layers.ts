@@ -2,7 +2,7 @@
  * Which blocks to record. Users name layers as saev does: Python indices,
  * negatives counting from the end (`-2` is the second-to-last block). We
  * resolve them once, reject out-of-range and duplicate blocks, and order them
- * by depth, which is the order of the shard's layer axis (DESIGN §4).
+ * by depth, which is the order of the shard's layer axis (docs/format.md#shard-files).
  */
 
 export interface RecordedLayers {

@@ -1,5 +1,5 @@
 /**
- * Which tokens are stored (DESIGN §4): CLS first when the model has one,
+ * Which tokens are stored (docs/format.md#shard-files): CLS first when the model has one,
  * then the patches in row-major order; register tokens are never stored.
  */
 import { tf } from '../backend.js';

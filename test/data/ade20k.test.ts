@@ -38,7 +38,7 @@ describe('ade20k (ADEChallengeData2016)', () => {
     }
   });
 
-  it('validation labels are not the first lines of sceneCategories.txt (the seed bug)', async () => {
+  it('validation labels are not the first lines of sceneCategories.txt (the bug of saev 0.1.0)', async () => {
     // the fixture lists validation stems first; a zip of training images with all lines would be shifted
     const lines = readFileSync(path.join(ROOT, 'sceneCategories.txt'), 'utf8').trim().split('\n');
     expect(lines[0].startsWith('ADE_val_')).toBe(true);

@@ -67,7 +67,7 @@ describe.each(saevCases.map((v) => [v.name, v] as const))('%s', (_name, vector) 
 });
 
 describe('dtype', () => {
-  it('float32 is the seed format: no dtype field, same hash', () => {
+  it('float32 is the saev 0.1.0 format: no dtype field, same hash', () => {
     const md = { ...asMetadata(plain), dtype: 'float32' };
     expect(formatMetadata(md)).toBe(plain.indent4);
     expect(formatMetadata(md)).not.toContain('dtype');

@@ -13,7 +13,7 @@ const D = 4;
 const S = 3;
 const GEOMETRY: ShardGeometry = { nLayers: L, nPatchesPerImg: 3, clsToken: true, dVit: D, nPatchesPerShard: 30, bytesPerValue: 4 };
 const VALUES_PER_IMG = L * T * D; // 32
-const BYTES_PER_SHARD = S * VALUES_PER_IMG * 4; // 384, by the DESIGN §4 formula
+const BYTES_PER_SHARD = S * VALUES_PER_IMG * 4; // 384, by the formula in docs/format.md#shard-files
 
 /** A distinct, non-zero value for every (image, layer, token, dim). */
 const valueAt = (img: number, l: number, t: number, d: number) => img * 1000 + l * 100 + t * 10 + d + 0.5;

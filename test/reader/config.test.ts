@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ReaderConfig, validateReaderConfig } from '../../src/reader/config.js';
 
 describe('validateReaderConfig', () => {
-  it("fills in the seed's defaults and freezes the result", () => {
+  it("fills in saev 0.1.0's defaults and freezes the result", () => {
     const cfg = validateReaderConfig({ layer: 'all' });
     expect(cfg).toEqual({ patches: 'patches', layer: 'all', clamp: 1e5, scaleMean: false, scaleNorm: false });
     expect(Object.isFrozen(cfg)).toBe(true);

@@ -156,7 +156,7 @@ describe('ActivationsDataset: shuffled order', () => {
   });
 });
 
-describe('ActivationsDataset: the seed modes, by hand', () => {
+describe('ActivationsDataset: the saev 0.1.0 modes, by hand', () => {
   // N=5, layers [-2, -1], P=2 + CLS (T=3), D=2, budget 13 -> S = 13 // 2 // 3 = 2: three shards, the last half full.
   const valueAt = (n: number, l: number, t: number, d: number) => n * 1000 + l * 100 + t * 10 + d;
   const spec = { nImgs: 5, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 2, nPatchesPerShard: 13, valueAt };

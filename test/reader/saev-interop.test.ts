@@ -58,7 +58,7 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
     expect(report.checked.filter((c) => /and \d+ items equal \(/.test(c))).toHaveLength(8);
   });
 
-  it('without CLS: the seed reader bug is reported as known, ours is not bent', () => {
+  it('without CLS: the saev 0.1.0 reader bug is reported as known, ours is not bent', () => {
     const m = makeShardDir({ nImgs: 5, layers: [-2], nPatchesPerImg: 3, clsToken: false, dVit: 2, nPatchesPerShard: 6 });
     const report = compare(m.dir);
     expect(report.failures).toEqual([]);

@@ -17,11 +17,11 @@ describe('openShardDir', () => {
     expect(sd.shards.map((s) => s.nImgs)).toEqual([2, 2, 1]);
   });
 
-  it('works without shards.json (a seed-made directory) and ignores other files', async () => {
+  it('works without shards.json (a directory saev 0.1.0 made) and ignores other files', async () => {
     const m = makeShardDir(spec);
     rmSync(path.join(m.dir, 'shards.json'));
     writeFileSync(path.join(m.dir, 'saev-tfjs.json'), '{}');
-    writeFileSync(path.join(m.dir, 'acts000003.bin'), new Uint8Array(96)); // the seed's extra all-zero shard
+    writeFileSync(path.join(m.dir, 'acts000003.bin'), new Uint8Array(96)); // saev 0.1.0's extra all-zero shard
     expect((await openShardDir(m.dir)).shards.length).toBe(3);
   });
 

@@ -39,7 +39,7 @@ describe('runStats', () => {
   });
 
   it('summarises a protocol-2.1 directory exactly as the same values in saev-0.1', async () => {
-    const v01 = makeShardDir({ ...spec, valueAt: undefined }); // the seeded default values, the same in both
+    const v01 = makeShardDir({ ...spec, valueAt: undefined }); // default values (from a fixed seed), the same in both
     const v21 = makeShardDir({ ...spec, valueAt: undefined, format: 'saev-2.1' });
     const a = await runStats(v01.dir, { progressStream: quiet, plots: false });
     const b = await runStats(v21.dir, { progressStream: quiet, plots: false });

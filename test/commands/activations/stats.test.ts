@@ -29,7 +29,7 @@ describe('saev activations stats', () => {
     expect(stderr).toMatch(/stats: wrote stats-mean-patches\.npy, .*stats\.json in /);
     for (const f of ['stats.json', 'stats-mean-patches.npy', 'stats-mean-cls.npy', 'stats-norm-hist.png', 'stats.txt']) expect(existsSync(path.join(m.dir, f))).toBe(true);
     expect(stderr).not.toMatch(/warning/);
-    expect(stdout).toMatch(/^ {2}normScalar: centredMeanNorm \/ sqrt\(d\): the seed's scalar/m);
+    expect(stdout).toMatch(/^ {2}normScalar: centredMeanNorm \/ sqrt\(d\): saev 0\.1\.0's scalar/m);
   });
 
   it('warns on stderr, exit 0, when tokens hold NaN or infinite values', () => {
