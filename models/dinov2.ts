@@ -23,7 +23,8 @@ import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
 const base = { imageSize: 224, patchSize: 14, gelu: 'none', layerNormEps: 1e-6, clsToken: true, patchBias: true, preNorm: false, layerScale: true, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
-const sizes: Record<string, Pick<VitArch, 'width' | 'depth' | 'nHeads' | 'mlpWidth'> & Partial<Pick<VitArch, 'mlp'>>> = {
+type Size = Pick<VitArch, 'width' | 'depth' | 'nHeads' | 'mlpWidth'> & Partial<Pick<VitArch, 'mlp'>>;
+const sizes: Record<string, Size> = {
   vits14: { width: 384, depth: 12, nHeads: 6, mlpWidth: 1536 },
   vitb14: { width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
   vitl14: { width: 1024, depth: 24, nHeads: 16, mlpWidth: 4096 },
@@ -118,10 +119,33 @@ const interpolatePositions: TensorFix = {
   },
 };
 
-/** HF `config.json` (model_type dinov2 or dinov2_with_registers); its image_size is the position grid's, not the input's. */
-function readHfConfig(json: unknown, file: string): ConfigHints | null {
+const TIMM_SIZES: Record<string, keyof typeof sizes> = { small: 'vits14', base: 'vitb14', large: 'vitl14', giant: 'vitg14' };
+
+/**
+ * timm's `config.json` (architecture `vit_{small,base,large,giant}_patch14[_reg4]_dinov2`): sizes from the name,
+ * overridden by model_args.
+ */
+function readTimmConfig(c: Record<string, unknown>, file: string): ConfigHints | null {
+  const match = typeof c.architecture === 'string' ? /^vit_([a-z]+)_patch14(_reg4)?_dinov2$/.exec(c.architecture) : null;
+  if (!match) return null;
+  const { width, depth, nHeads, mlp } = sizes[TIMM_SIZES[match[1]]] ?? {};
+  const arch: Partial<VitArch> = { width, depth, nHeads, mlp, nRegisters: match[2] ? 4 : 0 };
+  const args = c.model_args as Record<string, unknown> | undefined;
+  if (typeof args?.embed_dim === 'number') arch.width = args.embed_dim;
+  if (typeof args?.depth === 'number') arch.depth = args.depth;
+  if (typeof args?.num_heads === 'number') arch.nHeads = args.num_heads;
+  for (const key of Object.keys(arch) as Array<keyof VitArch>) if (arch[key] === undefined) delete arch[key];
+  return { file, arch, preprocess: {} };
+}
+
+/**
+ * HF `config.json` (model_type dinov2 or dinov2_with_registers), or timm's; the image size either states is the
+ * position grid's, not the input's.
+ */
+function readConfig(json: unknown, file: string): ConfigHints | null {
   const c = json as Record<string, unknown>;
-  if (typeof c !== 'object' || c === null || (c.model_type !== 'dinov2' && c.model_type !== 'dinov2_with_registers')) return null;
+  if (typeof c !== 'object' || c === null) return null;
+  if (c.model_type !== 'dinov2' && c.model_type !== 'dinov2_with_registers') return readTimmConfig(c, file);
   const swiglu = c.use_swiglu_ffn === true;
   // SwiGLU always gates with SiLU; HF reads hidden_act only for the GELU MLP (ViT-g/14's config still says gelu).
   if (!swiglu && c.hidden_act !== undefined && c.hidden_act !== 'gelu') {
@@ -159,7 +183,7 @@ export const dinov2: VitFamily = {
   checkpoint: { formats, fixes: [interpolatePositions] },
   archSource: {
     configFiles: ['config.json'],
-    readConfig: readHfConfig,
+    readConfig,
     defaults: base,
     // The hub's ViT-S/B/L/g: heads of 64.
     nHeadsByWidth: { 384: 6, 768: 12, 1024: 16, 1536: 24 },
