@@ -2,7 +2,12 @@
  * DINOv2: the facebookresearch/dinov2 hub models (`dinov2_vit{s,b,l,g}14`,
  * `..._reg` with 4 registers; docs/families.md#dinov2). CLS + 14-px patches, registers
  * after CLS (computed, never stored), LayerScale on both residual branches,
- * LayerNorm eps 1e-6, exact GELU, no pre-norm. Position embeddings are
+ * LayerNorm eps 1e-6, exact GELU, no pre-norm. ViT-g/14 has a SwiGLU MLP
+ * instead (the hub's `SwiGLUFFNFused`): one packed Linear writes gate then value
+ * (`silu(gate) * value`), each (int(4D * 2/3) + 7) // 8 * 8 = 4096 wide; the
+ * hub's `mlp.w12`/`mlp.w3`, timm's `SwiGLUPacked` `mlp.fc1`/`mlp.fc2` (gate
+ * first) and HF's `mlp.weights_in`/`mlp.weights_out` all hold it in that order,
+ * as fc1 and fc2 hold it here. Position embeddings are
  * trained on the 518 px grid (37x37) and resized to the input grid once, at
  * conversion, exactly as the hub code does at every forward pass: bicubic
  * with the 0.1 offset and no antialias for the models without registers,
@@ -18,10 +23,12 @@ import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
 const base = { imageSize: 224, patchSize: 14, gelu: 'none', layerNormEps: 1e-6, clsToken: true, patchBias: true, preNorm: false, layerScale: true, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
-const sizes = {
+type Size = Pick<VitArch, 'width' | 'depth' | 'nHeads' | 'mlpWidth'> & Partial<Pick<VitArch, 'mlp'>>;
+const sizes: Record<string, Size> = {
   vits14: { width: 384, depth: 12, nHeads: 6, mlpWidth: 1536 },
   vitb14: { width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
   vitl14: { width: 1024, depth: 24, nHeads: 16, mlpWidth: 4096 },
+  vitg14: { width: 1536, depth: 40, nHeads: 24, mlpWidth: 4096, mlp: 'swiglu' },
 };
 const archs: Record<string, VitArch> = {};
 for (const [name, size] of Object.entries(sizes)) {
@@ -37,7 +44,14 @@ const stem: KeyRename[] = [
   { from: 'register_tokens', to: 'tokens/registers' },
   { from: 'reg_token', to: 'tokens/registers' }, // timm's vit_*_reg4_dinov2
 ];
-const hubRenames = [...stem, ...getTimmBlockRenames('blocks.')];
+/** The hub's ViT-g/14 packs SwiGLU's gate and value into `mlp.w12` (timm renames it fc1, w3 fc2). */
+const hubSwiGlu: KeyRename[] = [
+  { from: 'blocks.{i}.mlp.w12.weight', to: 'block{i}_fc1/kernel' },
+  { from: 'blocks.{i}.mlp.w12.bias', to: 'block{i}_fc1/bias' },
+  { from: 'blocks.{i}.mlp.w3.weight', to: 'block{i}_fc2/kernel' },
+  { from: 'blocks.{i}.mlp.w3.bias', to: 'block{i}_fc2/bias' },
+];
+const hubRenames = [...stem, ...getTimmBlockRenames('blocks.'), ...hubSwiGlu];
 
 /** HF `Dinov2Model` / `Dinov2WithRegistersModel` (q, k, v as separate Linears, stacked back into qkv). */
 const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({ from: `encoder.layer.{i}.${from}`, to: `block{i}_${to}`, part });
@@ -64,6 +78,11 @@ const hfRenames: KeyRename[] = [
   hfLayer('mlp.fc1.bias', 'fc1/bias'),
   hfLayer('mlp.fc2.weight', 'fc2/kernel'),
   hfLayer('mlp.fc2.bias', 'fc2/bias'),
+  // ViT-g/14's `Dinov2SwiGLUFFN` as the hub files hold it: weights_in packs gate then value.
+  hfLayer('mlp.weights_in.weight', 'fc1/kernel'),
+  hfLayer('mlp.weights_in.bias', 'fc1/bias'),
+  hfLayer('mlp.weights_out.weight', 'fc2/kernel'),
+  hfLayer('mlp.weights_out.bias', 'fc2/bias'),
   hfLayer('layer_scale2.lambda1', 'ls2/gamma'),
 ];
 
@@ -100,26 +119,56 @@ const interpolatePositions: TensorFix = {
   },
 };
 
-/** HF `config.json` (model_type dinov2 or dinov2_with_registers); its image_size is the position grid's, not the input's. */
-function readHfConfig(json: unknown, file: string): ConfigHints | null {
+const TIMM_SIZES: Record<string, keyof typeof sizes> = { small: 'vits14', base: 'vitb14', large: 'vitl14', giant: 'vitg14' };
+
+/**
+ * timm's `config.json` (architecture `vit_{small,base,large,giant}_patch14[_reg4]_dinov2`): sizes from the name,
+ * overridden by model_args.
+ */
+function readTimmConfig(c: Record<string, unknown>, file: string): ConfigHints | null {
+  const match = typeof c.architecture === 'string' ? /^vit_([a-z]+)_patch14(_reg4)?_dinov2$/.exec(c.architecture) : null;
+  if (!match) return null;
+  const { width, depth, nHeads, mlp } = sizes[TIMM_SIZES[match[1]]] ?? {};
+  const arch: Partial<VitArch> = { width, depth, nHeads, mlp, nRegisters: match[2] ? 4 : 0 };
+  const args = c.model_args as Record<string, unknown> | undefined;
+  if (typeof args?.embed_dim === 'number') arch.width = args.embed_dim;
+  if (typeof args?.depth === 'number') arch.depth = args.depth;
+  if (typeof args?.num_heads === 'number') arch.nHeads = args.num_heads;
+  for (const key of Object.keys(arch) as Array<keyof VitArch>) if (arch[key] === undefined) delete arch[key];
+  return { file, arch, preprocess: {} };
+}
+
+/**
+ * HF `config.json` (model_type dinov2 or dinov2_with_registers), or timm's; the image size either states is the
+ * position grid's, not the input's.
+ */
+function readConfig(json: unknown, file: string): ConfigHints | null {
   const c = json as Record<string, unknown>;
-  if (typeof c !== 'object' || c === null || (c.model_type !== 'dinov2' && c.model_type !== 'dinov2_with_registers')) return null;
-  if (c.use_swiglu_ffn === true) throw new Error(`convert: ${file}: SwiGLU DINOv2 (giant) is not supported`);
-  if (c.hidden_act !== undefined && c.hidden_act !== 'gelu') throw new Error(`convert: ${file}: hidden_act '${String(c.hidden_act)}' is not supported (gelu)`);
-  const arch: Partial<VitArch> = { gelu: 'none' };
+  if (typeof c !== 'object' || c === null) return null;
+  if (c.model_type !== 'dinov2' && c.model_type !== 'dinov2_with_registers') return readTimmConfig(c, file);
+  const swiglu = c.use_swiglu_ffn === true;
+  // SwiGLU always gates with SiLU; HF reads hidden_act only for the GELU MLP (ViT-g/14's config still says gelu).
+  if (!swiglu && c.hidden_act !== undefined && c.hidden_act !== 'gelu') {
+    throw new Error(`convert: ${file}: hidden_act '${String(c.hidden_act)}' is not supported (gelu)`);
+  }
+  const arch: Partial<VitArch> = { gelu: 'none', mlp: swiglu ? 'swiglu' : 'gelu' };
   if (typeof c.hidden_size === 'number') arch.width = c.hidden_size;
   if (typeof c.num_hidden_layers === 'number') arch.depth = c.num_hidden_layers;
   if (typeof c.num_attention_heads === 'number') arch.nHeads = c.num_attention_heads;
   if (typeof c.patch_size === 'number') arch.patchSize = c.patch_size;
   if (typeof c.layer_norm_eps === 'number') arch.layerNormEps = c.layer_norm_eps;
   arch.nRegisters = typeof c.num_register_tokens === 'number' ? c.num_register_tokens : 0;
-  if (typeof c.hidden_size === 'number' && typeof c.mlp_ratio === 'number') arch.mlpWidth = Math.trunc(c.hidden_size * c.mlp_ratio);
+  if (typeof c.hidden_size === 'number' && typeof c.mlp_ratio === 'number') {
+    const hidden = Math.trunc(c.hidden_size * c.mlp_ratio);
+    // Dinov2SwiGLUFFN keeps two thirds of it, rounded up to a multiple of 8 (the hub's SwiGLUFFNFused).
+    arch.mlpWidth = swiglu ? Math.floor((Math.trunc((hidden * 2) / 3) + 7) / 8) * 8 : hidden;
+  }
   return { file, arch, preprocess: {} };
 }
 
 export const dinov2: VitFamily = {
   name: 'dinov2',
-  summary: 'DINOv2 hub models, with or without registers; stores CLS + patches (registers dropped)',
+  summary: 'DINOv2 hub models (S, B, L, g), with or without registers; stores CLS + patches (registers dropped)',
   archs,
   demo: null,
   // saev's Resize(256) + CenterCrop(224), kept in proportion (8/7) for other input sizes.
@@ -134,7 +183,7 @@ export const dinov2: VitFamily = {
   checkpoint: { formats, fixes: [interpolatePositions] },
   archSource: {
     configFiles: ['config.json'],
-    readConfig: readHfConfig,
+    readConfig,
     defaults: base,
     // The hub's ViT-S/B/L/g: heads of 64.
     nHeadsByWidth: { 384: 6, 768: 12, 1024: 16, 1536: 24 },

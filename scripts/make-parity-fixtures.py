@@ -15,6 +15,10 @@ Upstream code:
   - dinov2: the facebookresearch/dinov2 hub code (`DinoVisionTransformer`, as `hubconf.py` builds it), with
     and without registers, saved in the hub's `.pth` layout; the same weights also saved in HF `Dinov2Model`
     layout (`model.safetensors` + `config.json`), whose outputs are checked against the hub's here;
+  - dinov2-swiglu: the same hub code with ViT-g/14's SwiGLU MLP (`ffn_layer="swiglufused"`, as `hubconf.py` builds
+    `dinov2_vitg14`; without xformers the hub's own `SwiGLUFFN`), saved as the hub's `.pth`, in HF layout
+    (`use_swiglu_ffn`, `mlp.weights_in`/`weights_out`) and in timm's (`vit_giant_patch14_dinov2` made tiny, through
+    timm's checkpoint filter, `save_for_hf`); at the position grid's own size all three agree here;
   - moondream2: `moondream/vision_encoder.py` of vikhyat/moondream at the 2024-08-26 release (commit 211cc2f),
     made tiny by swapping its hard-coded sizes on the instances (its classes take no size arguments);
   - dinov3: the facebookresearch/dinov3 code (`DinoVisionTransformer`, as `dinov3/hub/backbones.py` builds
@@ -39,7 +43,8 @@ Then, in a venv with `pip install torch==2.14.1 torchvision==0.29.1 timm open_cl
   python scripts/make-parity-fixtures.py --dinov2 /tmp/upstream/dinov2 --moondream /tmp/upstream/moondream \
     --dinov3 /tmp/upstream/dinov3 --perception-models /tmp/upstream/perception_models
 (The dinov3 and pe cases were made with torch 2.13.0 (a CPU build), torchvision 0.28.0, timm 1.0.31 and transformers
-5.25.0, dinov3 at 6876159, perception_models at 3e352cc: `--only dinov3 pe pixels`.)
+5.25.0, dinov3 at 6876159, perception_models at 3e352cc: `--only dinov3 pe pixels`; dinov2-swiglu with the same torch,
+timm and transformers and dinov2 at b8931f7: `--only dinov2-swiglu`.)
 """
 
 import argparse
@@ -272,9 +277,10 @@ def hub_to_hf(state, n_registers):
         for part, w, bias in (("query", q, qb), ("key", k, kb), ("value", v, vb)):
             out[h + f"attention.attention.{part}.weight"] = w
             out[h + f"attention.attention.{part}.bias"] = bias
-        pairs = {
-            "norm1": "norm1", "norm2": "norm2", "attn.proj": "attention.output.dense", "mlp.fc1": "mlp.fc1", "mlp.fc2": "mlp.fc2",
-        }
+        pairs = {"norm1": "norm1", "norm2": "norm2", "attn.proj": "attention.output.dense"}
+        # ViT-g/14's SwiGLUFFNFused (w12 packs gate then value) is HF's Dinov2SwiGLUFFN as its files hold it.
+        mlp = {"mlp.w12": "mlp.weights_in", "mlp.w3": "mlp.weights_out"} if b + "mlp.w12.weight" in state else {"mlp.fc1": "mlp.fc1", "mlp.fc2": "mlp.fc2"}
+        pairs.update(mlp)
         for src, dst in pairs.items():
             out[h + dst + ".weight"] = state[b + src + ".weight"]
             out[h + dst + ".bias"] = state[b + src + ".bias"]
@@ -284,7 +290,7 @@ def hub_to_hf(state, n_registers):
     return out
 
 
-def make_dinov2(repo, n_registers):
+def make_dinov2(repo, n_registers, swiglu=False):
     sys.path.insert(0, str(repo))
     from dinov2.models.vision_transformer import DinoVisionTransformer
 
@@ -292,33 +298,79 @@ def make_dinov2(repo, n_registers):
     # hubconf's dinov2_vit*14 (no registers): interpolate_offset 0.1, no antialias; *_reg: 4 registers, offset 0, antialias.
     hub = dict(interpolate_antialias=True, interpolate_offset=0.0) if n_registers else dict(interpolate_antialias=False, interpolate_offset=0.1)
     # The hub trains at 518 px (a 37x37 grid); here a 9x9 grid (126 px), interpolated to the 4x4 grid of 56 px inputs.
+    # swiglu: hubconf's dinov2_vitg14 (ffn_layer "swiglufused"; without xformers the hub's own SwiGLUFFN), whose
+    # hidden width (int(4 * 32 * 2/3) + 7) // 8 * 8 = 88 is not 4 * 32 * 2/3.
     model = DinoVisionTransformer(
-        img_size=126, patch_size=14, embed_dim=32, depth=3, num_heads=2, mlp_ratio=4, init_values=1.0, ffn_layer="mlp",
-        block_chunks=0, num_register_tokens=n_registers, **hub,
+        img_size=126, patch_size=14, embed_dim=32, depth=3, num_heads=2, mlp_ratio=4, init_values=1.0,
+        ffn_layer="swiglufused" if swiglu else "mlp", block_chunks=0, num_register_tokens=n_registers, **hub,
     ).eval()
-    randomize(model, 4 + n_registers)
-    name = "dinov2-reg4" if n_registers else "dinov2"
+    randomize(model, 6 if swiglu else 4 + n_registers)
+    name = "dinov2-swiglu" if swiglu else "dinov2-reg4" if n_registers else "dinov2"
     case_dir = OUT / name
     case_dir.mkdir(parents=True, exist_ok=True)
     state = model.state_dict()
-    if n_registers:  # one torch.save copy (the hub's own format) for the zip-pickle reader
-        torch.save(state, case_dir / f"{name}_hub.pth")
-    save_safetensors(state, case_dir / f"{name}_hub.safetensors")  # the same tensors, for readers without pickle
+    hub_files = [f"{name}_hub.safetensors"]
+    if swiglu:  # the hub's own format only (the released dinov2_vitg14_pretrain.pth), for the zip-pickle reader
+        hub_files = [f"{name}_hub.pth"]
+        torch.save(state, case_dir / hub_files[0])
+    else:
+        if n_registers:  # one torch.save copy (the hub's own format) for the zip-pickle reader
+            torch.save(state, case_dir / f"{name}_hub.pth")
+            hub_files.insert(0, f"{name}_hub.pth")
+        save_safetensors(state, case_dir / f"{name}_hub.safetensors")  # the same tensors, for readers without pickle
     hf_dir = case_dir / "hf"
     hf_dir.mkdir(exist_ok=True)
     save_safetensors(hub_to_hf(state, n_registers), hf_dir / "model.safetensors")
     hf_config = {
         "model_type": "dinov2_with_registers" if n_registers else "dinov2", "hidden_size": 32, "num_hidden_layers": 3, "num_attention_heads": 2,
         "mlp_ratio": 4, "patch_size": 14, "image_size": 126, "layer_norm_eps": 1e-6, "hidden_act": "gelu", "layerscale_value": 1.0,
-        "use_swiglu_ffn": False, "qkv_bias": True, "num_channels": 3, **({"num_register_tokens": n_registers} if n_registers else {}),
+        "use_swiglu_ffn": swiglu, "qkv_bias": True, "num_channels": 3, **({"num_register_tokens": n_registers} if n_registers else {}),
     }
     (hf_dir / "config.json").write_text(json.dumps(hf_config, indent=2) + "\n")
+    timm_files, extra = [], {}
+    if swiglu:
+        timm_model = save_timm_dinov2_swiglu(state, case_dir)
+        timm_files, extra = ["timm/model.safetensors"], {"timm_model": "vit_giant_patch14_dinov2"}
     blocks = write_case(
-        name, family="dinov2", checkpoints=([f"{name}_hub.pth"] if n_registers else []) + [f"{name}_hub.safetensors", "hf/model.safetensors"], transform=dinov2_transform(56),
+        name, family="dinov2", checkpoints=hub_files + ["hf/model.safetensors"] + timm_files, transform=dinov2_transform(56),
         blocks_fn=lambda: model.blocks, model_forward=model.forward_features, image_size=56,
-        tokens={"cls": 1, "registers": n_registers, "patches": 16}, extra={"interpolation": hub, "source_grid": 9},
+        tokens={"cls": 1, "registers": n_registers, "patches": 16}, extra={"interpolation": hub, "source_grid": 9, **extra},
     )
     check_hf_dinov2(hf_dir, hf_config, blocks, n_registers, case_dir)
+    if swiglu:
+        check_native_grid(name, model, hf_dir, timm_model)
+
+
+def save_timm_dinov2_swiglu(state, case_dir):
+    """The hub's weights in timm's layout: `vit_giant_patch14_dinov2` made tiny (SwiGLUPacked, gate first), loaded
+    through timm's own checkpoint filter (w12 -> fc1, w3 -> fc2) and saved with `save_for_hf`."""
+    import timm
+    import timm.models._hub
+    from timm.models.vision_transformer import checkpoint_filter_fn
+
+    # timm sizes SwiGLUPacked's fc1 as int(D * mlp_ratio) = 2 x the hub's hidden width (88 here, 4096 for ViT-g).
+    tiny = dict(img_size=126, embed_dim=32, depth=3, num_heads=2, mlp_ratio=2 * 88 / 32)
+    timm_model = timm.create_model("vit_giant_patch14_dinov2", pretrained=False, num_classes=0, **tiny).eval()
+    timm_model.load_state_dict(checkpoint_filter_fn(dict(state), timm_model))
+    timm.models._hub.save_for_hf(timm_model, str(case_dir / "timm"), model_args=tiny, safe_serialization=True)
+    (case_dir / "timm" / "pytorch_model.bin").unlink(missing_ok=True)
+    return timm_model
+
+
+def check_native_grid(name, hub_model, hf_dir, timm_model):
+    """At the position grid's own size (126 px, no interpolation) the hub, HF and timm layouts run by their own code
+    agree: one gate/value order across the three SwiGLU implementations."""
+    import transformers
+
+    hf_model = transformers.Dinov2Model.from_pretrained(str(hf_dir)).eval()
+    pixels = torch.stack([dinov2_transform(126)(load_photo(p)) for p in PHOTOS]).float()
+    recorded = {
+        "hub": record_blocks(hub_model.blocks, hub_model.forward_features, pixels),
+        "hf": record_blocks(hf_model.encoder.layer, hf_model, pixels),
+        "timm": record_blocks(timm_model.blocks, timm_model.forward_features, pixels),
+    }
+    compare_layouts(f"{name} at 126 px", recorded, "hf", "hub", 1e-5)
+    compare_layouts(f"{name} at 126 px", recorded, "timm", "hub", 1e-5)
 
 
 def check_hf_dinov2(hf_dir, config, hub_blocks, n_registers, case_dir):
@@ -679,7 +731,7 @@ def main():
     parser.add_argument("--moondream", type=pathlib.Path, help="checkout of vikhyat/moondream at 211cc2f")
     parser.add_argument("--dinov3", type=pathlib.Path, help="checkout of facebookresearch/dinov3")
     parser.add_argument("--perception-models", type=pathlib.Path, help="checkout of facebookresearch/perception_models")
-    parser.add_argument("--only", nargs="*", default=None, help="cases to make (clip, siglip, dinov2, moondream2, dinov3, pe, pixels, interpolate)")
+    parser.add_argument("--only", nargs="*", default=None, help="cases to make (clip, siglip, dinov2, dinov2-swiglu, moondream2, dinov3, pe, pixels, interpolate)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     import_torchvision()
@@ -695,6 +747,10 @@ def main():
             sys.exit("--dinov2 <checkout> is needed for the dinov2 cases")
         make_dinov2(args.dinov2, 0)
         make_dinov2(args.dinov2, 4)
+    if want("dinov2-swiglu"):
+        if args.dinov2 is None:
+            sys.exit("--dinov2 <checkout> is needed for the dinov2-swiglu case")
+        make_dinov2(args.dinov2, 0, swiglu=True)
     if want("moondream2"):
         if args.moondream is None:
             sys.exit("--moondream <checkout at 211cc2f> is needed for the moondream2 case")

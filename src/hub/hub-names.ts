@@ -34,9 +34,8 @@ export const DINOV2_BASE_URL = 'https://dl.fbaipublicfiles.com/dinov2';
 const TORCH_HUB: Record<string, TorchHubName> = {};
 for (const size of ['s', 'b', 'l', 'g']) {
   const base = `dinov2_vit${size}14`;
-  const unsupported = size === 'g' ? "the giant's SwiGLU MLP is not among the dinov2 family's layers" : undefined;
-  TORCH_HUB[base] = { family: 'dinov2', file: `${base}_pretrain.pth`, urlPath: `${base}/${base}_pretrain.pth`, unsupported };
-  TORCH_HUB[`${base}_reg`] = { family: 'dinov2', file: `${base}_reg4_pretrain.pth`, urlPath: `${base}/${base}_reg4_pretrain.pth`, unsupported };
+  TORCH_HUB[base] = { family: 'dinov2', file: `${base}_pretrain.pth`, urlPath: `${base}/${base}_pretrain.pth` };
+  TORCH_HUB[`${base}_reg`] = { family: 'dinov2', file: `${base}_reg4_pretrain.pth`, urlPath: `${base}/${base}_reg4_pretrain.pth` };
 }
 for (const size of ['s16', 's16plus', 'b16', 'l16', 'h16plus', '7b16']) {
   TORCH_HUB[`dinov3_vit${size}`] = { family: 'dinov3', file: `dinov3_vit${size}_pretrain_lvd1689m-*.pth`, hfRepo: `facebook/dinov3-vit${size}-pretrain-lvd1689m` };

@@ -71,15 +71,15 @@ describe('a bare state dict (no config beside it)', () => {
     expect(infer('clip', vitH, { gelu: 'none' }, 'torchscript').gelu).toBe('none');
   });
 
-  it('leaves what the family fixes to the family: DINOv2 ViT-g/14 (24 heads of 64, exact GELU, eps 1e-6)', () => {
+  it('leaves what the family fixes to the family: DINOv2 ViT-g/14 (24 heads of 64, eps 1e-6, SwiGLU from the shapes)', () => {
     const state: StateDict = new Map();
     state.set('patch_embed.proj.weight', shapeOnly([1536, 3, 14, 14]));
     state.set('cls_token', shapeOnly([1, 1, 1536]));
     state.set('pos_embed', shapeOnly([1, 1 + 37 * 37, 1536]));
     state.set('blocks.0.ls1.gamma', shapeOnly([1536]));
-    state.set('blocks.0.mlp.fc1.weight', shapeOnly([6144, 1536]));
-    state.set('blocks.0.mlp.fc2.weight', shapeOnly([1536, 6144]));
-    expect(infer('dinov2', state)).toMatchObject({ width: 1536, nHeads: 24, gelu: 'none', layerNormEps: 1e-6, imageSize: 224 });
+    state.set('blocks.0.mlp.w12.weight', shapeOnly([8192, 1536]));
+    state.set('blocks.0.mlp.w3.weight', shapeOnly([1536, 4096]));
+    expect(infer('dinov2', state)).toMatchObject({ width: 1536, nHeads: 24, gelu: 'none', layerNormEps: 1e-6, imageSize: 224, mlp: 'swiglu', mlpWidth: 4096 });
   });
 });
 

@@ -37,6 +37,11 @@ const CASES: Array<[string, string, { nHeads?: number; imageSize?: number }]> = 
   ['dinov2', 'hf/model.safetensors', { imageSize: 56 }],
   ['dinov2-reg4', 'dinov2-reg4_hub.safetensors', { nHeads: 2, imageSize: 56 }],
   ['dinov2-reg4', 'hf/model.safetensors', { imageSize: 56 }],
+  // ViT-g/14's SwiGLU MLP (the hub's SwiGLUFFNFused, hidden 88 for width 32) as the hub's .pth, HF's
+  // Dinov2SwiGLUFFN (weights_in/weights_out) and timm's vit_giant_patch14_dinov2 (SwiGLUPacked fc1/fc2).
+  ['dinov2-swiglu', 'dinov2-swiglu_hub.pth', { nHeads: 2, imageSize: 56 }],
+  ['dinov2-swiglu', 'hf/model.safetensors', { imageSize: 56 }],
+  ['dinov2-swiglu', 'timm/model.safetensors', { imageSize: 56 }],
   ['moondream2', 'model.safetensors', { nHeads: 4 }],
   // DINOv3 at 64 px (4x4 patches of 16): the hub's .pth (bfloat16 RoPE periods, masked key bias), timm's layout
   // (without qkv bias for S, q and v biases for S+) and HF's, each against the blocks its own code recorded.

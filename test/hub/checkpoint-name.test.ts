@@ -51,6 +51,7 @@ describe('checkpoint names', () => {
     expect(resolve(clip, 'hf-hub:imageomics/bioclip')).toMatchObject({ family: null, source: { repo: 'imageomics/bioclip', revision: 'main' } });
     expect(resolve(fam('moondream2'), 'hf-hub:vikhyatk/moondream2@2024-08-26')?.source).toEqual({ kind: 'hf', repo: 'vikhyatk/moondream2', revision: '2024-08-26' });
     expect(resolve(fam('moondream2'), 'vikhyatk/moondream2:2024-08-26')?.source).toEqual({ kind: 'hf', repo: 'vikhyatk/moondream2', revision: '2024-08-26' });
+    expect(resolve(fam('dinov2'), 'dinov2_vitg14')).toMatchObject({ family: 'dinov2', source: { kind: 'torch-hub', entry: { file: 'dinov2_vitg14_pretrain.pth' } } });
     expect(resolve(fam('dinov2'), 'dinov2_vitb14_reg')).toMatchObject({ family: 'dinov2', source: { kind: 'torch-hub', entry: { file: 'dinov2_vitb14_reg4_pretrain.pth', urlPath: 'dinov2_vitb14/dinov2_vitb14_reg4_pretrain.pth' } } });
     expect(resolve(fam('dinov3'), 'dinov3_vitb16')).toMatchObject({ family: 'dinov3', source: { kind: 'torch-hub', entry: { file: 'dinov3_vitb16_pretrain_lvd1689m-*.pth', hfRepo: 'facebook/dinov3-vitb16-pretrain-lvd1689m' } } });
     expect(resolve(fam('pe-core'), 'vit_pe_core_base_patch16_224.fb')?.source).toEqual({ kind: 'hf', repo: 'timm/vit_pe_core_base_patch16_224.fb', revision: 'main' });
@@ -72,7 +73,6 @@ describe('checkpoint names', () => {
     expect(() => resolve(fam('dinov2'), 'dinov2_vitb14_reg4')).toThrow(/close names: dinov2_vitb14_reg/);
     expect(() => resolve(clip, 'completely-unlike-anything-else')).toThrow(/names look like ViT-B-16\/openai, hf-hub:ORG\/REPO\[@REVISION\], dinov2_vitb14_reg/);
     expect(() => resolve(clip, 'RN50/openai')).toThrow(/^checkpoint: 'RN50\/openai' is an open_clip name whose image tower is a ResNet; saev-tfjs runs plain ViT towers only$/);
-    expect(() => resolve(fam('dinov2'), 'dinov2_vitg14')).toThrow(/known but cannot run here: the giant's SwiGLU MLP/);
     expect(() => resolve(clip, 'hf-hub:not a repo')).toThrow(/is not a Hugging Face repository name/);
     expect(() => resolve(clip, 'ViT-L-14/laion2b_s32b_b82k')).toThrow(/^checkpoint: open_clip preprocesses 'ViT-L-14\/laion2b_s32b_b82k' with mean = std = 0\.5, which the clip family does not/);
     expect(getCloseNames('ViT-L-14/opena', 'clip')[0]).toBe('ViT-L-14/openai');
