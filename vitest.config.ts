@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLI tests run dist/: compiled first when a source is newer than the last build.
+    globalSetup: ['test/build-dist.ts'],
     pool: 'forks',
     testTimeout: 180_000,
     hookTimeout: 180_000,

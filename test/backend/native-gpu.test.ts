@@ -3,7 +3,7 @@
  * loads and computes what the tfjs-node build (the CPU wheel) computes. Opt-in with SAEV_TEST_NATIVE_GPU=1, skipped
  * otherwise: the first run downloads ~3.4 GB of wheels. Runs the install script (idempotent), then the demo ViT once
  * per package, each in a child process of its own (test/backend/run-demo-vit.mjs: both packages register the
- * 'tensorflow' backend, so they cannot share one). Uses the built dist/ (`npm test` builds first).
+ * 'tensorflow' backend, so they cannot share one). Uses the built dist/ (test/build-dist.ts builds it first when stale).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

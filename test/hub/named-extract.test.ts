@@ -1,6 +1,6 @@
 /**
  * `saev activations extract --vit-ckpt <name>` as a user runs it (the built CLI in a child process,
- * `npm test` builds first) against a fake Hub on 127.0.0.1: the name is downloaded into the Hugging Face
+ * test/build-dist.ts builds it first when stale) against a fake Hub on 127.0.0.1: the name is downloaded into the Hugging Face
  * cache, converted once into $SAEV_CACHE, recorded in metadata.json as given (so the directory hash is
  * saev's) and resolved in saev-tfjs.json; a second run is offline and converts nothing; the activations
  * equal those of the same checkpoint given as a file; mistakes are one line and write nothing.

@@ -2,7 +2,7 @@
  * saev 0.1.0's own Metadata and Dataset read our shards (scripts/saev-interop.py). Runs when
  * SAEV_INTEROP_PYTHON names a Python with saev installed (`python3 scripts/saev-interop.py setup <venv>`);
  * skipped otherwise, unless SAEV_INTEROP_REQUIRED=1 (CI), where a missing Python fails. Uses the built
- * dist/scripts/dump-reader-items.js (`npm test` builds first).
+ * dist/scripts/dump-reader-items.js (test/build-dist.ts builds it first when stale).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';

@@ -4,7 +4,7 @@
  * labels) through the CLI, and a hand-made directory without CLS. Runs when SAEV_V21_PYTHON names a Python
  * made by `python3.12 scripts/saev-v21-interop.py setup <venv>` and SAEV_V21_SRC a directory holding saev's
  * package (saev is not on PyPI past 0.1.0); otherwise it is skipped with the reason printed, unless
- * SAEV_V21_REQUIRED=1, where a missing one fails. Uses the built CLI (`npm test` builds first).
+ * SAEV_V21_REQUIRED=1, where a missing one fails. Uses the built CLI (test/build-dist.ts builds it first when stale).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** Runs the built CLI (`npm test` builds first) as a user would, for the scale-out tests. */
+/** Runs the built CLI (test/build-dist.ts builds it first when stale) as a user would, for the scale-out tests. */
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 

@@ -1,6 +1,6 @@
 /**
  * The `saev activations extract` command as a user runs it: the built CLI in a
- * child process (`npm test` builds first), flags as saev spells them.
+ * child process (test/build-dist.ts builds it first when stale), flags as saev spells them.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * `saev activations setup` as a user runs it: the built CLI in a child process
- * (`npm test` builds first), with a private SAEV_CACHE.
+ * (test/build-dist.ts builds it first when stale), with a private SAEV_CACHE.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

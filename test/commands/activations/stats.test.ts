@@ -1,6 +1,6 @@
 /**
- * The `saev activations stats` command as a user runs it: the built CLI in a child process (`npm test`
- * builds first), on hand-made shards; --n-jobs runs worker threads.
+ * The `saev activations stats` command as a user runs it: the built CLI in a child process (dist/,
+ * compiled first by test/build-dist.ts when stale), on hand-made shards; --n-jobs runs worker threads.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, truncateSync } from 'node:fs';
