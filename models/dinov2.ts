@@ -11,7 +11,8 @@
  * trained on the 518 px grid (37x37) and resized to the input grid once, at
  * conversion, exactly as the hub code does at every forward pass: bicubic
  * with the 0.1 offset and no antialias for the models without registers,
- * antialiased to the exact size for the register models. (HF `Dinov2Model`
+ * antialiased to the exact size for the register models (timm's resampling of its `vit_*_reg4_dinov2`, whose
+ * stored cls_token already holds the CLS position, is the same). (HF `Dinov2Model`
  * resizes to the exact size without antialias, so it differs from the hub for
  * the models without registers; saev runs the hub models.) Preprocessing:
  * shortest side to 256 (bilinear), centre crop 224, ImageNet mean/std.
@@ -42,7 +43,7 @@ const stem: KeyRename[] = [
   { from: 'cls_token', to: 'tokens/cls' },
   { from: 'pos_embed', to: 'tokens/positions' },
   { from: 'register_tokens', to: 'tokens/registers' },
-  { from: 'reg_token', to: 'tokens/registers' }, // timm's vit_*_reg4_dinov2
+  { from: 'reg_token', to: 'tokens/registers' }, // timm's vit_*_reg4_dinov2 (its own format, below)
 ];
 /** The hub's ViT-g/14 packs SwiGLU's gate and value into `mlp.w12` (timm renames it fc1, w3 fc2). */
 const hubSwiGlu: KeyRename[] = [
@@ -87,6 +88,17 @@ const hfRenames: KeyRename[] = [
 ];
 
 const formats: CheckpointFormat[] = [
+  // timm stores the register models as `no_embed_class` ViTs (its `_convert_dinov2`): pos_embed over the patches
+  // only, the hub's CLS position added into cls_token, the hub's register_tokens as reg_token (no positions, as in
+  // the hub). The converter gives CLS a zero position row, so the hub's interpolation applies unchanged.
+  {
+    name: 'timm DINOv2 with registers (vit_*_reg4_dinov2)',
+    markers: ['cls_token', 'pos_embed', 'reg_token', 'blocks.0.ls1.gamma'],
+    prefix: '',
+    renames: hubRenames,
+    ignore: [/^norm\./, /^head\./],
+    clsPositionFolded: true,
+  },
   { name: 'DINOv2 hub / timm', markers: ['cls_token', 'pos_embed', 'blocks.0.ls1.gamma'], prefix: '', renames: hubRenames, ignore: [/^mask_token$/, /^norm\./, /^head\./] },
   { name: 'HF Dinov2Model', markers: ['embeddings.cls_token', 'encoder.layer.0.norm1.weight'], prefix: '', renames: hfRenames, ignore: [/^embeddings\.mask_token$/, /^layernorm\./] },
   { name: 'HF Dinov2 (dinov2.*)', markers: ['dinov2.embeddings.cls_token'], prefix: 'dinov2.', renames: hfRenames, ignore: [/^embeddings\.mask_token$/, /^layernorm\./] },

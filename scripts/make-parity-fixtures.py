@@ -19,6 +19,8 @@ Upstream code:
     `dinov2_vitg14`; without xformers the hub's own `SwiGLUFFN`), saved as the hub's `.pth`, in HF layout
     (`use_swiglu_ffn`, `mlp.weights_in`/`weights_out`) and in timm's (`vit_giant_patch14_dinov2` made tiny, through
     timm's checkpoint filter, `save_for_hf`); at the position grid's own size all three agree here;
+  - dinov2-reg4-timm: timm's `vit_small_patch14_reg4_dinov2` made tiny, saved as timm ships it (`save_for_hf`; its
+    `no_embed_class` layout: positions over the patches only, the CLS position folded into cls_token), blocks by timm;
   - moondream2: `moondream/vision_encoder.py` of vikhyat/moondream at the 2024-08-26 release (commit 211cc2f),
     made tiny by swapping its hard-coded sizes on the instances (its classes take no size arguments);
   - dinov3: the facebookresearch/dinov3 code (`DinoVisionTransformer`, as `dinov3/hub/backbones.py` builds
@@ -44,7 +46,8 @@ Then, in a venv with `pip install torch==2.14.1 torchvision==0.29.1 timm open_cl
     --dinov3 /tmp/upstream/dinov3 --perception-models /tmp/upstream/perception_models
 (The dinov3 and pe cases were made with torch 2.13.0 (a CPU build), torchvision 0.28.0, timm 1.0.31 and transformers
 5.25.0, dinov3 at 6876159, perception_models at 3e352cc: `--only dinov3 pe pixels`; dinov2-swiglu with the same torch,
-timm and transformers and dinov2 at b8931f7: `--only dinov2-swiglu`.)
+timm and transformers and dinov2 at b8931f7: `--only dinov2-swiglu`; dinov2-reg4-timm with the same torch and timm, no
+upstream checkout: `--only dinov2-reg4-timm`.)
 """
 
 import argparse
@@ -384,6 +387,48 @@ def check_hf_dinov2(hf_dir, config, hub_blocks, n_registers, case_dir):
     blocks = record_blocks(model.encoder.layer, model, pixels)
     err = (blocks - hub_blocks).abs().max().item()
     print(f"  HF {cls.__name__} vs hub: max abs {err:.3g} (interpolation differs for the no-register hub models)", file=sys.stderr)
+
+
+def make_dinov2_reg4_timm():
+    """timm's own `vit_small_patch14_reg4_dinov2` made tiny (a 9x9 position grid at 126 px), random weights, saved with
+    `save_for_hf` as the `timm/vit_*_reg4_dinov2.lvd142m` repositories hold it: `no_embed_class`, so pos_embed covers
+    the 81 patches only, the CLS position is part of cls_token and the 4 registers (reg_token) get none. Its blocks are
+    recorded by timm itself on 56 px inputs (`dynamic_img_size`: pos_embed resampled to 4x4 at each forward pass,
+    bicubic, antialiased, to the exact size) and checked against the same weights loaded into a 56 px model through
+    timm's checkpoint filter (resampled once, at load), the other way timm runs them at another size."""
+    import timm
+    import timm.models._hub
+    from timm.models.vision_transformer import checkpoint_filter_fn
+
+    seed_everything(0)
+    name, timm_name = "dinov2-reg4-timm", "vit_small_patch14_reg4_dinov2"
+    tiny = dict(img_size=126, embed_dim=32, depth=3, num_heads=2)
+    model = timm.create_model(timm_name, pretrained=False, num_classes=0, **tiny).eval()
+    randomize(model, 9)
+    with torch.no_grad():  # randomize leaves timm's reg_token name at the small scale; registers as the hub's
+        model.reg_token.copy_(0.5 * torch.randn(model.reg_token.shape, generator=torch.Generator().manual_seed(10)))
+    assert model.no_embed_class and tuple(model.pos_embed.shape) == (1, 81, 32), model.pos_embed.shape
+    case_dir = OUT / name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    timm.models._hub.save_for_hf(model, str(case_dir / "timm"), model_args=tiny, safe_serialization=True)
+    (case_dir / "timm" / "pytorch_model.bin").unlink(missing_ok=True)
+    dynamic = timm.create_model(timm_name, pretrained=False, num_classes=0, dynamic_img_size=True, **tiny).eval()
+    dynamic.load_state_dict(model.state_dict())
+    blocks = write_case(
+        name, family="dinov2", checkpoints=["timm/model.safetensors"], transform=dinov2_transform(56),
+        blocks_fn=lambda: dynamic.blocks, model_forward=dynamic.forward_features, image_size=56,
+        tokens={"cls": 1, "registers": 4, "patches": 16},
+        extra={
+            "timm": timm.__version__, "timm_model": timm_name, "source_grid": 9,
+            "interpolation": "timm resample_abs_pos_embed (bicubic, antialias, exact size)",
+        },
+    )
+    at56 = timm.create_model(timm_name, pretrained=False, num_classes=0, **{**tiny, "img_size": 56}).eval()
+    at56.load_state_dict(checkpoint_filter_fn(model.state_dict(), at56))
+    pixels = torch.from_numpy(np.frombuffer((case_dir / "pixels.bin").read_bytes(), dtype="<f4").copy())
+    pixels = pixels.reshape(len(PHOTOS), 56, 56, 3).permute(0, 3, 1, 2)
+    recorded = {"dynamic_img_size": blocks, "img_size=56": record_blocks(at56.blocks, at56.forward_features, pixels)}
+    compare_layouts(name, recorded, "img_size=56", "dynamic_img_size", 1e-6)
 
 
 # -------------------------------------------------------------------------------------------- moondream2
@@ -731,7 +776,7 @@ def main():
     parser.add_argument("--moondream", type=pathlib.Path, help="checkout of vikhyat/moondream at 211cc2f")
     parser.add_argument("--dinov3", type=pathlib.Path, help="checkout of facebookresearch/dinov3")
     parser.add_argument("--perception-models", type=pathlib.Path, help="checkout of facebookresearch/perception_models")
-    parser.add_argument("--only", nargs="*", default=None, help="cases to make (clip, siglip, dinov2, dinov2-swiglu, moondream2, dinov3, pe, pixels, interpolate)")
+    parser.add_argument("--only", nargs="*", default=None, help="cases to make (clip, siglip, dinov2, dinov2-swiglu, dinov2-reg4-timm, moondream2, dinov3, pe, pixels, interpolate)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     import_torchvision()
@@ -751,6 +796,8 @@ def main():
         if args.dinov2 is None:
             sys.exit("--dinov2 <checkout> is needed for the dinov2-swiglu case")
         make_dinov2(args.dinov2, 0, swiglu=True)
+    if want("dinov2-reg4-timm"):
+        make_dinov2_reg4_timm()
     if want("moondream2"):
         if args.moondream is None:
             sys.exit("--moondream <checkout at 211cc2f> is needed for the moondream2 case")

@@ -133,9 +133,25 @@ export function renameTensors(state: StateDict, spec: CheckpointSpec, strict: bo
       const tensor = tensors.length === 1 ? tensors[0] : stack(tensors);
       return { shape, data: tensor.data };
     };
-    tensors.set(target, { sources, shape, read });
+    const tensor = { sources, shape, read };
+    tensors.set(target, format.clsPositionFolded && target === POSITIONS ? withZeroClsPosition(tensor) : tensor);
   }
   return { format, tensors, ignored, unknown };
+}
+
+const POSITIONS = 'tokens/positions';
+
+/** Positions over the patches only (`clsPositionFolded`) as positions over CLS + patches: a zero CLS row first. */
+function withZeroClsPosition(tensor: RenamedTensor): RenamedTensor {
+  const shape = [...tensor.shape];
+  const width = shape[shape.length - 1];
+  shape[shape.length - 2] += 1; // [.., P, D] -> [.., 1 + P, D]
+  const read = (): TorchTensor => {
+    const data = new Float32Array(tensor.shape.reduce((n, d) => n * d, 1) + width);
+    data.set(tensor.read().data, width);
+    return { shape, data };
+  };
+  return { sources: tensor.sources, shape, read };
 }
 
 /** The torch shape a tfjs weight of this name and shape comes from. */

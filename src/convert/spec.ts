@@ -32,6 +32,13 @@ export interface CheckpointFormat {
    * frequencies, zero biases), and a stacked weight (`part`) gets zeros for the parts it lacks.
    */
   unstored?: readonly RegExp[];
+  /**
+   * The stored position embedding covers the patches only: the CLS position is folded into the CLS token (timm's
+   * `no_embed_class` models, e.g. `vit_*_reg4_dinov2`, whose cls_token is the hub's cls_token + pos_embed[0]).
+   * The remapper puts a zero CLS row in front (cls + 0 = the stored token), so families always see positions over
+   * CLS + patches.
+   */
+  clsPositionFolded?: boolean;
 }
 
 export interface KeyRename {

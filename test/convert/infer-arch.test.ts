@@ -81,6 +81,18 @@ describe('a bare state dict (no config beside it)', () => {
     state.set('blocks.0.mlp.w3.weight', shapeOnly([1536, 4096]));
     expect(infer('dinov2', state)).toMatchObject({ width: 1536, nHeads: 24, gelu: 'none', layerNormEps: 1e-6, imageSize: 224, mlp: 'swiglu', mlpWidth: 4096 });
   });
+
+  it("reads timm's vit_*_reg4_dinov2 layout: pos_embed over the 37x37 patches only (CLS position in cls_token)", () => {
+    const state: StateDict = new Map();
+    state.set('patch_embed.proj.weight', shapeOnly([768, 3, 14, 14]));
+    state.set('cls_token', shapeOnly([1, 1, 768]));
+    state.set('reg_token', shapeOnly([1, 4, 768]));
+    state.set('pos_embed', shapeOnly([1, 37 * 37, 768]));
+    state.set('blocks.0.ls1.gamma', shapeOnly([768]));
+    state.set('blocks.0.mlp.fc1.weight', shapeOnly([3072, 768]));
+    state.set('blocks.0.mlp.fc2.weight', shapeOnly([768, 3072]));
+    expect(infer('dinov2', state)).toMatchObject({ width: 768, nHeads: 12, nRegisters: 4, imageSize: 224 });
+  });
 });
 
 describe('contradictions (one line each, nothing written)', () => {

@@ -37,6 +37,9 @@ const CASES: Array<[string, string, { nHeads?: number; imageSize?: number }]> = 
   ['dinov2', 'hf/model.safetensors', { imageSize: 56 }],
   ['dinov2-reg4', 'dinov2-reg4_hub.safetensors', { nHeads: 2, imageSize: 56 }],
   ['dinov2-reg4', 'hf/model.safetensors', { imageSize: 56 }],
+  // timm's vit_*_reg4_dinov2 as timm ships it (no_embed_class: pos_embed over the patches only, the CLS position in
+  // cls_token), against timm's own blocks at 56 px (pos_embed resampled bicubic, antialiased, as the hub's _reg).
+  ['dinov2-reg4-timm', 'timm/model.safetensors', { imageSize: 56 }],
   // ViT-g/14's SwiGLU MLP (the hub's SwiGLUFFNFused, hidden 88 for width 32) as the hub's .pth, HF's
   // Dinov2SwiGLUFFN (weights_in/weights_out) and timm's vit_giant_patch14_dinov2 (SwiGLUPacked fc1/fc2).
   ['dinov2-swiglu', 'dinov2-swiglu_hub.pth', { nHeads: 2, imageSize: 56 }],

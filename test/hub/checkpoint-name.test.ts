@@ -57,6 +57,11 @@ describe('checkpoint names', () => {
     expect(resolve(fam('pe-core'), 'vit_pe_core_base_patch16_224.fb')?.source).toEqual({ kind: 'hf', repo: 'timm/vit_pe_core_base_patch16_224.fb', revision: 'main' });
     expect(resolve(fam('pe-spatial'), 'vit_pe_spatial_base_patch16_512')?.source).toEqual({ kind: 'hf', repo: 'timm/vit_pe_spatial_base_patch16_512.fb', revision: 'main' });
     expect(resolve(fam('dinov2'), 'hf-hub:facebook/dinov2-base@1a2b3c')).toMatchObject({ family: 'dinov2', source: { revision: '1a2b3c' } });
+    // timm's DINOv2 register models (no_embed_class layout, read by the dinov2 family).
+    for (const size of ['small', 'base', 'large', 'giant']) {
+      const repo = `timm/vit_${size}_patch14_reg4_dinov2.lvd142m`;
+      expect(resolve(fam('dinov2'), `hf-hub:${repo}`)).toEqual({ name: `hf-hub:${repo}`, family: 'dinov2', source: { kind: 'hf', repo, revision: 'main' } });
+    }
   });
 
   it('a name of another family says which --vit-family it needs', () => {
@@ -65,6 +70,7 @@ describe('checkpoint names', () => {
     expect(() => resolve(fam('siglip'), 'ViT-B-16/openai')).toThrow(/is a clip checkpoint, not siglip/);
     expect(() => resolve(clip, 'hf-hub:facebook/dinov3-vitl16-pretrain-lvd1689m')).toThrow(/is a dinov3 checkpoint, not clip; pass --vit-family dinov3/);
     expect(() => resolve(fam('dinov2'), 'vit_pe_spatial_base_patch16_512.fb')).toThrow(/is a pe-spatial checkpoint, not dinov2; pass --vit-family pe-spatial/);
+    expect(() => resolve(clip, 'hf-hub:timm/vit_base_patch14_reg4_dinov2.lvd142m')).toThrow(/is a dinov2 checkpoint, not clip; pass --vit-family dinov2/);
   });
 
   it('unknown names list the close ones; known towers that are not plain ViTs say so', () => {
