@@ -1,6 +1,6 @@
 /**
  * The two on-disk formats behind one view. `saev-0.1` is saev 0.1.0's
- * (DESIGN §4; src/format/metadata.ts): `<dump-to>/<sha256>/`, ten metadata
+ * (src/format/metadata.ts): `<dump-to>/<sha256>/`, ten metadata
  * fields, optional half dtypes. `saev-2.1` is saev's current protocol 2.1
  * (src/format/metadata-v21.ts): `<dump-to>/saev/shards/<8 hex>/`, which
  * saev's loaders insist on, 13 fields, float32 only. Both store the same
