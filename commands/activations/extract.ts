@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, Flags } from '@oclif/core';
 import { failInOneLine } from '../../src/cli/fail.js';
-import { BACKEND_REQUESTS, BackendRequest } from '../../src/backend.js';
+import type { BackendRequest } from '../../src/backend.js';
+import { backendFlag } from '../../src/cli/backend-flag.js';
 import { normalizeListFlag } from '../../src/cli/argv.js';
 import { dataFlags, getDatasetConfig } from '../../src/cli/data-flags.js';
 import { formatFlags } from '../../src/cli/format-flags.js';
@@ -108,12 +109,7 @@ Model properties (--d-vit, --n-patches-per-img, --cls-token) are read from the m
     seed: Flags.integer({ summary: "saev's seed field, recorded in metadata.json (and its hash).", default: 42 }),
     ...dataFlags,
     ...formatFlags,
-    backend: Flags.string({
-      summary: 'TensorFlow.js backend; auto prefers a GPU (native CUDA, then webgpu), then native CPU, wasm, cpu.',
-      options: [...BACKEND_REQUESTS],
-      default: 'auto',
-      env: 'SAEV_BACKEND',
-    }),
+    backend: backendFlag,
     ...scaleFlags,
   };
 

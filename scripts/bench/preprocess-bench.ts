@@ -37,7 +37,7 @@ import sharp from 'sharp';
 import { clip } from '../../models/clip.js';
 import { dinov2 } from '../../models/dinov2.js';
 import { siglip } from '../../models/siglip.js';
-import { makeImageFolderDataset } from '../../src/data/image-folder.js';
+import { makeDataset } from '../../src/data/make-dataset.js';
 import { loadBatch, PixelBatch } from '../../src/extract/load-batch.js';
 import { decodeRgb } from '../../src/images/decode.js';
 import { PreprocessPool } from '../../src/images/preprocess-pool.js';
@@ -120,7 +120,7 @@ async function pillowPerCore(server: PillowServer, files: string[], spec: Prepro
 
 /** (c): batches of the dataset as extraction loads them (one batch ahead), over and over for SECONDS; rate and peak RSS. */
 async function oursAllCores(root: string, spec: PreprocessSpec, batchSize: number): Promise<{ rate: number; rssMb: number }> {
-  const dataset = await makeImageFolderDataset(root);
+  const dataset = await makeDataset({ data: 'image-folder', dataRoot: root, dataNImgs: 1 }); // as extract opens it; dataNImgs counts fake images only
   const nWorkers = Math.max(4, N_CORES);
   const pool = new PreprocessPool(spec, Math.min(nWorkers, N_CORES));
   let rss = process.memoryUsage.rss();

@@ -8,7 +8,7 @@
  *  - model-only forward images/s per backend and batch size (random weights);
  *  - end-to-end extraction images/s on a folder of real JPEGs (the demo photos
  *    repeated), one recorded layer and all layers;
- *  - shard-writer MB/s against `dd` with fsync on the same disk.
+ *  - shard-writing MB/s (extraction's ShardFile) against `dd` with fsync on the same disk.
  *
  * PyTorch parts need `SAEV_BENCH_PYTHON` (default python3) with torch,
  * torchvision and open_clip_torch; they are skipped with a note otherwise.

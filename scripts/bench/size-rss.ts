@@ -60,12 +60,12 @@ for (const spec of positionals) {
   const checkpoint = spec.slice(colon + 1);
   const name = path.basename(path.dirname(checkpoint));
   const outDir = path.join(mkdtempSync(path.join(values['work-dir']!, 'saev-bench-sizes-')), 'model');
-  const convertScript = path.join(PACKAGE_ROOT, 'dist', 'scripts', 'convert-checkpoint.js');
-  const convert = await measure([convertScript, checkpoint, '--family', family, '--out', outDir, '--json', ...values['convert-arg']!], `convert ${name}`);
+  const saevBin = path.join(PACKAGE_ROOT, 'bin', 'run.js');
+  const convert = await measure([saevBin, 'convert', checkpoint, '--family', family, '--out', outDir, '--json', ...values['convert-arg']!], `convert ${name}`);
   const weightFiles = readdirSync(outDir).filter((f) => /^weights.*\.bin$/.test(f));
   const weightBytes = weightFiles.reduce((n, f) => n + statSync(path.join(outDir, f)).size, 0);
   const dumpTo = mkdtempSync(path.join(values['work-dir']!, 'saev-bench-shards-'));
-  const extractArgs = [path.join(PACKAGE_ROOT, 'bin', 'run.js'), 'activations', 'extract', '--vit-family', family, '--vit-ckpt', outDir];
+  const extractArgs = [saevBin, 'activations', 'extract', '--vit-family', family, '--vit-ckpt', outDir];
   extractArgs.push('--data', 'fake', '--data-n-imgs', values['n-imgs']!, `--vit-layers=${values['vit-layers']}`, '--dump-to', dumpTo, '--json');
   if (values['vit-batch-size']) extractArgs.push('--vit-batch-size', values['vit-batch-size']);
   const extract = await measure(extractArgs, `extract ${name}`);

@@ -1,5 +1,7 @@
 /**
- * Shard-writer bandwidth against `dd` on the same disk. Both write the same
+ * Shard-writing bandwidth against `dd` on the same disk. The writer is
+ * extraction's: one `ShardFile` per shard, written in 64-image batches and
+ * committed (padded, fsynced, renamed). Both write the same
  * 1 GB of random bytes with a final fsync: the writer from memory, `dd` from
  * a copy in /dev/shm (RAM). Random, because this VM's disk stores zeros far
  * faster than data (`dd if=/dev/zero` reached 1.3 GB/s where the same dd of
@@ -11,8 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ShardGeometry } from '../../src/format/layout.js';
-import { ShardWriter } from '../../src/format/shard-writer.js';
+import { getImgsPerShard, ShardGeometry } from '../../src/format/layout.js';
+import { ShardFile } from '../../src/format/shard-file.js';
 import { median } from './median.js';
 import { runAlternatePairs } from './pairs.js';
 
@@ -47,10 +49,14 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Pro
 
   const runWriter = async (): Promise<number> => {
     const dir = mkdtempSync(path.join(parentDir, 'saev-bench-writer-'));
-    const writer = new ShardWriter(dir, geometry, nImgs);
+    const nImgsPerShard = getImgsPerShard(geometry);
     const start = performance.now();
-    for (let i = 0; i < nImgs; i += 64) await writer.write(i, acts.subarray(i * perImg, Math.min(i + 64, nImgs) * perImg));
-    await writer.finish();
+    for (let first = 0, shard = 0; first < nImgs; first += nImgsPerShard, shard++) {
+      const end = Math.min(first + nImgsPerShard, nImgs);
+      const file = await ShardFile.open(dir, geometry, shard);
+      for (let i = first; i < end; i += 64) await file.write(acts.subarray(i * perImg, Math.min(i + 64, end) * perImg));
+      await file.commit();
+    }
     const rate = nBytes / 1e6 / ((performance.now() - start) / 1000);
     rmSync(dir, { recursive: true, force: true });
     return rate;

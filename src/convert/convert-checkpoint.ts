@@ -19,7 +19,7 @@ import { buildVit } from '../vit/build-vit.js';
 import type { VitFamily } from '../vit/family.js';
 import { writeVitConfig } from '../vit/load-vit.js';
 import { writeModelDir } from '../vit/model-dir.js';
-import { ArchFlags, inferArch } from './infer-arch.js';
+import { ArchFlags, GELU_NAMES, inferArch } from './infer-arch.js';
 import { assignWeights, checkWeightNames, getTfjsValues, isComputedWeight, Renamed, renameTensors } from './remap-weights.js';
 import type { ConfigHints } from './spec.js';
 
@@ -172,4 +172,17 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
     ignored: renamed.ignored,
     unknown: renamed.unknown,
   };
+}
+
+/** What `saev convert` prints for people: the output directory, the architecture it settled, what it skipped, the checkpoint's sha256. */
+export function formatResult(result: ConvertResult): string {
+  const a = result.arch;
+  return [
+    `converted ${result.format} (${result.layout}) -> ${result.outDir}`,
+    `  arch: ${a.imageSize} px, patch ${a.patchSize}, width ${a.width}, depth ${a.depth}, heads ${a.nHeads}, mlp ${a.mlpWidth}` +
+      `${a.mlp === 'swiglu' ? ' swiglu' : `, gelu ${GELU_NAMES[a.gelu]}`}, eps ${a.layerNormEps}, cls ${a.clsToken}, registers ${a.nRegisters}` +
+      `${a.rope ? `, rope ${a.rope.pairing}` : ''}${result.config ? ` (config ${result.config})` : ''}`,
+    `  skipped ${result.ignored.length} unused tower keys${result.unknown.length ? `, ${result.unknown.length} unknown keys (--no-strict)` : ''}`,
+    `  sha256 ${result.sha256}`,
+  ].join('\n');
 }

@@ -10,8 +10,7 @@ import path from 'node:path';
 import { pythonDataclassRepr } from '../format/python-repr.js';
 import { decodeRgb } from '../images/decode.js';
 import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';
-import { getNImgs, getRelPath, getTarget, ImageFolderIndex, setupImageFolder } from './image-folder-index.js';
-import type { SetupHooks } from './setup-report.js';
+import { getNImgs, getRelPath, getTarget, ImageFolderIndex } from './image-folder-index.js';
 
 export { IMG_EXTENSIONS } from './image-folder-index.js';
 
@@ -42,11 +41,4 @@ export function makeImageFolderFromIndex(root: string, index: ImageFolderIndex, 
       return { target, label: index.classes[target] };
     },
   };
-}
-
-const QUIET: SetupHooks = { log: () => {}, warn: (line) => process.stderr.write(line + '\n') };
-
-export async function makeImageFolderDataset(root: string, hooks: SetupHooks = QUIET): Promise<ImageDataset> {
-  const { index, report } = await setupImageFolder(root, hooks);
-  return makeImageFolderFromIndex(root, index, report.summary);
 }

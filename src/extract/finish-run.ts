@@ -12,7 +12,7 @@ import { parsePrivateTmpName } from '../format/create-once.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
 import { STATE_DIR } from '../format/shard-marker.js';
 import { getShardStatus } from '../format/shard-status.js';
-import { formatShardRecords, ShardRecord, SHARDS_FILE } from '../format/shard-writer.js';
+import { formatShardRecords, ShardRecord, SHARDS_FILE } from '../format/shard-metadata.js';
 import { getStaleReason, ShardLock } from '../format/shard-lock.js';
 import type { PreparedRun } from './prepare-run.js';
 

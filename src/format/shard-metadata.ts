@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { parseStorageDtype, StorageDtype, getBytesPerValue } from './dtype.js';
-import type { ShardGeometry } from './layout.js';
+import { getImgsPerEachShard, getShardFileName, ShardGeometry } from './layout.js';
 import { formatMetadata, getMetadataHash, Metadata, parseMetadata } from './metadata.js';
 import { checkMetadataV21, formatMetadataV21, getMetadataV21Hash, hasProtocolField, MetadataV21 } from './metadata-v21.js';
 import { orjsonDumps } from './orjson.js';
@@ -137,6 +137,20 @@ export function getShardGeometryOf(m: ShardMetadata): ShardGeometry {
     nPatchesPerShard: m.nTokensPerShard,
     bytesPerValue: getBytesPerValue(m.dtype),
   };
+}
+
+export const SHARDS_FILE = 'shards.json';
+
+/** One entry of `shards.json`: a shard file and its real (non-padding) image count. */
+export interface ShardRecord {
+  name: string;
+  n_examples: number;
+}
+
+/** The `shards.json` records and text for `nImgs` images: one record per shard, in order. */
+export function formatShardRecords(nImgs: number, geometry: ShardGeometry, format: ShardFormat = 'saev-0.1'): { records: ShardRecord[]; text: string } {
+  const records = getImgsPerEachShard(nImgs, geometry).map((n, shard) => ({ name: getShardFileName(shard), n_examples: n }));
+  return { records, text: formatShardsJson(format, records) };
 }
 
 /** The text of `shards.json` for these records: 0.1 as saev-tfjs always wrote it, 2.1 as saev's `ShardInfo.dump` (orjson, indent 2). */

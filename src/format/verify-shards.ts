@@ -15,10 +15,9 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { StorageDtype } from './dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg } from './layout.js';
-import { checkShardDirPath, getShardGeometryOf, parseShardMetadata, ShardMetadata } from './shard-metadata.js';
+import { checkShardDirPath, formatShardRecords, getShardGeometryOf, parseShardMetadata, ShardMetadata, SHARDS_FILE } from './shard-metadata.js';
 import { explainNoMetadata } from './shard-dir-path.js';
 import { readMarker, STATE_DIR } from './shard-marker.js';
-import { formatShardRecords, SHARDS_FILE } from './shard-writer.js';
 
 export type ProblemKind = 'metadata' | 'sidecar' | 'missing' | 'size' | 'unfinished' | 'marker' | 'checksum' | 'nonfinite' | 'padding' | 'leftover';
 

@@ -14,6 +14,7 @@
  * the current one is cut into items.
  */
 import { decodeValues } from '../format/dtype.js';
+import { locateImg } from '../format/layout.js';
 import { ReaderConfig, validateReaderConfig } from './config.js';
 import { resolveOrderedOptions, resolveShuffleOptions } from './iterate-options.js';
 import { canReadRowsDirect, iterateRowsDirect } from './direct-rows.js';
@@ -129,15 +130,14 @@ export class ActivationsDataset {
       throw new Error(`reader: getBatch takes a list of indices, found ${JSON.stringify(indices)}`);
     }
     const D = this.dVit;
-    const S = this.shards.nImgsPerShard;
     const bpv = this.shards.bytesPerValue;
     const valuesPerImg = this.shards.bytesPerImg / bpv;
     const n = indices.length;
     const out = makeBatch(n, D);
     const wants = Array.from({ length: n }, (_, b) => {
       const src = this.locate(indices[b]);
-      const shard = Math.floor(src.imageI / S);
-      const slabStart = (src.imageI % S) * valuesPerImg;
+      const { shard, row } = locateImg(src.imageI, this.shards.geometry);
+      const slabStart = row * valuesPerImg;
       const range = getItemRange(src, this.mode, this.slab);
       return { b, src, shard, slabStart, start: slabStart + range.start, end: slabStart + range.end };
     });

@@ -15,6 +15,7 @@
  * place: no page faults on fresh memory, no garbage and no copy for the scan,
  * but a batch is only valid until the iterator's next step.
  */
+import { locateImg } from '../format/layout.js';
 import type { ActsBatch } from './dataset.js';
 import type { FilePool } from './file-pool.js';
 import { getClampBits, normalizeRow } from './item-values.js';
@@ -54,7 +55,7 @@ interface Span {
 
 /** Starts reading span [i0, i1) into `memory`: one read per run of file-adjacent items. */
 function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: number, memory: ScanMemory): Span {
-  const { nLayers: L, nPatchesPerImg: P, nTokensPerImg: T, dVit: D, nImgsPerShard: S } = sd;
+  const { nLayers: L, nPatchesPerImg: P, nTokensPerImg: T, dVit: D } = sd;
   const n = i1 - i0;
   const acts_BD = new Float32Array(memory.buffer, 0, n * D);
   const span = { n, memory, acts_BD, imageI: new Int32Array(n), patchI: new Int32Array(n), layerI: new Int32Array(n), maxAbsBits: 0 };
@@ -82,8 +83,8 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
     const img = mode.layer === 'all' ? Math.floor(rest / L) : rest;
     const l = mode.layer === 'all' ? rest % L : mode.layerSlot;
     const k = Math.min(i1 - i, perImg - patch);
-    const shard = Math.floor(img / S);
-    const start = (((img % S) * L + l) * T + t0 + patch) * bytesPerRow;
+    const { shard, row } = locateImg(img, sd.geometry);
+    const start = ((row * L + l) * T + t0 + patch) * bytesPerRow;
     const b = i - i0;
     span.imageI.fill(img, b, b + k);
     span.layerI.fill(l, b, b + k);

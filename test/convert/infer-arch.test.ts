@@ -9,7 +9,6 @@ import { getFamily } from '../../models/registry.js';
 import { initBackend } from '../../src/backend.js';
 import { readCheckpoint } from '../../src/checkpoint/read-checkpoint.js';
 import type { StateDict } from '../../src/checkpoint/state-dict.js';
-import { parseConvertArgs } from '../../src/convert/cli.js';
 import { convertCheckpoint, readConfigHints } from '../../src/convert/convert-checkpoint.js';
 import { ArchFlags, inferArch } from '../../src/convert/infer-arch.js';
 import { renameTensors } from '../../src/convert/remap-weights.js';
@@ -142,16 +141,7 @@ describe('contradictions (one line each, nothing written)', () => {
   });
 });
 
-describe('the flags', () => {
-  it('--gelu takes exact, tanh or quick and --layer-norm-eps a number, one-line errors otherwise', () => {
-    const parse = (...extra: string[]) => parseConvertArgs(['c.pt', '--family', 'clip', '--out', 'o', ...extra]);
-    const parsed = parse('--gelu', 'exact', '--layer-norm-eps', '1e-6');
-    if (parsed === 'help') throw new Error('unexpected help');
-    expect(parsed.options).toMatchObject({ gelu: 'none', layerNormEps: 1e-6 });
-    expect(() => parse('--gelu', 'none')).toThrow("convert: --gelu must be one of exact, tanh, quick, found 'none'");
-    expect(() => parse('--layer-norm-eps', 'small')).toThrow("convert: --layer-norm-eps must be a number between 0 and 1, e.g. 1e-6, found 'small'");
-  });
-
+describe('the flags', () => { // parsed by the command: test/commands/convert.test.ts
   it('--layer-norm-eps contradicting a config that states eps is refused', async () => {
     const hf = `${PARITY_DIR}clip-hf/model.safetensors`;
     const config = await readConfigHints(hf, getFamily('clip'));

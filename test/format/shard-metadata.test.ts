@@ -7,6 +7,7 @@ import type { MetadataV21 } from '../../src/format/metadata-v21.js';
 import {
   checkShardDirPath,
   formatShardMetadata,
+  formatShardRecords,
   formatShardsJson,
   fromSeedMetadata,
   getShardDirPath,
@@ -84,5 +85,20 @@ describe('formatShardsJson', () => {
   it('writes 2.1 as saev does (orjson, indent 2) and 0.1 as saev-tfjs always has (indent 4, final newline)', () => {
     for (const v of v21.shards_json) expect(formatShardsJson('saev-2.1', v.records)).toBe(v.indent2);
     expect(formatShardsJson('saev-0.1', [{ name: 'acts000000.bin', n_examples: 3 }])).toBe('[\n    {\n        "name": "acts000000.bin",\n        "n_examples": 3\n    }\n]\n');
+  });
+});
+
+describe('formatShardRecords', () => {
+  // L = 2, P = 3 + CLS -> T = 4; budget 30 -> S = 30 // 2 // 4 = 3 images per shard.
+  const geometry = { nLayers: 2, nPatchesPerImg: 3, clsToken: true, dVit: 4, nPatchesPerShard: 30, bytesPerValue: 4 };
+  it('gives every shard its real image count, the last one short, and no empty shard on a boundary', () => {
+    expect(formatShardRecords(7, geometry).records).toEqual([
+      { name: 'acts000000.bin', n_examples: 3 },
+      { name: 'acts000001.bin', n_examples: 3 },
+      { name: 'acts000002.bin', n_examples: 1 },
+    ]);
+    expect(formatShardRecords(9, geometry).records.map((r) => r.n_examples)).toEqual([3, 3, 3]);
+    const { records, text } = formatShardRecords(4, geometry, 'saev-2.1');
+    expect(text).toBe(formatShardsJson('saev-2.1', records));
   });
 });

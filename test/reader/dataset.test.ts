@@ -204,22 +204,24 @@ describe('ActivationsDataset: the saev 0.1.0 modes, by hand', () => {
 });
 
 describe('ActivationsDataset: reads what the project writer writes', () => {
-  it('ShardWriter shards (3 shards, last padded), (patches, all) in index order', async () => {
+  it('ShardFile shards as extraction writes them (3 shards, last padded), (patches, all) in index order', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const os = await import('node:os');
     const pathMod = await import('node:path');
-    const { ShardWriter } = await import('../../src/format/shard-writer.js');
+    const { ShardFile } = await import('../../src/format/shard-file.js');
     const { formatMetadata } = await import('../../src/format/metadata.js');
     // N=5, L=2, P=2 + CLS (T=3), D=3, budget 13 -> S=2
     const dir = mkdtempSync(pathMod.join(os.tmpdir(), 'saev-reader-writer-'));
     const md = { vit_family: 'clip', vit_ckpt: 'demo', layers: [-2, -1], n_patches_per_img: 2, cls_token: true, d_vit: 3, seed: 42, n_imgs: 5, n_patches_per_shard: 13, data: 'X()' };
     writeFileSync(pathMod.join(dir, 'metadata.json'), formatMetadata(md));
-    const writer = new ShardWriter(dir, { nLayers: 2, nPatchesPerImg: 2, clsToken: true, dVit: 3, nPatchesPerShard: 13, bytesPerValue: 4 }, 5);
+    const geometry = { nLayers: 2, nPatchesPerImg: 2, clsToken: true, dVit: 3, nPatchesPerShard: 13, bytesPerValue: 4 };
     const value = (n: number, l: number, t: number, d: number) => n * 1000 + l * 100 + t * 10 + d;
     const all = Float32Array.from({ length: 5 * 2 * 3 * 3 }, (_, k) => value(Math.floor(k / 18), Math.floor(k / 9) % 2, Math.floor(k / 3) % 3, k % 3));
-    await writer.write(0, all.subarray(0, 3 * 18));
-    await writer.write(3, all.subarray(3 * 18));
-    await writer.finish();
+    for (const [shard, first, end] of [[0, 0, 2], [1, 2, 4], [2, 4, 5]]) {
+      const file = await ShardFile.open(dir, geometry, shard);
+      await file.write(all.subarray(first * 18, end * 18));
+      await file.commit();
+    }
     const ds = await ActivationsDataset.open(dir, { patches: 'patches', layer: 'all' });
     expect(ds.length).toBe(5 * 2 * 2);
     const got = await collect(ds.ordered({ batchSize: 7 }));
