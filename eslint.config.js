@@ -1,0 +1,17 @@
+// Lint: eslint's and typescript-eslint's recommended rules over the TypeScript sources; formatting is
+// prettier's (.prettierrc.json), so no style rules here. `npm run lint` runs both checks; CI runs it.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', '.gpu/', 'bin/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // `_`-prefixed names are deliberately unused (a callback's leading parameters, a destructured rest).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+);
