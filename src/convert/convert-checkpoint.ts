@@ -10,7 +10,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { Checkpoint } from '../checkpoint/state-dict.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { TOOL } from '../version.js';

@@ -7,7 +7,7 @@
  * Linear `[out, in]` -> Dense kernel `[in, out]`, Conv `[O, I, kh, kw]` ->
  * `[kh, kw, I, O]`, everything else reshaped (leading 1s dropped).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { StateDict } from '../checkpoint/state-dict.js';
 import { permute } from './permute.js';
 import type { CheckpointFormat, CheckpointSpec, FixContext, KeyRename, TorchTensor } from './spec.js';

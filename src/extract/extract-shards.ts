@@ -10,7 +10,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { takeBackendError, tf } from '../backend.js';
+import { takeBackendError } from '../backend.js';
+import { tf } from '../tf.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { ImagePreprocessor } from '../images/preprocess-pool.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';

@@ -4,7 +4,7 @@
  * `x * sigmoid(1.702 x)`). Upstream families differ exactly here, so the
  * variant is explicit rather than left to tfjs's built-in activations.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { gelu, GELU_APPROXIMATIONS, GeluApproximation } from '../ops/gelu.js';
 import { getSingleInput } from './single-input.js';
 

@@ -3,7 +3,7 @@
  * learned per-channel scale on a residual branch, `x * gamma`. Input and
  * output `tokens_BND`; gamma has shape `[D]`.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

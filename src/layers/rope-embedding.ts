@@ -6,7 +6,7 @@
  * periods in bfloat16, which the converter turns into this table). Input: the
  * patch tokens (only to place the layer in the graph); output: the table.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getRopeFrequencies, makeRopeTable, RopeGrid } from '../ops/rope.js';
 import type { RopeSpec } from '../vit/arch.js';
 

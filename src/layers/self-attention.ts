@@ -7,7 +7,7 @@
  * src/layers/rope-embedding.ts, rotates the patch tokens' queries and keys
  * before the attention (src/ops/rope.ts).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { attend } from '../ops/attention.js';
 import { makeRopeRotation, rotateQueriesKeys } from '../ops/rope.js';
 import type { RopeSpec } from '../vit/arch.js';

@@ -5,7 +5,7 @@
  * insert register tokens after CLS (DINOv2 with registers, DINOv3's storage
  * tokens). Input `patches_BPD`, output `tokens_BND` with N = cls + registers + P.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

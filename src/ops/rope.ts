@@ -12,7 +12,7 @@
  * (2j with 2j + 1: PE's), angle a turning its pair (x, y) into
  * (x cos a - y sin a, y cos a + x sin a).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { RopeSpec, VitArch } from '../vit/arch.js';
 
 /** The grid a table is made for: patches in row-major order, `side` x `side`. */

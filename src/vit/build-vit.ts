@@ -10,7 +10,7 @@
  * weights by them. With RoPE, one `rope` layer holds the angle table that
  * every block's attention takes as its second input.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { Gelu } from '../layers/gelu.js';
 import { LayerNorm } from '../layers/layer-norm.js';
 import { LayerScale } from '../layers/layer-scale.js';
