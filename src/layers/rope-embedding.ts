@@ -8,12 +8,12 @@
  */
 import { tf } from '../tf.js';
 import { getRopeFrequencies, makeRopeTable, RopeGrid } from '../ops/rope.js';
-import type { RopeSpec } from '../vit/arch.js';
+import type { RopeSpec } from '../ops/rope.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 export interface RopeEmbeddingArgs extends LayerArgs, RopeGrid {
-  /** Base of the band frequencies (src/vit/arch.ts `RopeSpec`). */
+  /** Base of the band frequencies (src/ops/rope.ts `RopeSpec`). */
   base: number;
   /** Radians per unit of coordinate of band 0. */
   scale: number;

@@ -10,7 +10,7 @@
 import { tf } from '../tf.js';
 import { attend } from '../ops/attention.js';
 import { makeRopeRotation, rotateQueriesKeys } from '../ops/rope.js';
-import type { RopeSpec } from '../vit/arch.js';
+import type { RopeSpec } from '../ops/rope.js';
 import { getSingleShape } from './single-input.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
