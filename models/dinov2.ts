@@ -12,7 +12,7 @@
  * shortest side to 256 (bilinear), centre crop 224, ImageNet mean/std.
  */
 import { interpolateBicubic } from '../src/convert/interpolate.js';
-import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/convert/spec.js';
+import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';

@@ -21,7 +21,7 @@ import { writeVitConfig } from '../vit/load-vit.js';
 import { writeModelDir } from '../vit/model-dir.js';
 import { ArchFlags, inferArch } from './infer-arch.js';
 import { assignWeights, checkWeightNames, getTfjsValues, isComputedWeight, Renamed, renameTensors } from './remap-weights.js';
-import type { ConfigHints } from './spec.js';
+import type { ConfigHints } from '../vit/checkpoint-spec.js';
 
 export interface MadeVit {
   model: tf.LayersModel;

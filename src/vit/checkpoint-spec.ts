@@ -7,7 +7,7 @@
  * torch layout until the remapper turns them around, in one place.
  */
 import type { PreprocessSpec } from '../images/preprocess.js';
-import type { VitArch } from '../vit/arch.js';
+import type { VitArch } from './arch.js';
 
 /** A tensor in torch layout (row-major), as float32. */
 export interface TorchTensor {
