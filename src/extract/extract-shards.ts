@@ -15,7 +15,7 @@ import { tf } from '../tf.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { ImagePreprocessor } from '../images/preprocess-pool.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
-import { crashPoint } from '../format/crash-point.js';
+import { crashPoint } from '../util/crash-point.js';
 import { getMarkerPath, removeMarker, STATE_DIR, writeMarker } from '../format/shard-marker.js';
 import { describeWriteError } from '../format/shard-io.js';
 import { ShardFile } from '../format/shard-file.js';

@@ -7,8 +7,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../format/atomic-write.js';
-import { parsePrivateTmpName } from '../format/create-once.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { parsePrivateTmpName } from '../util/create-once.js';
 import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
 import { STATE_DIR } from '../format/shard-marker.js';
 import { getShardStatus } from '../format/shard-status.js';

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BackendInfo } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
-import { createFileOnce } from '../format/create-once.js';
+import { createFileOnce } from '../util/create-once.js';
 import { getBytesPerValue } from '../format/dtype.js';
 import { describeWriteError } from '../format/shard-io.js';
 import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from '../format/layout.js';

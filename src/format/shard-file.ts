@@ -10,10 +10,10 @@
  * line (see `describeWriteError`).
  */
 import path from 'node:path';
-import { crashPoint } from './crash-point.js';
+import { crashPoint } from '../util/crash-point.js';
 import { encodeValues, StorageDtype } from './dtype.js';
 import { getBytesPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
-import { Sha256Stream } from './sha256-stream.js';
+import { Sha256Stream } from '../util/sha256-stream.js';
 import { describeWriteError, nodeShardIo, ShardFileHandle, ShardIo, writeFully } from './shard-io.js';
 
 export const PARTIAL_SUFFIX = '.partial';

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
-import { getPrivateTmpPath } from './create-once.js';
+import { getPrivateTmpPath } from '../util/create-once.js';
 
 export interface LockOwner {
   pid: number;

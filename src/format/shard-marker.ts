@@ -16,7 +16,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { STORAGE_DTYPES } from './dtype.js';
 
 /** Directory, inside the shard directory, of markers and locks. */

@@ -11,7 +11,7 @@
  * directly; see src/extract/extract-shards.ts.)
  */
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { StorageDtype } from './dtype.js';
 import { getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg, ShardGeometry } from './layout.js';
 import { CommittedShard, ShardFile } from './shard-file.js';

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../format/atomic-write.js';
-import { getPrivateTmpPath } from '../format/create-once.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { getPrivateTmpPath } from '../util/create-once.js';
 import type { ShardDir } from '../reader/shard-dir.js';
 import { TOOL } from '../version.js';
 import { decodeNpyFloat64, encodeNpyFloat64 } from './npy.js';

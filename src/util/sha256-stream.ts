@@ -56,7 +56,7 @@ class HashWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    this.worker = new Worker(resolveWorkerScript('format/sha256-worker.js'));
+    this.worker = new Worker(resolveWorkerScript('util/sha256-worker.js'));
     this.worker.unref();
     this.requests.watch(this.worker, 'sha256');
     return this.worker;

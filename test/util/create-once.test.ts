@@ -1,11 +1,11 @@
-// Tests src/format/create-once.ts: exactly one of many concurrent creators wins, the file is never
+// Tests src/util/create-once.ts: exactly one of many concurrent creators wins, the file is never
 // seen partial, later creators verify the content, and no temporary files remain.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/format/atomic-write.js';
-import { createFileOnce, getPrivateTmpPath, parsePrivateTmpName } from '../../src/format/create-once.js';
+import { writeFileAtomic } from '../../src/util/atomic-write.js';
+import { createFileOnce, getPrivateTmpPath, parsePrivateTmpName } from '../../src/util/create-once.js';
 
 const tmpDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'saev-create-once-'));
 

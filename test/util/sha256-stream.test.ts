@@ -1,4 +1,4 @@
-// Tests src/format/sha256-stream.ts: digests computed on the shared worker thread equal node:crypto's
+// Tests src/util/sha256-stream.ts: digests computed on the shared worker thread equal node:crypto's
 // over the same bytes, for interleaved streams and random chunk sizes; update hashes a copy, so the
 // caller may overwrite its bytes at once and keeps them whole; a dropped stream leaves the others intact; and a process
 // that hashed exits by itself (the idle worker keeps nothing alive).
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Sha256Stream } from '../../src/format/sha256-stream.js';
+import { Sha256Stream } from '../../src/util/sha256-stream.js';
 import { makeUniform } from '../../src/random.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
