@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
-import { pythonDataclassRepr } from '../format/python-repr.js';
+import { pythonDataclassRepr } from '../python/python-repr.js';
 import { decodeRgb } from '../images/decode.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
 import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';

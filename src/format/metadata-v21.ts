@@ -5,7 +5,7 @@
  * The file holds saev's 13 fields in class order, `family, ckpt, layers,
  * content_tokens_per_example, cls_token, d_model, n_examples,
  * max_tokens_per_shard, data, dataset, pixel_agg, dtype, protocol`, written as
- * `orjson.dumps(md, option=OPT_INDENT_2)` writes them (src/format/orjson.ts).
+ * `orjson.dumps(md, option=OPT_INDENT_2)` writes them (src/python/orjson.ts).
  * The directory is `<shards root>/<hash>`, `hash` the first 8 hex digits of
  * sha256 over the compact orjson bytes of the same fields in the same order
  * (saev passes `OPT_SORT_KEYS`, which orjson does not apply to dataclass
@@ -14,7 +14,7 @@
  * Protocol 2.1 stores float32 only.
  */
 import { createHash } from 'node:crypto';
-import { orjsonDumps, OrjsonValue } from './orjson.js';
+import { orjsonDumps, OrjsonValue } from '../python/orjson.js';
 
 /** Family names saev's `Metadata.family` accepts. */
 export const SAEV_V21_FAMILIES = ['bird-mae', 'clip', 'dinov2', 'dinov3', 'fake-clip', 'pe-core', 'pe-spatial', 'siglip'] as const;

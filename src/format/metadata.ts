@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { getBytesPerValue, StorageDtype } from './dtype.js';
 import type { ShardGeometry } from './layout.js';
-import { PyJson, pythonJsonDumps } from './python-json.js';
+import { PyJson, pythonJsonDumps } from '../python/python-json.js';
 
 export interface Metadata {
   /** `clip | siglip | dinov2 | moondream2`. */

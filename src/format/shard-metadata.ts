@@ -14,7 +14,7 @@ import { parseStorageDtype, StorageDtype, getBytesPerValue } from './dtype.js';
 import type { ShardGeometry } from './layout.js';
 import { formatMetadata, getMetadataHash, Metadata, parseMetadata } from './metadata.js';
 import { checkMetadataV21, formatMetadataV21, getMetadataV21Hash, hasProtocolField, MetadataV21 } from './metadata-v21.js';
-import { orjsonDumps } from './orjson.js';
+import { orjsonDumps } from '../python/orjson.js';
 
 export const SHARD_FORMATS = ['saev-0.1', 'saev-2.1'] as const;
 export type ShardFormat = (typeof SHARD_FORMATS)[number];

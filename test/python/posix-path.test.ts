@@ -1,7 +1,7 @@
-// Tests src/format/posix-path.ts against Python 3.12's pathlib.PurePosixPath (values written out by hand; the
+// Tests src/python/posix-path.ts against Python 3.12's pathlib.PurePosixPath (values written out by hand; the
 // dataset configs' vectors in test/data/saev-data-config.test.ts check str(path) of more).
 import { describe, expect, it } from 'vitest';
-import { formatPosixPath, getPathParts, parsePosixPath } from '../../src/format/posix-path.js';
+import { formatPosixPath, getPathParts, parsePosixPath } from '../../src/python/posix-path.js';
 
 const parts = (text: string) => getPathParts(parsePosixPath(text));
 const str = (text: string) => formatPosixPath(parsePosixPath(text));

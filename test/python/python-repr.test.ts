@@ -1,7 +1,7 @@
-// Tests src/format/python-repr.ts against Python's own repr (scripts/make-repr-vectors.py).
+// Tests src/python/python-repr.ts against Python's own repr (scripts/make-repr-vectors.py).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pythonDataclassRepr, pythonStrRepr } from '../../src/format/python-repr.js';
+import { pythonDataclassRepr, pythonStrRepr } from '../../src/python/python-repr.js';
 
 interface Vectors {
   python: string;

@@ -1,7 +1,7 @@
-// Tests src/format/python-pickle.ts byte by byte: each expected pickle is written out opcode by opcode and was
+// Tests src/python/python-pickle.ts byte by byte: each expected pickle is written out opcode by opcode and was
 // checked against Python 3.12's pickle.dumps (the dataset configs themselves: test/data/saev-data-config.test.ts).
 import { describe, expect, it } from 'vitest';
-import { encodeUtf8Surrogatepass, pickleDumps, PickleValue, PyTuple, pyInt, pyStr } from '../../src/format/python-pickle.js';
+import { encodeUtf8Surrogatepass, pickleDumps, PickleValue, PyTuple, pyInt, pyStr } from '../../src/python/python-pickle.js';
 
 const hex = (v: PickleValue) => Buffer.from(pickleDumps(v)).toString('hex');
 /** PROTO 4, FRAME <len u64 LE>, then the body. */

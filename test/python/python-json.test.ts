@@ -1,8 +1,8 @@
-// Tests src/format/python-json.ts against vectors made by Python's own `json` module.
+// Tests src/python/python-json.ts against vectors made by Python's own `json` module.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, PyFloat, PyJson, pythonFloatRepr, pythonJsonDumps } from '../../src/format/python-json.js';
+import { compareCodePoints, PyFloat, PyJson, pythonFloatRepr, pythonJsonDumps } from '../../src/python/python-json.js';
 
 interface HashVector {
   name: string;

@@ -1,8 +1,8 @@
-// Tests src/format/orjson.ts against orjson's own output (test/fixtures/protocol-v21-vectors.json, made by
+// Tests src/python/orjson.ts against orjson's own output (test/fixtures/protocol-v21-vectors.json, made by
 // scripts/make-protocol-vectors.py) and hand-written bytes for the escapes.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { orjsonDumps, OrjsonValue } from '../../src/format/orjson.js';
+import { orjsonDumps, OrjsonValue } from '../../src/python/orjson.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/protocol-v21-vectors.json', import.meta.url), 'utf8')) as {
   metadata: Array<{ name: string; fields: { [key: string]: OrjsonValue }; indent2: string; compact: string }>;
