@@ -16,7 +16,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { formatMetadata, Metadata } from '../src/format/metadata.js';
+import { formatMetadata, Metadata } from '../src/shards/metadata.js';
 import { ActivationsDataset } from '../src/reader/dataset.js';
 import { openShardDir } from '../src/reader/shard-dir.js';
 import { makeNormal } from '../src/random.js';

@@ -11,8 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ShardGeometry } from '../../src/format/layout.js';
-import { ShardWriter } from '../../src/format/shard-writer.js';
+import { ShardGeometry } from '../../src/shards/layout.js';
+import { ShardWriter } from '../../src/shards/shard-writer.js';
 import { median } from './median.js';
 import { runAlternatePairs } from './pairs.js';
 

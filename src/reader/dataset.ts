@@ -13,7 +13,7 @@
  * page-aligned buffers (`read-buffer.ts`), and prefetch the next chunk while
  * the current one is cut into items.
  */
-import { decodeValues } from '../format/dtype.js';
+import { decodeValues } from '../shards/dtype.js';
 import { ReaderConfig, validateReaderConfig } from './config.js';
 import { resolveOrderedOptions, resolveShuffleOptions } from './iterate-options.js';
 import { canReadRowsDirect, iterateRowsDirect } from './direct-rows.js';

@@ -1,6 +1,6 @@
 /**
  * Opening a shard directory for reading (DESIGN §4), of either format
- * (src/format/shard-metadata.ts): `metadata.json` (saev 0.1's, with its
+ * (src/shards/shard-metadata.ts): `metadata.json` (saev 0.1's, with its
  * optional non-float32 `dtype`, or protocol 2.1's), the derived geometry, the real image count of
  * every shard (from the layout maths; `shards.json`, when present, must agree), and a check
  * that every `acts%06d.bin` the metadata implies exists with exactly the
@@ -11,11 +11,11 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forEachBounded } from '../bounded-parallel.js';
-import type { StorageDtype } from '../format/dtype.js';
-import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../format/layout.js';
-import { getShardGeometryOf, getShardMetadataHash, parseShardMetadata, ShardFormat, ShardMetadata } from '../format/shard-metadata.js';
-import { explainNoMetadata } from '../format/shard-dir-path.js';
-import { STATE_DIR } from '../format/shard-marker.js';
+import type { StorageDtype } from '../shards/dtype.js';
+import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../shards/layout.js';
+import { getShardGeometryOf, getShardMetadataHash, parseShardMetadata, ShardFormat, ShardMetadata } from '../shards/shard-metadata.js';
+import { explainNoMetadata } from '../shards/shard-dir-path.js';
+import { STATE_DIR } from '../shards/shard-marker.js';
 
 export interface ShardInfo {
   name: string;

@@ -208,8 +208,8 @@ describe('ActivationsDataset: reads what the project writer writes', () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const os = await import('node:os');
     const pathMod = await import('node:path');
-    const { ShardWriter } = await import('../../src/format/shard-writer.js');
-    const { formatMetadata } = await import('../../src/format/metadata.js');
+    const { ShardWriter } = await import('../../src/shards/shard-writer.js');
+    const { formatMetadata } = await import('../../src/shards/metadata.js');
     // N=5, L=2, P=2 + CLS (T=3), D=3, budget 13 -> S=2
     const dir = mkdtempSync(pathMod.join(os.tmpdir(), 'saev-reader-writer-'));
     const md = { vit_family: 'clip', vit_ckpt: 'demo', layers: [-2, -1], n_patches_per_img: 2, cls_token: true, d_vit: 3, seed: 42, n_imgs: 5, n_patches_per_shard: 13, data: 'X()' };

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STATE_DIR } from '../../src/format/shard-marker.js';
+import { STATE_DIR } from '../../src/shards/shard-marker.js';
 import { getDigestPageOffsets, getShardDirDigest, openShardDir } from '../../src/reader/shard-dir.js';
 import { makeShardDir } from './helpers.js';
 

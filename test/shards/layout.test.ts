@@ -1,4 +1,4 @@
-// Property tests for src/format/layout.ts over many seeded random geometries.
+// Property tests for src/shards/layout.ts over many seeded random geometries.
 import { describe, expect, it } from 'vitest';
 import {
   getBytesPerShard,
@@ -10,7 +10,7 @@ import {
   getValuesPerImg,
   locateImg,
   ShardGeometry,
-} from '../../src/format/layout.js';
+} from '../../src/shards/layout.js';
 
 /** mulberry32: a tiny seeded PRNG so every run checks the same geometries. */
 function makeRandom(seed: number): (lo: number, hi: number) => number {

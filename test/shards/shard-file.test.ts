@@ -1,13 +1,13 @@
-// Tests src/format/shard-file.ts: storage dtypes against numpy/ml_dtypes reference bits, the recorded
+// Tests src/shards/shard-file.ts: storage dtypes against numpy/ml_dtypes reference bits, the recorded
 // digest against a sha256 of the bytes read back, and write failures (short writes, ENOSPC) through a fake disk.
 import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ShardGeometry } from '../../src/format/layout.js';
-import { ShardFile } from '../../src/format/shard-file.js';
-import { nodeShardIo, ShardIo } from '../../src/format/shard-io.js';
+import type { ShardGeometry } from '../../src/shards/layout.js';
+import { ShardFile } from '../../src/shards/shard-file.js';
+import { nodeShardIo, ShardIo } from '../../src/shards/shard-io.js';
 
 interface Case { f32_bits: number; f16_bits: number; bf16_bits: number }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/dtype-vectors.json', import.meta.url), 'utf8')) as { cases: Case[] };

@@ -1,7 +1,7 @@
-// Tests src/format/metadata.ts against saev-shaped cases of the Python-made hash vectors.
+// Tests src/shards/metadata.ts against saev-shaped cases of the Python-made hash vectors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkStoredShape, formatMetadata, getMetadataHash, Metadata, parseMetadata } from '../../src/format/metadata.js';
+import { checkStoredShape, formatMetadata, getMetadataHash, Metadata, parseMetadata } from '../../src/shards/metadata.js';
 
 interface HashVector {
   name: string;

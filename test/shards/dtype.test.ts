@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeValues, encodeValues, float32ToBfloat16Bits, float32ToFloat16Bits, parseStorageDtype } from '../../src/format/dtype.js';
+import { decodeValues, encodeValues, float32ToBfloat16Bits, float32ToFloat16Bits, parseStorageDtype } from '../../src/shards/dtype.js';
 
 interface Case { f32_bits: number; f16_bits: number; bf16_bits: number }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/dtype-vectors.json', import.meta.url), 'utf8')) as { cases: Case[] };

@@ -6,7 +6,7 @@
  * so a file named `acts*.bin` is always complete. `finish` records the real
  * image count of every shard in the `shards.json` sidecar, in saev's later
  * format: `[{"name": "acts000000.bin", "n_examples": 12182}, ...]` (its text
- * per output format: src/format/shard-metadata.ts).
+ * per output format: src/shards/shard-metadata.ts).
  * (Resumable, multi-job extraction uses `ShardFile` with completion markers
  * directly; see src/extract/extract-shards.ts.)
  */

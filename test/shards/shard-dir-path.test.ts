@@ -1,9 +1,9 @@
-// Tests src/format/shard-dir-path.ts: what a path without metadata.json is, in words a user can act on.
+// Tests src/shards/shard-dir-path.ts: what a path without metadata.json is, in words a user can act on.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { explainNoMetadata } from '../../src/format/shard-dir-path.js';
+import { explainNoMetadata } from '../../src/shards/shard-dir-path.js';
 
 describe('explainNoMetadata', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'saev-path-'));

@@ -1,10 +1,10 @@
-// Tests src/format/shard-writer.ts by reading the written shard files back byte by byte.
+// Tests src/shards/shard-writer.ts by reading the written shard files back byte by byte.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ShardGeometry } from '../../src/format/layout.js';
-import { ShardWriter } from '../../src/format/shard-writer.js';
+import type { ShardGeometry } from '../../src/shards/layout.js';
+import { ShardWriter } from '../../src/shards/shard-writer.js';
 
 // L = 2 layers, P = 3 patches + CLS -> T = 4 tokens, D = 4. Budget 30 -> S = 30 // 2 // 4 = 3.
 const L = 2;

@@ -1,8 +1,8 @@
 /**
  * The two on-disk formats behind one view. `saev-0.1` is saev 0.1.0's
- * (DESIGN §4; src/format/metadata.ts): `<dump-to>/<sha256>/`, ten metadata
+ * (DESIGN §4; src/shards/metadata.ts): `<dump-to>/<sha256>/`, ten metadata
  * fields, optional half dtypes. `saev-2.1` is saev's current protocol 2.1
- * (src/format/metadata-v21.ts): `<dump-to>/saev/shards/<8 hex>/`, which
+ * (src/shards/metadata-v21.ts): `<dump-to>/saev/shards/<8 hex>/`, which
  * saev's loaders insist on, 13 fields, float32 only. Both store the same
  * shard files (`[S, L, T, D]`, S = budget // (L * T)), `shards.json` and
  * `labels.bin`; only the metadata, the directory and the `shards.json` text

@@ -1,4 +1,4 @@
-// Tests src/format/verify-shards.ts on a real extraction (demo model, 7 synthetic images, 3 shards),
+// Tests src/shards/verify-shards.ts on a real extraction (demo model, 7 synthetic images, 3 shards),
 // then on hand-made damage: each kind of corruption must be reported, one line each, and nothing else.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { clip } from '../../models/clip.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
-import { countNonFinite, verifyShardDir } from '../../src/format/verify-shards.js';
+import { countNonFinite, verifyShardDir } from '../../src/shards/verify-shards.js';
 import { LABELS_FILE } from '../../src/extract/run-extraction.js';
 import { makeConfig } from '../extract/helpers.js';
 

@@ -1,6 +1,6 @@
 /**
  * `saev activations verify`: checks a shard directory of either format
- * (src/format/shard-metadata.ts) end to end and lists every problem, one line
+ * (src/shards/shard-metadata.ts) end to end and lists every problem, one line
  * each: metadata that does not hash to the directory name (or, for protocol
  * 2.1, a directory outside `saev/shards`), sidecars (`saev-tfjs.json`,
  * `shards.json`, `labels.bin`) that disagree with it,

@@ -1,8 +1,8 @@
-// Tests src/format/metadata-v21.ts against saev's Metadata as orjson and hashlib see it
+// Tests src/shards/metadata-v21.ts against saev's Metadata as orjson and hashlib see it
 // (test/fixtures/protocol-v21-vectors.json, made by scripts/make-protocol-vectors.py).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkMetadataV21, formatMetadataV21, getMetadataV21Hash, MetadataV21 } from '../../src/format/metadata-v21.js';
+import { checkMetadataV21, formatMetadataV21, getMetadataV21Hash, MetadataV21 } from '../../src/shards/metadata-v21.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/protocol-v21-vectors.json', import.meta.url), 'utf8')) as {
   metadata: Array<{ name: string; fields: MetadataV21; indent2: string; hash: string }>;

@@ -1,4 +1,4 @@
-// Tests src/format/shard-lock.ts with real processes: a live holder blocks, a holder killed with
+// Tests src/shards/shard-lock.ts with real processes: a live holder blocks, a holder killed with
 // SIGKILL (or a pid reused by another process, or an expired lease on another host) is taken over
 // with a log line, the lease is renewed while held, and a lost lock is noticed before commit.
 import { spawn, spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getProcessStart, LockOwner, ShardLock } from '../../src/format/shard-lock.js';
+import { getProcessStart, LockOwner, ShardLock } from '../../src/shards/shard-lock.js';
 
 const tmpDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'saev-lock-'));
 const owner = (o: Partial<LockOwner>): string => JSON.stringify({ pid: 1, host: os.hostname(), start: null, token: 'theirs', leaseUntil: Date.now() + 60_000, ...o });

@@ -1,9 +1,9 @@
-// Tests src/format/shard-metadata.ts: one view of both formats, their directories and shards.json texts.
+// Tests src/shards/shard-metadata.ts: one view of both formats, their directories and shards.json texts.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatMetadata, Metadata } from '../../src/format/metadata.js';
-import type { MetadataV21 } from '../../src/format/metadata-v21.js';
+import { formatMetadata, Metadata } from '../../src/shards/metadata.js';
+import type { MetadataV21 } from '../../src/shards/metadata-v21.js';
 import {
   checkShardDirPath,
   formatShardMetadata,
@@ -13,7 +13,7 @@ import {
   getShardGeometryOf,
   getShardMetadataHash,
   parseShardMetadata,
-} from '../../src/format/shard-metadata.js';
+} from '../../src/shards/shard-metadata.js';
 
 const v21 = JSON.parse(readFileSync(new URL('../fixtures/protocol-v21-vectors.json', import.meta.url), 'utf8')) as {
   metadata: Array<{ name: string; fields: MetadataV21; indent2: string; hash: string }>;
