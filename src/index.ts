@@ -34,7 +34,7 @@ export type { ImageDataset, DatasetLabel, LabelMap } from './data/dataset.js';
 export { computePatchLabels, writePatchLabels } from './data/patch-labels.js';
 export { ActivationsDataset, type ActsBatch, type ActsItem } from './reader/dataset.js';
 export { validateReaderConfig, type ReaderConfig } from './reader/config.js';
-export { openShardDir, getShardDirDigest, type ShardDir } from './reader/shard-dir.js';
+export { openShardDir, getShardDirDigest, type ShardDir } from './shards/shard-dir.js';
 export { runStats } from './stats/run-stats.js';
 export { decodeValues, encodeValues, STORAGE_DTYPES, type StorageDtype } from './shards/dtype.js';
 export { convertCheckpoint, makeVitFromCheckpoint, type ConvertOptions, type ConvertResult } from './convert/convert-checkpoint.js';

@@ -17,12 +17,12 @@ import { decodeValues } from '../shards/dtype.js';
 import { ReaderConfig, validateReaderConfig } from './config.js';
 import { resolveOrderedOptions, resolveShuffleOptions } from './iterate-options.js';
 import { canReadRowsDirect, iterateRowsDirect } from './direct-rows.js';
-import { FilePool } from './file-pool.js';
-import { ReadBuffer } from './read-buffer.js';
+import { FilePool } from '../util/file-pool.js';
+import { ReadBuffer } from '../util/read-buffer.js';
 import { getItemRange, normalizeRow, SlabGeometry, writeItemValues } from './item-values.js';
 import { getModeLength, ItemSource, locateItem, Mode, resolveMode } from './modes.js';
 import { loadScale, Scale } from './scale.js';
-import { getImgsPerChunk, openShardDir, ShardDir } from './shard-dir.js';
+import { getImgsPerChunk, openShardDir, ShardDir } from '../shards/shard-dir.js';
 import { iterateShuffled, ShuffleOptions } from './shuffle.js';
 
 export interface ActsItem {

@@ -16,12 +16,12 @@
  * but a batch is only valid until the iterator's next step.
  */
 import type { ActsBatch } from './dataset.js';
-import type { FilePool } from './file-pool.js';
+import type { FilePool } from '../util/file-pool.js';
 import { getClampBits, normalizeRow } from './item-values.js';
 import type { Mode } from './modes.js';
 import { allocFreshScanMemory, allocSimdScanMemory, ScanMemory } from './scan-memory.js';
 import type { Scale } from './scale.js';
-import type { ShardDir } from './shard-dir.js';
+import type { ShardDir } from '../shards/shard-dir.js';
 
 export interface DirectRowsOptions {
   batchSize: number;

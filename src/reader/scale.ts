@@ -16,7 +16,7 @@ import path from 'node:path';
 import { MEAN_FILES, readMeanFile, readStatsFile, STATS_FILE } from '../stats/stats-file.js';
 import type { ReaderConfig } from './config.js';
 import type { Mode } from './modes.js';
-import { getShardDirDigest, ShardDir } from './shard-dir.js';
+import { getShardDirDigest, ShardDir } from '../shards/shard-dir.js';
 
 export interface Scale {
   /** Subtracted after clamping; null for none. */

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Progress } from '../progress.js';
-import { getShardDirDigest, openShardDir, ShardDir } from '../reader/shard-dir.js';
+import { getShardDirDigest, openShardDir, ShardDir } from '../shards/shard-dir.js';
 import { WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from './stats-pass.js';

@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { getPrivateTmpPath } from '../util/create-once.js';
-import type { ShardDir } from '../reader/shard-dir.js';
+import type { ShardDir } from '../shards/shard-dir.js';
 import { TOOL } from '../version.js';
 import { decodeNpyFloat64, encodeNpyFloat64 } from './npy.js';
 import { plotPng } from './plot.js';

@@ -3,7 +3,7 @@
  * CLS tokens, one line per layer), the mean activation magnitude per
  * dimension, and the mean norm by stored token position.
  */
-import type { ShardDir } from '../reader/shard-dir.js';
+import type { ShardDir } from '../shards/shard-dir.js';
 import { Panel } from './plot.js';
 import { HIST } from './population.js';
 import type { StatsDoc } from './stats-file.js';

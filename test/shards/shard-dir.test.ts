@@ -1,10 +1,10 @@
-// Tests src/reader/shard-dir.ts: bad directories fail with one line before any value is read.
+// Tests src/shards/shard-dir.ts: bad directories fail with one line before any value is read.
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_DIR } from '../../src/shards/shard-marker.js';
-import { getDigestPageOffsets, getShardDirDigest, openShardDir } from '../../src/reader/shard-dir.js';
-import { makeShardDir } from './helpers.js';
+import { getDigestPageOffsets, getShardDirDigest, openShardDir } from '../../src/shards/shard-dir.js';
+import { makeShardDir } from '../reader/helpers.js';
 
 // N=5, L=2, P=2 + CLS, D=2, S=2 -> 3 shards of 2*2*3*2*4 = 96 bytes.
 const spec = { nImgs: 5, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 2, nPatchesPerShard: 13 };

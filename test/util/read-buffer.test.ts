@@ -1,11 +1,11 @@
-// Tests src/reader/read-buffer.ts: a read lands at its file position's offset within a page, holds the right
+// Tests src/util/read-buffer.ts: a read lands at its file position's offset within a page, holds the right
 // bytes, and a read larger than the buffer is refused; placed in a shared memory, it stays on its page.
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FilePool } from '../../src/reader/file-pool.js';
-import { ReadBuffer } from '../../src/reader/read-buffer.js';
+import { FilePool } from '../../src/util/file-pool.js';
+import { ReadBuffer } from '../../src/util/read-buffer.js';
 
 describe('ReadBuffer', () => {
   it('places each read at position mod 4096 and reads the right bytes', async () => {

@@ -11,11 +11,11 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forEachBounded } from '../bounded-parallel.js';
-import type { StorageDtype } from '../shards/dtype.js';
-import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from '../shards/layout.js';
-import { getShardGeometryOf, getShardMetadataHash, parseShardMetadata, ShardFormat, ShardMetadata } from '../shards/shard-metadata.js';
-import { explainNoMetadata } from '../shards/shard-dir-path.js';
-import { STATE_DIR } from '../shards/shard-marker.js';
+import type { StorageDtype } from './dtype.js';
+import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from './layout.js';
+import { getShardGeometryOf, getShardMetadataHash, parseShardMetadata, ShardFormat, ShardMetadata } from './shard-metadata.js';
+import { explainNoMetadata } from './shard-dir-path.js';
+import { STATE_DIR } from './shard-marker.js';
 
 export interface ShardInfo {
   name: string;

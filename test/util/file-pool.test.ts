@@ -1,4 +1,4 @@
-// Tests src/reader/file-pool.ts: exact positional reads, a truncated file named in the error, files kept
+// Tests src/util/file-pool.ts: exact positional reads, a truncated file named in the error, files kept
 // open up to maxOpen (least recently used closed first), and a read of an open file that starts inside
 // the read() call, so read-ahead runs during the caller's next synchronous step.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FilePool } from '../../src/reader/file-pool.js';
+import { FilePool } from '../../src/util/file-pool.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-file-pool-'));
 const files = [0, 1, 2].map((i) => {
