@@ -15,7 +15,7 @@
  * place: no page faults on fresh memory, no garbage and no copy for the scan,
  * but a batch is only valid until the iterator's next step.
  */
-import type { ActsBatch } from './dataset.js';
+import type { ActsBatch } from './batch.js';
 import type { FilePool } from '../util/file-pool.js';
 import { getClampBits, normalizeRow } from './item-values.js';
 import type { Mode } from './modes.js';

@@ -1,7 +1,8 @@
 // Tests src/reader/dataset.ts (with modes.ts, item-values.ts, shuffle.ts): every mode against a naive
 // reference over random shapes, with and without CLS, across shard boundaries, in every dtype.
 import { describe, expect, it } from 'vitest';
-import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
+import type { ActsBatch } from '../../src/reader/batch.js';
+import { ActivationsDataset } from '../../src/reader/dataset.js';
 import { makeUniform } from '../../src/random.js';
 import { getBatchRows as rows, getNaiveItems, LayerMode, makeShardDir, MadeShards, PatchMode } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { encodeSaevDataConfig, makeSaevDataConfig } from '../../src/data/saev-da
 import { formatMetadata, Metadata } from '../../src/shards/metadata.js';
 import { formatShardMetadata, formatShardsJson, fromV21Metadata, getShardDirPath, ShardFormat } from '../../src/shards/shard-metadata.js';
 import { makeUniform } from '../../src/random.js';
-import type { ActsBatch } from '../../src/reader/dataset.js';
+import type { ActsBatch } from '../../src/reader/batch.js';
 
 export interface ShardSpec {
   nImgs: number;
