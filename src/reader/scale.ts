@@ -13,7 +13,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { MEAN_FILES, readMeanFile, readStatsFile, STATS_FILE } from '../stats/stats-file.js';
+import { MEAN_FILES, STATS_FILE } from '../stats/stats-doc.js';
+import { readMeanFile, readStatsFile } from '../stats/stats-file.js';
 import type { ReaderConfig } from './config.js';
 import type { Mode } from './modes.js';
 import { getShardDirDigest, ShardDir } from '../shards/shard-dir.js';

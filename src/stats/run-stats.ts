@@ -12,7 +12,8 @@ import { getShardDirDigest, openShardDir, ShardDir } from '../shards/shard-dir.j
 import { WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from './stats-pass.js';
-import { checkStatsWritable, StatsDoc, writeStatsFiles } from './stats-file.js';
+import type { StatsDoc } from './stats-doc.js';
+import { checkStatsWritable, writeStatsFiles } from './stats-file.js';
 
 export interface StatsOptions {
   /** Worker threads (1 = in this thread). */
