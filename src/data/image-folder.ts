@@ -8,8 +8,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pythonDataclassRepr } from '../python/python-repr.js';
-import { decodeRgb } from '../images/decode.js';
-import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';
+import { decodeRgb, type EncodedImage } from '../images/decode.js';
+import { checkIndex, ImageDataset } from './dataset.js';
 import { getNImgs, getRelPath, getTarget, ImageFolderIndex, setupImageFolder } from './image-folder-index.js';
 import type { SetupHooks } from './setup-report.js';
 
