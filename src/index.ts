@@ -43,4 +43,4 @@ export { preprocessPixels } from './images/preprocess-pixels.js';
 export { getInputSize } from './images/preprocess.js';
 export { verifyShardDir, type VerifyReport, type Problem } from './shards/verify-shards.js';
 export { validateExtractConfig, resolveJob, type ExtractConfig, type ValidExtractConfig } from './extract/config.js';
-export { getJobShare } from './extract/job-share.js';
+export { getJobRange } from './extract/job-range.js';

@@ -1,36 +1,36 @@
-// Tests src/extract/job-share.ts and the job resolution of src/extract/config.ts: shares tile the
+// Tests src/extract/job-range.ts and the job resolution of src/extract/config.ts: ranges tile the
 // shards exactly (property test over all small cases), and Slurm's array variables are honoured.
 import { describe, expect, it } from 'vitest';
 import { resolveJob } from '../../src/extract/config.js';
-import { describeShare, getJobShare } from '../../src/extract/job-share.js';
+import { describeJobRange, getJobRange } from '../../src/extract/job-range.js';
 
-describe('getJobShare', () => {
+describe('getJobRange', () => {
   it('tiles 0..n-1 with contiguous ranges differing in size by at most one, for every n <= 40 and N <= 12', () => {
     for (let n = 0; n <= 40; n++) {
       for (let jobs = 1; jobs <= 12; jobs++) {
-        const shares = Array.from({ length: jobs }, (_, i) => getJobShare(n, jobs, i));
-        expect(shares[0].first).toBe(0);
-        expect(shares[jobs - 1].end).toBe(n);
-        for (let i = 1; i < jobs; i++) expect(shares[i].first).toBe(shares[i - 1].end);
-        const sizes = shares.map((s) => s.end - s.first);
+        const ranges = Array.from({ length: jobs }, (_, i) => getJobRange(n, jobs, i));
+        expect(ranges[0].first).toBe(0);
+        expect(ranges[jobs - 1].end).toBe(n);
+        for (let i = 1; i < jobs; i++) expect(ranges[i].first).toBe(ranges[i - 1].end);
+        const sizes = ranges.map((s) => s.end - s.first);
         expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
       }
     }
   });
 
   it('gives the hand-worked split of 10 shards over 4 jobs', () => {
-    expect([0, 1, 2, 3].map((i) => getJobShare(10, 4, i))).toEqual([
+    expect([0, 1, 2, 3].map((i) => getJobRange(10, 4, i))).toEqual([
       { first: 0, end: 2 },
       { first: 2, end: 5 },
       { first: 5, end: 7 },
       { first: 7, end: 10 },
     ]);
-    expect(describeShare({ first: 2, end: 5 }, 10, 4, 1)).toBe('job 1 of 4: shards 2-4 of 10');
-    expect(describeShare(getJobShare(2, 4, 0), 2, 4, 0)).toBe('job 0 of 4: no shards (2 shards for 4 jobs)');
+    expect(describeJobRange({ first: 2, end: 5 }, 10, 4, 1)).toBe('job 1 of 4: shards 2-4 of 10');
+    expect(describeJobRange(getJobRange(2, 4, 0), 2, 4, 0)).toBe('job 0 of 4: no shards (2 shards for 4 jobs)');
   });
 
   it('rejects an index outside the jobs', () => {
-    expect(() => getJobShare(10, 4, 4)).toThrow('jobs: job index 4 is outside 0..3');
+    expect(() => getJobRange(10, 4, 4)).toThrow('jobs: job index 4 is outside 0..3');
   });
 });
 
