@@ -22,7 +22,7 @@ import { FilePool } from '../util/file-pool.js';
 import { ReadBuffer } from '../util/read-buffer.js';
 import { getItemRange, normalizeRow, SlabGeometry, writeItemValues } from './item-values.js';
 import { getModeLength, ItemSource, locateItem, Mode, resolveMode } from './modes.js';
-import { loadScale, Scale } from './scale.js';
+import { loadNormalization, Normalization } from './normalization.js';
 import { getImgsPerChunk, openShardDir, ShardDir } from '../shards/shard-dir.js';
 import { iterateShuffled } from './shuffle.js';
 
@@ -40,7 +40,7 @@ export class ActivationsDataset {
     readonly shards: ShardDir,
     readonly mode: Mode,
     config: Readonly<ReaderConfig>,
-    readonly scale: Scale,
+    readonly scale: Normalization,
   ) {
     this.config = config;
     this.length = getModeLength(mode, shards);
@@ -53,7 +53,7 @@ export class ActivationsDataset {
     const config = validateReaderConfig(raw);
     const shards = await openShardDir(dir);
     const mode = resolveMode(config.patches, config.layer, shards.metadata.layers, shards.clsToken);
-    const scale = await loadScale(config, shards, mode);
+    const scale = await loadNormalization(config, shards, mode);
     return new ActivationsDataset(shards, mode, config, scale);
   }
 

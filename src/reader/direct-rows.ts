@@ -20,7 +20,7 @@ import type { FilePool } from '../util/file-pool.js';
 import { getClampBits, normalizeRow } from './item-values.js';
 import type { Mode } from './modes.js';
 import { allocFreshScanMemory, allocSimdScanMemory, ScanMemory } from './scan-memory.js';
-import type { Scale } from './scale.js';
+import type { Normalization } from './normalization.js';
 import type { ShardDir } from '../shards/shard-dir.js';
 
 export interface DirectRowsOptions {
@@ -30,7 +30,7 @@ export interface DirectRowsOptions {
   /** Spans read ahead of the one being yielded. */
   readAhead: number;
   clamp: number;
-  scale: Scale;
+  scale: Normalization;
   /** Recycle span memory: a yielded batch is valid only until the next step. */
   reuseBatches: boolean;
 }
@@ -104,7 +104,7 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
 }
 
 /** The seed's transform over a whole span: the clamp (a float pass only when the scans found |x| above it, or NaN), then mean and scalar per row. */
-function normalizeSpan(span: Span, D: number, clamp: number, scale: Scale): void {
+function normalizeSpan(span: Span, D: number, clamp: number, scale: Normalization): void {
   if (span.maxAbsBits > getClampBits(clamp)) normalizeRow(span.acts_BD, 0, span.acts_BD.length, clamp, null, 1);
   if (scale.mean_D || scale.scalar !== 1) {
     for (let b = 0; b < span.n; b++) normalizeRow(span.acts_BD, b * D, D, Infinity, scale.mean_D, scale.scalar);

@@ -1,4 +1,4 @@
-// Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/scale.ts).
+// Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/normalization.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -19,7 +19,7 @@ import type { ReaderConfig } from './config.js';
 import type { Mode } from './modes.js';
 import { getShardDirDigest, ShardDir } from '../shards/shard-dir.js';
 
-export interface Scale {
+export interface Normalization {
   /** Subtracted after clamping; null for none. */
   mean_D: Float32Array | null;
   /** Divided by last; 1 for none. */
@@ -33,8 +33,8 @@ async function getStatsPath(value: string | true, sd: ShardDir): Promise<{ stats
   return { statsPath: isDir ? path.join(value, STATS_FILE) : value, npyName: null };
 }
 
-export async function loadScale(config: Readonly<ReaderConfig>, sd: ShardDir, mode: Mode): Promise<Scale> {
-  const scale: Scale = { mean_D: null, scalar: 1 };
+export async function loadNormalization(config: Readonly<ReaderConfig>, sd: ShardDir, mode: Mode): Promise<Normalization> {
+  const scale: Normalization = { mean_D: null, scalar: 1 };
   if (config.scaleMean === false && config.scaleNorm === false) return scale;
   const digest = await getShardDirDigest(sd);
   const population = mode.patches === 'cls' ? 'cls' : 'patches';
