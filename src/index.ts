@@ -9,7 +9,7 @@ export { FAMILIES, getFamily } from '../models/registry.js';
 export type { VitArch } from './vit/arch.js';
 export type { VitFamily } from './vit/family.js';
 export { buildVit, makeRecorder } from './vit/build-vit.js';
-export { resolveLayers } from './vit/layers.js';
+export { resolveLayers } from './vit/recorded-blocks.js';
 export { loadVit, saveVit, type LoadedVit } from './vit/load-vit.js';
 export { recordActivations } from './vit/tokens.js';
 export { makeDirectoryLoader, registerFileRouters } from './vit/file-io.js';

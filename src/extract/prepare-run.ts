@@ -17,7 +17,7 @@ import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from 
 import { formatShardMetadata, getShardDirPath, ShardMetadata } from '../shards/shard-metadata.js';
 import { TOOL } from '../version.js';
 import type { VitFamily } from '../vit/family.js';
-import { resolveLayers } from '../vit/layers.js';
+import { resolveLayers } from '../vit/recorded-blocks.js';
 import type { LoadedVit } from '../vit/load-vit.js';
 import type { CheckpointRecord } from '../hub/fetch-checkpoint.js';
 import { checkAgainstModel, ValidExtractConfig } from './config.js';

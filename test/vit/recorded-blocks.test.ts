@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveLayers } from '../../src/vit/layers.js';
+import { resolveLayers } from '../../src/vit/recorded-blocks.js';
 
 describe('resolveLayers', () => {
   it('resolves negatives from the end and orders by depth, keeping the user notation', () => {
