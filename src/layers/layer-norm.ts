@@ -12,8 +12,7 @@
 import { tf } from '../tf.js';
 import { layerNorm } from '../ops/layer-norm.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface LayerNormArgs extends LayerArgs {
   /** Added to the variance before the square root (torch's default is 1e-5). */

@@ -9,8 +9,7 @@
 import { tf } from '../tf.js';
 import { getRopeFrequencies, makeRopeTable, RopeGrid } from '../ops/rope.js';
 import type { RopeSpec } from '../ops/rope.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface RopeEmbeddingArgs extends LayerArgs, RopeGrid {
   /** Base of the band frequencies (src/ops/rope.ts `RopeSpec`). */

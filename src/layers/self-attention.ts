@@ -12,8 +12,7 @@ import { attend } from '../ops/attention.js';
 import { makeRopeRotation, rotateQueriesKeys } from '../ops/rope.js';
 import type { RopeSpec } from '../ops/rope.js';
 import { getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface SelfAttentionArgs extends LayerArgs {
   /** K: number of heads; D must be a multiple of it. */

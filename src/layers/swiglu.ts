@@ -6,8 +6,7 @@
  */
 import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export class SwiGlu extends tf.layers.Layer {
   static readonly className = 'SaevSwiGlu';

@@ -7,8 +7,7 @@
  */
 import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface TokenEmbeddingArgs extends LayerArgs {
   /** Whether a learned CLS token is prepended (CLIP, DINOv2) or not (SigLIP, moondream2). */
