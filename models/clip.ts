@@ -8,7 +8,7 @@
  * transformers' `CLIPModel` (`vision_model.*`, with its config.json).
  */
 import { getOpenClipArch, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
-import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/convert/spec.js';
+import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 

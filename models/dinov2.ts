@@ -17,8 +17,8 @@
  * the models without registers; saev runs the hub models.) Preprocessing:
  * shortest side to 256 (bilinear), centre crop 224, ImageNet mean/std.
  */
-import { interpolateBicubic } from '../src/convert/interpolate.js';
-import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/convert/spec.js';
+import { resizePositionGrid } from '../src/convert/interpolate.js';
+import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
@@ -115,19 +115,10 @@ const interpolatePositions: TensorFix = {
     if (side * side !== nPatches) throw new Error(`weights: DINOv2 position embeddings hold ${nPatches} patches, not a square grid`);
     const grid = arch.imageSize / arch.patchSize;
     if (grid === side) return { shape: [1 + nPatches, width], data: tensor.data };
-    // [P, D] row-major -> [D, side, side] -> resize -> back to [P', D].
-    const planes = new Float32Array(width * nPatches);
-    for (let p = 0; p < nPatches; p++) for (let d = 0; d < width; d++) planes[d * nPatches + p] = tensor.data[(1 + p) * width + d];
     // Hub models without registers pass scale_factor (grid + 0.1) / side; the register models pass the size, antialiased.
-    const options =
-      arch.nRegisters > 0
-        ? { outH: grid, outW: grid, antialias: true }
-        : { outH: grid, outW: grid, antialias: false, scaleFactor: [(grid + 0.1) / side, (grid + 0.1) / side] as const };
-    const resized = interpolateBicubic(planes, width, side, side, options);
-    const out = new Float32Array((1 + grid * grid) * width);
-    out.set(tensor.data.subarray(0, width));
-    for (let p = 0; p < grid * grid; p++) for (let d = 0; d < width; d++) out[(1 + p) * width + d] = resized[d * grid * grid + p];
-    return { shape: [1 + grid * grid, width], data: out };
+    const factor = (grid + 0.1) / side;
+    const options = arch.nRegisters > 0 ? { antialias: true } : { antialias: false, scaleFactor: [factor, factor] as const };
+    return { shape: [1 + grid * grid, width], data: resizePositionGrid(tensor.data, width, side, grid, options) };
   },
 };
 

@@ -12,7 +12,7 @@
  * the repository's `make_transform`, a squash resize to S x S with antialiased bilinear (as Pillow does it),
  * ImageNet mean/std. ViT-7B is refused.
  */
-import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/convert/spec.js';
+import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import { getRopeGrid, makeRopeTable } from '../src/ops/rope.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';

@@ -8,7 +8,7 @@
  * d 1152, 27 blocks, 16 heads, MLP 4304. Preprocessing: squash resize to 378
  * (bicubic), mean = std = 0.5.
  */
-import type { CheckpointFormat, KeyRename, TensorFix } from '../src/convert/spec.js';
+import type { CheckpointFormat, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';

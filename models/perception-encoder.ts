@@ -13,7 +13,7 @@
  * interpolation). Preprocessing: timm's data config, shortest side to the
  * input size (bicubic), centre crop (crop_pct 1.0), mean = std = 0.5.
  */
-import type { ArchSource, CheckpointFormat, ConfigHints, KeyRename } from '../src/convert/spec.js';
+import type { ArchSource, CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import { getTimmBlockRenames } from './timm-layout.js';

@@ -6,7 +6,7 @@
  * size (bicubic), mean = std = 0.5.
  */
 import { getOpenClipImageSize, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
-import type { CheckpointFormat, KeyRename } from '../src/convert/spec.js';
+import type { CheckpointFormat, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';

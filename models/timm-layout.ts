@@ -4,7 +4,7 @@
  * attn.proj, norm2, mlp.fc1, mlp.fc2}`, with `ls1.gamma`/`ls2.gamma` where
  * LayerScale is used.
  */
-import type { KeyRename } from '../src/convert/spec.js';
+import type { KeyRename } from '../src/vit/checkpoint-spec.js';
 
 const pairs: Array<[string, string]> = [
   ['norm1.weight', 'ln1/gamma'],

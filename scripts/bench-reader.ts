@@ -16,9 +16,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { formatMetadata, Metadata } from '../src/format/metadata.js';
+import { formatMetadata, Metadata } from '../src/shards/metadata.js';
 import { ActivationsDataset } from '../src/reader/dataset.js';
-import { openShardDir } from '../src/reader/shard-dir.js';
+import { openShardDir } from '../src/shards/shard-dir.js';
 import { makeNormal } from '../src/random.js';
 import { runStats } from '../src/stats/run-stats.js';
 import { runStatsPass } from '../src/stats/stats-pass.js';

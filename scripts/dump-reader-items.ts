@@ -11,7 +11,7 @@
  */
 import { ActivationsDataset } from '../src/reader/dataset.js';
 import { LayerMode, PATCH_MODES } from '../src/reader/modes.js';
-import { openShardDir } from '../src/reader/shard-dir.js';
+import { openShardDir } from '../src/shards/shard-dir.js';
 
 function pickIndices(length: number, max: number, boundaries: number[]): number[] {
   if (length <= max) return Array.from({ length }, (_, i) => i);

@@ -3,7 +3,7 @@
 saev writes ``metadata.json``'s ``data`` field as ``str(cfg.data)``, the repr of a
 frozen dataclass such as ``ImageFolderDataset(root='./data/split')``, and the
 dataclass repr formats every field with ``repr``.  saev-tfjs re-implements both
-(``src/format/python-repr.ts``); this script writes
+(``src/python/python-repr.ts``); this script writes
 ``test/fixtures/python-repr-vectors.json``:
 
     {

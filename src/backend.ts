@@ -1,8 +1,7 @@
 /**
- * Backend selection: the one module that imports TensorFlow.js.
- *
- * Every other module takes `tf` from here, so there is exactly one tfjs-core
- * instance and one place that decides which kernels run. `auto` prefers a
+ * Backend selection: the one place that decides which kernels run (`tf`
+ * itself comes from src/tf.ts and is re-exported here for callers that
+ * choose a backend and then compute). `auto` prefers a
  * hardware GPU when one answers, then the fastest CPU backend:
  *
  *   1. native `@tensorflow/tfjs-node-gpu` when its libtensorflow sees a CUDA GPU
@@ -25,9 +24,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
+import { tf } from './tf.js';
 import { registerFileRouters } from './vit/file-io.js';
 import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu, probeHardwareAdapter, takeGpuError } from './webgpu/open-device.js';
 
@@ -162,7 +161,7 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
   // convolution) has few output tiles: sums then depend on timing, and a shard redone on resume would
   // differ from the first run in its last bits. Below 1, no product counts as having few tiles.
   tf.env().set('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL', 0.5);
-  // Loaded here, not at the top: the kernels import this module for `tf`.
+  // Loaded here, not at the top: only the webgpu backend needs them.
   const { registerWebGpuKernels } = await import('./webgpu/kernels.js');
   registerWebGpuKernels();
   return { name: 'webgpu', package: WEBGPU_PACKAGE, version: packageVersion(WEBGPU_PACKAGE), libVersion: null, oneDnn: null, gpu: !opened.summary.software, adapter: opened.summary };
@@ -256,19 +255,4 @@ export function describeBackend(info: BackendInfo): string {
     ? `, ${info.adapter.software ? 'software adapter, runs on the CPU' : 'GPU'} ${info.adapter.vendor} ${info.adapter.architecture}: ${info.adapter.description || info.adapter.device}`
     : '';
   return `${info.name} (${info.package} ${info.version}${lib}${adapter})`;
-}
-
-/**
- * Has the backend take over a tensor made from JavaScript values now rather
- * than at its first use, so the JavaScript copy is released at once: webgpu
- * uploads it (as tfjs's own streamed weight loading does), native copies it
- * into a TensorFlow tensor (any op on it does; a same-shape reshape costs
- * nothing more). wasm copied it when it was made; cpu keeps the JavaScript
- * values as its storage. A model loaded weight by weight thus never holds
- * its weights twice, even for a moment.
- */
-export function settleTensor(tensor: tf.Tensor): void {
-  const backend = tf.backend() as unknown as { uploadToGPU?: (dataId: object) => void };
-  if (tf.getBackend() === 'webgpu' && typeof backend.uploadToGPU === 'function') backend.uploadToGPU(tensor.dataId);
-  else if (tf.getBackend() === 'tensorflow') tf.reshape(tensor, tensor.shape).dispose();
 }

@@ -1,5 +1,5 @@
 import { Args, Command } from '@oclif/core';
-import { verifyShardDir, VerifyReport } from '../../src/format/verify-shards.js';
+import { verifyShardDir, VerifyReport } from '../../src/shards/verify-shards.js';
 import { formatCount } from '../../src/progress.js';
 
 export default class Verify extends Command {

@@ -15,7 +15,7 @@ import { getFamily } from '../../models/registry.js';
 import { initBackend, parseBackendRequest, takeBackendError, tf } from '../../src/backend.js';
 import { setFusedKernelsEnabled } from '../../src/ops/fused-kernels.js';
 import { makeRecorder } from '../../src/vit/build-vit.js';
-import { resolveLayers } from '../../src/vit/layers.js';
+import { resolveLayers } from '../../src/vit/recorded-blocks.js';
 import { loadVit } from '../../src/vit/load-vit.js';
 import { recordActivations } from '../../src/vit/tokens.js';
 

@@ -13,8 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { getImgsPerShard, ShardGeometry } from '../../src/format/layout.js';
-import { ShardFile } from '../../src/format/shard-file.js';
+import { getImgsPerShard, ShardGeometry } from '../../src/shards/layout.js';
+import { ShardFile } from '../../src/shards/shard-file.js';
 import { median } from './median.js';
 import { runAlternatePairs } from './pairs.js';
 

@@ -10,7 +10,7 @@ import { getFamily } from '../../models/registry.js';
 import type { BackendRequest } from '../../src/backend.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
-import { verifyShardDir } from '../../src/format/verify-shards.js';
+import { verifyShardDir } from '../../src/shards/verify-shards.js';
 import { DEMO_IMAGES_DIR } from '../../src/version.js';
 import { getRelRms, pick, samplePositions } from './sampling.js';
 

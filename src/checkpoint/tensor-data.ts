@@ -5,7 +5,7 @@
  * transposed tensor or a slice of a shared storage reads exactly as torch
  * would show it, row-major.
  */
-import { decodeValues } from '../format/dtype.js';
+import { decodeValues } from '../shards/dtype.js';
 import type { CheckpointTensor } from './state-dict.js';
 
 /** Bytes per element of each dtype a checkpoint tensor may have. */

@@ -1,11 +1,11 @@
 /**
  * The output-format flags of `activations extract`: which saev on-disk
- * format to write (src/format/shard-metadata.ts) and, for segmentation data,
+ * format to write (src/shards/shard-metadata.ts) and, for segmentation data,
  * how pixel labels become patch labels. No tensor code.
  */
 import { Flags } from '@oclif/core';
-import { PIXEL_AGGS } from '../format/metadata-v21.js';
-import { SHARD_FORMATS } from '../format/shard-metadata.js';
+import { PIXEL_AGGS } from '../shards/metadata-v21.js';
+import { SHARD_FORMATS } from '../shards/shard-metadata.js';
 
 export const formatFlags = {
   format: Flags.string({

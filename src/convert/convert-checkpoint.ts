@@ -10,7 +10,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { Checkpoint } from '../checkpoint/state-dict.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { TOOL } from '../version.js';
@@ -21,7 +21,7 @@ import { writeVitConfig } from '../vit/load-vit.js';
 import { writeModelDir } from '../vit/model-dir.js';
 import { ArchFlags, GELU_NAMES, inferArch } from './infer-arch.js';
 import { assignWeights, checkWeightNames, getTfjsValues, isComputedWeight, Renamed, renameTensors } from './remap-weights.js';
-import type { ConfigHints } from './spec.js';
+import type { ConfigHints } from '../vit/checkpoint-spec.js';
 
 export interface MadeVit {
   model: tf.LayersModel;

@@ -9,7 +9,7 @@
  */
 import type { GeluApproximation } from '../layers/gelu.js';
 import { validateArch, VitArch } from '../vit/arch.js';
-import type { ArchSource, ConfigHints } from './spec.js';
+import type { ArchSource, ConfigHints } from '../vit/checkpoint-spec.js';
 import type { Renamed } from './remap-weights.js';
 
 export interface ArchFlags {

@@ -7,6 +7,7 @@
  * scale factor is given and `in / out` otherwise (so DINOv2's 0.1 offset
  * moves the sample points). With antialias it uses Pillow's scheme: a = -0.5,
  * support widened by the downscale factor, weights normalised per output.
+ * `resizePositionGrid` applies it to a position embedding's patch grid.
  */
 
 export interface InterpolateOptions {
@@ -111,5 +112,31 @@ export function interpolateBicubic(grid_DHW: Float32Array, depth: number, inH: n
       }
     }
   }
+  return out;
+}
+
+/**
+ * A position embedding `[1 + side², D]` (one prefix position, e.g. CLS, then the patch grid
+ * row-major) resized to `[1 + grid², D]`: the prefix row kept, the grid resized per channel as
+ * `interpolateBicubic` does (`[P, D]` -> `[D, side, side]` -> resize -> `[P', D]`).
+ */
+export function resizePositionGrid(
+  positions_ND: Float32Array,
+  width: number,
+  side: number,
+  grid: number,
+  options: Omit<InterpolateOptions, 'outH' | 'outW'>,
+): Float32Array {
+  const nPatches = side * side;
+  if (positions_ND.length !== (1 + nPatches) * width) {
+    const expected = `${1 + nPatches} positions of width ${width} (one prefix and a ${side}x${side} grid)`;
+    throw new Error(`interpolate: expected ${expected}, found ${positions_ND.length} values`);
+  }
+  const planes = new Float32Array(width * nPatches);
+  for (let p = 0; p < nPatches; p++) for (let d = 0; d < width; d++) planes[d * nPatches + p] = positions_ND[(1 + p) * width + d];
+  const resized = interpolateBicubic(planes, width, side, side, { ...options, outH: grid, outW: grid });
+  const out = new Float32Array((1 + grid * grid) * width);
+  out.set(positions_ND.subarray(0, width));
+  for (let p = 0; p < grid * grid; p++) for (let d = 0; d < width; d++) out[(1 + p) * width + d] = resized[d * grid * grid + p];
   return out;
 }

@@ -7,10 +7,10 @@
  * Linear `[out, in]` -> Dense kernel `[in, out]`, Conv `[O, I, kh, kw]` ->
  * `[kh, kw, I, O]`, everything else reshaped (leading 1s dropped).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { StateDict } from '../checkpoint/state-dict.js';
 import { permute } from './permute.js';
-import type { CheckpointFormat, CheckpointSpec, FixContext, KeyRename, TorchTensor } from './spec.js';
+import type { CheckpointFormat, CheckpointSpec, FixContext, KeyRename, TorchTensor } from '../vit/checkpoint-spec.js';
 
 /** One of our weights, found in the checkpoint but not read yet. */
 export interface RenamedTensor {

@@ -12,11 +12,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { compareCodePoints } from '../format/python-json.js';
-import { pythonDataclassRepr } from '../format/python-repr.js';
-import { decodeRgb } from '../images/decode.js';
+import { compareCodePoints } from '../python/python-json.js';
+import { pythonDataclassRepr } from '../python/python-repr.js';
+import { decodeRgb, type EncodedImage } from '../images/decode.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
-import { checkIndex, EncodedImage, ImageDataset, LabelMap } from './dataset.js';
+import { checkIndex, ImageDataset, LabelMap } from './dataset.js';
 import { isImagePath } from './image-folder-index.js';
 import type { SetupHooks, SetupReport } from './setup-report.js';
 

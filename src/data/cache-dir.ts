@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../format/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export function getCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SAEV_CACHE) return path.resolve(env.SAEV_CACHE);

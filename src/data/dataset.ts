@@ -4,6 +4,7 @@
  * Row i of the shards is dataset index i. Labelled datasets also give saev's
  * `target`/`label`; segmentation datasets their pixel-level label map.
  */
+import type { EncodedImage } from '../images/decode.js';
 import type { RgbImage } from '../images/resample.js';
 
 /** saev's item fields besides the image: class index and class name. */
@@ -12,12 +13,6 @@ export interface DatasetLabel {
   target: number;
   /** Class name (`label`). */
   label: string;
-}
-
-/** An image as its file holds it, and the name a decode error gives it (the file or row, plus the dataset index). */
-export interface EncodedImage {
-  bytes: Uint8Array;
-  name: string;
 }
 
 /** A one-channel 8-bit map (PIL mode `L`), e.g. an ADE20K annotation: one class id per pixel. */

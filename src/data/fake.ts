@@ -3,7 +3,7 @@
  * noise, alternating landscape and portrait sizes), for tests and
  * benchmarks that must not depend on files. Image i is the same everywhere.
  */
-import { pythonDataclassRepr } from '../format/python-repr.js';
+import { pythonDataclassRepr } from '../python/python-repr.js';
 import type { RgbImage } from '../images/resample.js';
 import { makeUniform } from '../random.js';
 import type { ImageDataset } from './dataset.js';

@@ -13,7 +13,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { compareCodePoints } from '../format/python-json.js';
+import { compareCodePoints } from '../python/python-json.js';
 import { formatCount } from '../progress.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
 import type { SetupHooks, SetupReport } from './setup-report.js';

@@ -7,9 +7,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pythonDataclassRepr } from '../format/python-repr.js';
-import { decodeRgb } from '../images/decode.js';
-import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';
+import { pythonDataclassRepr } from '../python/python-repr.js';
+import { decodeRgb, type EncodedImage } from '../images/decode.js';
+import { checkIndex, ImageDataset } from './dataset.js';
 import { getNImgs, getRelPath, getTarget, ImageFolderIndex } from './image-folder-index.js';
 
 export { IMG_EXTENSIONS } from './image-folder-index.js';

@@ -13,10 +13,10 @@
  */
 import path from 'node:path';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
-import { pythonDataclassRepr } from '../format/python-repr.js';
-import { decodeRgb } from '../images/decode.js';
+import { pythonDataclassRepr } from '../python/python-repr.js';
+import { decodeRgb, type EncodedImage } from '../images/decode.js';
 import { getIndexPath, getStamp, readCache, writeCache } from './cache-dir.js';
-import { checkIndex, EncodedImage, ImageDataset } from './dataset.js';
+import { checkIndex, ImageDataset } from './dataset.js';
 import { getSplitFiles } from './hf-split-files.js';
 import { getParquetFileInfo, ImageRow, openParquetBuffer, readImageRows, readParquetMetadata } from './parquet-file.js';
 import type { SetupHooks, SetupReport } from './setup-report.js';

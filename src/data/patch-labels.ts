@@ -11,8 +11,8 @@
  * to the smaller label, like `bincount().argmax()`.
  */
 import { forEachBounded } from '../bounded-parallel.js';
-import { writeFileAtomic } from '../format/atomic-write.js';
-import type { PixelAgg } from '../format/metadata-v21.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { PixelAgg } from '../shards/metadata-v21.js';
 import { getResizedSize, PreprocessSpec, roundHalfEven } from '../images/preprocess.js';
 import type { ImageDataset, LabelMap } from './dataset.js';
 

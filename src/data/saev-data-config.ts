@@ -11,13 +11,13 @@
  *
  * Roots are recorded as given (normalised as pathlib does), like saev, which
  * records what its command line was given. Which strings are one object
- * matters to pickle (src/format/python-pickle.ts): path parts and field
+ * matters to pickle (src/python/python-pickle.ts): path parts and field
  * names are interned, and `ImgSegFolder.split` is a `Literal` choice (an
  * interned constant); the other strings are the user's, fresh objects.
  */
-import { formatPosixPath, getPathParts, parsePosixPath, PosixPath } from '../format/posix-path.js';
-import { pickleDumps, PickleValue, pyInt, pyStr } from '../format/python-pickle.js';
-import { pythonStrRepr } from '../format/python-repr.js';
+import { formatPosixPath, getPathParts, parsePosixPath, PosixPath } from '../python/posix-path.js';
+import { pickleDumps, PickleValue, pyInt, pyStr } from '../python/python-pickle.js';
+import { pythonStrRepr } from '../python/python-repr.js';
 import { DatasetConfig, validateDatasetConfig } from './make-dataset.js';
 
 type SaevField = { path: PosixPath } | { text: string; interned: boolean } | { int: number };

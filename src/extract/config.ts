@@ -9,9 +9,9 @@
  */
 import type { BackendRequest } from '../backend.js';
 import { DatasetConfig, validateDatasetConfig } from '../data/make-dataset.js';
-import { parseStorageDtype, StorageDtype } from '../format/dtype.js';
-import { PIXEL_AGGS, PixelAgg, SAEV_V21_FAMILIES } from '../format/metadata-v21.js';
-import { SHARD_FORMATS, ShardFormat } from '../format/shard-metadata.js';
+import { parseStorageDtype, StorageDtype } from '../shards/dtype.js';
+import { PIXEL_AGGS, PixelAgg, SAEV_V21_FAMILIES } from '../shards/metadata-v21.js';
+import { SHARD_FORMATS, ShardFormat } from '../shards/shard-metadata.js';
 import type { VitArch } from '../vit/arch.js';
 import { getPatchCount } from '../vit/arch.js';
 

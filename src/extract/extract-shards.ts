@@ -1,5 +1,5 @@
 /**
- * One job's share of the shards, resumably. For each shard of the share:
+ * One job's range of shards, resumably. For each shard of the range:
  * skip it if its completion marker agrees with this run; otherwise take its
  * lock (taking over a stale one), run its images through the model in
  * batches that start at the shard's first image (so any split, resume or
@@ -10,20 +10,21 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { takeBackendError, tf } from '../backend.js';
+import { takeBackendError } from '../backend.js';
+import { tf } from '../tf.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { ImagePreprocessor } from '../images/preprocess-pool.js';
-import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
-import { crashPoint } from '../format/crash-point.js';
-import { getMarkerPath, removeMarker, STATE_DIR, writeMarker } from '../format/shard-marker.js';
-import { describeWriteError } from '../format/shard-io.js';
-import { ShardFile } from '../format/shard-file.js';
-import { ShardLock } from '../format/shard-lock.js';
-import { getShardStatus } from '../format/shard-status.js';
+import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../shards/layout.js';
+import { crashPoint } from '../util/crash-point.js';
+import { getMarkerPath, removeMarker, STATE_DIR, writeMarker } from '../shards/shard-marker.js';
+import { describeWriteError } from '../shards/shard-io.js';
+import { ShardFile } from '../shards/shard-file.js';
+import { ShardLock } from '../shards/shard-lock.js';
+import { getShardStatus } from '../shards/shard-status.js';
 import type { VitArch } from '../vit/arch.js';
 import { recordActivations } from '../vit/tokens.js';
 import type { ValidExtractConfig } from './config.js';
-import type { JobShare } from './job-share.js';
+import type { JobRange } from './job-range.js';
 import { loadBatch, PixelBatch } from './load-batch.js';
 import type { PreparedRun } from './prepare-run.js';
 
@@ -48,7 +49,7 @@ export interface ShardJobContext {
   pollMs?: number;
 }
 
-export interface ShareOutcome {
+export interface JobRangeOutcome {
   /** Shards this job wrote. */
   written: number[];
   /** Shards already complete (verified by marker and size) and skipped. */
@@ -57,18 +58,18 @@ export interface ShareOutcome {
   doneElsewhere: number[];
 }
 
-/** How far this job's share of the shards is at the start: its shards and images, and how many are complete. */
-export interface ShareStatus {
+/** How far this job's range of shards is at the start: its shards and images, and how many are complete. */
+export interface JobRangeStatus {
   nShards: number;
   nImgs: number;
   nCompleteShards: number;
   nCompleteImgs: number;
 }
 
-export async function getShareStatus(run: PreparedRun, share: JobShare, dtype: string): Promise<ShareStatus> {
+export async function getJobRangeStatus(run: PreparedRun, range: JobRange, dtype: string): Promise<JobRangeStatus> {
   const counts = getImgsPerEachShard(run.metadata.nImgs, run.geometry);
-  const status: ShareStatus = { nShards: share.end - share.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0 };
-  for (let shard = share.first; shard < share.end; shard++) {
+  const status: JobRangeStatus = { nShards: range.end - range.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0 };
+  for (let shard = range.first; shard < range.end; shard++) {
     const { complete } = await getShardStatus(run.shardDir, { name: getShardFileName(shard), nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
     status.nImgs += counts[shard];
     if (complete) {
@@ -81,13 +82,13 @@ export async function getShareStatus(run: PreparedRun, share: JobShare, dtype: s
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function extractShare(ctx: ShardJobContext, share: JobShare): Promise<ShareOutcome> {
+export async function extractJobRange(ctx: ShardJobContext, range: JobRange): Promise<JobRangeOutcome> {
   const { shardDir } = ctx.run;
   await fs.mkdir(path.join(shardDir, STATE_DIR), { recursive: true });
   const counts = getImgsPerEachShard(ctx.run.metadata.nImgs, ctx.run.geometry);
-  const outcome: ShareOutcome = { written: [], skipped: [], doneElsewhere: [] };
+  const outcome: JobRangeOutcome = { written: [], skipped: [], doneElsewhere: [] };
   const deferred: number[] = [];
-  for (let shard = share.first; shard < share.end; shard++) {
+  for (let shard = range.first; shard < range.end; shard++) {
     const result = await tryShard(ctx, shard, counts[shard]);
     if (result === 'held') deferred.push(shard);
     else outcome[result === 'written' ? 'written' : 'skipped'].push(shard);

@@ -7,13 +7,13 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../format/atomic-write.js';
-import { parsePrivateTmpName } from '../format/create-once.js';
-import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../format/layout.js';
-import { STATE_DIR } from '../format/shard-marker.js';
-import { getShardStatus } from '../format/shard-status.js';
-import { formatShardRecords, ShardRecord, SHARDS_FILE } from '../format/shard-metadata.js';
-import { getStaleReason, ShardLock } from '../format/shard-lock.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { parsePrivateTmpName } from '../util/create-once.js';
+import { getBytesPerShard, getImgsPerEachShard, getShardFileName } from '../shards/layout.js';
+import { STATE_DIR } from '../shards/shard-marker.js';
+import { getShardStatus } from '../shards/shard-status.js';
+import { formatShardRecords, ShardRecord, SHARDS_FILE } from '../shards/shard-metadata.js';
+import { getStaleReason, ShardLock } from '../shards/shard-lock.js';
 import type { PreparedRun } from './prepare-run.js';
 
 export interface RunCompletion {

@@ -1,8 +1,8 @@
 /**
- * The main job (saev 0.1.0's `worker_fn`), one share of it: dataset -> decode ->
+ * The main job (saev 0.1.0's `worker_fn`), one job's range of shards: dataset -> decode ->
  * family preprocessing -> multi-output ViT -> token selection -> shard files,
  * in dataset order, so shard row i is dataset index i. With `nJobs` > 1 the
- * job writes only its contiguous range of shards (src/extract/job-share.ts);
+ * job writes only its contiguous range of shards (src/extract/job-range.ts);
  * any job may come first, and rerunning any job resumes it: complete shards
  * are skipped, the shard in progress is redone (src/extract/extract-shards.ts).
  * The job that finds every shard complete writes `shards.json`.
@@ -14,8 +14,8 @@ import { BackendInfo, describeBackend, initBackend } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { makeDataset } from '../data/make-dataset.js';
 import { writePatchLabels } from '../data/patch-labels.js';
-import type { PixelAgg } from '../format/metadata-v21.js';
-import type { ShardMetadata, ShardRecord } from '../format/shard-metadata.js';
+import type { PixelAgg } from '../shards/metadata-v21.js';
+import type { ShardMetadata, ShardRecord } from '../shards/shard-metadata.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { PreprocessPool } from '../images/preprocess-pool.js';
 import { formatCount, Progress } from '../progress.js';
@@ -26,11 +26,11 @@ import type { VitFamily } from '../vit/family.js';
 import { loadVit } from '../vit/load-vit.js';
 import { fetchNamedCheckpoint, loadNamedVit } from '../hub/named-checkpoint.js';
 import type { ValidExtractConfig } from './config.js';
-import { extractShare, getShareStatus } from './extract-shards.js';
+import { extractJobRange, getJobRangeStatus } from './extract-shards.js';
 import { watchForInterrupt } from './interrupt.js';
 import { checkBeforeBackend } from './preflight.js';
 import { finishIfComplete, removeDeadTmpFiles } from './finish-run.js';
-import { describeShare, getJobShare, JobShare } from './job-share.js';
+import { describeJobRange, getJobRange, JobRange } from './job-range.js';
 import { prepareRun, RUN_INFO_FILE } from './prepare-run.js';
 
 export { RUN_INFO_FILE };
@@ -54,7 +54,7 @@ export interface ExtractResult {
   nJobs: number;
   jobIndex: number;
   /** This job's shards `[first, end)`. */
-  share: JobShare;
+  share: JobRange;
   /** Shards this job wrote, found complete and skipped, or saw completed by another process. */
   written: number[];
   skipped: number[];
@@ -72,7 +72,7 @@ export interface ExtractHooks {
   log: (line: string) => void;
   /** Where progress goes; stderr by default. */
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Hears every batch written: `done` of the `total` images of this share that were not complete at the start. */
+  /** Hears every batch written: `done` of the `total` images of this job's range that were not complete at the start. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -88,19 +88,19 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
   if (kind !== 'converted') hooks.log(`warning: '${config.vitCkpt}' has random weights, not a trained model: these activations test the pipeline, they are not for research`);
   try {
     const run = await prepareRun(config, family, dataset, vit, backendInfo);
-    const share = getJobShare(run.nShards, config.nJobs, config.jobIndex);
+    const range = getJobRange(run.nShards, config.nJobs, config.jobIndex);
     const nRemoved = await removeDeadTmpFiles(run.shardDir);
     if (nRemoved > 0) hooks.log(`resume: removed ${formatCount(nRemoved, 'temporary file')} left by dead processes`);
     hooks.log(
       `shards: ${run.shardDir} (${formatCount(run.metadata.nImgs, 'image')} in ${formatCount(run.nShards, 'shard')} of up to ${formatCount(run.nImgsPerShard, 'image')}, ` +
         `${config.dtype}, layers [${run.metadata.layers.join(', ')}] = blocks [${run.blocks.join(', ')}])`,
     );
-    if (config.nJobs > 1) hooks.log(describeShare(share, run.nShards, config.nJobs, config.jobIndex));
+    if (config.nJobs > 1) hooks.log(describeJobRange(range, run.nShards, config.nJobs, config.jobIndex));
 
-    const start = await getShareStatus(run, share, config.dtype);
-    const ofShare = config.nJobs > 1 ? " of this job's share" : '';
+    const start = await getJobRangeStatus(run, range, config.dtype);
+    const ofJobRange = config.nJobs > 1 ? " of this job's range" : '';
     if (start.nCompleteShards > 0 && start.nCompleteShards < start.nShards) {
-      hooks.log(`resuming: ${start.nCompleteShards} of ${formatCount(start.nShards, 'shard')}${ofShare} complete (${formatCount(start.nCompleteImgs, 'image')})`);
+      hooks.log(`resuming: ${start.nCompleteShards} of ${formatCount(start.nShards, 'shard')}${ofJobRange} complete (${formatCount(start.nCompleteImgs, 'image')})`);
     }
     const total = start.nImgs - start.nCompleteImgs;
     const progress = new Progress({ label: 'extract', unit: 'images', total: start.nImgs, initial: start.nCompleteImgs, stream: hooks.progressStream });
@@ -110,9 +110,9 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch);
     if (config.vitBatchSize === undefined) hooks.log(`batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`);
     const recorder = makeRecorder(vit.model, run.blocks);
-    const interrupt = watchForInterrupt(() => `${nShardsDone} of ${formatCount(start.nShards, 'shard')}${ofShare} complete in ${run.shardDir}`, hooks.log);
+    const interrupt = watchForInterrupt(() => `${nShardsDone} of ${formatCount(start.nShards, 'shard')}${ofJobRange} complete in ${run.shardDir}`, hooks.log);
     const preprocessor = new PreprocessPool(family.getPreprocess(vit.arch), Math.min(config.nWorkers, availableParallelism()));
-    const outcome = await extractShare(
+    const outcome = await extractJobRange(
       {
         config,
         run,
@@ -132,7 +132,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
           nShardsDone += 1;
         },
       },
-      share,
+      range,
     ).finally(() => {
       interrupt.stop();
       return preprocessor.close();
@@ -163,7 +163,7 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
       dtype: config.dtype,
       nJobs: config.nJobs,
       jobIndex: config.jobIndex,
-      share,
+      share: range,
       ...outcome,
       complete: completion.complete,
       nImgsDone,

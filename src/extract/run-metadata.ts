@@ -1,14 +1,14 @@
 /**
  * The metadata an extraction writes, in the format `--format` chose: saev
- * 0.1.0's ten fields (src/format/metadata.ts) or protocol 2.1's thirteen
- * (src/format/metadata-v21.ts, with the dataset config pickled by
+ * 0.1.0's ten fields (src/shards/metadata.ts) or protocol 2.1's thirteen
+ * (src/shards/metadata-v21.ts, with the dataset config pickled by
  * src/data/saev-data-config.ts). Everything but the dataset description and
  * the family name is the same in both.
  */
 import type { ImageDataset } from '../data/dataset.js';
 import { encodeSaevDataConfig, formatSaevDataConfig, getSaevDataRoot, makeSaevDataConfig } from '../data/saev-data-config.js';
-import { PROTOCOL_V21 } from '../format/metadata-v21.js';
-import { fromSeedMetadata, fromV21Metadata, ShardMetadata } from '../format/shard-metadata.js';
+import { PROTOCOL_V21 } from '../shards/metadata-v21.js';
+import { fromSeedMetadata, fromV21Metadata, ShardMetadata } from '../shards/shard-metadata.js';
 import type { ModelShape, ValidExtractConfig } from './config.js';
 
 export interface RunMetadata {

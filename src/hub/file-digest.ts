@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { getCacheDir } from '../data/cache-dir.js';
-import { writeFileAtomic } from '../format/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 interface DigestEntry {
   path: string;

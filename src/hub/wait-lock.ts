@@ -2,12 +2,12 @@
  * Taking a lock that another process may hold, and waiting for it: many jobs
  * of one Slurm array start at once, one of them downloads (or converts) and
  * the others wait, then find the result in the cache. Built on the shard
- * lock (src/format/shard-lock.ts): created exclusively, renewed while held,
+ * lock (src/shards/shard-lock.ts): created exclusively, renewed while held,
  * taken over when its holder died (same host) or its lease ran out.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ShardLock } from '../format/shard-lock.js';
+import { ShardLock } from '../shards/shard-lock.js';
 
 export interface WaitOptions {
   log: (line: string) => void;

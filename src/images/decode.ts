@@ -13,6 +13,12 @@ import { decodeBmp, isBmp } from './bmp.js';
 import { decodeNetpbm, isNetpbm } from './netpbm.js';
 import type { RgbImage } from './resample.js';
 
+/** An image as its file holds it, and the name a decode error gives it (the file or row, plus the dataset index). */
+export interface EncodedImage {
+  bytes: Uint8Array;
+  name: string;
+}
+
 const OPTIONS = { ignoreIcc: true, failOn: 'error', limitInputPixels: false } as const;
 
 /** SOF0-SOF15 (frame headers), less DHT (C4), JPG (C8) and DAC (CC), which share the range. */

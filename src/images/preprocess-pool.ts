@@ -12,7 +12,7 @@
  */
 import 'sharp'; // libvips loaded by the main thread before any worker uses it, so it stays loaded until they all end
 import { Worker } from 'node:worker_threads';
-import type { EncodedImage } from '../data/dataset.js';
+import type { EncodedImage } from './decode.js';
 import { WorkerReply, WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import type { PreprocessSpec } from './preprocess.js';

@@ -4,9 +4,10 @@
  * `x * sigmoid(1.702 x)`). Upstream families differ exactly here, so the
  * variant is explicit rather than left to tfjs's built-in activations.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { gelu, GELU_APPROXIMATIONS, GeluApproximation } from '../ops/gelu.js';
 import { getSingleInput } from './single-input.js';
+import type { LayerArgs } from './layer-args.js';
 
 export type { GeluApproximation };
 
@@ -14,8 +15,6 @@ export interface GeluArgs extends LayerArgs {
   /** Which GELU: exact (`none`), `tanh`, or OpenAI's `quick`. */
   approximate: GeluApproximation;
 }
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 export class Gelu extends tf.layers.Layer {
   static readonly className = 'SaevGelu';

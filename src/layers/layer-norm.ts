@@ -9,11 +9,10 @@
  * [8, 197, 768] (this one ~11 ms), on the native backend ~22 ms (this one ~16 ms).
  * Weight names (`gamma`, `beta`) match the tfjs layer, so checkpoints map the same way.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { layerNorm } from '../ops/layer-norm.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface LayerNormArgs extends LayerArgs {
   /** Added to the variance before the square root (torch's default is 1e-5). */

@@ -3,10 +3,9 @@
  * learned per-channel scale on a residual branch, `x * gamma`. Input and
  * output `tokens_BND`; gamma has shape `[D]`.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface LayerScaleArgs extends LayerArgs {
   /** Value every gamma starts at before weights are loaded (DINOv2 trains from 1e-5). */

@@ -6,14 +6,13 @@
  * periods in bfloat16, which the converter turns into this table). Input: the
  * patch tokens (only to place the layer in the graph); output: the table.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getRopeFrequencies, makeRopeTable, RopeGrid } from '../ops/rope.js';
-import type { RopeSpec } from '../vit/arch.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { RopeSpec } from '../ops/rope.js';
+import type { LayerArgs } from './layer-args.js';
 
 export interface RopeEmbeddingArgs extends LayerArgs, RopeGrid {
-  /** Base of the band frequencies (src/vit/arch.ts `RopeSpec`). */
+  /** Base of the band frequencies (src/ops/rope.ts `RopeSpec`). */
   base: number;
   /** Radians per unit of coordinate of band 0. */
   scale: number;

@@ -7,13 +7,12 @@
  * src/layers/rope-embedding.ts, rotates the patch tokens' queries and keys
  * before the attention (src/ops/rope.ts).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { attend } from '../ops/attention.js';
 import { makeRopeRotation, rotateQueriesKeys } from '../ops/rope.js';
-import type { RopeSpec } from '../vit/arch.js';
+import type { RopeSpec } from '../ops/rope.js';
 import { getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface SelfAttentionArgs extends LayerArgs {
   /** K: number of heads; D must be a multiple of it. */

@@ -3,7 +3,7 @@
  * `computeOutputShape` and `call` either it or a one-element list; these
  * unwrap that.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 
 export function getSingleShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;

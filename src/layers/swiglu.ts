@@ -4,10 +4,9 @@
  * the result is `silu(gate) * value` with `silu(x) = x * sigmoid(x)`. Input
  * `hidden_BN2H`, output `hidden_BNH`.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export class SwiGlu extends tf.layers.Layer {
   static readonly className = 'SaevSwiGlu';

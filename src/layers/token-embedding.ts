@@ -5,10 +5,9 @@
  * insert register tokens after CLS (DINOv2 with registers, DINOv3's storage
  * tokens). Input `patches_BPD`, output `tokens_BND` with N = cls + registers + P.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getSingleInput, getSingleShape } from './single-input.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer-args.js';
 
 export interface TokenEmbeddingArgs extends LayerArgs {
   /** Whether a learned CLS token is prepended (CLIP, DINOv2) or not (SigLIP, moondream2). */

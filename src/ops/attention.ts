@@ -7,7 +7,7 @@
  * the scores and their softmax are never alive beside all of q, k and v's
  * copies (same ops, same values).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { runFusedOr } from './fused-kernels.js';
 
 export const ATTENTION_KERNEL = 'SaevAttention';

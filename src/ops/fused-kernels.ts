@@ -6,7 +6,7 @@
  * inputs, and the generic composition otherwise. So the layers, the saved
  * models and every other backend stay as they are.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 
 export interface FusedKernel {
   kernelName: string;

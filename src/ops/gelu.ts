@@ -5,7 +5,7 @@
  * as the next op has read it: the input is the MLP's widest tensor, and five
  * such intermediates alive at once were most of a forward pass's memory.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { runFusedOr } from './fused-kernels.js';
 
 export type GeluApproximation = 'none' | 'tanh' | 'quick';

@@ -2,7 +2,7 @@
  * LayerNorm over the last axis, as torch's `nn.LayerNorm(D, eps)`: biased
  * variance, `(x - mean) / sqrt(var + eps) * gamma + beta`; gamma and beta `[D]`.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { runFusedOr } from './fused-kernels.js';
 
 export const LAYER_NORM_KERNEL = 'SaevLayerNorm';

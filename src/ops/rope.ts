@@ -12,8 +12,38 @@
  * (2j with 2j + 1: PE's), angle a turning its pair (x, y) into
  * (x cos a - y sin a, y cos a + x sin a).
  */
-import { tf } from '../backend.js';
-import type { RopeSpec, VitArch } from '../vit/arch.js';
+import { tf } from '../tf.js';
+
+/**
+ * 2D rotary position embedding of the patch tokens' queries and keys
+ * (below); prefix tokens (CLS, registers) are never rotated. Band k
+ * of the E/4 bands of a head of width E turns by `scale * base^(-k / (E/4))`
+ * radians per unit of coordinate, once for each grid axis.
+ */
+export interface RopeSpec {
+  /** Which head dims rotate together: `half` (j with j + E/2, DINOv3) or `interleaved` (2j with 2j + 1, PE). */
+  pairing: 'half' | 'interleaved';
+  /** Patch coordinates: `centered` (cell centres mapped to [-1, 1] per axis, DINOv3) or `index` (grid index, PE). */
+  coords: 'centered' | 'index';
+  /** Which axis the first half of the angles follows: `yx` (rows, DINOv3) or `xy` (columns, PE). */
+  axes: 'yx' | 'xy';
+  /** Base of the geometric band sequence: DINOv3's 100 (its periods are 100^(4k/E)), PE's 10000. */
+  base: number;
+  /** Radians per unit of coordinate of band 0: 2π for DINOv3 (angle 2π·c/period), 1 for PE. */
+  scale: number;
+  /** `index` coordinates: the CLS token sits at grid position 0, so patch indices start at 1 when there is one (PE). */
+  clsAtOrigin: boolean;
+}
+
+/** What of an architecture (src/vit/arch.ts `VitArch`) fixes its RoPE grid. */
+interface RopeArch {
+  rope: RopeSpec | null;
+  clsToken: boolean;
+  imageSize: number;
+  patchSize: number;
+  width: number;
+  nHeads: number;
+}
 
 /** The grid a table is made for: patches in row-major order, `side` x `side`. */
 export interface RopeGrid {
@@ -29,7 +59,7 @@ export interface RopeGrid {
 }
 
 /** The grid of an arch with RoPE; PE's CLS token, at grid position 0, moves patch indices to start at 1. */
-export function getRopeGrid(arch: VitArch): RopeGrid {
+export function getRopeGrid(arch: RopeArch): RopeGrid {
   const rope = arch.rope;
   if (!rope) throw new Error('rope: this architecture has no rotary position embedding');
   const offset = rope.coords === 'index' && rope.clsAtOrigin && arch.clsToken ? 1 : 0;

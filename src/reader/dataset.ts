@@ -13,67 +13,19 @@
  * page-aligned buffers (`read-buffer.ts`), and prefetch the next chunk while
  * the current one is cut into items.
  */
-import { decodeValues } from '../format/dtype.js';
-import { locateImg } from '../format/layout.js';
+import { decodeValues } from '../shards/dtype.js';
+import { locateImg } from '../shards/layout.js';
 import { ReaderConfig, validateReaderConfig } from './config.js';
-import { resolveOrderedOptions, resolveShuffleOptions } from './iterate-options.js';
+import { IterateOptions, resolveOrderedOptions, resolveShuffleOptions, ShuffleOptions } from './iterate-options.js';
+import { ActsBatch, ActsItem, copyRow, makeBatch, sliceBatch } from './batch.js';
 import { canReadRowsDirect, iterateRowsDirect } from './direct-rows.js';
-import { FilePool } from './file-pool.js';
-import { ReadBuffer } from './read-buffer.js';
+import { FilePool } from '../util/file-pool.js';
+import { ReadBuffer } from '../util/read-buffer.js';
 import { getItemRange, normalizeRow, SlabGeometry, writeItemValues } from './item-values.js';
 import { getModeLength, ItemSource, locateItem, Mode, resolveMode } from './modes.js';
-import { loadScale, Scale } from './scale.js';
-import { getImgsPerChunk, openShardDir, ShardDir } from './shard-dir.js';
-import { iterateShuffled, ShuffleOptions } from './shuffle.js';
-
-export interface ActsItem {
-  act: Float32Array;
-  imageI: number;
-  /** Patch number, or -1 for CLS and patch means. */
-  patchI: number;
-  /** Slot in `metadata.layers`, or -1 for the mean over layers. */
-  layerI: number;
-}
-
-/** B items: `acts_BD` row b belongs to `imageI[b]`, `patchI[b]`, `layerI[b]`. */
-export interface ActsBatch {
-  n: number;
-  dVit: number;
-  acts_BD: Float32Array;
-  imageI: Int32Array;
-  patchI: Int32Array;
-  layerI: Int32Array;
-}
-
-export function makeBatch(n: number, dVit: number): ActsBatch {
-  return { n, dVit, acts_BD: new Float32Array(n * dVit), imageI: new Int32Array(n), patchI: new Int32Array(n), layerI: new Int32Array(n) };
-}
-
-/** Keeps the first n rows of a batch (views, no copy). */
-export function sliceBatch(b: ActsBatch, n: number): ActsBatch {
-  if (n === b.n) return b;
-  return { n, dVit: b.dVit, acts_BD: b.acts_BD.subarray(0, n * b.dVit), imageI: b.imageI.subarray(0, n), patchI: b.patchI.subarray(0, n), layerI: b.layerI.subarray(0, n) };
-}
-
-export interface IterateOptions {
-  /** Items per yielded batch. */
-  batchSize?: number;
-  /** Bytes read per step (whole images, or whole batches for whole-row modes; at least one). */
-  chunkBytes?: number;
-  /**
-   * Steps being read while the current one is cut into batches (whole-row float32 modes; the other
-   * modes read one chunk ahead). Memory is about (readAhead + 1) x max(chunkBytes, one batch).
-   * Default 4, or 2 with `reuseBatches`, whose recycled memory then stays in the CPU cache (hot
-   * scans: medians of 7 runs 2.9-3.8 -> 4.1-4.6 GB/s against 4; cold unchanged).
-   */
-  readAhead?: number;
-  /**
-   * `ordered` only: let the iterator recycle batch memory, so each batch is valid only until the next
-   * step (copy what you keep). Faster for whole-row float32 modes: no fresh memory per step, and the
-   * clamp scan runs in place. Default false: every batch is the caller's to keep.
-   */
-  reuseBatches?: boolean;
-}
+import { loadNormalization, Normalization } from './normalization.js';
+import { getImgsPerChunk, openShardDir, ShardDir } from '../shards/shard-dir.js';
+import { iterateShuffled } from './shuffle.js';
 
 /** Largest gap (bytes) between two wanted ranges that is read through rather than split. */
 const MERGE_GAP = 64 * 1024;
@@ -89,7 +41,7 @@ export class ActivationsDataset {
     readonly shards: ShardDir,
     readonly mode: Mode,
     config: Readonly<ReaderConfig>,
-    readonly scale: Scale,
+    readonly scale: Normalization,
   ) {
     this.config = config;
     this.length = getModeLength(mode, shards);
@@ -102,7 +54,7 @@ export class ActivationsDataset {
     const config = validateReaderConfig(raw);
     const shards = await openShardDir(dir);
     const mode = resolveMode(config.patches, config.layer, shards.metadata.layers, shards.clsToken);
-    const scale = await loadScale(config, shards, mode);
+    const scale = await loadNormalization(config, shards, mode);
     return new ActivationsDataset(shards, mode, config, scale);
   }
 
@@ -335,12 +287,4 @@ export class ActivationsDataset {
   async close(): Promise<void> {
     await this.pool.close();
   }
-}
-
-export function copyRow(from: ActsBatch, i: number, to: ActsBatch, j: number): void {
-  const D = from.dVit;
-  to.acts_BD.set(from.acts_BD.subarray(i * D, (i + 1) * D), j * D);
-  to.imageI[j] = from.imageI[i];
-  to.patchI[j] = from.patchI[i];
-  to.layerI[j] = from.layerI[i];
 }

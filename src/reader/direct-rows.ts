@@ -15,14 +15,14 @@
  * place: no page faults on fresh memory, no garbage and no copy for the scan,
  * but a batch is only valid until the iterator's next step.
  */
-import { locateImg } from '../format/layout.js';
-import type { ActsBatch } from './dataset.js';
-import type { FilePool } from './file-pool.js';
+import { locateImg } from '../shards/layout.js';
+import type { ActsBatch } from './batch.js';
+import type { FilePool } from '../util/file-pool.js';
 import { getClampBits, normalizeRow } from './item-values.js';
 import type { Mode } from './modes.js';
 import { allocFreshScanMemory, allocSimdScanMemory, ScanMemory } from './scan-memory.js';
-import type { Scale } from './scale.js';
-import type { ShardDir } from './shard-dir.js';
+import type { Normalization } from './normalization.js';
+import type { ShardDir } from '../shards/shard-dir.js';
 
 export interface DirectRowsOptions {
   batchSize: number;
@@ -31,7 +31,7 @@ export interface DirectRowsOptions {
   /** Spans read ahead of the one being yielded. */
   readAhead: number;
   clamp: number;
-  scale: Scale;
+  scale: Normalization;
   /** Recycle span memory: a yielded batch is valid only until the next step. */
   reuseBatches: boolean;
 }
@@ -105,7 +105,7 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
 }
 
 /** saev 0.1.0's transform over a whole span: the clamp (a float pass only when the scans found |x| above it, or NaN), then mean and scalar per row. */
-function normalizeSpan(span: Span, D: number, clamp: number, scale: Scale): void {
+function normalizeSpan(span: Span, D: number, clamp: number, scale: Normalization): void {
   if (span.maxAbsBits > getClampBits(clamp)) normalizeRow(span.acts_BD, 0, span.acts_BD.length, clamp, null, 1);
   if (scale.mean_D || scale.scalar !== 1) {
     for (let b = 0; b < span.n; b++) normalizeRow(span.acts_BD, b * D, D, Infinity, scale.mean_D, scale.scalar);

@@ -34,7 +34,7 @@
  */
 import { encodeModule, I32, op, V128 } from '../wasm/encode.js';
 import { getMaxAbsBits } from './item-values.js';
-import { WASM_PAGE } from './read-buffer.js';
+import { WASM_PAGE } from '../util/read-buffer.js';
 
 const [p, end, m, mask] = [0, 1, 2, 3]; // params $p, $end; locals $m, $mask
 const MODULE_BYTES = encodeModule([{

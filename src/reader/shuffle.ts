@@ -8,15 +8,20 @@
  * (float32) and one batch.
  */
 import { makeUniform } from '../random.js';
+import type { ShardDir } from '../shards/shard-dir.js';
+import { ActsBatch, copyRow, makeBatch, sliceBatch } from './batch.js';
 import type { ResolvedShuffleOptions } from './iterate-options.js';
-import { ActivationsDataset, ActsBatch, copyRow, makeBatch, sliceBatch } from './dataset.js';
 
-export interface ShuffleOptions {
-  batchSize?: number;
-  /** Items held for mixing (memory = bufferSize x D x 4 bytes). */
-  bufferSize?: number;
-  seed?: number;
-  chunkBytes?: number;
+/** What the shuffled iterator reads through; src/reader/dataset.ts's `ActivationsDataset` is one. */
+export interface ShuffleSource {
+  readonly shards: ShardDir;
+  readonly dVit: number;
+  readonly nItemsPerImg: number;
+  getBatchRows(batchSize: number): number;
+  getRowsPerChunk(chunkBytes: number): number;
+  getChunkImgBase(k: number): number;
+  writeImgItems(vals: Float32Array, imgBase: number, imageI: number, out: ActsBatch, b: number): number;
+  readChunksAhead(chunks: ReadonlyArray<[number, number, number]>, rowsPerChunk: number): AsyncGenerator<[number, number, number, Float32Array]>;
 }
 
 /** A seeded Fisher-Yates permutation of 0..n-1. */
@@ -29,7 +34,7 @@ export function makePermutation(n: number, uniform: () => number): number[] {
   return perm;
 }
 
-export async function* iterateShuffled(ds: ActivationsDataset, resolved: ResolvedShuffleOptions): AsyncGenerator<ActsBatch> {
+export async function* iterateShuffled(ds: ShuffleSource, resolved: ResolvedShuffleOptions): AsyncGenerator<ActsBatch> {
   const batchSize = ds.getBatchRows(resolved.batchSize);
   const capacity = ds.getBatchRows(resolved.bufferSize);
   const uniform = makeUniform(resolved.seed);

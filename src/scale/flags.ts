@@ -3,7 +3,7 @@
  * local and Slurm launchers), kept here so the command stays thin. No tensor code.
  */
 import { Flags } from '@oclif/core';
-import { STORAGE_DTYPES } from '../format/dtype.js';
+import { STORAGE_DTYPES } from '../shards/dtype.js';
 
 export const scaleFlags = {
   dtype: Flags.string({ summary: 'Storage dtype of the shards; half types add a dtype field to metadata.json (and its hash).', options: [...STORAGE_DTYPES], default: 'float32' }),

@@ -8,11 +8,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Progress } from '../progress.js';
-import { getShardDirDigest, openShardDir, ShardDir } from '../reader/shard-dir.js';
+import { getShardDirDigest, openShardDir, ShardDir } from '../shards/shard-dir.js';
 import { WorkerRequests } from '../worker-requests.js';
 import { resolveWorkerScript } from '../worker-script.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from './stats-pass.js';
-import { checkStatsWritable, StatsDoc, writeStatsFiles } from './stats-file.js';
+import type { StatsDoc } from './stats-doc.js';
+import { checkStatsWritable, writeStatsFiles } from './stats-file.js';
 
 export interface StatsOptions {
   /** Worker threads (1 = in this thread). */

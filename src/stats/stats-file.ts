@@ -10,42 +10,16 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../format/atomic-write.js';
-import { getPrivateTmpPath } from '../format/create-once.js';
-import type { ShardDir } from '../reader/shard-dir.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { getPrivateTmpPath } from '../util/create-once.js';
+import type { ShardDir } from '../shards/shard-dir.js';
 import { TOOL } from '../version.js';
 import { decodeNpyFloat64, encodeNpyFloat64 } from './npy.js';
 import { plotPng } from './plot.js';
 import { HIST, Population, PopulationSummary, summarizePopulation } from './population.js';
+import { MEAN_FILES, PopulationDoc, PopulationName, STATS_FILE, STATS_FORMAT, StatsDoc } from './stats-doc.js';
 import { makeStatsPlots, PLOT_FILES } from './stats-plots.js';
 import type { LayerStats } from './stats-pass.js';
-
-export const STATS_FILE = 'stats.json';
-/** Version 2: the digest samples 8 pages of each shard (version 1 read only the first). */
-export const STATS_FORMAT = 'saev-tfjs-stats/2';
-export const MEAN_FILES = { patches: 'stats-mean-patches.npy', cls: 'stats-mean-cls.npy' } as const;
-export type PopulationName = keyof typeof MEAN_FILES;
-
-export interface PopulationDoc extends PopulationSummary {
-  normHist: number[];
-  centredHist: number[];
-}
-
-export interface StatsDoc {
-  format: typeof STATS_FORMAT;
-  tool: string;
-  metadataHash: string;
-  /** `getShardDirDigest` of the shards these statistics describe. */
-  digest: string;
-  dtype: string;
-  dVit: number;
-  nImgs: number;
-  clsToken: boolean;
-  layers: number[];
-  histogram: { log10Min: number; log10Max: number; nBins: number; bins: string };
-  perLayer: Array<{ layer: number; patches: PopulationDoc; cls: PopulationDoc | null; meanNormByPosition: Array<number | null> }>;
-  files: Partial<Record<PopulationName, { name: string; shape: number[]; sha256: string }>>;
-}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -9,8 +9,8 @@
  *   read buffer 0, read buffer 1       page-aligned (see read-buffer.ts)
  *   decoded 0, decoded 1               float32 values of half-precision shards only
  */
-import { decodeValues, StorageDtype } from '../format/dtype.js';
-import { PAGE, ReadBuffer, WASM_PAGE } from '../reader/read-buffer.js';
+import { decodeValues, StorageDtype } from '../shards/dtype.js';
+import { PAGE, ReadBuffer, WASM_PAGE } from '../util/read-buffer.js';
 import { makeStatsKernels, StatsKernels } from './stats-kernels.js';
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;

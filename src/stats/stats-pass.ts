@@ -5,8 +5,8 @@
  * needs nothing; pass 2 needs pass 1's merged means. Results of passes over
  * disjoint shard ranges merge with `mergeStats`.
  */
-import { FilePool } from '../reader/file-pool.js';
-import { getImgsPerChunk, type ShardDir } from '../reader/shard-dir.js';
+import { FilePool } from '../util/file-pool.js';
+import { getImgsPerChunk, type ShardDir } from '../shards/shard-dir.js';
 import { addCentredNorms, addPass2Fields, addTokens, makePopulation, mergePopulation, Population } from './population.js';
 import { StatsMemory } from './stats-memory.js';
 

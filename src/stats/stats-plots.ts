@@ -3,10 +3,10 @@
  * CLS tokens, one line per layer), the mean activation magnitude per
  * dimension, and the mean norm by stored token position.
  */
-import type { ShardDir } from '../reader/shard-dir.js';
+import type { ShardDir } from '../shards/shard-dir.js';
 import { Panel } from './plot.js';
 import { HIST } from './population.js';
-import type { StatsDoc } from './stats-file.js';
+import type { StatsDoc } from './stats-doc.js';
 import type { LayerStats } from './stats-pass.js';
 
 export const PLOT_FILES = { normHist: 'stats-norm-hist.png', meanAbs: 'stats-mean-abs.png', normByPosition: 'stats-norm-by-position.png' } as const;

@@ -4,7 +4,7 @@
  * `{ id, stats }` (or `{ id, error }`); `{ imgs }` messages report progress.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openShardDir } from '../reader/shard-dir.js';
+import { openShardDir } from '../shards/shard-dir.js';
 import { LayerStats, runStatsPass } from './stats-pass.js';
 
 interface Job {

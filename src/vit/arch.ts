@@ -5,27 +5,9 @@
  * never a branch on the family name.
  */
 import type { GeluApproximation } from '../layers/gelu.js';
+import type { RopeSpec } from '../ops/rope.js';
 
-/**
- * 2D rotary position embedding of the patch tokens' queries and keys
- * (src/ops/rope.ts); prefix tokens (CLS, registers) are never rotated. Band k
- * of the E/4 bands of a head of width E turns by `scale * base^(-k / (E/4))`
- * radians per unit of coordinate, once for each grid axis.
- */
-export interface RopeSpec {
-  /** Which head dims rotate together: `half` (j with j + E/2, DINOv3) or `interleaved` (2j with 2j + 1, PE). */
-  pairing: 'half' | 'interleaved';
-  /** Patch coordinates: `centered` (cell centres mapped to [-1, 1] per axis, DINOv3) or `index` (grid index, PE). */
-  coords: 'centered' | 'index';
-  /** Which axis the first half of the angles follows: `yx` (rows, DINOv3) or `xy` (columns, PE). */
-  axes: 'yx' | 'xy';
-  /** Base of the geometric band sequence: DINOv3's 100 (its periods are 100^(4k/E)), PE's 10000. */
-  base: number;
-  /** Radians per unit of coordinate of band 0: 2π for DINOv3 (angle 2π·c/period), 1 for PE. */
-  scale: number;
-  /** `index` coordinates: the CLS token sits at grid position 0, so patch indices start at 1 when there is one (PE). */
-  clsAtOrigin: boolean;
-}
+export type { RopeSpec };
 
 /** `gelu`: fc1, GELU, fc2. `swiglu`: fc1 holds gate and value (2 x mlpWidth), `silu(gate) * value`, fc2. */
 export type MlpKind = 'gelu' | 'swiglu';

@@ -10,7 +10,7 @@
  * weights by them. With RoPE, one `rope` layer holds the angle table that
  * every block's attention takes as its second input.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { Gelu } from '../layers/gelu.js';
 import { LayerNorm } from '../layers/layer-norm.js';
 import { LayerScale } from '../layers/layer-scale.js';
@@ -29,21 +29,30 @@ export function getBlockName(i: number): string {
 /** Marks a layer to create its weights as untouched zeros (tfjs's fast weight init) when asked to. */
 type Made = <L extends tf.layers.Layer>(layer: L) => L;
 
+type Applied = (input: tf.SymbolicTensor | tf.SymbolicTensor[]) => tf.SymbolicTensor;
+
+/** A layer as a function of symbolic tensors (what `apply` returns for them), so a block reads like timm's. */
+function applied(layer: tf.layers.Layer): Applied {
+  return (input) => layer.apply(input) as tf.SymbolicTensor;
+}
+
 /** `rope_2PE`: the RoPE table every attention takes, or null without RoPE. */
 function buildBlock(x: tf.SymbolicTensor, rope_2PE: tf.SymbolicTensor | null, arch: VitArch, i: number, made: Made): tf.SymbolicTensor {
-  const norm = (name: string) => made(new LayerNorm({ epsilon: arch.layerNormEps, name: `block${i}_${name}` }));
+  const name = (part: string) => `block${i}_${part}`;
+  const norm = (part: string) => applied(made(new LayerNorm({ epsilon: arch.layerNormEps, name: name(part) })));
   // DINOv2 scales each residual branch per channel; decided here once, never in a forward pass.
-  const scale = (branch: tf.SymbolicTensor, name: string) =>
-    arch.layerScale ? (made(new LayerScale({ name: `block${i}_${name}` })).apply(branch) as tf.SymbolicTensor) : branch;
-  const attention = made(new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: `block${i}_attn` }));
-  const normed = norm('ln1').apply(x) as tf.SymbolicTensor;
-  const attended = scale(attention.apply(rope_2PE ? [normed, rope_2PE] : normed) as tf.SymbolicTensor, 'ls1');
-  const afterAttn = tf.layers.add({ name: `block${i}_add1` }).apply([x, attended]) as tf.SymbolicTensor;
-  let hidden = made(tf.layers.dense({ units: getFc1Width(arch), name: `block${i}_fc1` })).apply(norm('ln2').apply(afterAttn)) as tf.SymbolicTensor;
-  const activation = arch.mlp === 'swiglu' ? new SwiGlu({ name: `block${i}_swiglu` }) : new Gelu({ approximate: arch.gelu, name: `block${i}_gelu` });
-  hidden = activation.apply(hidden) as tf.SymbolicTensor;
-  const mlp = scale(made(tf.layers.dense({ units: arch.width, name: `block${i}_fc2` })).apply(hidden) as tf.SymbolicTensor, 'ls2');
-  return tf.layers.add({ name: getBlockName(i) }).apply([afterAttn, mlp]) as tf.SymbolicTensor;
+  const layerScale = (part: string): ((t: tf.SymbolicTensor) => tf.SymbolicTensor) =>
+    arch.layerScale ? applied(made(new LayerScale({ name: name(part) }))) : (t) => t;
+  const add = (layerName: string) => (a: tf.SymbolicTensor, b: tf.SymbolicTensor) => applied(tf.layers.add({ name: layerName }))([a, b]);
+  const selfAttention = applied(made(new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: name('attn') })));
+  const attn = (t: tf.SymbolicTensor) => selfAttention(rope_2PE ? [t, rope_2PE] : t);
+  const fc1 = applied(made(tf.layers.dense({ units: getFc1Width(arch), name: name('fc1') })));
+  const act = applied(arch.mlp === 'swiglu' ? new SwiGlu({ name: name('swiglu') }) : new Gelu({ approximate: arch.gelu, name: name('gelu') }));
+  const fc2 = applied(made(tf.layers.dense({ units: arch.width, name: name('fc2') })));
+  const mlp = (t: tf.SymbolicTensor) => fc2(act(fc1(t)));
+  const [norm1, ls1, norm2, ls2] = [norm('ln1'), layerScale('ls1'), norm('ln2'), layerScale('ls2')];
+  x = add(name('add1'))(x, ls1(attn(norm1(x))));
+  return add(getBlockName(i))(x, ls2(mlp(norm2(x))));
 }
 
 /**
@@ -59,15 +68,15 @@ export function buildVit(arch: VitArch, name: string, options: { zeroInit?: bool
     return layer;
   };
   const pixels_BHWC = tf.input({ shape: [arch.imageSize, arch.imageSize, 3], name: 'pixels' });
-  const grid = made(tf.layers.conv2d({ filters: arch.width, kernelSize: arch.patchSize, strides: arch.patchSize, useBias: arch.patchBias, name: 'patch_embed' }))
-    .apply(pixels_BHWC) as tf.SymbolicTensor;
+  const patchEmbed = applied(made(tf.layers.conv2d({ filters: arch.width, kernelSize: arch.patchSize, strides: arch.patchSize, useBias: arch.patchBias, name: 'patch_embed' })));
+  const grid = patchEmbed(pixels_BHWC);
   // Row-major over the patch grid, as torch's `flatten(2).transpose(1, 2)`.
-  const patches_BPD = tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }).apply(grid) as tf.SymbolicTensor;
-  const tokens = made(new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, positions: arch.positionEmbedding, name: 'tokens' }));
-  let x = tokens.apply(patches_BPD) as tf.SymbolicTensor;
+  const patches_BPD = applied(tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }))(grid);
+  const tokens = applied(made(new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, positions: arch.positionEmbedding, name: 'tokens' })));
+  let x = tokens(patches_BPD);
   const rope = arch.rope && new RopeEmbedding({ ...getRopeGrid(arch), base: arch.rope.base, scale: arch.rope.scale, name: 'rope' });
-  const rope_2PE = rope ? (rope.apply(patches_BPD) as tf.SymbolicTensor) : null;
-  if (arch.preNorm) x = made(new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' })).apply(x) as tf.SymbolicTensor;
+  const rope_2PE = rope ? applied(rope)(patches_BPD) : null;
+  if (arch.preNorm) x = applied(made(new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' })))(x);
   const blocks: tf.SymbolicTensor[] = [];
   for (let i = 0; i < arch.depth; i++) {
     x = buildBlock(x, rope_2PE, arch, i, made);

@@ -3,7 +3,7 @@
  * architectures, how images are preprocessed for a given architecture, and
  * how its upstream checkpoints convert.
  */
-import type { ArchSource, CheckpointSpec } from '../convert/spec.js';
+import type { ArchSource, CheckpointSpec } from './checkpoint-spec.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import type { VitArch } from './arch.js';
 

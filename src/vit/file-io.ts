@@ -10,7 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { MODEL_FILE, readModelJson } from './model-dir.js';
 import { openWeightFiles, WeightFilesWriter } from './weight-files.js';
 

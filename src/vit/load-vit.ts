@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import '../layers/index.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { getPatchCount, validateArch, VitArch } from './arch.js';

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { settleTensor, tf } from '../backend.js';
+import { settleTensor, tf } from '../tf.js';
 import { openWeightFiles, WeightFilesReader, WeightFilesWriter } from './weight-files.js';
 
 export const MODEL_FILE = 'model.json';

@@ -7,7 +7,7 @@
  * Non-trainable weights (the RoPE table) keep the values the model was built
  * with.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { makeNormal } from '../random.js';
 
 export function setRandomWeights(model: tf.LayersModel, seed: number): void {

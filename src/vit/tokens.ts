@@ -2,7 +2,7 @@
  * Which tokens are stored (docs/format.md#shard-files): CLS first when the model has one,
  * then the patches in row-major order; register tokens are never stored.
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import { getPatchCount, VitArch } from './arch.js';
 
 /** `tokens_BND` (N = cls + registers + P) to the stored `tokens_BTD` (T = cls + P). */

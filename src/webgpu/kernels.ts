@@ -12,7 +12,7 @@
  * Every kernel here is tested against the generic ops on the same backend
  * (test/webgpu/kernels.test.ts).
  */
-import { tf } from '../backend.js';
+import { tf } from '../tf.js';
 import type { GeluApproximation } from '../layers/gelu.js';
 import { ATTENTION_KERNEL } from '../ops/attention.js';
 import { areFusedKernelsEnabled, registerFusedKernel } from '../ops/fused-kernels.js';

@@ -12,7 +12,7 @@
  * ranks and dtypes), so everything that changes the code must be in the key,
  * and sizes that do not go in uniforms.
  */
-import type { tf } from '../backend.js';
+import type { tf } from '../tf.js';
 
 export interface WebGpuProgram {
   /** Input binding names, in the order the inputs are passed. */

@@ -12,7 +12,7 @@ import type { StateDict } from '../../src/checkpoint/state-dict.js';
 import { convertCheckpoint, readConfigHints } from '../../src/convert/convert-checkpoint.js';
 import { ArchFlags, inferArch } from '../../src/convert/infer-arch.js';
 import { renameTensors } from '../../src/convert/remap-weights.js';
-import type { ConfigHints } from '../../src/convert/spec.js';
+import type { ConfigHints } from '../../src/vit/checkpoint-spec.js';
 import { PARITY_DIR } from './parity-helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-infer-arch-'));

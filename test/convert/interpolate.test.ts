@@ -2,7 +2,7 @@
 // antialias, given a size or a scale factor (scripts/make-parity-fixtures.py, `--only interpolate`).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { interpolateBicubic } from '../../src/convert/interpolate.js';
+import { interpolateBicubic, resizePositionGrid } from '../../src/convert/interpolate.js';
 import { PARITY_DIR } from './parity-helpers.js';
 
 interface Case { in: [number, number]; out: [number, number]; scale_factor: [number, number] | null; antialias: boolean; grid_DHW: number[]; expected_DHW: number[] }
@@ -33,5 +33,28 @@ describe('interpolateBicubic', () => {
     let maxAbs = 0;
     for (let i = 0; i < bySize.length; i++) maxAbs = Math.max(maxAbs, Math.abs(bySize[i] - c.expected_DHW[i]));
     expect(maxAbs).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('resizePositionGrid', () => {
+  const side = 5;
+  const width = 3;
+  const positions_ND = Float32Array.from({ length: (1 + side * side) * width }, (_, i) => Math.sin(i));
+
+  it('keeps the prefix row and resizes each channel of the grid as interpolateBicubic does', () => {
+    const out = resizePositionGrid(positions_ND, width, side, 3, { antialias: true });
+    expect(out.length).toBe((1 + 9) * width);
+    expect([...out.subarray(0, width)]).toEqual([...positions_ND.subarray(0, width)]);
+    for (let d = 0; d < width; d++) {
+      const plane = Float32Array.from({ length: side * side }, (_, p) => positions_ND[(1 + p) * width + d]);
+      const expected = interpolateBicubic(plane, 1, side, side, { outH: 3, outW: 3, antialias: true });
+      for (let p = 0; p < 9; p++) expect(out[(1 + p) * width + d]).toBe(expected[p]);
+    }
+  });
+
+  it('refuses positions that are not one prefix and a side x side grid', () => {
+    expect(() => resizePositionGrid(positions_ND.subarray(width), width, side, 3, { antialias: false })).toThrow(
+      'interpolate: expected 26 positions of width 3 (one prefix and a 5x5 grid), found 75 values',
+    );
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateDict } from '../../src/checkpoint/state-dict.js';
 import { renameTensors } from '../../src/convert/remap-weights.js';
-import type { CheckpointSpec } from '../../src/convert/spec.js';
+import type { CheckpointSpec } from '../../src/vit/checkpoint-spec.js';
 
 const tensor = (shape: number[], values: number[]) => ({ dtype: 'float32', shape, toFloat32: () => Float32Array.from(values) });
 const context = { file: 'ckpt.safetensors', family: 'test' };

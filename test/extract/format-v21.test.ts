@@ -9,7 +9,7 @@ import { clip } from '../../models/clip.js';
 import { initBackend } from '../../src/backend.js';
 import { ExtractConfig, validateExtractConfig } from '../../src/extract/config.js';
 import { LABELS_FILE, runExtraction } from '../../src/extract/run-extraction.js';
-import { verifyShardDir } from '../../src/format/verify-shards.js';
+import { verifyShardDir } from '../../src/shards/verify-shards.js';
 import { ActivationsDataset } from '../../src/reader/dataset.js';
 import { makeConfig, readTree } from './helpers.js';
 

@@ -2,7 +2,8 @@
 // and how many at once: batches in index order, at most nInFlight images in flight, reading ahead across batch
 // boundaries without reading anything twice, starting over for a batch elsewhere, and errors worded as before.
 import { describe, expect, it } from 'vitest';
-import type { EncodedImage, ImageDataset } from '../../src/data/dataset.js';
+import type { ImageDataset } from '../../src/data/dataset.js';
+import type { EncodedImage } from '../../src/images/decode.js';
 import { loadBatch, UNREADABLE_ADVICE } from '../../src/extract/load-batch.js';
 import { DecodeError, ImagePreprocessor } from '../../src/images/preprocess-pool.js';
 import type { RgbImage } from '../../src/images/resample.js';

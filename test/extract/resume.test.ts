@@ -12,7 +12,7 @@ import { clip } from '../../models/clip.js';
 import { initBackend, tf } from '../../src/backend.js';
 import { ExtractConfig, validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
-import { decodeValues, encodeValues } from '../../src/format/dtype.js';
+import { decodeValues, encodeValues } from '../../src/shards/dtype.js';
 import { makeConfig, readTree } from './helpers.js';
 
 const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
@@ -134,7 +134,7 @@ describe('storage dtype', () => {
       for (const name of ['acts000000.bin', 'acts000001.bin', 'acts000002.bin']) {
         const f32 = reference.get(name)!;
         expect(tree.get(name)!.length).toBe(f32.length / 2);
-        // dtype.ts's rounding is tested against numpy/ml_dtypes in test/format/dtype.test.ts.
+        // dtype.ts's rounding is tested against numpy/ml_dtypes in test/shards/dtype.test.ts.
         const expected = encodeValues(decodeValues(new Uint8Array(f32), 'float32'), dtype);
         expect(Buffer.from(tree.get(name)!).equals(Buffer.from(expected))).toBe(true);
       }

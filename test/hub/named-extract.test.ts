@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getMetadataHash } from '../../src/format/metadata.js';
+import { getMetadataHash } from '../../src/shards/metadata.js';
 import { commitOf, FakeHub, sha256 } from './fake-hub.js';
 import { makeTinyDinov2Safetensors } from './tiny-checkpoint.js';
 

@@ -1,7 +1,8 @@
 // Tests src/reader/dataset.ts (with modes.ts, item-values.ts, shuffle.ts): every mode against a naive
 // reference over random shapes, with and without CLS, across shard boundaries, in every dtype.
 import { describe, expect, it } from 'vitest';
-import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
+import type { ActsBatch } from '../../src/reader/batch.js';
+import { ActivationsDataset } from '../../src/reader/dataset.js';
 import { makeUniform } from '../../src/random.js';
 import { getBatchRows as rows, getNaiveItems, LayerMode, makeShardDir, MadeShards, PatchMode } from './helpers.js';
 
@@ -208,8 +209,8 @@ describe('ActivationsDataset: reads what the project writer writes', () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const os = await import('node:os');
     const pathMod = await import('node:path');
-    const { ShardFile } = await import('../../src/format/shard-file.js');
-    const { formatMetadata } = await import('../../src/format/metadata.js');
+    const { ShardFile } = await import('../../src/shards/shard-file.js');
+    const { formatMetadata } = await import('../../src/shards/metadata.js');
     // N=5, L=2, P=2 + CLS (T=3), D=3, budget 13 -> S=2
     const dir = mkdtempSync(pathMod.join(os.tmpdir(), 'saev-reader-writer-'));
     const md = { vit_family: 'clip', vit_ckpt: 'demo', layers: [-2, -1], n_patches_per_img: 2, cls_token: true, d_vit: 3, seed: 42, n_imgs: 5, n_patches_per_shard: 13, data: 'X()' };

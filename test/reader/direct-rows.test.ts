@@ -3,9 +3,10 @@
 // batches, read-ahead depths, recycled batch memory (reuseBatches), clamping of NaN/Inf/large values,
 // scaleMean/scaleNorm, and an early break.
 import { describe, expect, it, vi } from 'vitest';
-import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
+import type { ActsBatch } from '../../src/reader/batch.js';
+import { ActivationsDataset } from '../../src/reader/dataset.js';
 import { canReadRowsDirect } from '../../src/reader/direct-rows.js';
-import { FilePool } from '../../src/reader/file-pool.js';
+import { FilePool } from '../../src/util/file-pool.js';
 import { makeUniform } from '../../src/random.js';
 import { runStats } from '../../src/stats/run-stats.js';
 import { getBatchRows as rows, getNaiveItems, LayerMode, makeShardDir, PatchMode } from './helpers.js';

@@ -8,12 +8,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeValues, getBytesPerValue, StorageDtype } from '../../src/format/dtype.js';
+import { encodeValues, getBytesPerValue, StorageDtype } from '../../src/shards/dtype.js';
 import { encodeSaevDataConfig, makeSaevDataConfig } from '../../src/data/saev-data-config.js';
-import { formatMetadata, Metadata } from '../../src/format/metadata.js';
-import { formatShardMetadata, formatShardsJson, fromV21Metadata, getShardDirPath, ShardFormat } from '../../src/format/shard-metadata.js';
+import { formatMetadata, Metadata } from '../../src/shards/metadata.js';
+import { formatShardMetadata, formatShardsJson, fromV21Metadata, getShardDirPath, ShardFormat } from '../../src/shards/shard-metadata.js';
 import { makeUniform } from '../../src/random.js';
-import type { ActsBatch } from '../../src/reader/dataset.js';
+import type { ActsBatch } from '../../src/reader/batch.js';
 
 export interface ShardSpec {
   nImgs: number;

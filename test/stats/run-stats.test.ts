@@ -1,9 +1,10 @@
-// Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/scale.ts).
+// Tests src/stats/run-stats.ts, stats-file.ts and the reader's use of the files (src/reader/normalization.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ActivationsDataset, ActsBatch } from '../../src/reader/dataset.js';
+import type { ActsBatch } from '../../src/reader/batch.js';
+import { ActivationsDataset } from '../../src/reader/dataset.js';
 import { decodeNpyFloat64 } from '../../src/stats/npy.js';
 import { runStats } from '../../src/stats/run-stats.js';
 import { makeNormal } from '../../src/random.js';

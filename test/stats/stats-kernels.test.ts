@@ -3,7 +3,7 @@
 // four-token groups, and unaligned, overlapping token offsets; a token's sums do not depend on the
 // tokens around it; half-precision chunks decode into the memory the kernels read.
 import { describe, expect, it } from 'vitest';
-import { encodeValues } from '../../src/format/dtype.js';
+import { encodeValues } from '../../src/shards/dtype.js';
 import { StatsMemory } from '../../src/stats/stats-memory.js';
 import { makeUniform } from '../../src/random.js';
 

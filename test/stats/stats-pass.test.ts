@@ -1,7 +1,7 @@
 // Tests src/stats/stats-pass.ts and population.ts against a plain two-pass float64 computation, and checks that
 // splitting the shards over jobs and chunking differently give the same result.
 import { describe, expect, it } from 'vitest';
-import { openShardDir } from '../../src/reader/shard-dir.js';
+import { openShardDir } from '../../src/shards/shard-dir.js';
 import { summarizePopulation } from '../../src/stats/population.js';
 import { addPass2, LayerStats, mergeStats, runStatsPass } from '../../src/stats/stats-pass.js';
 import { splitShards } from '../../src/stats/run-stats.js';
