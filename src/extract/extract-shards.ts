@@ -43,7 +43,7 @@ export interface ShardJobContext {
   log: (line: string) => void;
   /** Called after each batch is written, with its image count. */
   onImages: (n: number) => void;
-  /** Called once a shard is complete on disk (marker written). */
+  /** Called once a shard is complete on disk: its marker written here, or found written by another job. */
   onShardDone?: (shard: number) => void;
   /** Poll interval while waiting for a shard another process holds. */
   pollMs?: number;
@@ -92,7 +92,6 @@ export async function extractJobRange(ctx: ShardJobContext, range: JobRange): Pr
     const result = await tryShard(ctx, shard, counts[shard]);
     if (result === 'held') deferred.push(shard);
     else outcome[result === 'written' ? 'written' : 'skipped'].push(shard);
-    if (result === 'written') ctx.onShardDone?.(shard);
   }
   for (const shard of deferred) {
     let announced = false;
@@ -102,8 +101,10 @@ export async function extractJobRange(ctx: ShardJobContext, range: JobRange): Pr
         announced = true;
       });
       if (result === 'written') outcome.written.push(shard);
-      if (result === 'complete') outcome.doneElsewhere.push(shard);
-      if (result !== 'held') ctx.onShardDone?.(shard);
+      if (result === 'complete') {
+        outcome.doneElsewhere.push(shard);
+        ctx.onShardDone?.(shard);
+      }
       if (result !== 'held') break;
       await sleep(ctx.pollMs ?? 1000);
     }
@@ -143,6 +144,9 @@ async function tryShard(ctx: ShardJobContext, shard: number, nExamples: number, 
     await writeMarker(shardDir, marker).catch((error) => {
       throw describeWriteError(error, getMarkerPath(shardDir, name));
     });
+    // Counted the moment the marker exists, before the lock is released: a signal in between must not
+    // report one shard fewer than the disk holds.
+    ctx.onShardDone?.(shard);
     return 'written';
   } finally {
     await lock.release();
