@@ -5,6 +5,13 @@
  * `ml_dtypes.bfloat16` do: subnormals are kept, values beyond the range
  * become Inf, NaN stays NaN (canonical quiet NaN, sign kept for float16).
  */
+import os from 'node:os';
+
+// Shards are little-endian, and they are read and written through typed-array views, which use the
+// machine's byte order: on a big-endian machine every value would be silently byte-swapped.
+if (os.endianness() !== 'LE') {
+  throw new Error(`shards: this machine is big-endian; saev's shards are little-endian, and saev-tfjs reads and writes them on little-endian machines only`);
+}
 
 export const STORAGE_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
 export type StorageDtype = (typeof STORAGE_DTYPES)[number];
