@@ -1,12 +1,15 @@
 // Lint: eslint's and typescript-eslint's recommended rules over the TypeScript sources; formatting is
 // prettier's (.prettierrc.json), so no style rules here. `npm run lint` runs both checks; CI runs it.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'test/fixtures/', '.gpu/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Everything here runs on Node.js (the .mjs/.cjs helpers too).
+  { languageOptions: { globals: globals.node } },
   {
     files: ['**/*.ts'],
     rules: {

@@ -74,7 +74,7 @@ function run(cmd, args, { cwd = ROOT, env = process.env, timeoutMs = 0 } = {}) {
     fs.writeSync(fd, `\n$ (cd ${cwd} && ${cmd} ${args.join(' ')})\n`);
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', fd, fd], detached: timeoutMs > 0 });
     let done = false, timedOut = false;
-    const killGroup = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} };
+    const killGroup = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group has already exited */ } };
     const onSigint = () => { killGroup(); process.exit(130); };
     const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; killGroup(); }, timeoutMs) : null;
     if (timeoutMs > 0) process.once('SIGINT', onSigint);
@@ -131,7 +131,7 @@ function nodeHeadersDir() {
     const h = fs.readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
     const v = ['MAJOR', 'MINOR', 'PATCH'].map((k) => h.match(new RegExp(`define NODE_${k}_VERSION (\\d+)`))[1]);
     if (`v${v.join('.')}` === process.version) return prefix;
-  } catch {}
+  } catch { /* no headers beside this node; try node-gyp's cache */ }
   const cached = path.join(os.homedir(), '.cache', 'node-gyp', process.version.slice(1));
   if (fs.existsSync(path.join(cached, 'include', 'node', 'common.gypi'))) return cached;
   say(`no local headers for node ${process.version}; node-gyp will try to download them`);
@@ -335,7 +335,7 @@ async function main() {
   }
   let pkgDir;
   const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
-  try { pkgDir = path.dirname(requireFromRoot.resolve(`${PKG}/package.json`)); } catch {}
+  try { pkgDir = path.dirname(requireFromRoot.resolve(`${PKG}/package.json`)); } catch { /* not installed: pkgDir stays undefined */ }
   fs.writeFileSync(LOG, `install-native ${new Date().toISOString()}\n`);
   if (!pkgDir) say(`${PKG} is not installed (optional dependency skipped)`);
   else say(`${PKG} does not load yet (${first.reason}); installing`);

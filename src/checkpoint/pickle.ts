@@ -58,7 +58,6 @@ export function makeGlobal(module: string, name: string, impl: Omit<PickleGlobal
   return new AllowedGlobal(module, name, impl);
 }
 
-const MARK = Symbol('mark');
 const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
 
 export function loadPickle(bytes: Uint8Array, options: PickleOptions): unknown {

@@ -46,7 +46,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     source = makeFileSource(path);
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
-    throw new Error(message.startsWith('checkpoint: ') ? message : `checkpoint: cannot open ${path} (${message})`);
+    throw new Error(message.startsWith('checkpoint: ') ? message : `checkpoint: cannot open ${path} (${message})`, { cause: error });
   }
   const contents = readCheckpointSource(source);
   return { ...contents, sha256: await hashFile(path) };

@@ -102,7 +102,7 @@ export function readZip(source: ByteSource): ZipArchive {
         let field = extra + 4;
         if (size === 0xffffffff) { size = getUint64(dir, field); field += 8; }
         if (compressedSize === 0xffffffff) { compressedSize = getUint64(dir, field); field += 8; }
-        if (localHeaderOffset === 0xffffffff) { localHeaderOffset = getUint64(dir, field); field += 8; }
+        if (localHeaderOffset === 0xffffffff) localHeaderOffset = getUint64(dir, field);
       }
       extra += 4 + length;
     }

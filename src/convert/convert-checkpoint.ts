@@ -97,7 +97,7 @@ export async function readConfigHints(checkpointPath: string, family: VitFamily,
     try {
       json = JSON.parse(await fs.readFile(file, 'utf8'));
     } catch (error) {
-      throw new Error(`convert: cannot parse ${file} (${(error as Error).message.split('\n')[0]})`);
+      throw new Error(`convert: cannot parse ${file} (${(error as Error).message.split('\n')[0]})`, { cause: error });
     }
     const hints = family.archSource.readConfig(json, path.basename(file));
     if (!hints) throw new Error(`convert: ${file} does not describe a ${family.name} model; pick the right --family or pass --config`);

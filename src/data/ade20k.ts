@@ -89,7 +89,7 @@ export async function setupAde20k(root: string, split: string, hooks: SetupHooks
   const stamps = await getStamps(root, split);
   const indexPath = await getIndexPath('ade20k', root, split, 'json');
   const cached = await readCache(indexPath);
-  let previous: Ade20kIndex | null = null;
+  let previous: Ade20kIndex | null;
   try {
     previous = cached === null ? null : (JSON.parse(cached.toString('utf8')) as Ade20kIndex);
     if (previous?.version !== INDEX_VERSION) previous = null;
@@ -132,7 +132,7 @@ export async function decodeLabelMap(bytes: Uint8Array, name: string): Promise<L
     const { data, info } = await sharp(bytes, options).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
   } catch (error) {
-    throw new Error(`labels: cannot decode ${name} (${(error as Error).message.split('\n')[0]})`);
+    throw new Error(`labels: cannot decode ${name} (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
 }
 

@@ -81,7 +81,7 @@ export async function readParquetMetadata(file: string, buffer: AsyncBuffer): Pr
   try {
     return await parquetMetadataAsync(buffer);
   } catch (error) {
-    throw new Error(`data: ${file} has a bad parquet footer (${(error as Error).message.split('\n')[0]}); re-download it`);
+    throw new Error(`data: ${file} has a bad parquet footer (${(error as Error).message.split('\n')[0]}); re-download it`, { cause: error });
   }
 }
 
@@ -138,7 +138,7 @@ export async function readImageRows(file: string, buffer: AsyncBuffer, metadata:
     const columns = hasLabel ? ['image', 'label'] : ['image'];
     rows = await parquetReadObjects({ file: buffer, metadata, columns, rowStart, rowEnd, compressors, rowFormat: 'object', utf8: false, useOffsetIndex });
   } catch (error) {
-    throw new Error(`data: ${file} rows ${rowStart}-${rowEnd - 1} cannot be read (${(error as Error).message.split('\n')[0]}); the file is corrupt, re-download it`);
+    throw new Error(`data: ${file} rows ${rowStart}-${rowEnd - 1} cannot be read (${(error as Error).message.split('\n')[0]}); the file is corrupt, re-download it`, { cause: error });
   }
   if (rows.length !== rowEnd - rowStart) throw new Error(`data: ${file} gave ${rows.length} rows for rows ${rowStart}-${rowEnd - 1}; the file is corrupt`);
   return rows.map((row) => {

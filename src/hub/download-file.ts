@@ -127,7 +127,7 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
       // An answer from the server (gated, not found, ...) will not change on a retry; no answer might.
       if (!/^hub: cannot reach/.test(firstLine(error)) || attempt >= retries) {
         if (offset === 0 || !/^hub: cannot reach/.test(firstLine(error))) throw error;
-        throw new Error(`hub: download of ${spec.label} stopped at ${formatBytes(offset)} (${firstLine(error).replace(/^hub: /, '')}); rerun to resume from there (partial file ${partial})`);
+        throw new Error(`hub: download of ${spec.label} stopped at ${formatBytes(offset)} (${firstLine(error).replace(/^hub: /, '')}); rerun to resume from there (partial file ${partial})`, { cause: error });
       }
       options.log(`${firstLine(error)}; trying again`);
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
@@ -159,7 +159,7 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
       const reason = firstLine(controller.signal.aborted ? controller.signal.reason : error);
       if (attempt >= retries) {
         const of = spec.size !== null ? ` of ${formatBytes(spec.size)}` : '';
-        throw new Error(`hub: download of ${spec.label} stopped at ${formatBytes(offset)}${of} (${reason}); rerun to resume from there (partial file ${partial})`);
+        throw new Error(`hub: download of ${spec.label} stopped at ${formatBytes(offset)}${of} (${reason}); rerun to resume from there (partial file ${partial})`, { cause: error });
       }
       options.log(`hub: ${spec.label} stopped at ${formatBytes(offset)} (${reason}); resuming`);
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));

@@ -57,7 +57,6 @@ export async function fetchTorchHubFile(hubName: string, entry: TorchHubName, op
   return withLock(`${dest}.saev.lock`, { log: options.log, what: `downloading ${url}` }, async () => {
     if (await findTorchHubFile(dir, entry.file)) return { path: dest, url, sha256: null, downloaded: false };
     await fs.mkdir(dir, { recursive: true });
-    let size: number | null = null;
     const open = async (offset: number, signal: AbortSignal) => {
       let response: Response;
       try {
@@ -76,7 +75,7 @@ export async function fetchTorchHubFile(hubName: string, entry: TorchHubName, op
       throw describeNetworkError(error, { ...options.hub, endpoint: new URL(url).origin }, entry.file);
     });
     if (!head.ok) throw new Error(`hub: ${url} answered HTTP ${head.status}; check SAEV_DINOV2_URL, or put ${entry.file} in ${dir} yourself`);
-    size = Number(head.headers.get('content-length') ?? NaN);
+    const size = Number(head.headers.get('content-length') ?? NaN);
     const { sha256 } = await downloadFile(
       { open, dest, label: entry.file, from: url, size: Number.isFinite(size) ? size : null, sha256: null },
       { log: options.log, retries: options.retries, retryDelayMs: options.retryDelayMs },

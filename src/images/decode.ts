@@ -111,6 +111,6 @@ export async function decodeRgb(bytes: Uint8Array, name: string): Promise<RgbIma
   try {
     return await decodeAny(bytes);
   } catch (error) {
-    throw new Error(`image: cannot decode ${name} (${(error as Error).message.split('\n')[0]})`);
+    throw new Error(`image: cannot decode ${name} (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
 }

@@ -90,7 +90,7 @@ export async function submitSlurmScript(script: string, options: Readonly<SlurmO
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     const why = e.code === 'ENOENT' ? 'sbatch is not on PATH (is this a Slurm login node?)' : (e.stderr ?? e.message).trim().split('\n')[0];
-    throw new Error(`slurm: submitting ${scriptPath} failed: ${why}; check the script with --dry-run`);
+    throw new Error(`slurm: submitting ${scriptPath} failed: ${why}; check the script with --dry-run`, { cause: error });
   }
   const jobId = stdout.trim().split(';')[0];
   if (!/^\d+$/.test(jobId)) throw new Error(`slurm: sbatch printed '${stdout.trim()}', expected a job id`);
@@ -122,7 +122,7 @@ export function parseScontrolTasks(text: string): TaskState[] {
 export async function waitForSlurmJob(jobId: string, log: (line: string) => void, pollMs = 2000): Promise<TaskState[]> {
   let last = '';
   for (;;) {
-    let out: string | null = null;
+    let out: string | null;
     try {
       out = (await run('squeue', ['-h', '-j', jobId, '-o', '%T'])).stdout;
     } catch {

@@ -74,7 +74,7 @@ export function parseMetadata(text: string, source: string): Metadata {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`metadata: ${source} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`metadata: ${source} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error(`metadata: ${source} must hold a JSON object, found ${JSON.stringify(parsed)}`);

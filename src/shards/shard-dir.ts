@@ -55,13 +55,13 @@ async function readShardsJson(dir: string): Promise<Array<{ name: string; n_exam
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`reader: cannot read ${file} (${(error as Error).message})`);
+    throw new Error(`reader: cannot read ${file} (${(error as Error).message})`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`reader: ${file} is not valid JSON (${(error as Error).message}); re-extract the directory or remove the file`);
+    throw new Error(`reader: ${file} is not valid JSON (${(error as Error).message}); re-extract the directory or remove the file`, { cause: error });
   }
   if (!Array.isArray(parsed) || !parsed.every((r) => r && typeof r.name === 'string' && Number.isSafeInteger(r.n_examples))) {
     throw new Error(`reader: ${file} must be a list of {"name", "n_examples"} records`);

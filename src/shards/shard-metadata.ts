@@ -76,7 +76,7 @@ export function parseShardMetadata(text: string, source: string): ShardMetadata 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`metadata: ${source} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`metadata: ${source} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && hasProtocolField(raw as Record<string, unknown>)) {
     return checkShape(fromV21Metadata(checkMetadataV21(raw as Record<string, unknown>, source)), source);
@@ -86,7 +86,7 @@ export function parseShardMetadata(text: string, source: string): ShardMetadata 
   try {
     view = fromSeedMetadata(md);
   } catch (error) {
-    throw new Error(`metadata: ${source}: ${(error as Error).message.replace(/^dtype: /, '')}`);
+    throw new Error(`metadata: ${source}: ${(error as Error).message.replace(/^dtype: /, '')}`, { cause: error });
   }
   return checkShape(view, source);
 }

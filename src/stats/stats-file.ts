@@ -33,7 +33,7 @@ export async function checkStatsWritable(dir: string): Promise<void> {
   try {
     await fs.writeFile(probe, '');
   } catch (error) {
-    throw new Error(`stats: cannot write the statistics beside the shards in ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they go there so the reader finds them: make the directory writable`);
+    throw new Error(`stats: cannot write the statistics beside the shards in ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they go there so the reader finds them: make the directory writable`, { cause: error });
   }
   await fs.rm(probe, { force: true });
 }
@@ -120,7 +120,7 @@ export async function readStatsFile(file: string, digest: string): Promise<Stats
   try {
     doc = JSON.parse(await fs.readFile(file, 'utf8')) as StatsDoc;
   } catch (error) {
-    throw new Error(`stats: cannot read ${file} (${(error as Error).message.split('\n')[0]}); run saev activations stats <shard-dir> first`);
+    throw new Error(`stats: cannot read ${file} (${(error as Error).message.split('\n')[0]}); run saev activations stats <shard-dir> first`, { cause: error });
   }
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(doc) || doc.format !== STATS_FORMAT) {

@@ -9,7 +9,7 @@
  *    `saveVit` writes it, read weight by weight.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../tf.js';
 import '../layers/index.js';

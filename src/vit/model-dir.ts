@@ -83,7 +83,7 @@ export async function readModelJson(modelPath: string): Promise<{ jsonPath: stri
   try {
     return { jsonPath, manifest: JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON };
   } catch (error) {
-    throw new Error(`file-io: cannot read ${jsonPath} (${(error as Error).message.split('\n')[0]})`);
+    throw new Error(`file-io: cannot read ${jsonPath} (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
 }
 

@@ -79,7 +79,7 @@ async function importDawn(): Promise<DawnModule> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Error("the optional package 'webgpu' is not installed (npm install webgpu@0.6.2)");
+      throw new Error("the optional package 'webgpu' is not installed (npm install webgpu@0.6.2)", { cause: error });
     }
     throw error;
   }

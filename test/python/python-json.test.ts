@@ -119,6 +119,7 @@ describe('pythonFloatRepr', () => {
     [0.48145466, '0.48145466'],
     [1.7976931348623157e308, '1.7976931348623157e+308'],
     [2 ** 53, '9007199254740992.0'],
+    // eslint-disable-next-line no-loss-of-precision -- the literal as Python writes it; its double is what is formatted
     [12345678901234567890.0, '1.2345678901234567e+19'],
     [100.0, '100.0'],
     [-2.0, '-2.0'],
