@@ -13,13 +13,16 @@ export interface ConvertJson extends ConvertResult {
 }
 
 /** `--gelu` takes the names people use (exact, tanh, quick); the model config stores tfjs's approximation. */
-const GELU_BY_NAME = Object.fromEntries(Object.entries(GELU_NAMES).map(([ours, name]) => [name, ours as GeluApproximation]));
+const GELU_BY_NAME = Object.fromEntries(
+  Object.entries(GELU_NAMES).map(([ours, name]) => [name, ours as GeluApproximation]),
+);
 
 /** A LayerNorm epsilon from its flag; checked in run() so a bad value fails in one line, as every other error does. */
 function parseLayerNormEps(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const eps = Number(value);
-  if (!(eps > 0 && eps < 1)) throw new Error(`convert: --layer-norm-eps must be a number between 0 and 1, e.g. 1e-6, found '${value}'`);
+  if (!(eps > 0 && eps < 1))
+    throw new Error(`convert: --layer-norm-eps must be a number between 0 and 1, e.g. 1e-6, found '${value}'`);
   return eps;
 }
 
@@ -36,40 +39,69 @@ conversion leaves nothing at --out. Converted models are large: write them outsi
   static override examples = [
     {
       description: 'An open_clip checkpoint, its open_clip_config.json beside it',
-      command: '<%= config.bin %> <%= command.id %> ./ViT-B-16/open_clip_model.safetensors --family clip --out ~/saev-models/clip-b16',
+      command:
+        '<%= config.bin %> <%= command.id %> ./ViT-B-16/open_clip_model.safetensors --family clip --out ~/saev-models/clip-b16',
     },
     {
       description: 'A DINOv3 hub checkpoint at 512 px, summary as one JSON document',
-      command: '<%= config.bin %> <%= command.id %> ./dinov3_vitl16_pretrain_lvd1689m-8aa4cbdd.pth --family dinov3 --image-size 512 --out ~/saev-models/dinov3-l16-512 --json',
+      command:
+        '<%= config.bin %> <%= command.id %> ./dinov3_vitl16_pretrain_lvd1689m-8aa4cbdd.pth --family dinov3 --image-size 512 --out ~/saev-models/dinov3-l16-512 --json',
     },
     {
       description: 'A bare open_clip state dict: shapes cannot tell QuickGELU from GELU',
-      command: '<%= config.bin %> <%= command.id %> ./clip-b16-state-dict.pt --family clip --gelu quick --out ~/saev-models/clip-mine',
+      command:
+        '<%= config.bin %> <%= command.id %> ./clip-b16-state-dict.pt --family clip --gelu quick --out ~/saev-models/clip-mine',
     },
   ];
 
   static override enableJsonFlag = true;
 
   static override args = {
-    checkpoint: Args.string({ description: 'The upstream checkpoint file (.safetensors, .pt, .pth, .bin).', required: true }),
+    checkpoint: Args.string({
+      description: 'The upstream checkpoint file (.safetensors, .pt, .pth, .bin).',
+      required: true,
+    }),
   };
 
   static override flags = {
-    family: Flags.string({ summary: 'ViT family the checkpoint belongs to.', options: Object.keys(FAMILIES), required: true }),
-    out: Flags.string({ summary: 'New directory for the converted model (refused if it exists).', helpValue: '<dir>', required: true }),
+    family: Flags.string({
+      summary: 'ViT family the checkpoint belongs to.',
+      options: Object.keys(FAMILIES),
+      required: true,
+    }),
+    out: Flags.string({
+      summary: 'New directory for the converted model (refused if it exists).',
+      helpValue: '<dir>',
+      required: true,
+    }),
     'image-size': Flags.integer({
       summary: 'Input size in pixels, when neither the checkpoint nor its config fixes it.',
-      description: 'Position embeddings are interpolated to it where the family allows; it must be a multiple of the patch size.',
+      description:
+        'Position embeddings are interpolated to it where the family allows; it must be a multiple of the patch size.',
       min: 1,
     }),
-    'n-heads': Flags.integer({ summary: 'Attention heads, when neither a config nor the family settles them for this width.', min: 1 }),
-    gelu: Flags.string({ summary: 'GELU form, when neither a config nor the checkpoint settles it (quick: OpenAI CLIP).', options: Object.keys(GELU_BY_NAME) }),
-    'layer-norm-eps': Flags.string({ summary: 'LayerNorm epsilon, e.g. 1e-6, when neither a config nor the family settles it.', helpValue: '<eps>' }),
+    'n-heads': Flags.integer({
+      summary: 'Attention heads, when neither a config nor the family settles them for this width.',
+      min: 1,
+    }),
+    gelu: Flags.string({
+      summary: 'GELU form, when neither a config nor the checkpoint settles it (quick: OpenAI CLIP).',
+      options: Object.keys(GELU_BY_NAME),
+    }),
+    'layer-norm-eps': Flags.string({
+      summary: 'LayerNorm epsilon, e.g. 1e-6, when neither a config nor the family settles it.',
+      helpValue: '<eps>',
+    }),
     config: Flags.string({
-      summary: "A config file to read instead of the family's names beside the checkpoint (open_clip_config.json, config.json).",
+      summary:
+        "A config file to read instead of the family's names beside the checkpoint (open_clip_config.json, config.json).",
       helpValue: '<file>',
     }),
-    strict: Flags.boolean({ summary: 'Refuse tower keys nothing maps (--no-strict skips them).', default: true, allowNo: true }),
+    strict: Flags.boolean({
+      summary: 'Refuse tower keys nothing maps (--no-strict skips them).',
+      default: true,
+      allowNo: true,
+    }),
     backend: backendFlag,
   };
 

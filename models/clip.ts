@@ -12,7 +12,18 @@ import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkp
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 
-const base = { gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
+const base = {
+  gelu: 'quick',
+  layerNormEps: 1e-5,
+  clsToken: true,
+  nRegisters: 0,
+  patchBias: false,
+  preNorm: true,
+  layerScale: false,
+  positionEmbedding: true,
+  rope: null,
+  mlp: 'gelu',
+} as const;
 
 const archs: Record<string, VitArch> = {
   'ViT-B-32': { ...base, imageSize: 224, patchSize: 32, width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
@@ -46,7 +57,11 @@ const renames: KeyRename[] = [
 const ignore = [/^ln_post\./, /^proj$/];
 
 /** HF transformers `CLIPModel` / `CLIPVisionModel` keys under `vision_model.` (q, k, v stacked back into qkv). */
-const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({ from: `encoder.layers.{i}.${from}`, to: `block{i}_${to}`, part });
+const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({
+  from: `encoder.layers.{i}.${from}`,
+  to: `block{i}_${to}`,
+  part,
+});
 const hfRenames: KeyRename[] = [
   { from: 'embeddings.patch_embedding.weight', to: 'patch_embed/kernel' },
   { from: 'embeddings.class_embedding', to: 'tokens/cls' },
@@ -73,28 +88,55 @@ const hfRenames: KeyRename[] = [
 const hfIgnore = [/^post_layernorm\./, /^embeddings\.position_ids$/];
 
 const formats: CheckpointFormat[] = [
-  { name: 'open_clip / OpenAI CLIP (visual.*)', markers: ['visual.conv1.weight', 'visual.class_embedding'], prefix: 'visual.', renames, ignore },
+  {
+    name: 'open_clip / OpenAI CLIP (visual.*)',
+    markers: ['visual.conv1.weight', 'visual.class_embedding'],
+    prefix: 'visual.',
+    renames,
+    ignore,
+  },
   { name: 'open_clip visual tower', markers: ['conv1.weight', 'class_embedding'], prefix: '', renames, ignore },
-  { name: 'HF CLIPModel (vision_model.*)', markers: ['vision_model.embeddings.class_embedding'], prefix: 'vision_model.', renames: hfRenames, ignore: hfIgnore },
+  {
+    name: 'HF CLIPModel (vision_model.*)',
+    markers: ['vision_model.embeddings.class_embedding'],
+    prefix: 'vision_model.',
+    renames: hfRenames,
+    ignore: hfIgnore,
+  },
 ];
 
-const HF_ACTIVATIONS: Record<string, VitArch['gelu']> = { quick_gelu: 'quick', gelu: 'none', gelu_pytorch_tanh: 'tanh' };
+const HF_ACTIVATIONS: Record<string, VitArch['gelu']> = {
+  quick_gelu: 'quick',
+  gelu: 'none',
+  gelu_pytorch_tanh: 'tanh',
+};
 
 /** HF `config.json` of a `CLIPModel` (its `vision_config`) or a `CLIPVisionModel`. */
 function readHfClipConfig(json: unknown, file: string): ConfigHints | null {
   const c = json as Record<string, unknown>;
   if (typeof c !== 'object' || c === null) return null;
-  const vision = (c.model_type === 'clip' ? c.vision_config : c.model_type === 'clip_vision_model' ? c : null) as Record<string, unknown> | null;
+  const vision = (
+    c.model_type === 'clip' ? c.vision_config : c.model_type === 'clip_vision_model' ? c : null
+  ) as Record<string, unknown> | null;
   if (!vision || typeof vision !== 'object') return null;
   const arch: Partial<VitArch> = {};
   const act = vision.hidden_act ?? 'quick_gelu'; // HF CLIPVisionConfig's default
-  if (typeof act !== 'string' || !HF_ACTIVATIONS[act]) throw new Error(`convert: ${file}: hidden_act '${String(act)}' is not supported (${Object.keys(HF_ACTIVATIONS).join(', ')})`);
+  if (typeof act !== 'string' || !HF_ACTIVATIONS[act])
+    throw new Error(
+      `convert: ${file}: hidden_act '${String(act)}' is not supported (${Object.keys(HF_ACTIVATIONS).join(', ')})`,
+    );
   arch.gelu = HF_ACTIVATIONS[act];
   const fields: Array<[keyof VitArch, string]> = [
-    ['width', 'hidden_size'], ['mlpWidth', 'intermediate_size'], ['depth', 'num_hidden_layers'], ['nHeads', 'num_attention_heads'],
-    ['imageSize', 'image_size'], ['patchSize', 'patch_size'], ['layerNormEps', 'layer_norm_eps'],
+    ['width', 'hidden_size'],
+    ['mlpWidth', 'intermediate_size'],
+    ['depth', 'num_hidden_layers'],
+    ['nHeads', 'num_attention_heads'],
+    ['imageSize', 'image_size'],
+    ['patchSize', 'patch_size'],
+    ['layerNormEps', 'layer_norm_eps'],
   ];
-  for (const [ours, theirs] of fields) if (typeof vision[theirs] === 'number') (arch as Record<string, number>)[ours] = vision[theirs] as number;
+  for (const [ours, theirs] of fields)
+    if (typeof vision[theirs] === 'number') (arch as Record<string, number>)[ours] = vision[theirs] as number;
   return { file, arch, preprocess: {} };
 }
 
@@ -122,12 +164,22 @@ export const clip: VitFamily = {
     },
     // QuickGELU (OpenAI's weights and their descendants) or exact GELU is a config choice in open_clip, so it is
     // left unsettled here: a config, an OpenAI TorchScript archive or --gelu must say.
-    defaults: { layerNormEps: 1e-5, clsToken: true, patchBias: false, preNorm: true, layerScale: false, positionEmbedding: true, rope: null },
-    // open_clip's VisionTransformer configs: heads of 64 up to ViT-L; ViT-H 16 of 80, ViT-g 16 of 88, ViT-bigG 16 of 104,
+    defaults: {
+      layerNormEps: 1e-5,
+      clsToken: true,
+      patchBias: false,
+      preNorm: true,
+      layerScale: false,
+      positionEmbedding: true,
+      rope: null,
+    },
+    // open_clip's VisionTransformer configs: heads of 64 up to ViT-L; ViT-H 16 of 80, ViT-g 16 of 88, ViT-bigG 16 of
+    // 104,
     // ViT-e 16 of 112.
     nHeadsByWidth: { 384: 6, 512: 8, 768: 12, 896: 14, 1024: 16, 1280: 16, 1408: 16, 1664: 16, 1792: 16 },
     // OpenAI's own releases (ViT-B-32.pt, ...) are TorchScript archives, and all of them use QuickGELU.
-    identify: ({ format }) => (format === 'torchscript' ? { arch: { gelu: 'quick' }, why: 'an OpenAI TorchScript archive' } : null),
+    identify: ({ format }) =>
+      format === 'torchscript' ? { arch: { gelu: 'quick' }, why: 'an OpenAI TorchScript archive' } : null,
     defaultImageSize: null,
   },
 };

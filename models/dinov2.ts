@@ -23,7 +23,19 @@ import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
-const base = { imageSize: 224, patchSize: 14, gelu: 'none', layerNormEps: 1e-6, clsToken: true, patchBias: true, preNorm: false, layerScale: true, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
+const base = {
+  imageSize: 224,
+  patchSize: 14,
+  gelu: 'none',
+  layerNormEps: 1e-6,
+  clsToken: true,
+  patchBias: true,
+  preNorm: false,
+  layerScale: true,
+  positionEmbedding: true,
+  rope: null,
+  mlp: 'gelu',
+} as const;
 type Size = Pick<VitArch, 'width' | 'depth' | 'nHeads' | 'mlpWidth'> & Partial<Pick<VitArch, 'mlp'>>;
 const sizes: Record<string, Size> = {
   vits14: { width: 384, depth: 12, nHeads: 6, mlpWidth: 1536 },
@@ -55,7 +67,11 @@ const hubSwiGlu: KeyRename[] = [
 const hubRenames = [...stem, ...getTimmBlockRenames('blocks.'), ...hubSwiGlu];
 
 /** HF `Dinov2Model` / `Dinov2WithRegistersModel` (q, k, v as separate Linears, stacked back into qkv). */
-const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({ from: `encoder.layer.{i}.${from}`, to: `block{i}_${to}`, part });
+const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({
+  from: `encoder.layer.{i}.${from}`,
+  to: `block{i}_${to}`,
+  part,
+});
 const hfRenames: KeyRename[] = [
   { from: 'embeddings.patch_embeddings.projection.weight', to: 'patch_embed/kernel' },
   { from: 'embeddings.patch_embeddings.projection.bias', to: 'patch_embed/bias' },
@@ -99,9 +115,27 @@ const formats: CheckpointFormat[] = [
     ignore: [/^norm\./, /^head\./],
     clsPositionFolded: true,
   },
-  { name: 'DINOv2 hub / timm', markers: ['cls_token', 'pos_embed', 'blocks.0.ls1.gamma'], prefix: '', renames: hubRenames, ignore: [/^mask_token$/, /^norm\./, /^head\./] },
-  { name: 'HF Dinov2Model', markers: ['embeddings.cls_token', 'encoder.layer.0.norm1.weight'], prefix: '', renames: hfRenames, ignore: [/^embeddings\.mask_token$/, /^layernorm\./] },
-  { name: 'HF Dinov2 (dinov2.*)', markers: ['dinov2.embeddings.cls_token'], prefix: 'dinov2.', renames: hfRenames, ignore: [/^embeddings\.mask_token$/, /^layernorm\./] },
+  {
+    name: 'DINOv2 hub / timm',
+    markers: ['cls_token', 'pos_embed', 'blocks.0.ls1.gamma'],
+    prefix: '',
+    renames: hubRenames,
+    ignore: [/^mask_token$/, /^norm\./, /^head\./],
+  },
+  {
+    name: 'HF Dinov2Model',
+    markers: ['embeddings.cls_token', 'encoder.layer.0.norm1.weight'],
+    prefix: '',
+    renames: hfRenames,
+    ignore: [/^embeddings\.mask_token$/, /^layernorm\./],
+  },
+  {
+    name: 'HF Dinov2 (dinov2.*)',
+    markers: ['dinov2.embeddings.cls_token'],
+    prefix: 'dinov2.',
+    renames: hfRenames,
+    ignore: [/^embeddings\.mask_token$/, /^layernorm\./],
+  },
 ];
 
 /** The hub's `interpolate_pos_encoding`, once: CLS position kept, the patch grid resized to the input grid. */
@@ -112,24 +146,33 @@ const interpolatePositions: TensorFix = {
     const width = tensor.shape[tensor.shape.length - 1];
     const nPatches = tensor.data.length / width - 1;
     const side = Math.round(Math.sqrt(nPatches));
-    if (side * side !== nPatches) throw new Error(`weights: DINOv2 position embeddings hold ${nPatches} patches, not a square grid`);
+    if (side * side !== nPatches)
+      throw new Error(`weights: DINOv2 position embeddings hold ${nPatches} patches, not a square grid`);
     const grid = arch.imageSize / arch.patchSize;
     if (grid === side) return { shape: [1 + nPatches, width], data: tensor.data };
-    // Hub models without registers pass scale_factor (grid + 0.1) / side; the register models pass the size, antialiased.
+    // Hub models without registers pass scale_factor (grid + 0.1) / side; the register models pass the size,
+    // antialiased.
     const factor = (grid + 0.1) / side;
-    const options = arch.nRegisters > 0 ? { antialias: true } : { antialias: false, scaleFactor: [factor, factor] as const };
+    const options =
+      arch.nRegisters > 0 ? { antialias: true } : { antialias: false, scaleFactor: [factor, factor] as const };
     return { shape: [1 + grid * grid, width], data: resizePositionGrid(tensor.data, width, side, grid, options) };
   },
 };
 
-const TIMM_SIZES: Record<string, keyof typeof sizes> = { small: 'vits14', base: 'vitb14', large: 'vitl14', giant: 'vitg14' };
+const TIMM_SIZES: Record<string, keyof typeof sizes> = {
+  small: 'vits14',
+  base: 'vitb14',
+  large: 'vitl14',
+  giant: 'vitg14',
+};
 
 /**
  * timm's `config.json` (architecture `vit_{small,base,large,giant}_patch14[_reg4]_dinov2`): sizes from the name,
  * overridden by model_args.
  */
 function readTimmConfig(c: Record<string, unknown>, file: string): ConfigHints | null {
-  const match = typeof c.architecture === 'string' ? /^vit_([a-z]+)_patch14(_reg4)?_dinov2$/.exec(c.architecture) : null;
+  const match =
+    typeof c.architecture === 'string' ? /^vit_([a-z]+)_patch14(_reg4)?_dinov2$/.exec(c.architecture) : null;
   if (!match) return null;
   const { width, depth, nHeads, mlp } = sizes[TIMM_SIZES[match[1]]] ?? {};
   const arch: Partial<VitArch> = { width, depth, nHeads, mlp, nRegisters: match[2] ? 4 : 0 };

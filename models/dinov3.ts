@@ -18,10 +18,26 @@ import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
-const rope: RopeSpec = { pairing: 'half', coords: 'centered', axes: 'yx', base: 100, scale: 2 * Math.PI, clsAtOrigin: false };
+const rope: RopeSpec = {
+  pairing: 'half',
+  coords: 'centered',
+  axes: 'yx',
+  base: 100,
+  scale: 2 * Math.PI,
+  clsAtOrigin: false,
+};
 const base = {
-  imageSize: 256, patchSize: 16, gelu: 'none', layerNormEps: 1e-5, clsToken: true, nRegisters: 4, patchBias: true,
-  preNorm: false, layerScale: true, positionEmbedding: false, rope,
+  imageSize: 256,
+  patchSize: 16,
+  gelu: 'none',
+  layerNormEps: 1e-5,
+  clsToken: true,
+  nRegisters: 4,
+  patchBias: true,
+  preNorm: false,
+  layerScale: true,
+  positionEmbedding: false,
+  rope,
 } as const;
 
 const archs: Record<string, VitArch> = {
@@ -33,7 +49,11 @@ const archs: Record<string, VitArch> = {
   dinov3_vith16plus: { ...base, width: 1280, depth: 32, nHeads: 20, mlpWidth: 5120, mlp: 'swiglu' },
 };
 
-const block = (prefix: string, from: string, to: string, part?: readonly [number, number]): KeyRename => ({ from: `${prefix}{i}.${from}`, to: `block{i}_${to}`, part });
+const block = (prefix: string, from: string, to: string, part?: readonly [number, number]): KeyRename => ({
+  from: `${prefix}{i}.${from}`,
+  to: `block{i}_${to}`,
+  part,
+});
 
 /** facebookresearch/dinov3's `DinoVisionTransformer`; SwiGLU's w1 (gate) and w2 (value) stack into fc1. */
 const hubRenames: KeyRename[] = [
@@ -50,8 +70,16 @@ const hubRenames: KeyRename[] = [
   block('blocks.', 'mlp.w3.weight', 'fc2/kernel'),
   block('blocks.', 'mlp.w3.bias', 'fc2/bias'),
 ];
-/** The final norms come after the recorded blocks; mask_token is for training; bias_mask is applied by `maskKeyBias`. */
-const hubIgnore = [/^mask_token$/, /^norm\./, /^cls_norm\./, /^local_cls_norm\./, /^blocks\.\d+\.attn\.qkv\.bias_mask$/];
+/**
+ * The final norms come after the recorded blocks; mask_token is for training; bias_mask is applied by `maskKeyBias`.
+ */
+const hubIgnore = [
+  /^mask_token$/,
+  /^norm\./,
+  /^cls_norm\./,
+  /^local_cls_norm\./,
+  /^blocks\.\d+\.attn\.qkv\.bias_mask$/,
+];
 
 /** timm's `Eva` port: q and v biases apart (k's never stored), `gamma_1/2`, SwiGLU as `fc1_g` (gate) and `fc1_x`. */
 const timmRenames: KeyRename[] = [
@@ -74,8 +102,12 @@ const timmRenames: KeyRename[] = [
 function getHfRenames(gated: boolean): KeyRename[] {
   const layer = (from: string, to: string, part?: readonly [number, number]) => block('layer.', from, to, part);
   const mlp = gated
-    ? [layer('mlp.gate_proj.weight', 'fc1/kernel', [0, 2]), layer('mlp.up_proj.weight', 'fc1/kernel', [1, 2]),
-      layer('mlp.gate_proj.bias', 'fc1/bias', [0, 2]), layer('mlp.up_proj.bias', 'fc1/bias', [1, 2])]
+    ? [
+        layer('mlp.gate_proj.weight', 'fc1/kernel', [0, 2]),
+        layer('mlp.up_proj.weight', 'fc1/kernel', [1, 2]),
+        layer('mlp.gate_proj.bias', 'fc1/bias', [0, 2]),
+        layer('mlp.up_proj.bias', 'fc1/bias', [1, 2]),
+      ]
     : [layer('mlp.up_proj.weight', 'fc1/kernel'), layer('mlp.up_proj.bias', 'fc1/bias')];
   return [
     { from: 'embeddings.patch_embeddings.weight', to: 'patch_embed/kernel' },
@@ -103,10 +135,37 @@ function getHfRenames(gated: boolean): KeyRename[] {
 /** timm and HF compute the RoPE periods and keep the key bias at zero (or leave out all of qkv's bias). */
 const computed = [/^rope\/sin_cos$/, /^block\d+_attn\/qkv_bias$/];
 const formats: CheckpointFormat[] = [
-  { name: 'DINOv3 hub (facebookresearch/dinov3)', markers: ['storage_tokens', 'rope_embed.periods', 'blocks.0.ls1.gamma'], prefix: '', renames: hubRenames, ignore: hubIgnore },
-  { name: 'timm DINOv3 (vit_*_patch16_dinov3*)', markers: ['reg_token', 'blocks.0.gamma_1', 'blocks.0.attn.qkv.weight'], prefix: '', renames: timmRenames, ignore: [/^norm\./, /^fc_norm\./, /^head\./], unstored: computed },
-  { name: 'HF DINOv3ViTModel (gated MLP)', markers: ['embeddings.register_tokens', 'layer.0.mlp.gate_proj.weight'], prefix: '', renames: getHfRenames(true), ignore: [/^embeddings\.mask_token$/, /^norm\./], unstored: computed },
-  { name: 'HF DINOv3ViTModel', markers: ['embeddings.register_tokens', 'layer.0.mlp.up_proj.weight'], prefix: '', renames: getHfRenames(false), ignore: [/^embeddings\.mask_token$/, /^norm\./], unstored: computed },
+  {
+    name: 'DINOv3 hub (facebookresearch/dinov3)',
+    markers: ['storage_tokens', 'rope_embed.periods', 'blocks.0.ls1.gamma'],
+    prefix: '',
+    renames: hubRenames,
+    ignore: hubIgnore,
+  },
+  {
+    name: 'timm DINOv3 (vit_*_patch16_dinov3*)',
+    markers: ['reg_token', 'blocks.0.gamma_1', 'blocks.0.attn.qkv.weight'],
+    prefix: '',
+    renames: timmRenames,
+    ignore: [/^norm\./, /^fc_norm\./, /^head\./],
+    unstored: computed,
+  },
+  {
+    name: 'HF DINOv3ViTModel (gated MLP)',
+    markers: ['embeddings.register_tokens', 'layer.0.mlp.gate_proj.weight'],
+    prefix: '',
+    renames: getHfRenames(true),
+    ignore: [/^embeddings\.mask_token$/, /^norm\./],
+    unstored: computed,
+  },
+  {
+    name: 'HF DINOv3ViTModel',
+    markers: ['embeddings.register_tokens', 'layer.0.mlp.up_proj.weight'],
+    prefix: '',
+    renames: getHfRenames(false),
+    ignore: [/^embeddings\.mask_token$/, /^norm\./],
+    unstored: computed,
+  },
 ];
 
 /** The hub's stored periods (bfloat16 in the released files) become the angle table: 2π / period per band. */
@@ -116,7 +175,9 @@ const periodsToTable: TensorFix = {
   apply(tensor, { arch }) {
     const grid = getRopeGrid(arch);
     if (tensor.data.length !== grid.headWidth / 4) {
-      throw new Error(`weights: DINOv3 rope_embed.periods holds ${tensor.data.length} periods, expected ${grid.headWidth / 4} for head width ${grid.headWidth}`);
+      throw new Error(
+        `weights: DINOv3 rope_embed.periods holds ${tensor.data.length} periods, expected ${grid.headWidth / 4} for head width ${grid.headWidth}`,
+      );
     }
     const frequencies = Array.from(tensor.data, (period) => (2 * Math.PI) / period);
     return { shape: [2, grid.side * grid.side, grid.headWidth], data: makeRopeTable(grid, frequencies) };
@@ -167,13 +228,20 @@ function readConfig(json: unknown, file: string): ConfigHints | null {
   const arch: Partial<VitArch> = {};
   if (json.model_type === 'dinov3_vit') {
     const fields: Array<[keyof VitArch, string]> = [
-      ['width', 'hidden_size'], ['depth', 'num_hidden_layers'], ['nHeads', 'num_attention_heads'], ['mlpWidth', 'intermediate_size'],
-      ['patchSize', 'patch_size'], ['layerNormEps', 'layer_norm_eps'], ['nRegisters', 'num_register_tokens'],
+      ['width', 'hidden_size'],
+      ['depth', 'num_hidden_layers'],
+      ['nHeads', 'num_attention_heads'],
+      ['mlpWidth', 'intermediate_size'],
+      ['patchSize', 'patch_size'],
+      ['layerNormEps', 'layer_norm_eps'],
+      ['nRegisters', 'num_register_tokens'],
     ];
-    for (const [ours, theirs] of fields) if (typeof json[theirs] === 'number') (arch as Record<string, number>)[ours] = json[theirs] as number;
+    for (const [ours, theirs] of fields)
+      if (typeof json[theirs] === 'number') (arch as Record<string, number>)[ours] = json[theirs] as number;
     arch.mlp = json.use_gated_mlp === true ? 'swiglu' : 'gelu';
     const act = json.hidden_act ?? 'gelu';
-    if (act !== (arch.mlp === 'swiglu' ? 'silu' : 'gelu')) throw new Error(`convert: ${file}: hidden_act '${String(act)}' is not DINOv3's (gelu, or silu when gated)`);
+    if (act !== (arch.mlp === 'swiglu' ? 'silu' : 'gelu'))
+      throw new Error(`convert: ${file}: hidden_act '${String(act)}' is not DINOv3's (gelu, or silu when gated)`);
     if (typeof json.rope_theta === 'number') arch.rope = { ...rope, base: json.rope_theta };
     return { file, arch, preprocess: {} };
   }
@@ -193,7 +261,8 @@ function readConfig(json: unknown, file: string): ConfigHints | null {
 
 export const dinov3: VitFamily = {
   name: 'dinov3',
-  summary: 'DINOv3 hub models, timm or HF (S, S+, B, L, L+, H+; RoPE, any multiple of 16 px); stores CLS + patches (storage tokens dropped)',
+  summary:
+    'DINOv3 hub models, timm or HF (S, S+, B, L, L+, H+; RoPE, any multiple of 16 px); stores CLS + patches (storage tokens dropped)',
   archs,
   demo: null,
   getPreprocess: (arch) => ({

@@ -15,9 +15,22 @@ import { getTimmBlockRenames } from './timm-layout.js';
 
 const archs: Record<string, VitArch> = {
   '2024-08-26': {
-    imageSize: 378, patchSize: 14, width: 1152, depth: 27, nHeads: 16, mlpWidth: 4304,
-    gelu: 'tanh', layerNormEps: 1e-5, clsToken: false, nRegisters: 0, patchBias: true, preNorm: false, layerScale: false,
-    positionEmbedding: true, rope: null, mlp: 'gelu',
+    imageSize: 378,
+    patchSize: 14,
+    width: 1152,
+    depth: 27,
+    nHeads: 16,
+    mlpWidth: 4304,
+    gelu: 'tanh',
+    layerNormEps: 1e-5,
+    clsToken: false,
+    nRegisters: 0,
+    patchBias: true,
+    preNorm: false,
+    layerScale: false,
+    positionEmbedding: true,
+    rope: null,
+    mlp: 'gelu',
   },
 };
 
@@ -58,7 +71,14 @@ export const moondream2: VitFamily = {
   summary: "moondream2's 2024-08-26 vision encoder (SigLIP-like, 378 px, 729 patches); stores patches only (no CLS)",
   archs,
   demo: null,
-  getPreprocess: (arch) => ({ resize: 'squash', resizeSize: arch.imageSize, filter: 'bicubic', cropSize: null, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }),
+  getPreprocess: (arch) => ({
+    resize: 'squash',
+    resizeSize: arch.imageSize,
+    filter: 'bicubic',
+    cropSize: null,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+  }),
   checkpoint: { formats, fixes: [linearPatchAsConv] },
   archSource: {
     // Its config.json describes the language model; the encoder's sizes are hard-coded upstream and read from shapes.

@@ -18,10 +18,25 @@ import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
-const rope: RopeSpec = { pairing: 'interleaved', coords: 'index', axes: 'xy', base: 10000, scale: 1, clsAtOrigin: true };
+const rope: RopeSpec = {
+  pairing: 'interleaved',
+  coords: 'index',
+  axes: 'xy',
+  base: 10000,
+  scale: 1,
+  clsAtOrigin: true,
+};
 export const PE_BASE = {
-  gelu: 'none', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false,
-  positionEmbedding: true, rope, mlp: 'gelu',
+  gelu: 'none',
+  layerNormEps: 1e-5,
+  clsToken: true,
+  nRegisters: 0,
+  patchBias: false,
+  preNorm: true,
+  layerScale: false,
+  positionEmbedding: true,
+  rope,
+  mlp: 'gelu',
 } as const;
 
 /** Sizes by Meta's letter: width, depth, heads, MLP (G: 16 heads of 96, MLP 8960). */
@@ -46,7 +61,10 @@ const timmRenames: KeyRename[] = [
 ];
 
 /** Meta's `VisionTransformer` (core/vision_encoder/pe.py of facebookresearch/perception_models). */
-const metaBlock = (from: string, to: string): KeyRename => ({ from: `transformer.resblocks.{i}.${from}`, to: `block{i}_${to}` });
+const metaBlock = (from: string, to: string): KeyRename => ({
+  from: `transformer.resblocks.{i}.${from}`,
+  to: `block{i}_${to}`,
+});
 const metaRenames: KeyRename[] = [
   { from: 'conv1.weight', to: 'patch_embed/kernel' },
   { from: 'class_embedding', to: 'tokens/cls' },
@@ -73,13 +91,40 @@ const metaIgnore = [/^ln_post\./, /^attn_pool\./, /^proj$/];
 /** Both compute the RoPE frequencies (Meta's `Rope2D` is no module, so they never reach a state dict). */
 const unstored = [/^rope\/sin_cos$/];
 export const PE_FORMATS: CheckpointFormat[] = [
-  { name: 'timm Perception Encoder (vit_pe_*)', markers: ['patch_embed.proj.weight', 'norm_pre.weight', 'blocks.0.attn.qkv.weight'], prefix: '', renames: timmRenames, ignore: [/^norm\./, /^fc_norm\./, /^attn_pool\./, /^head\./], unstored },
-  { name: "Meta's PE CLIP (visual.*)", markers: ['visual.conv1.weight', 'visual.transformer.resblocks.0.attn.in_proj_weight'], prefix: 'visual.', renames: metaRenames, ignore: metaIgnore, unstored },
-  { name: "Meta's PE vision encoder", markers: ['conv1.weight', 'transformer.resblocks.0.attn.in_proj_weight'], prefix: '', renames: metaRenames, ignore: metaIgnore, unstored },
+  {
+    name: 'timm Perception Encoder (vit_pe_*)',
+    markers: ['patch_embed.proj.weight', 'norm_pre.weight', 'blocks.0.attn.qkv.weight'],
+    prefix: '',
+    renames: timmRenames,
+    ignore: [/^norm\./, /^fc_norm\./, /^attn_pool\./, /^head\./],
+    unstored,
+  },
+  {
+    name: "Meta's PE CLIP (visual.*)",
+    markers: ['visual.conv1.weight', 'visual.transformer.resblocks.0.attn.in_proj_weight'],
+    prefix: 'visual.',
+    renames: metaRenames,
+    ignore: metaIgnore,
+    unstored,
+  },
+  {
+    name: "Meta's PE vision encoder",
+    markers: ['conv1.weight', 'transformer.resblocks.0.attn.in_proj_weight'],
+    prefix: '',
+    renames: metaRenames,
+    ignore: metaIgnore,
+    unstored,
+  },
 ];
 
 /** timm model-name sizes (`vit_pe_<kind>_<size>_patch<p>_<px>`). */
-const TIMM_SIZES: Record<string, keyof typeof PE_SIZES> = { tiny: 'T', small: 'S', base: 'B', large: 'L', gigantic: 'G' };
+const TIMM_SIZES: Record<string, keyof typeof PE_SIZES> = {
+  tiny: 'T',
+  small: 'S',
+  base: 'B',
+  large: 'L',
+  gigantic: 'G',
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,7 +133,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function getSide(value: unknown, file: string): number | undefined {
   const sides = Array.isArray(value) ? value.slice(-2) : [value, value];
   if (typeof sides[0] !== 'number') return undefined;
-  if (sides[0] !== sides[1]) throw new Error(`convert: ${file}: non-square input ${JSON.stringify(value)} is not supported`);
+  if (sides[0] !== sides[1])
+    throw new Error(`convert: ${file}: non-square input ${JSON.stringify(value)} is not supported`);
   return sides[0];
 }
 
@@ -98,17 +144,27 @@ function readTimmConfig(kind: 'core' | 'spatial', json: unknown, file: string): 
   const match = /^vit_pe_([a-z]+)_([a-z]+)_patch(\d+)_(\d+)$/.exec(json.architecture);
   if (!match || match[1] !== kind) return null;
   const size = PE_SIZES[TIMM_SIZES[match[2]]];
-  const arch: Partial<VitArch> = { ...(size ? { width: size.width, nHeads: size.nHeads, depth: size.depth } : {}), patchSize: Number(match[3]) };
+  const arch: Partial<VitArch> = {
+    ...(size ? { width: size.width, nHeads: size.nHeads, depth: size.depth } : {}),
+    patchSize: Number(match[3]),
+  };
   const preprocess: Partial<PreprocessSpec> = {};
   const cfg = isRecord(json.pretrained_cfg) ? json.pretrained_cfg : {};
   arch.imageSize = getSide(cfg.input_size, file) ?? Number(match[4]);
   if (Array.isArray(cfg.mean)) preprocess.mean = cfg.mean as [number, number, number];
   if (Array.isArray(cfg.std)) preprocess.std = cfg.std as [number, number, number];
   if (cfg.interpolation === 'bicubic' || cfg.interpolation === 'bilinear') preprocess.filter = cfg.interpolation;
-  if (cfg.crop_pct !== undefined && cfg.crop_pct !== 1) throw new Error(`convert: ${file}: crop_pct ${String(cfg.crop_pct)} is not supported (1.0)`);
+  if (cfg.crop_pct !== undefined && cfg.crop_pct !== 1)
+    throw new Error(`convert: ${file}: crop_pct ${String(cfg.crop_pct)} is not supported (1.0)`);
   const args = isRecord(json.model_args) ? json.model_args : {};
-  const numbers: Array<[keyof VitArch, string]> = [['width', 'embed_dim'], ['nHeads', 'num_heads'], ['depth', 'depth'], ['patchSize', 'patch_size']];
-  for (const [ours, theirs] of numbers) if (typeof args[theirs] === 'number') (arch as Record<string, number>)[ours] = args[theirs] as number;
+  const numbers: Array<[keyof VitArch, string]> = [
+    ['width', 'embed_dim'],
+    ['nHeads', 'num_heads'],
+    ['depth', 'depth'],
+    ['patchSize', 'patch_size'],
+  ];
+  for (const [ours, theirs] of numbers)
+    if (typeof args[theirs] === 'number') (arch as Record<string, number>)[ours] = args[theirs] as number;
   arch.imageSize = getSide(args.img_size, file) ?? arch.imageSize;
   return { file, arch, preprocess };
 }
@@ -125,5 +181,12 @@ export function makePeArchSource(kind: 'core' | 'spatial'): ArchSource {
 }
 
 export function getPePreprocess(arch: VitArch): PreprocessSpec {
-  return { resize: 'shortest', resizeSize: arch.imageSize, filter: 'bicubic', cropSize: arch.imageSize, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+  return {
+    resize: 'shortest',
+    resizeSize: arch.imageSize,
+    filter: 'bicubic',
+    cropSize: arch.imageSize,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+  };
 }

@@ -22,7 +22,8 @@ export const FAMILIES = Object.freeze({
 export type FamilyName = keyof typeof FAMILIES;
 
 export function getFamily(name: string): VitFamily {
-  const family = Object.hasOwn(FAMILIES, name) ? FAMILIES[name as FamilyName] : undefined; // not 'constructor' and the like
+  // not 'constructor' and the like
+  const family = Object.hasOwn(FAMILIES, name) ? FAMILIES[name as FamilyName] : undefined;
   if (!family) {
     throw new Error(`models: unknown ViT family '${name}' (known: ${Object.keys(FAMILIES).join(', ')})`);
   }

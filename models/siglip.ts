@@ -11,13 +11,32 @@ import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
-const base = { gelu: 'none', layerNormEps: 1e-6, clsToken: false, nRegisters: 0, patchBias: true, preNorm: false, layerScale: false, positionEmbedding: true, rope: null, mlp: 'gelu' } as const;
+const base = {
+  gelu: 'none',
+  layerNormEps: 1e-6,
+  clsToken: false,
+  nRegisters: 0,
+  patchBias: true,
+  preNorm: false,
+  layerScale: false,
+  positionEmbedding: true,
+  rope: null,
+  mlp: 'gelu',
+} as const;
 
 const archs: Record<string, VitArch> = {
   'ViT-B-16-SigLIP': { ...base, imageSize: 224, patchSize: 16, width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
   'ViT-B-16-SigLIP-256': { ...base, imageSize: 256, patchSize: 16, width: 768, depth: 12, nHeads: 12, mlpWidth: 3072 },
   'ViT-L-16-SigLIP-256': { ...base, imageSize: 256, patchSize: 16, width: 1024, depth: 24, nHeads: 16, mlpWidth: 4096 },
-  'ViT-SO400M-14-SigLIP-384': { ...base, imageSize: 384, patchSize: 14, width: 1152, depth: 27, nHeads: 16, mlpWidth: 4304 },
+  'ViT-SO400M-14-SigLIP-384': {
+    ...base,
+    imageSize: 384,
+    patchSize: 14,
+    width: 1152,
+    depth: 27,
+    nHeads: 16,
+    mlpWidth: 4304,
+  },
 };
 
 /** timm model-name sizes (`vit_<size>_patch<p>_siglip[2]_<px>`): width and heads, which shapes cannot tell apart. */
@@ -37,18 +56,39 @@ const renames: KeyRename[] = [
 const ignore = [/^norm\./, /^fc_norm\./, /^attn_pool\./, /^head\./];
 
 const formats: CheckpointFormat[] = [
-  { name: 'open_clip CLIP with timm trunk (visual.trunk.*)', markers: ['visual.trunk.patch_embed.proj.weight', 'visual.trunk.pos_embed'], prefix: 'visual.trunk.', renames, ignore },
-  { name: 'timm VisionTransformer', markers: ['patch_embed.proj.weight', 'pos_embed', 'blocks.0.attn.qkv.weight'], prefix: '', renames, ignore },
+  {
+    name: 'open_clip CLIP with timm trunk (visual.trunk.*)',
+    markers: ['visual.trunk.patch_embed.proj.weight', 'visual.trunk.pos_embed'],
+    prefix: 'visual.trunk.',
+    renames,
+    ignore,
+  },
+  {
+    name: 'timm VisionTransformer',
+    markers: ['patch_embed.proj.weight', 'pos_embed', 'blocks.0.attn.qkv.weight'],
+    prefix: '',
+    renames,
+    ignore,
+  },
 ];
 
-/** open_clip `vision_cfg` of a timm SigLIP: sizes from the model name; `model_cfg.timm_kwargs` (tiny test models) overrides. */
+/**
+ * open_clip `vision_cfg` of a timm SigLIP: sizes from the model name; `model_cfg.timm_kwargs` (tiny test models)
+ * overrides.
+ */
 function readTimmConfig(json: unknown, file: string) {
   const config = parseOpenClipConfig(json, file);
   const name = config?.vision.timm_model_name;
   if (!config || !name) return null;
   const match = /^vit_([a-z0-9]+)_patch(\d+)_siglip2?_(\d+)/.exec(name);
-  if (!match) throw new Error(`convert: ${file}: timm model '${name}' is not a timm SigLIP ViT (vit_<size>_patch<p>_siglip_<px>)`);
-  const arch: Partial<VitArch> = { patchSize: Number(match[2]), imageSize: getOpenClipImageSize(config.vision, file) ?? Number(match[3]) };
+  if (!match)
+    throw new Error(
+      `convert: ${file}: timm model '${name}' is not a timm SigLIP ViT (vit_<size>_patch<p>_siglip_<px>)`,
+    );
+  const arch: Partial<VitArch> = {
+    patchSize: Number(match[2]),
+    imageSize: getOpenClipImageSize(config.vision, file) ?? Number(match[3]),
+  };
   const size = TIMM_SIZES[match[1]];
   if (size) Object.assign(arch, size);
   const kwargs = (json as { model_cfg: { timm_kwargs?: Record<string, number> } }).model_cfg.timm_kwargs;
@@ -66,7 +106,14 @@ export const siglip: VitFamily = {
   summary: 'open_clip SigLIP/SigLIP2 (timm VisionTransformer trunk); stores patches only (no CLS)',
   archs,
   demo: null,
-  getPreprocess: (arch) => ({ resize: 'squash', resizeSize: arch.imageSize, filter: 'bicubic', cropSize: null, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }),
+  getPreprocess: (arch) => ({
+    resize: 'squash',
+    resizeSize: arch.imageSize,
+    filter: 'bicubic',
+    cropSize: null,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+  }),
   checkpoint: { formats, fixes: [] },
   archSource: {
     configFiles: ['open_clip_config.json'],

@@ -57,7 +57,10 @@ function configFor(kind: string, root: string): DatasetConfig {
 async function runKind(kind: string): Promise<KindResult> {
   const cache = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-cache-'));
   process.env.SAEV_CACHE = cache;
-  const hooks = { log: (line: string) => process.stderr.write(line + '\n'), warn: (line: string) => process.stderr.write(line + '\n') };
+  const hooks = {
+    log: (line: string) => process.stderr.write(line + '\n'),
+    warn: (line: string) => process.stderr.write(line + '\n'),
+  };
   const config = configFor(kind, values.root!);
   let t = performance.now();
   await setupDataset(config, hooks);
@@ -83,7 +86,9 @@ async function runKind(kind: string): Promise<KindResult> {
         nRead++;
         if (performance.now() - lastLog > 10_000) {
           lastLog = performance.now();
-          process.stderr.write(`bench: ${kind} ${nRead}/${n} images, ${(nRead / ((lastLog - t) / 1000)).toFixed(1)} images/s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`);
+          process.stderr.write(
+            `bench: ${kind} ${nRead}/${n} images, ${(nRead / ((lastLog - t) / 1000)).toFixed(1)} images/s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`,
+          );
         }
       }
     };
@@ -100,12 +105,26 @@ async function runKind(kind: string): Promise<KindResult> {
     t = performance.now();
     for (let i = 0; i < dataset.nImgs; i++) {
       await dataset.getLabel!(i);
-      if (i % 20_000 === 0) process.stderr.write(`bench: scan ${i}/${dataset.nImgs} rows, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`);
+      if (i % 20_000 === 0)
+        process.stderr.write(
+          `bench: scan ${i}/${dataset.nImgs} rows, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`,
+        );
     }
     scanS = (performance.now() - t) / 1000;
   }
   rmSync(cache, { recursive: true, force: true });
-  return { kind, nImgs: report.nImgs, setupColdS, setupWarmS, nRead, imgsPerS, mpixPerS, peakRssMB: process.resourceUsage().maxRSS / 1024, dataGB, scanS };
+  return {
+    kind,
+    nImgs: report.nImgs,
+    setupColdS,
+    setupWarmS,
+    nRead,
+    imgsPerS,
+    mpixPerS,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    dataGB,
+    scanS,
+  };
 }
 
 async function sizeOf(dir: string): Promise<number> {
@@ -129,7 +148,9 @@ if (values.kind !== undefined) {
     results.push(JSON.parse(child.stdout.trim().split('\n').pop()!));
   }
   const f = (x: number | null, d = 1) => (x === null ? '-' : x.toFixed(d));
-  console.log('kind          images     setup cold s  setup warm s  read    images/s  Mpix/s  peak RSS MB  data GB  full scan s');
+  console.log(
+    'kind          images     setup cold s  setup warm s  read    images/s  Mpix/s  peak RSS MB  data GB  full scan s',
+  );
   for (const r of results) {
     console.log(
       `${r.kind.padEnd(13)} ${String(r.nImgs).padStart(9)}  ${f(r.setupColdS, 2).padStart(12)}  ${f(r.setupWarmS, 2).padStart(12)}  ${String(r.nRead).padStart(6)}  ${f(r.imgsPerS).padStart(8)}  ${f(r.mpixPerS).padStart(6)}  ${f(r.peakRssMB, 0).padStart(11)}  ${f(r.dataGB, 2).padStart(7)}  ${f(r.scanS, 1).padStart(11)}`,

@@ -41,7 +41,18 @@ const T = P + 1;
 function makeShards(): string {
   const dir = path.join(root, `bench-${nImgs}x${L}x${T}x${D}`);
   mkdirSync(dir, { recursive: true });
-  const md: Metadata = { vit_family: 'clip', vit_ckpt: 'bench', layers: Array.from({ length: L }, (_, l) => l - L), n_patches_per_img: P, cls_token: true, d_vit: D, seed: 42, n_imgs: nImgs, n_patches_per_shard: S * L * T, data: 'FakeDataset()' };
+  const md: Metadata = {
+    vit_family: 'clip',
+    vit_ckpt: 'bench',
+    layers: Array.from({ length: L }, (_, l) => l - L),
+    n_patches_per_img: P,
+    cls_token: true,
+    d_vit: D,
+    seed: 42,
+    n_imgs: nImgs,
+    n_patches_per_shard: S * L * T,
+    data: 'FakeDataset()',
+  };
   writeFileSync(path.join(dir, 'metadata.json'), formatMetadata(md));
   const block = new Float32Array(1 << 18);
   const normal = makeNormal(1);
@@ -50,7 +61,8 @@ function makeShards(): string {
   const records = [];
   for (let s = 0; s < Math.ceil(nImgs / S); s++) {
     const fd = openSync(path.join(dir, `acts${String(s).padStart(6, '0')}.bin`), 'w');
-    for (let o = 0; o < bytesPerShard; o += block.byteLength) writeSync(fd, new Uint8Array(block.buffer, 0, Math.min(block.byteLength, bytesPerShard - o)));
+    for (let o = 0; o < bytesPerShard; o += block.byteLength)
+      writeSync(fd, new Uint8Array(block.buffer, 0, Math.min(block.byteLength, bytesPerShard - o)));
     fsyncSync(fd); // written back, so dropping the cache really drops these pages (dirty pages stay cached)
     closeSync(fd);
     records.push({ name: `acts${String(s).padStart(6, '0')}.bin`, n_examples: Math.min(S, nImgs - s * S) });
@@ -59,7 +71,8 @@ function makeShards(): string {
   return dir;
 }
 
-const files = (dir: string) => Array.from({ length: Math.ceil(nImgs / S) }, (_, s) => path.join(dir, `acts${String(s).padStart(6, '0')}.bin`));
+const files = (dir: string) =>
+  Array.from({ length: Math.ceil(nImgs / S) }, (_, s) => path.join(dir, `acts${String(s).padStart(6, '0')}.bin`));
 
 function dropCache(dir: string): void {
   for (const f of files(dir)) execFileSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' });
@@ -147,9 +160,21 @@ async function main(): Promise<void> {
     if (t.items) log(`${name}ItemsPerS`, t.items / t.s, 'examples/s');
   };
   timeDd(dir);
-  await row('scanOneLayerCold', 'cold', dataMb, () => timeScan(dir, -1), 'dataset MB/s, patches x -1: reads only that layer, 1/L of the bytes');
+  await row(
+    'scanOneLayerCold',
+    'cold',
+    dataMb,
+    () => timeScan(dir, -1),
+    'dataset MB/s, patches x -1: reads only that layer, 1/L of the bytes',
+  );
   await row('scanOneLayerHot', 'hot', dataMb, () => timeScan(dir, -1), 'dataset MB/s, patches x -1');
-  await row('scanAllCold', 'cold', dataMb, () => timeScan(dir, 'all'), 'patches x all: every byte read, the same bytes as dd');
+  await row(
+    'scanAllCold',
+    'cold',
+    dataMb,
+    () => timeScan(dir, 'all'),
+    'patches x all: every byte read, the same bytes as dd',
+  );
   await row('scanAllHot', 'hot', dataMb, () => timeScan(dir, 'all'), 'patches x all');
   // reuseBatches: the training-loop option (each batch valid until the next step; recycled memory, SIMD clamp scan).
   await row('scanAllColdReuse', 'cold', dataMb, () => timeScan(dir, 'all', true), 'patches x all, reuseBatches');
@@ -170,7 +195,8 @@ async function main(): Promise<void> {
       return 0;
     });
   await row('statsPassesHotPerPass', 'hot', 2 * dataMb, passes, 'bytes read over both passes, the passes alone');
-  // The whole command: nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core machine.
+  // The whole command: nJobs 1 is the default of `saev activations stats --n-jobs`; nJobs 2 uses both cores of a 2-core
+  // machine.
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   for (const nJobs of [1, 2]) {
     const command = () =>
@@ -179,11 +205,27 @@ async function main(): Promise<void> {
         return 0;
       });
     const name = nJobs === 1 ? 'stats' : 'statsJobs2';
-    await row(`${name}HotPerPass`, 'hot', 2 * dataMb, command, `bytes read over both passes, the whole command, nJobs ${nJobs}`);
-    await row(`${name}ColdPerPass`, 'cold', 2 * dataMb, command, `bytes read over both passes, the whole command, nJobs ${nJobs}`);
+    await row(
+      `${name}HotPerPass`,
+      'hot',
+      2 * dataMb,
+      command,
+      `bytes read over both passes, the whole command, nJobs ${nJobs}`,
+    );
+    await row(
+      `${name}ColdPerPass`,
+      'cold',
+      2 * dataMb,
+      command,
+      `bytes read over both passes, the whole command, nJobs ${nJobs}`,
+    );
   }
   log('ddHotMBps', mb / median(ddS.hot), `MB/s (median of the ${ddS.hot.length} hot dd runs paired with hot rows)`);
-  log('ddColdMBps', mb / median(ddS.cold), `MB/s (median of the ${ddS.cold.length} cold dd runs paired with cold rows; ${(mb / Math.max(...ddS.cold)).toFixed(0)}..${(mb / Math.min(...ddS.cold)).toFixed(0)})`);
+  log(
+    'ddColdMBps',
+    mb / median(ddS.cold),
+    `MB/s (median of the ${ddS.cold.length} cold dd runs paired with cold rows; ${(mb / Math.max(...ddS.cold)).toFixed(0)}..${(mb / Math.min(...ddS.cold)).toFixed(0)})`,
+  );
   process.stdout.write(JSON.stringify({ dir, nImgs, L, T, D, ...out, ratios }, null, 1) + '\n');
   if (process.argv.includes('--clean')) rmSync(dir, { recursive: true, force: true });
 }

@@ -30,11 +30,15 @@ const seconds = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 function checkPlatform(): void {
   const here = `${process.platform}-${process.arch}`;
   if (here !== PLATFORM) {
-    throw new Error(`bundle: the archive is for ${PLATFORM} and carries this Node.js, which is ${here}; run the bundler on ${PLATFORM}`);
+    throw new Error(
+      `bundle: the archive is for ${PLATFORM} and carries this Node.js, which is ${here}; run the bundler on ${PLATFORM}`,
+    );
   }
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   if (!report?.header?.glibcVersionRuntime) {
-    throw new Error(`bundle: the archive is for ${PLATFORM} with glibc, but this Node.js runs without glibc; run the bundler on a glibc system`);
+    throw new Error(
+      `bundle: the archive is for ${PLATFORM} with glibc, but this Node.js runs without glibc; run the bundler on a glibc system`,
+    );
   }
 }
 
@@ -42,7 +46,11 @@ function checkPlatform(): void {
 function getMtime(): number {
   if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH);
   try {
-    const out = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    const out = execFileSync('git', ['log', '-1', '--format=%ct'], {
+      cwd: PACKAGE_ROOT,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
     return Number(out.trim()) || 0;
   } catch {
     return 0;
@@ -84,9 +92,13 @@ async function main(): Promise<void> {
     const unpacked = treeBytes(stageDir);
     say(`staged ${mib(unpacked)} in ${seconds()}; compressing (xz -6)`);
     const bytes = await writeArchive(stageDir, outPath, getMtime());
-    console.log(`${outPath}: ${bytes} bytes (${mib(bytes)}), ${unpacked} bytes (${mib(unpacked)}) unpacked, built in ${seconds()}`);
+    console.log(
+      `${outPath}: ${bytes} bytes (${mib(bytes)}), ${unpacked} bytes (${mib(unpacked)}) unpacked, built in ${seconds()}`,
+    );
     const tool = `${packageJson.name} ${packageJson.version}`;
-    console.log(`holds Node.js ${node.version} (${node.execPath}), ${tool} and ${closure.length} packages for ${PLATFORM}:`);
+    console.log(
+      `holds Node.js ${node.version} (${node.execPath}), ${tool} and ${closure.length} packages for ${PLATFORM}:`,
+    );
     console.log(describeTree(stageDir));
     console.log(`left out: ${Object.keys(LEFT_OUT).join(', ')} (see bundle.json)`);
     console.log(`use: mkdir saev && tar -xJf ${path.basename(outPath)} -C saev && saev/bin/saev activations extract`);

@@ -41,7 +41,16 @@ async function main(): Promise<void> {
       const indices = pickIndices(ds.length, max, boundaries);
       const b = await ds.getBatch(indices);
       const acts = Array.from({ length: b.n }, (_, i) => Array.from(b.acts_BD.subarray(i * b.dVit, (i + 1) * b.dVit)));
-      modes.push({ patches, layer, length: ds.length, indices, acts, imageI: [...b.imageI], patchI: [...b.patchI], layerI: [...b.layerI] });
+      modes.push({
+        patches,
+        layer,
+        length: ds.length,
+        indices,
+        acts,
+        imageI: [...b.imageI],
+        patchI: [...b.patchI],
+        layerI: [...b.layerI],
+      });
       await ds.close();
     }
   }

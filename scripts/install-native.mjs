@@ -28,12 +28,19 @@ const WHEEL_PREFIX = 'tensorflow_cpu-2.21.0-';
 // are what pip resolved for `tensorflow[and-cuda]==2.21.0` on 2026-12-04. The two C libraries need no libpython, so
 // the cp311 wheel is fetched whatever the local Python.
 const CUDA_WHEELS = [
-  ['tensorflow==2.21.0', 572], ['nvidia-cublas-cu12==12.9.3.13', 581], ['nvidia-cuda-cupti-cu12==12.9.79', 11],
-  ['nvidia-cuda-nvcc-cu12==12.9.86', 41], ['nvidia-cuda-nvrtc-cu12==12.9.86', 90],
-  ['nvidia-cuda-runtime-cu12==12.9.79', 3], ['nvidia-cudnn-cu12==9.28.0.42', 717],
-  ['nvidia-cufft-cu12==11.4.1.4', 201], ['nvidia-curand-cu12==10.3.10.19', 68],
-  ['nvidia-cusolver-cu12==11.7.5.82', 338], ['nvidia-cusparse-cu12==12.5.10.65', 366],
-  ['nvidia-nccl-cu12==2.32.3', 352], ['nvidia-nvjitlink-cu12==12.9.86', 40],
+  ['tensorflow==2.21.0', 572],
+  ['nvidia-cublas-cu12==12.9.3.13', 581],
+  ['nvidia-cuda-cupti-cu12==12.9.79', 11],
+  ['nvidia-cuda-nvcc-cu12==12.9.86', 41],
+  ['nvidia-cuda-nvrtc-cu12==12.9.86', 90],
+  ['nvidia-cuda-runtime-cu12==12.9.79', 3],
+  ['nvidia-cudnn-cu12==9.28.0.42', 717],
+  ['nvidia-cufft-cu12==11.4.1.4', 201],
+  ['nvidia-curand-cu12==10.3.10.19', 68],
+  ['nvidia-cusolver-cu12==11.7.5.82', 338],
+  ['nvidia-cusparse-cu12==12.5.10.65', 366],
+  ['nvidia-nccl-cu12==2.32.3', 352],
+  ['nvidia-nvjitlink-cu12==12.9.86', 40],
 ];
 const CUDA_STACK_DIR = 'tensorflow-2.21.0-cuda12';
 const CUDA_EXTRACTED_MB = 6100;
@@ -52,18 +59,30 @@ const t0 = Date.now();
 const say = (msg) => console.error(`native: ${msg}`);
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 class NativeError extends Error {}
-const fail = (msg) => { throw new NativeError(msg); };
+const fail = (msg) => {
+  throw new NativeError(msg);
+};
 
 /** Loads PKG in a fresh node process; returns { version, gpu } or { reason }. */
 function checkAddonLoads() {
   const code = `const b=require('${PKG}').backend();console.log(b.binding.TF_Version+' '+b.isUsingGpuDevice)`;
-  const r = spawnSync(process.execPath, ['-e', code],
-    { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  const r = spawnSync(process.execPath, ['-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+  });
   const [version, gpu] = r.status === 0 ? r.stdout.trim().split('\n').pop().split(' ') : [];
   if (version) return { version, gpu: gpu === 'true' };
   const lines = `${r.stderr ?? ''}`.split('\n');
-  const why = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.find((l) => /error|cannot/i.test(l)) ?? `exit ${r.status}`;
-  return { reason: why.trim().replace(/\s+at path:.*/, '').slice(0, 140) };
+  const why =
+    lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.find((l) => /error|cannot/i.test(l)) ?? `exit ${r.status}`;
+  return {
+    reason: why
+      .trim()
+      .replace(/\s+at path:.*/, '')
+      .slice(0, 140),
+  };
 }
 
 /** Runs a command, output appended to LOG; on timeout kills its whole process group. */
@@ -73,15 +92,34 @@ function run(cmd, args, { cwd = ROOT, env = process.env, timeoutMs = 0 } = {}) {
     const start = fs.fstatSync(fd).size;
     fs.writeSync(fd, `\n$ (cd ${cwd} && ${cmd} ${args.join(' ')})\n`);
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', fd, fd], detached: timeoutMs > 0 });
-    let done = false, timedOut = false;
-    const killGroup = () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group has already exited */ } };
-    const onSigint = () => { killGroup(); process.exit(130); };
-    const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; killGroup(); }, timeoutMs) : null;
+    let done = false,
+      timedOut = false;
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* the group has already exited */
+      }
+    };
+    const onSigint = () => {
+      killGroup();
+      process.exit(130);
+    };
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            killGroup();
+          }, timeoutMs)
+        : null;
     if (timeoutMs > 0) process.once('SIGINT', onSigint);
     const finish = (ok, error) => {
       if (done) return;
-      done = true; clearTimeout(timer); process.off('SIGINT', onSigint); fs.closeSync(fd);
-      resolve({ ok, error: ok ? '' : timedOut ? 'timed out' : firstErrorLine(start) ?? error });
+      done = true;
+      clearTimeout(timer);
+      process.off('SIGINT', onSigint);
+      fs.closeSync(fd);
+      resolve({ ok, error: ok ? '' : timedOut ? 'timed out' : (firstErrorLine(start) ?? error) });
     };
     child.on('error', (e) => finish(false, e.code === 'ENOENT' ? `${cmd} not found` : e.message));
     child.on('exit', (code) => finish(code === 0, `exit ${code}`));
@@ -92,14 +130,23 @@ function run(cmd, args, { cwd = ROOT, env = process.env, timeoutMs = 0 } = {}) {
 function firstErrorLine(start) {
   const lines = fs.readFileSync(LOG).subarray(start).toString().split('\n');
   const line = lines.find((l) => /(^|\s)(\w*Error: |error: |ERROR: )/.test(l) && !/ERR! stack/.test(l));
-  return line?.replace(/^.*?(\w*Error: |error: |ERROR: )/, '$1').trim().slice(0, 140);
+  return line
+    ?.replace(/^.*?(\w*Error: |error: |ERROR: )/, '$1')
+    .trim()
+    .slice(0, 140);
 }
 
 function cacheDir() {
-  const dir = process.env.SAEV_CACHE ? path.resolve(process.env.SAEV_CACHE, 'native')
+  const dir = process.env.SAEV_CACHE
+    ? path.resolve(process.env.SAEV_CACHE, 'native')
     : path.join(os.homedir(), '.cache', 'saev', 'native');
-  if (!path.relative(ROOT, dir).startsWith('..')) fail(`cache dir ${dir} is inside the repo; point SAEV_CACHE elsewhere`);
-  try { mkdirp(dir); } catch (e) { fail(`cannot create cache dir ${dir} (${e.code})`); }
+  if (!path.relative(ROOT, dir).startsWith('..'))
+    fail(`cache dir ${dir} is inside the repo; point SAEV_CACHE elsewhere`);
+  try {
+    mkdirp(dir);
+  } catch (e) {
+    fail(`cannot create cache dir ${dir} (${e.code})`);
+  }
   return dir;
 }
 
@@ -119,7 +166,8 @@ function checkAvx() {
 /** node-gyp needs python3, make and a C++ compiler; pip needs python3 too. */
 function checkBuildTools() {
   for (const cmd of [PYTHON, 'make', 'c++']) {
-    if (spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status !== 0) fail(`${cmd} not found (needed to build the binding)`);
+    if (spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status !== 0)
+      fail(`${cmd} not found (needed to build the binding)`);
   }
 }
 
@@ -131,7 +179,9 @@ function nodeHeadersDir() {
     const h = fs.readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
     const v = ['MAJOR', 'MINOR', 'PATCH'].map((k) => h.match(new RegExp(`define NODE_${k}_VERSION (\\d+)`))[1]);
     if (`v${v.join('.')}` === process.version) return prefix;
-  } catch { /* no headers beside this node; try node-gyp's cache */ }
+  } catch {
+    /* no headers beside this node; try node-gyp's cache */
+  }
   const cached = path.join(os.homedir(), '.cache', 'node-gyp', process.version.slice(1));
   if (fs.existsSync(path.join(cached, 'include', 'node', 'common.gypi'))) return cached;
   say(`no local headers for node ${process.version}; node-gyp will try to download them`);
@@ -143,7 +193,10 @@ function buildEnv(pkgDir) {
   const env = { ...process.env, PATH: [...bins, process.env.PATH].join(path.delimiter) };
   const nodedir = nodeHeadersDir();
   if (nodedir) env.npm_config_nodedir = nodedir;
-  const gyp = path.resolve(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+  const gyp = path.resolve(
+    path.dirname(process.execPath),
+    '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  );
   if (!env.npm_config_node_gyp && fs.existsSync(gyp)) env.npm_config_node_gyp = gyp;
   return env;
 }
@@ -192,7 +245,11 @@ const formatMb = (mb) => (mb < 1000 ? `${Math.round(mb)} MB` : `${(mb / 1000).to
 /** Whether `out` holds a finished extraction, and of a wheel for each pinned requirement in `reqs`. */
 function isExtracted(out, reqs = []) {
   let lines;
-  try { lines = fs.readFileSync(path.join(out, '.complete'), 'utf8').split('\n'); } catch { return false; }
+  try {
+    lines = fs.readFileSync(path.join(out, '.complete'), 'utf8').split('\n');
+  } catch {
+    return false;
+  }
   return reqs.every((req) => lines.some((line) => line.startsWith(wheelPrefix(req))));
 }
 
@@ -245,8 +302,18 @@ async function fetchCudaWheels(dir, missing, times) {
   const mb = missing.reduce((sum, [, size]) => sum + size, 0);
   say(`downloading ${missing.length} wheel${missing.length === 1 ? '' : 's'} (~${formatMb(mb)}) with pip into ${dir}`);
   const t = Date.now();
-  const r = await run(PYTHON, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--python-version', '3.11',
-    '-d', dir, ...missing.map(([req]) => req)]);
+  const r = await run(PYTHON, [
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--python-version',
+    '3.11',
+    '-d',
+    dir,
+    ...missing.map(([req]) => req),
+  ]);
   times.download = Date.now() - t;
   const absent = missing.filter(([req]) => !findWheel(dir, req)).map(([req]) => req);
   const which = absent.length && absent.length < missing.length ? absent.join(', ') : `the ${missing.length} wheels`;
@@ -265,11 +332,20 @@ async function fetchCudaWheels(dir, missing, times) {
  */
 async function stageCuda(pkgDir, dir, times) {
   const out = path.join(dir, CUDA_STACK_DIR);
-  if (!isExtracted(out, CUDA_WHEELS.map(([req]) => req))) {
+  if (
+    !isExtracted(
+      out,
+      CUDA_WHEELS.map(([req]) => req),
+    )
+  ) {
     const missing = CUDA_WHEELS.filter(([req]) => !findWheel(dir, req));
     checkFreeSpace(dir, missing.reduce((sum, [, size]) => sum + size, 0) + CUDA_EXTRACTED_MB);
     if (missing.length) await fetchCudaWheels(dir, missing, times);
-    await extractWheels(CUDA_WHEELS.map(([req]) => path.join(dir, findWheel(dir, req))), out, times);
+    await extractWheels(
+      CUDA_WHEELS.map(([req]) => path.join(dir, findWheel(dir, req))),
+      out,
+      times,
+    );
     const size = formatMb(dirBytes(out) / 1e6);
     say(`extracted ${CUDA_WHEELS.length} wheels into ${out} (${size}, ${secs(times.extract)})`);
   }
@@ -281,14 +357,22 @@ async function stageCuda(pkgDir, dir, times) {
 
 /** deps/include -> headers; deps/lib: the SONAMEs plus the names binding.gyp and install.js expect. */
 function stageDeps(pkgDir, tfDir) {
-  const deps = path.join(pkgDir, 'deps'), lib = path.join(deps, 'lib');
+  const deps = path.join(pkgDir, 'deps'),
+    lib = path.join(deps, 'lib');
   fs.rmSync(deps, { recursive: true, force: true });
   fs.mkdirSync(lib, { recursive: true });
   fs.symlinkSync(path.join(tfDir, 'include'), path.join(deps, 'include'));
-  const cc = 'libtensorflow_cc.so.2', fw = 'libtensorflow_framework.so.2';
-  const links = { [cc]: path.join(tfDir, cc), [fw]: path.join(tfDir, fw),
-    'libtensorflow.so': cc, 'libtensorflow.so.2': cc, 'libtensorflow.so.2.9.1': cc,
-    'libtensorflow_framework.so': fw, 'libtensorflow_framework.so.2.9.1': fw };
+  const cc = 'libtensorflow_cc.so.2',
+    fw = 'libtensorflow_framework.so.2';
+  const links = {
+    [cc]: path.join(tfDir, cc),
+    [fw]: path.join(tfDir, fw),
+    'libtensorflow.so': cc,
+    'libtensorflow.so.2': cc,
+    'libtensorflow.so.2.9.1': cc,
+    'libtensorflow_framework.so': fw,
+    'libtensorflow_framework.so.2.9.1': fw,
+  };
   for (const [name, target] of Object.entries(links)) fs.symlinkSync(target, path.join(lib, name));
 }
 
@@ -303,7 +387,10 @@ async function routeWheel(pkgDir, times) {
   say('building tfjs_binding.node from source (~15-25 s)');
   const preGyp = createRequire(path.join(pkgDir, 'package.json')).resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp');
   const t = Date.now();
-  const r = await run(process.execPath, [preGyp, 'install', '--build-from-source'], { cwd: pkgDir, env: buildEnv(pkgDir) });
+  const r = await run(process.execPath, [preGyp, 'install', '--build-from-source'], {
+    cwd: pkgDir,
+    env: buildEnv(pkgDir),
+  });
   times.build = Date.now() - t;
   if (!r.ok) fail(`building the binding failed (${r.error}; see ${LOG})`);
 }
@@ -314,16 +401,21 @@ async function routeDownload(pkgDir) {
   const pkgJson = path.join(pkgDir, 'package.json');
   const saved = fs.readFileSync(pkgJson); // install.js rewrites it and restores it only on success
   say(`trying tfjs-node's own install script (libtensorflow download, at most ${secs(ROUTE_B_TIMEOUT_MS)})`);
-  const r = await run(process.execPath, ['scripts/install.js', 'cpu', 'download'],
-    { cwd: pkgDir, env: buildEnv(pkgDir), timeoutMs: ROUTE_B_TIMEOUT_MS });
+  const r = await run(process.execPath, ['scripts/install.js', 'cpu', 'download'], {
+    cwd: pkgDir,
+    env: buildEnv(pkgDir),
+    timeoutMs: ROUTE_B_TIMEOUT_MS,
+  });
   fs.writeFileSync(pkgJson, saved);
   if (!r.ok) fail(`tfjs-node's install script failed (${r.error}; see ${LOG})`);
 }
 
-const ROUTES = GPU ? [['A (tensorflow 2.21.0 CUDA wheel + nvidia-*-cu12 wheels + source build)', routeWheel]] : [
-  ['A (tensorflow-cpu 2.21.0 wheel + source build)', routeWheel],
-  ['B (tfjs-node libtensorflow download)', routeDownload],
-];
+const ROUTES = GPU
+  ? [['A (tensorflow 2.21.0 CUDA wheel + nvidia-*-cu12 wheels + source build)', routeWheel]]
+  : [
+      ['A (tensorflow-cpu 2.21.0 wheel + source build)', routeWheel],
+      ['B (tfjs-node libtensorflow download)', routeDownload],
+    ];
 const FALLBACK = GPU ? 'saev will use @tensorflow/tfjs-node or wasm' : 'saev will use the wasm backend';
 const onGpu = (check) => (GPU ? `, ${check.gpu ? 'on a CUDA GPU' : 'no CUDA GPU seen, runs on the CPU'}` : '');
 
@@ -335,7 +427,11 @@ async function main() {
   }
   let pkgDir;
   const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
-  try { pkgDir = path.dirname(requireFromRoot.resolve(`${PKG}/package.json`)); } catch { /* not installed: pkgDir stays undefined */ }
+  try {
+    pkgDir = path.dirname(requireFromRoot.resolve(`${PKG}/package.json`));
+  } catch {
+    /* not installed: pkgDir stays undefined */
+  }
   fs.writeFileSync(LOG, `install-native ${new Date().toISOString()}\n`);
   if (!pkgDir) say(`${PKG} is not installed (optional dependency skipped)`);
   else say(`${PKG} does not load yet (${first.reason}); installing`);
@@ -345,7 +441,9 @@ async function main() {
       await route(pkgDir, times);
       const after = checkAddonLoads();
       if (!after.version) fail(`built, but the addon does not load (${after.reason})`);
-      const parts = Object.entries(times).map(([k, ms]) => `${k} ${secs(ms)}`).join(', ');
+      const parts = Object.entries(times)
+        .map(([k, ms]) => `${k} ${secs(ms)}`)
+        .join(', ');
       const took = `${secs(Date.now() - t0)}${parts && ` (${parts})`}`;
       const ready = `${GPU ? PKG : 'native backend'} ready via route ${name}`;
       say(`${ready}: TF_Version ${after.version}${onGpu(after)}, ${took}`);
@@ -359,8 +457,11 @@ async function main() {
   return STRICT ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (e) => {
-  const unavailable = GPU ? `${PKG} unavailable (${FALLBACK})` : 'native backend unavailable (saev will use wasm)';
-  say(`unexpected error, ${unavailable}: ${`${e.message}`.split('\n')[0]}`);
-  process.exit(STRICT ? 1 : 0);
-});
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    const unavailable = GPU ? `${PKG} unavailable (${FALLBACK})` : 'native backend unavailable (saev will use wasm)';
+    say(`unexpected error, ${unavailable}: ${`${e.message}`.split('\n')[0]}`);
+    process.exit(STRICT ? 1 : 0);
+  },
+);

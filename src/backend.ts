@@ -28,7 +28,15 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
 import { tf } from './tf.js';
 import { registerFileRouters } from './vit/file-io.js';
-import { AdapterSummary, getNoHardwareGpuReason, NO_VULKAN_DRIVER, NoGpuAdapterError, openWebGpu, probeHardwareAdapter, takeGpuError } from './webgpu/open-device.js';
+import {
+  AdapterSummary,
+  getNoHardwareGpuReason,
+  NO_VULKAN_DRIVER,
+  NoGpuAdapterError,
+  openWebGpu,
+  probeHardwareAdapter,
+  takeGpuError,
+} from './webgpu/open-device.js';
 
 export { tf };
 
@@ -55,7 +63,10 @@ export interface BackendInfo {
   adapter: AdapterSummary | null;
   /** Why earlier candidates were skipped, one line each; empty when the first one loaded. */
   skipped: string[];
-  /** The skipped candidates that failed for a reason other than being absent here (no package, build, driver or GPU): worth a line in the log. */
+  /**
+   * The skipped candidates that failed for a reason other than being absent here (no package, build, driver or GPU):
+   * worth a line in the log.
+   */
   failed: string[];
 }
 
@@ -92,7 +103,10 @@ function checkNativeAddon(pkg: string): void {
   const packageJson = require.resolve(`${pkg}/package.json`);
   const preGyp = createRequire(packageJson)('@mapbox/node-pre-gyp') as { find(packageJsonPath: string): string };
   const addonPath = preGyp.find(packageJson);
-  const build = pkg === NATIVE_GPU_PACKAGE ? "'npm run install:native -- --gpu' builds it for CUDA 12" : "'npm run install:native' builds it";
+  const build =
+    pkg === NATIVE_GPU_PACKAGE
+      ? "'npm run install:native -- --gpu' builds it for CUDA 12"
+      : "'npm run install:native' builds it";
   if (!existsSync(addonPath)) throw new NotInstalledError(`addon not built (${build})`);
   require(addonPath);
 }
@@ -114,7 +128,9 @@ function loadNative(pkg: string): Candidate {
   // The package registers the `tensorflow` backend on the shared tfjs-core as a side effect.
   require(pkg);
   if (!tf.findBackend('tensorflow')) throw new Error(`${pkg} loaded but registered no 'tensorflow' backend`);
-  const binding = (tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string; isUsingGpuDevice?: () => boolean } }).binding;
+  const binding = (
+    tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string; isUsingGpuDevice?: () => boolean } }
+  ).binding;
   loadedNative = {
     name: 'tensorflow',
     package: pkg,
@@ -164,7 +180,15 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
   // Loaded here, not at the top: only the webgpu backend needs them.
   const { registerWebGpuKernels } = await import('./webgpu/kernels.js');
   registerWebGpuKernels();
-  return { name: 'webgpu', package: WEBGPU_PACKAGE, version: packageVersion(WEBGPU_PACKAGE), libVersion: null, oneDnn: null, gpu: !opened.summary.software, adapter: opened.summary };
+  return {
+    name: 'webgpu',
+    package: WEBGPU_PACKAGE,
+    version: packageVersion(WEBGPU_PACKAGE),
+    libVersion: null,
+    oneDnn: null,
+    gpu: !opened.summary.software,
+    adapter: opened.summary,
+  };
 }
 
 async function tryWasm(): Promise<Candidate> {
@@ -172,19 +196,41 @@ async function tryWasm(): Promise<Candidate> {
   const distDir = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'dist') + path.sep;
   setWasmPaths(distDir);
   if (!(await tf.setBackend('wasm'))) throw new Error(`${pkg}: could not initialise the wasm backend`);
-  return { name: 'wasm', package: pkg, version: packageVersion(pkg), libVersion: null, oneDnn: null, gpu: false, adapter: null };
+  return {
+    name: 'wasm',
+    package: pkg,
+    version: packageVersion(pkg),
+    libVersion: null,
+    oneDnn: null,
+    gpu: false,
+    adapter: null,
+  };
 }
 
 async function tryCpu(): Promise<Candidate> {
   if (!(await tf.setBackend('cpu'))) throw new Error('backend: could not initialise the cpu backend');
-  return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: tf.version['tfjs-backend-cpu'], libVersion: null, oneDnn: null, gpu: false, adapter: null };
+  return {
+    name: 'cpu',
+    package: '@tensorflow/tfjs-backend-cpu',
+    version: tf.version['tfjs-backend-cpu'],
+    libVersion: null,
+    oneDnn: null,
+    gpu: false,
+    adapter: null,
+  };
 }
 
 /** Candidates in order of preference for a request, each with the label its skip reason gets. */
 function listCandidates(request: BackendRequest): Array<[string, () => Promise<Candidate> | Candidate]> {
-  const nativeGpu: [string, () => Candidate] = [`${NATIVE_GPU_PACKAGE} (GPU)`, () => activateNative(NATIVE_GPU_PACKAGE, true)];
+  const nativeGpu: [string, () => Candidate] = [
+    `${NATIVE_GPU_PACKAGE} (GPU)`,
+    () => activateNative(NATIVE_GPU_PACKAGE, true),
+  ];
   const nativeCpu: [string, () => Candidate] = [NATIVE_CPU_PACKAGE, activateNativeCpu];
-  const webGpu = (allowSoftware: boolean): [string, () => Promise<Candidate>] => ['webgpu', () => tryWebGpu(allowSoftware)];
+  const webGpu = (allowSoftware: boolean): [string, () => Promise<Candidate>] => [
+    'webgpu',
+    () => tryWebGpu(allowSoftware),
+  ];
   switch (request) {
     case 'auto':
       return [nativeGpu, webGpu(false), nativeCpu, ['wasm', tryWasm], ['cpu', tryCpu]];
@@ -205,7 +251,9 @@ function listCandidates(request: BackendRequest): Array<[string, () => Promise<C
  * Chooses and activates a backend once per process; later calls return the same info.
  * `request` defaults to `SAEV_BACKEND`, then `auto`.
  */
-export async function initBackend(request: BackendRequest = parseBackendRequest(process.env.SAEV_BACKEND)): Promise<BackendInfo> {
+export async function initBackend(
+  request: BackendRequest = parseBackendRequest(process.env.SAEV_BACKEND),
+): Promise<BackendInfo> {
   if (active) {
     if (request !== 'auto' && !matches(active, request)) {
       throw new Error(`backend: '${active.name}' is already active in this process; cannot switch to '${request}'`);

@@ -16,7 +16,13 @@ export { makeDirectoryLoader, registerFileRouters } from './vit/file-io.js';
 export { decodeRgb } from './images/decode.js';
 export { resizeAndCrop, normalizeInto, preprocessInto, type PreprocessSpec } from './images/preprocess.js';
 export { formatMetadata, getMetadataHash, parseMetadata, type Metadata } from './shards/metadata.js';
-export { formatMetadataV21, getMetadataV21Hash, PIXEL_AGGS, type MetadataV21, type PixelAgg } from './shards/metadata-v21.js';
+export {
+  formatMetadataV21,
+  getMetadataV21Hash,
+  PIXEL_AGGS,
+  type MetadataV21,
+  type PixelAgg,
+} from './shards/metadata-v21.js';
 export {
   formatShardMetadata,
   getShardDirPath,
@@ -38,7 +44,12 @@ export { validateReaderConfig, type ReaderConfig } from './reader/config.js';
 export { openShardDir, getShardDirDigest, type ShardDir } from './shards/shard-dir.js';
 export { runStats } from './stats/run-stats.js';
 export { decodeValues, encodeValues, STORAGE_DTYPES, type StorageDtype } from './shards/dtype.js';
-export { convertCheckpoint, makeVitFromCheckpoint, type ConvertOptions, type ConvertResult } from './convert/convert-checkpoint.js';
+export {
+  convertCheckpoint,
+  makeVitFromCheckpoint,
+  type ConvertOptions,
+  type ConvertResult,
+} from './convert/convert-checkpoint.js';
 export { preprocessPixels } from './images/preprocess-pixels.js';
 export { getInputSize } from './images/preprocess.js';
 export { verifyShardDir, type VerifyReport, type Problem } from './shards/verify-shards.js';

@@ -16,9 +16,15 @@ function findPackageRoot(): string {
 /** The repository / installed package root. */
 export const PACKAGE_ROOT = findPackageRoot();
 
-const packageJson = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+const packageJson = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+};
 
-/** The tool's name and version, as sidecars record them (not the rest of package.json, whose scripts and dev dependencies say nothing about a run). */
+/**
+ * The tool's name and version, as sidecars record them (not the rest of package.json, whose scripts and dev
+ * dependencies say nothing about a run).
+ */
 export const TOOL = Object.freeze({ name: packageJson.name, version: packageJson.version });
 
 /** The embedded demo photographs (an ImageFolder tree; licences in LICENSES.md there). */

@@ -13,7 +13,9 @@ describe('parseBackendRequest', () => {
   });
 
   it('names the choices for an unknown backend', () => {
-    expect(() => parseBackendRequest('gpu')).toThrow(/unknown backend 'gpu' \(expected one of auto, native, tensorflow, webgpu, wasm, cpu\)/);
+    expect(() => parseBackendRequest('gpu')).toThrow(
+      /unknown backend 'gpu' \(expected one of auto, native, tensorflow, webgpu, wasm, cpu\)/,
+    );
   });
 });
 
@@ -66,11 +68,20 @@ function nativeAddonPath(): string | null {
 
 describe('initBackend under auto', () => {
   const addon = nativeAddonPath();
-  it.runIf(addon && existsSync(addon))('picks the native build where it exists (or a GPU); a build that fails to load fails here', () => {
-    const script = "const { initBackend } = await import('./dist/src/backend.js'); const i = await initBackend('auto'); console.log(JSON.stringify(i));";
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', env: { ...process.env, SAEV_BACKEND: '' } });
-    expect(r.status, r.stderr).toBe(0);
-    const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; gpu: boolean; failed: string[] };
-    if (!info.gpu) expect(info.name, `auto fell back past a built native addon: ${info.failed.join('; ')}`).toBe('tensorflow');
-  });
+  it.runIf(addon && existsSync(addon))(
+    'picks the native build where it exists (or a GPU); a build that fails to load fails here',
+    () => {
+      const script =
+        "const { initBackend } = await import('./dist/src/backend.js'); const i = await initBackend('auto'); console.log(JSON.stringify(i));";
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: path.resolve(__dirname, '..'),
+        encoding: 'utf8',
+        env: { ...process.env, SAEV_BACKEND: '' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; gpu: boolean; failed: string[] };
+      if (!info.gpu)
+        expect(info.name, `auto fell back past a built native addon: ${info.failed.join('; ')}`).toBe('tensorflow');
+    },
+  );
 });

@@ -23,8 +23,10 @@ describe('forEachBounded', () => {
     await forEachBounded(0, 4, async () => {
       throw new Error('never called');
     });
-    await expect(forEachBounded(5, 2, async (k) => {
-      if (k === 1) throw new Error('k = 1 failed');
-    })).rejects.toThrow('k = 1 failed');
+    await expect(
+      forEachBounded(5, 2, async (k) => {
+        if (k === 1) throw new Error('k = 1 failed');
+      }),
+    ).rejects.toThrow('k = 1 failed');
   });
 });

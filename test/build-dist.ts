@@ -19,10 +19,20 @@ function getNewestMtime(entry: string): number {
 }
 
 export default function setup(): void {
-  const newest = Math.max(...SOURCES.map((name) => path.join(ROOT, name)).filter(existsSync).map(getNewestMtime));
+  const newest = Math.max(
+    ...SOURCES.map((name) => path.join(ROOT, name))
+      .filter(existsSync)
+      .map(getNewestMtime),
+  );
   if (existsSync(STAMP) && statSync(STAMP).mtimeMs >= newest) return;
-  process.stderr.write('test: sources changed since the last build; compiling dist/ (npm run build) for the CLI tests\n');
+  process.stderr.write(
+    'test: sources changed since the last build; compiling dist/ (npm run build) for the CLI tests\n',
+  );
   const started = Date.now();
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
 }

@@ -5,7 +5,9 @@ import { formatDuration, Progress } from '../src/progress.js';
 /** A stream that records writes, and a clock the test moves by hand. */
 function makeFakes(isTTY: boolean) {
   const writes: string[] = [];
-  const stream = { isTTY, write: (chunk: string) => (writes.push(chunk), true) } as unknown as NodeJS.WritableStream & { isTTY?: boolean };
+  const stream = { isTTY, write: (chunk: string) => (writes.push(chunk), true) } as unknown as NodeJS.WritableStream & {
+    isTTY?: boolean;
+  };
   const clock = { ms: 0 };
   return { writes, stream, clock, now: () => clock.ms };
 }

@@ -19,9 +19,19 @@ file lists) under $SAEV_CACHE (default: the user's cache directory, never inside
 reuses the index; a changed dataset is detected and re-indexed. 'extract' runs the same setup implicitly.`;
 
   static override examples = [
-    { description: 'A local copy of ILSVRC/imagenet-1k (data/train-00000-of-00294.parquet, ...)', command: '<%= config.bin %> <%= command.id %> --data imagenet --data-root ./imagenet-1k --data-split train' },
-    { description: 'ADE20K validation split, JSON summary on stdout', command: '<%= config.bin %> <%= command.id %> --data ade20k --data-root ./ADEChallengeData2016 --data-split validation --json' },
-    { description: 'An ImageFolder tree', command: '<%= config.bin %> <%= command.id %> --data image-folder --data-root ./photos' },
+    {
+      description: 'A local copy of ILSVRC/imagenet-1k (data/train-00000-of-00294.parquet, ...)',
+      command: '<%= config.bin %> <%= command.id %> --data imagenet --data-root ./imagenet-1k --data-split train',
+    },
+    {
+      description: 'ADE20K validation split, JSON summary on stdout',
+      command:
+        '<%= config.bin %> <%= command.id %> --data ade20k --data-root ./ADEChallengeData2016 --data-split validation --json',
+    },
+    {
+      description: 'An ImageFolder tree',
+      command: '<%= config.bin %> <%= command.id %> --data image-folder --data-root ./photos',
+    },
   ];
 
   static override enableJsonFlag = true;
@@ -33,10 +43,18 @@ reuses the index; a changed dataset is detected and re-indexed. 'extract' runs t
     try {
       const start = performance.now();
       const config = getDatasetConfig(flags, (line) => this.logToStderr(line));
-      const { dataset, report } = await setupDataset(config, { log: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line) });
+      const { dataset, report } = await setupDataset(config, {
+        log: (line) => this.logToStderr(line),
+        warn: (line) => this.logToStderr(line),
+      });
       const elapsedS = (performance.now() - start) / 1000;
       if (!this.jsonEnabled()) {
-        const how = { built: 'index built', rebuilt: 'dataset changed, index rebuilt', reused: 'cached index reused', none: 'no index needed' }[report.state];
+        const how = {
+          built: 'index built',
+          rebuilt: 'dataset changed, index rebuilt',
+          reused: 'cached index reused',
+          none: 'no index needed',
+        }[report.state];
         this.log(`${report.summary}`);
         this.log(`${how}${report.indexPath ? `: ${report.indexPath}` : ''} (${elapsedS.toFixed(2)} s)`);
       }

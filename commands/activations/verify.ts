@@ -12,14 +12,24 @@ unfinished (no completion marker), sha256 different from the one recorded when t
 NaN or Inf values, non-zero padding, and leftovers of interrupted work. Exits 1 when anything is wrong.`;
 
   static override examples = [
-    { description: 'Check a finished extraction', command: '<%= config.bin %> <%= command.id %> shards/3959e531322347c5f00f14348b4e4264869a91f0d4325282767bb6a6dbccf2b4' },
-    { description: 'Machine-readable report', command: '<%= config.bin %> <%= command.id %> shards/3959e531... --json' },
+    {
+      description: 'Check a finished extraction',
+      command:
+        '<%= config.bin %> <%= command.id %> shards/3959e531322347c5f00f14348b4e4264869a91f0d4325282767bb6a6dbccf2b4',
+    },
+    {
+      description: 'Machine-readable report',
+      command: '<%= config.bin %> <%= command.id %> shards/3959e531... --json',
+    },
   ];
 
   static override enableJsonFlag = true;
 
   static override args = {
-    'shard-dir': Args.string({ description: 'A shard directory (<dump-to>/<hash>, or <dump-to>/saev/shards/<hash> for saev-2.1).', required: true }),
+    'shard-dir': Args.string({
+      description: 'A shard directory (<dump-to>/<hash>, or <dump-to>/saev/shards/<hash> for saev-2.1).',
+      required: true,
+    }),
   };
 
   public async run(): Promise<VerifyReport> {
@@ -27,8 +37,15 @@ NaN or Inf values, non-zero padding, and leftovers of interrupted work. Exits 1 
     const report = await verifyShardDir(args['shard-dir']);
     if (!this.jsonEnabled()) {
       for (const problem of report.problems) this.log(`${problem.kind}: ${problem.message}`);
-      const what = report.nShards === null ? '' : `${report.nShardsVerified} of ${report.nShards} shards verified (${report.nImgs} images, ${report.dtype})`;
-      this.log(report.ok ? `ok: ${what}` : `FAILED: ${formatCount(report.problems.length, 'problem')}${what ? `; ${what}` : ''}`);
+      const what =
+        report.nShards === null
+          ? ''
+          : `${report.nShardsVerified} of ${report.nShards} shards verified (${report.nImgs} images, ${report.dtype})`;
+      this.log(
+        report.ok
+          ? `ok: ${what}`
+          : `FAILED: ${formatCount(report.problems.length, 'problem')}${what ? `; ${what}` : ''}`,
+      );
     }
     if (!report.ok) process.exitCode = 1;
     return report;

@@ -39,7 +39,8 @@ setFusedKernelsEnabled(values.kernels !== 'generic');
 if (values.tile) (await import('../../src/webgpu/kernels.js')).setMatMulTileOverride(values.tile);
 const vit = await loadVit(getFamily(values.family!), `random:${values.arch}`);
 const depth = vit.arch.depth;
-const requested = values.layers === 'all' ? Array.from({ length: depth }, (_, i) => i) : values.layers!.split(',').map(Number);
+const requested =
+  values.layers === 'all' ? Array.from({ length: depth }, (_, i) => i) : values.layers!.split(',').map(Number);
 const { blocks } = resolveLayers(requested, depth);
 const recorder = makeRecorder(vit.model, blocks);
 const side = vit.arch.imageSize;
@@ -59,8 +60,13 @@ async function profileOnce(pixels_BHWC: tf.Tensor4D): Promise<Record<string, num
   const profile = await tf.profile(() => recordActivations(recorder, pixels_BHWC, vit.arch));
   tf.dispose(profile.result as tf.Tensor);
   const perKernel: Record<string, number> = {};
-  for (const kernel of profile.kernels) perKernel[kernel.name] = (perKernel[kernel.name] ?? 0) + (kernel.kernelTimeMs as number);
-  return Object.fromEntries(Object.entries(perKernel).sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, Number(ms.toFixed(3))]));
+  for (const kernel of profile.kernels)
+    perKernel[kernel.name] = (perKernel[kernel.name] ?? 0) + (kernel.kernelTimeMs as number);
+  return Object.fromEntries(
+    Object.entries(perKernel)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, ms]) => [name, Number(ms.toFixed(3))]),
+  );
 }
 
 for (const batch of values.batch!.split(',').map(Number)) {
@@ -72,6 +78,17 @@ for (const batch of values.batch!.split(',').map(Number)) {
   pixels_BHWC.dispose();
   const gpuError = takeBackendError();
   if (gpuError) throw new Error(`forward: the GPU failed at batch ${batch} (${gpuError})`);
-  console.log(JSON.stringify({ backend: backend.name, family: values.family, arch: values.arch, batch, layers: blocks.length, ...options, imgsPerS, kernelMs }));
+  console.log(
+    JSON.stringify({
+      backend: backend.name,
+      family: values.family,
+      arch: values.arch,
+      batch,
+      layers: blocks.length,
+      ...options,
+      imgsPerS,
+      kernelMs,
+    }),
+  );
 }
 vit.model.dispose();

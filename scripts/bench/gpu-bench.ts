@@ -35,16 +35,36 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TORCH_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'bench', 'torch_recipe.py');
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
 const MODELS = [
-  { label: 'CLIP B/16', family: 'clip', ours: 'ViT-B-16', torch: 'timm:vit_base_patch16_clip_224', depth: 12, tokens: 197 },
-  { label: 'DINOv2 B/14', family: 'dinov2', ours: 'dinov2_vitb14', torch: 'timm:vit_base_patch14_dinov2', depth: 12, tokens: 257 },
+  {
+    label: 'CLIP B/16',
+    family: 'clip',
+    ours: 'ViT-B-16',
+    torch: 'timm:vit_base_patch16_clip_224',
+    depth: 12,
+    tokens: 197,
+  },
+  {
+    label: 'DINOv2 B/14',
+    family: 'dinov2',
+    ours: 'dinov2_vitb14',
+    torch: 'timm:vit_base_patch14_dinov2',
+    depth: 12,
+    tokens: 257,
+  },
 ];
 
 function runLines(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Array<Record<string, unknown>> {
   const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 3).join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${path.basename(cmd)} ${args.slice(0, 3).join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
+    );
   const text = result.stdout.trim();
   if (text.startsWith('{') && !text.includes('\n{')) return [JSON.parse(text)];
-  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line));
 }
 
 const rate = (r: Record<string, unknown>) => median(r.imgsPerS as number[]);
@@ -70,13 +90,50 @@ function ratios(a: number[], b: number[]): string {
 async function benchForward(options: GpuBenchOptions): Promise<GpuRow[]> {
   const rows: GpuRow[] = [];
   for (const model of MODELS) {
-    const perBatch = new Map(options.batches.map((b) => [b, { what: `model-only ${model.label} b${b}`, ours: [] as number[], strict: [] as number[], tf32: [] as number[] }]));
-    const ours = () => runLines(process.execPath, [path.join(HERE, 'forward.js'), '--backend', options.backend, '--family', model.family, '--arch', model.ours, '--batch', options.batches.join(','), '--layers=-1', '--reps', '3']);
-    const torch = () => runLines(options.python, [TORCH_SCRIPT, 'forward', '--arch', model.torch, '--batches', options.batches.join(','), '--tf32-modes', 'off,on', '--layers=-1', '--reps', '3', '--device', 'cuda']);
+    const perBatch = new Map(
+      options.batches.map((b) => [
+        b,
+        { what: `model-only ${model.label} b${b}`, ours: [] as number[], strict: [] as number[], tf32: [] as number[] },
+      ]),
+    );
+    const ours = () =>
+      runLines(process.execPath, [
+        path.join(HERE, 'forward.js'),
+        '--backend',
+        options.backend,
+        '--family',
+        model.family,
+        '--arch',
+        model.ours,
+        '--batch',
+        options.batches.join(','),
+        '--layers=-1',
+        '--reps',
+        '3',
+      ]);
+    const torch = () =>
+      runLines(options.python, [
+        TORCH_SCRIPT,
+        'forward',
+        '--arch',
+        model.torch,
+        '--batches',
+        options.batches.join(','),
+        '--tf32-modes',
+        'off,on',
+        '--layers=-1',
+        '--reps',
+        '3',
+        '--device',
+        'cuda',
+      ]);
     for (const [oursLines, torchLines] of await runAlternatePairs(options.pairs, ours, torch)) {
       for (const line of oursLines) perBatch.get(line.batch as number)!.ours.push(rate(line));
-      for (const line of torchLines) perBatch.get(line.batch as number)![line.tf32 ? 'tf32' : 'strict'].push(rate(line));
-      options.log(`forward ${model.label}: ${oursLines.map((l) => `b${l.batch} ${rate(l).toFixed(0)}`).join(', ')} images/s; pytorch ${torchLines.map((l) => `b${l.batch}${l.tf32 ? ' tf32' : ''} ${rate(l).toFixed(0)}`).join(', ')}`);
+      for (const line of torchLines)
+        perBatch.get(line.batch as number)![line.tf32 ? 'tf32' : 'strict'].push(rate(line));
+      options.log(
+        `forward ${model.label}: ${oursLines.map((l) => `b${l.batch} ${rate(l).toFixed(0)}`).join(', ')} images/s; pytorch ${torchLines.map((l) => `b${l.batch}${l.tf32 ? ' tf32' : ''} ${rate(l).toFixed(0)}`).join(', ')}`,
+      );
     }
     rows.push(...perBatch.values());
   }
@@ -86,7 +143,31 @@ async function benchForward(options: GpuBenchOptions): Promise<GpuRow[]> {
 function extractOurs(options: GpuBenchOptions, root: string, layers: string, batch: number): number {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-bench-'));
   try {
-    const [r] = runLines(process.execPath, [BIN, 'activations', 'extract', '--backend', options.backend, '--vit-ckpt', 'random:ViT-B-16', '--data', 'image-folder', '--data-root', root, `--vit-layers=${layers}`, '--vit-batch-size', String(batch), '--n-workers', String(os.availableParallelism()), '--dump-to', dumpTo, '--json'], { UV_THREADPOOL_SIZE: String(os.availableParallelism()) });
+    const [r] = runLines(
+      process.execPath,
+      [
+        BIN,
+        'activations',
+        'extract',
+        '--backend',
+        options.backend,
+        '--vit-ckpt',
+        'random:ViT-B-16',
+        '--data',
+        'image-folder',
+        '--data-root',
+        root,
+        `--vit-layers=${layers}`,
+        '--vit-batch-size',
+        String(batch),
+        '--n-workers',
+        String(os.availableParallelism()),
+        '--dump-to',
+        dumpTo,
+        '--json',
+      ],
+      { UV_THREADPOOL_SIZE: String(os.availableParallelism()) },
+    );
     return r.imgsPerS as number;
   } finally {
     rmSync(dumpTo, { recursive: true, force: true });
@@ -96,7 +177,27 @@ function extractOurs(options: GpuBenchOptions, root: string, layers: string, bat
 function extractTorch(options: GpuBenchOptions, root: string, layers: string, batch: number): number {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-bench-torch-'));
   try {
-    const [r] = runLines(options.python, [TORCH_SCRIPT, 'extract', '--arch', MODELS[0].torch, '--data-root', root, '--layers', layers, '--batch', String(batch), '--dump-to', dumpTo, '--device', 'cuda', '--tf32', '--n-workers', String(Math.min(16, os.availableParallelism())), '--threads', String(os.availableParallelism())]);
+    const [r] = runLines(options.python, [
+      TORCH_SCRIPT,
+      'extract',
+      '--arch',
+      MODELS[0].torch,
+      '--data-root',
+      root,
+      '--layers',
+      layers,
+      '--batch',
+      String(batch),
+      '--dump-to',
+      dumpTo,
+      '--device',
+      'cuda',
+      '--tf32',
+      '--n-workers',
+      String(Math.min(16, os.availableParallelism())),
+      '--threads',
+      String(os.availableParallelism()),
+    ]);
     return r.imgsPerS as number;
   } finally {
     rmSync(dumpTo, { recursive: true, force: true });
@@ -111,7 +212,8 @@ function measureDd(bytes: number): number {
     spawnSync('dd', ['if=/dev/urandom', `of=${source}`, 'bs=64M', 'count=4', 'status=none']);
     const count = Math.ceil(bytes / (256 * 1024 * 1024));
     const start = performance.now();
-    for (let i = 0; i < count; i++) spawnSync('dd', [`if=${source}`, `of=${path.join(dir, `out${i}`)}`, 'bs=64M', 'conv=fsync', 'status=none']);
+    for (let i = 0; i < count; i++)
+      spawnSync('dd', [`if=${source}`, `of=${path.join(dir, `out${i}`)}`, 'bs=64M', 'conv=fsync', 'status=none']);
     const seconds = (performance.now() - start) / 1000;
     return (count * statSync(source).size) / seconds / 1e6;
   } finally {
@@ -119,16 +221,25 @@ function measureDd(bytes: number): number {
   }
 }
 
-async function benchExtract(options: GpuBenchOptions): Promise<{ rows: GpuRow[]; disk: { allLayersMBs: number[]; ddMBs: number } }> {
+async function benchExtract(
+  options: GpuBenchOptions,
+): Promise<{ rows: GpuRow[]; disk: { allLayersMBs: number[]; ddMBs: number } }> {
   const rows: GpuRow[] = [];
   const allLayers = Array.from({ length: 12 }, (_, i) => i).join(',');
   const bytesPerImgAll = 12 * 197 * 768 * 4;
   const disk = { allLayersMBs: [] as number[], ddMBs: 0 };
-  for (const [label, layers, nImgs] of [['1 layer', '-2', options.nImgs], ['all 12 layers', allLayers, Math.ceil(options.nImgs / 4)]] as const) {
+  for (const [label, layers, nImgs] of [
+    ['1 layer', '-2', options.nImgs],
+    ['all 12 layers', allLayers, Math.ceil(options.nImgs / 4)],
+  ] as const) {
     const root = makeJpegFolder(nImgs);
     const row: GpuRow = { what: `extract ${label}, ${nImgs} JPEGs`, ours: [], strict: [], tf32: [] };
     try {
-      for (const [ours, torch] of await runAlternatePairs(options.pairs, () => extractOurs(options, root, layers, 256), () => extractTorch(options, root, layers, 256))) {
+      for (const [ours, torch] of await runAlternatePairs(
+        options.pairs,
+        () => extractOurs(options, root, layers, 256),
+        () => extractTorch(options, root, layers, 256),
+      )) {
         row.ours.push(ours);
         row.tf32.push(torch);
         options.log(`${row.what}: ours ${ours.toFixed(0)}, pytorch (tf32) ${torch.toFixed(0)} images/s`);
@@ -146,7 +257,10 @@ async function benchExtract(options: GpuBenchOptions): Promise<{ rows: GpuRow[];
   return { rows, disk };
 }
 
-export async function runGpuBench(options: GpuBenchOptions, parts: Set<string>): Promise<{ rows: GpuRow[]; table: string[] }> {
+export async function runGpuBench(
+  options: GpuBenchOptions,
+  parts: Set<string>,
+): Promise<{ rows: GpuRow[]; table: string[] }> {
   const rows: GpuRow[] = [];
   if (parts.has('forward')) rows.push(...(await benchForward(options)));
   const extract = parts.has('extract') ? await benchExtract(options) : null;
@@ -154,11 +268,17 @@ export async function runGpuBench(options: GpuBenchOptions, parts: Set<string>):
   const table = [
     '| measurement | ours images/s | PyTorch fp32 | PyTorch TF32 | ours / fp32 | ours / TF32 |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.what} | ${summarise(r.ours)} | ${summarise(r.strict)} | ${summarise(r.tf32)} | ${ratios(r.ours, r.strict)} | ${ratios(r.ours, r.tf32)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.what} | ${summarise(r.ours)} | ${summarise(r.strict)} | ${summarise(r.tf32)} | ${ratios(r.ours, r.strict)} | ${ratios(r.ours, r.tf32)} |`,
+    ),
   ];
   if (extract?.disk.ddMBs) {
     const { allLayersMBs, ddMBs } = extract.disk;
-    table.push('', `all layers: ours writes ${summarise(allLayersMBs)} MB/s of shards; dd ${ddMBs.toFixed(0)} MB/s (ours / dd ${(median(allLayersMBs) / ddMBs).toFixed(2)})`);
+    table.push(
+      '',
+      `all layers: ours writes ${summarise(allLayersMBs)} MB/s of shards; dd ${ddMBs.toFixed(0)} MB/s (ours / dd ${(median(allLayersMBs) / ddMBs).toFixed(2)})`,
+    );
   }
   table.push(`(median (min..max) over ${options.pairs} alternating pairs)`);
   return { rows, table };

@@ -1,4 +1,7 @@
-/** A folder of real JPEGs for benchmarks: the demo photographs repeated to `n` images across their classes (hard links where possible). */
+/**
+ * A folder of real JPEGs for benchmarks: the demo photographs repeated to `n` images across their classes (hard links
+ * where possible).
+ */
 import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

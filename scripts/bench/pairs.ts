@@ -5,7 +5,11 @@
  */
 
 /** `nPairs` pairs `[a(), b()]`, with `a` run first in even pairs and `b` first in odd ones. */
-export async function runAlternatePairs<A, B>(nPairs: number, a: () => A | Promise<A>, b: () => B | Promise<B>): Promise<Array<[A, B]>> {
+export async function runAlternatePairs<A, B>(
+  nPairs: number,
+  a: () => A | Promise<A>,
+  b: () => B | Promise<B>,
+): Promise<Array<[A, B]>> {
   const pairs: Array<[A, B]> = [];
   for (let pair = 0; pair < nPairs; pair++) {
     if (pair % 2 === 0) {

@@ -67,13 +67,32 @@ const SECONDS = Number(values.seconds);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 const PIPELINES: Array<{ name: string; spec: PreprocessSpec; pairs: number }> = [
-  { name: 'CLIP: Resize(224) bicubic + CenterCrop(224)', spec: clip.getPreprocess(clip.archs['ViT-B-16']), pairs: Number(values.pairs) },
-  { name: 'DINOv2: Resize(256) bilinear + CenterCrop(224)', spec: dinov2.getPreprocess(dinov2.archs.dinov2_vitb14_reg), pairs: Number(values['other-pairs']) },
-  { name: 'SigLIP: squash to 224x224 bicubic', spec: siglip.getPreprocess(siglip.archs['ViT-B-16-SigLIP']), pairs: Number(values['other-pairs']) },
+  {
+    name: 'CLIP: Resize(224) bicubic + CenterCrop(224)',
+    spec: clip.getPreprocess(clip.archs['ViT-B-16']),
+    pairs: Number(values.pairs),
+  },
+  {
+    name: 'DINOv2: Resize(256) bilinear + CenterCrop(224)',
+    spec: dinov2.getPreprocess(dinov2.archs.dinov2_vitb14_reg),
+    pairs: Number(values['other-pairs']),
+  },
+  {
+    name: 'SigLIP: squash to 224x224 bicubic',
+    spec: siglip.getPreprocess(siglip.archs['ViT-B-16-SigLIP']),
+    pairs: Number(values['other-pairs']),
+  },
 ];
 
 /** The pipeline as the Python script takes it. */
-const toPython = (spec: PreprocessSpec) => ({ resize: spec.resize, size: spec.resizeSize, filter: spec.filter, crop: spec.cropSize, mean: spec.mean, std: spec.std });
+const toPython = (spec: PreprocessSpec) => ({
+  resize: spec.resize,
+  size: spec.resizeSize,
+  filter: spec.filter,
+  crop: spec.cropSize,
+  mean: spec.mean,
+  std: spec.std,
+});
 
 /** A Python process answering one JSON line per request. */
 class PillowServer {
@@ -118,8 +137,14 @@ async function pillowPerCore(server: PillowServer, files: string[], spec: Prepro
   return (reply.n as number) / (reply.s as number);
 }
 
-/** (c): batches of the dataset as extraction loads them (one batch ahead), over and over for SECONDS; rate and peak RSS. */
-async function oursAllCores(root: string, spec: PreprocessSpec, batchSize: number): Promise<{ rate: number; rssMb: number }> {
+/**
+ * (c): batches of the dataset as extraction loads them (one batch ahead), over and over for SECONDS; rate and peak RSS.
+ */
+async function oursAllCores(
+  root: string,
+  spec: PreprocessSpec,
+  batchSize: number,
+): Promise<{ rate: number; rssMb: number }> {
   const dataset = await makeDataset({ data: 'image-folder', dataRoot: root, dataNImgs: 1 }); // as extract opens it; dataNImgs counts fake images only
   const nWorkers = Math.max(4, N_CORES);
   const pool = new PreprocessPool(spec, Math.min(nWorkers, N_CORES));
@@ -157,13 +182,19 @@ async function pillowAllCores(servers: PillowServer[], files: string[], spec: Pr
 }
 
 /** The same files through both sides: Pillow's float32 values against ours. */
-async function checkSameValues(server: PillowServer, files: string[], spec: PreprocessSpec, dir: string): Promise<string> {
+async function checkSameValues(
+  server: PillowServer,
+  files: string[],
+  spec: PreprocessSpec,
+  dir: string,
+): Promise<string> {
   const dump = path.join(dir, 'pillow.f32');
   const reply = await server.request({ op: 'dump', files, pipeline: toPython(spec), out: dump });
   const theirs = new Float32Array(new Uint8Array(readFileSync(dump)).buffer);
   const side = getInputSize(spec);
   const ours = new Float32Array(files.length * side * side * 3);
-  for (const [k, file] of files.entries()) preprocessInto(await decodeRgb(readFileSync(file), file), spec, ours, k * side * side * 3);
+  for (const [k, file] of files.entries())
+    preprocessInto(await decodeRgb(readFileSync(file), file), spec, ours, k * side * side * 3);
   if (theirs.length !== ours.length) throw new Error(`bench: Pillow gave ${theirs.length} values, ours ${ours.length}`);
   let differing = 0;
   let maxAbs = 0;
@@ -184,17 +215,25 @@ interface Row {
 }
 
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}..${Math.max(...xs).toFixed(0)})`;
-const fmtRatio = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}..${Math.max(...xs).toFixed(2)})`;
+const fmtRatio = (xs: number[]) =>
+  `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}..${Math.max(...xs).toFixed(2)})`;
 
 async function main(): Promise<void> {
   sharp.concurrency(1); // decodes run side by side on libuv's pool; one libvips thread each
   const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-preprocess-'));
   const root = path.join(dir, 'images');
-  const made = spawnSync(PYTHON, [SCRIPT, 'make-data', '--out', path.join(root, 'photos'), '--n', values['n-imgs']!], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`bench: ${PYTHON} ${SCRIPT} make-data failed (needs Pillow and numpy): ${made.stderr.trim().split('\n').pop()}`);
+  const made = spawnSync(PYTHON, [SCRIPT, 'make-data', '--out', path.join(root, 'photos'), '--n', values['n-imgs']!], {
+    encoding: 'utf8',
+  });
+  if (made.status !== 0)
+    throw new Error(
+      `bench: ${PYTHON} ${SCRIPT} make-data failed (needs Pillow and numpy): ${made.stderr.trim().split('\n').pop()}`,
+    );
   const files = made.stdout.trim().split('\n');
   const kb = files.reduce((sum, f) => sum + readFileSync(f).length, 0) / files.length / 1000;
-  log(`${files.length} JPEGs of 451x300 px, mean ${kb.toFixed(1)} KB, in ${root}; ${N_CORES} cores, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}`);
+  log(
+    `${files.length} JPEGs of 451x300 px, mean ${kb.toFixed(1)} KB, in ${root}; ${N_CORES} cores, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}`,
+  );
   process.env.SAEV_CACHE ??= path.join(dir, 'cache');
 
   const server = new PillowServer();
@@ -207,8 +246,18 @@ async function main(): Promise<void> {
       checks.push(`${name}: ${check}`);
       log(`${name}: ${check}`);
       await oursPerCore(files.slice(0, 10), spec); // warm-up: wasm compiled, JIT, page cache
-      const perCore = await runAlternatePairs(pairs, () => oursPerCore(files, spec), () => pillowPerCore(server, files, spec));
-      rows.push({ pipeline: name, what: 'per core', ours: perCore.map((p) => p[0]), pillow: perCore.map((p) => p[1]), ratios: perCore.map(([a, b]) => a / b) });
+      const perCore = await runAlternatePairs(
+        pairs,
+        () => oursPerCore(files, spec),
+        () => pillowPerCore(server, files, spec),
+      );
+      rows.push({
+        pipeline: name,
+        what: 'per core',
+        ours: perCore.map((p) => p[0]),
+        pillow: perCore.map((p) => p[1]),
+        ratios: perCore.map(([a, b]) => a / b),
+      });
       log(`${name}, per core: ours ${fmt(rows.at(-1)!.ours)}, Pillow ${fmt(rows.at(-1)!.pillow)} images/s`);
       const rss: number[] = [];
       const allCores = await runAlternatePairs(
@@ -238,10 +287,30 @@ async function main(): Promise<void> {
   const lines = [
     `| pipeline | where | ours, images/s | Pillow, images/s | ours / Pillow | pairs |`,
     `|---|---|---|---|---|---|`,
-    ...rows.map((r) => `| ${r.pipeline} | ${r.what} | ${fmt(r.ours)} | ${fmt(r.pillow)} | ${fmtRatio(r.ratios)} | ${r.ratios.length}${r.note ? `; ${r.note}` : ''} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.pipeline} | ${r.what} | ${fmt(r.ours)} | ${fmt(r.pillow)} | ${fmtRatio(r.ratios)} | ${r.ratios.length}${r.note ? `; ${r.note}` : ''} |`,
+    ),
   ];
-  process.stdout.write(`${lines.join('\n')}\n\nmedian (min..max) over alternating pairs of ${SECONDS} s runs; ${files.length} JPEGs of 451x300 px, ${kb.toFixed(1)} KB on average\n${checks.join('\n')}\n`);
-  writeFileSync(values.out!, JSON.stringify({ nCores: N_CORES, seconds: SECONDS, nImgs: files.length, meanKb: kb, uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE), checks, rows }, null, 2) + '\n');
+  process.stdout.write(
+    `${lines.join('\n')}\n\nmedian (min..max) over alternating pairs of ${SECONDS} s runs; ${files.length} JPEGs of 451x300 px, ${kb.toFixed(1)} KB on average\n${checks.join('\n')}\n`,
+  );
+  writeFileSync(
+    values.out!,
+    JSON.stringify(
+      {
+        nCores: N_CORES,
+        seconds: SECONDS,
+        nImgs: files.length,
+        meanKb: kb,
+        uvThreadpoolSize: Number(process.env.UV_THREADPOOL_SIZE),
+        checks,
+        rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   log(`results in ${values.out}`);
 }
 

@@ -40,8 +40,25 @@ function readRssMB(pid: number): number | null {
 const nImgs = Number(values['n-imgs']);
 const root = makeJpegFolder(nImgs);
 const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-rss-'));
-const args = [path.join(PACKAGE_ROOT, 'bin', 'run.js'), 'activations', 'extract', '--vit-ckpt', values['vit-ckpt']!, '--data', 'image-folder', '--data-root', root];
-args.push(`--vit-layers=${values['vit-layers']}`, '--vit-batch-size', values['vit-batch-size']!, '--dump-to', dumpTo, '--json');
+const args = [
+  path.join(PACKAGE_ROOT, 'bin', 'run.js'),
+  'activations',
+  'extract',
+  '--vit-ckpt',
+  values['vit-ckpt']!,
+  '--data',
+  'image-folder',
+  '--data-root',
+  root,
+];
+args.push(
+  `--vit-layers=${values['vit-layers']}`,
+  '--vit-batch-size',
+  values['vit-batch-size']!,
+  '--dump-to',
+  dumpTo,
+  '--json',
+);
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 let stdout = '';
 child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -56,7 +73,8 @@ clearInterval(timer);
 rmSync(root, { recursive: true, force: true });
 rmSync(dumpTo, { recursive: true, force: true });
 if (code !== 0) throw new Error(`bench: extract exited with code ${code}`);
-if (samples.length < 10) throw new Error(`bench: only ${samples.length} RSS samples; use more images or a smaller --every-ms`);
+if (samples.length < 10)
+  throw new Error(`bench: only ${samples.length} RSS samples; use more images or a smaller --every-ms`);
 
 const at = (fraction: number) => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))].rssMB;
 const result = JSON.parse(stdout) as { imgsPerS: number; backend: string };
@@ -65,7 +83,12 @@ const summary = {
   vitCkpt: values['vit-ckpt'],
   backend: result.backend,
   imgsPerS: result.imgsPerS,
-  rssMB: { at10pct: at(0.1), at50pct: at(0.5), end: samples[samples.length - 1].rssMB, max: Math.max(...samples.map((x) => x.rssMB)) },
+  rssMB: {
+    at10pct: at(0.1),
+    at50pct: at(0.5),
+    end: samples[samples.length - 1].rssMB,
+    max: Math.max(...samples.map((x) => x.rssMB)),
+  },
   growthFrom10pctMB: samples[samples.length - 1].rssMB - at(0.1),
   samples,
 };

@@ -58,7 +58,8 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Record<string, unknown> {
   const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
-  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').pop()}`);
+  if (result.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').pop()}`);
   // One JSON document: either the whole output (the CLI's pretty-printed --json) or its last line.
   const text = result.stdout.trim();
   return JSON.parse(text.startsWith('{') ? text : text.split('\n').pop()!);
@@ -69,9 +70,26 @@ function torchAvailable(): boolean {
 }
 
 function oursForward(backend: string, family: string, arch: string, batch: number, layers = 'all'): number {
-  const r = runJson(process.execPath, [path.join(HERE, 'forward.js'), '--backend', backend, '--family', family, '--arch', arch, '--batch', String(batch), `--layers=${layers}`, '--reps', '2'], {
-    SAEV_BACKEND: backend,
-  });
+  const r = runJson(
+    process.execPath,
+    [
+      path.join(HERE, 'forward.js'),
+      '--backend',
+      backend,
+      '--family',
+      family,
+      '--arch',
+      arch,
+      '--batch',
+      String(batch),
+      `--layers=${layers}`,
+      '--reps',
+      '2',
+    ],
+    {
+      SAEV_BACKEND: backend,
+    },
+  );
   return median(r.imgsPerS as number[]);
 }
 
@@ -82,19 +100,57 @@ function torchForward(arch: string, batch: number): number {
 
 function oursExtract(root: string, layers: string, batch: number): number {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-shards-'));
-  const r = runJson(process.execPath, [BIN, 'activations', 'extract', '--vit-ckpt', `random:${ARCH.ours}`, '--data', 'image-folder', '--data-root', root, `--vit-layers=${layers}`, '--vit-batch-size', String(batch), '--dump-to', dumpTo, '--json'], { SAEV_BACKEND: 'native' });
+  const r = runJson(
+    process.execPath,
+    [
+      BIN,
+      'activations',
+      'extract',
+      '--vit-ckpt',
+      `random:${ARCH.ours}`,
+      '--data',
+      'image-folder',
+      '--data-root',
+      root,
+      `--vit-layers=${layers}`,
+      '--vit-batch-size',
+      String(batch),
+      '--dump-to',
+      dumpTo,
+      '--json',
+    ],
+    { SAEV_BACKEND: 'native' },
+  );
   rmSync(dumpTo, { recursive: true, force: true });
   return r.imgsPerS as number;
 }
 
 function torchExtract(root: string, layers: string, batch: number): number {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-torch-'));
-  const r = runJson(PYTHON, [TORCH_SCRIPT, 'extract', '--arch', ARCH.torch, '--data-root', root, '--layers', layers, '--batch', String(batch), '--dump-to', dumpTo]);
+  const r = runJson(PYTHON, [
+    TORCH_SCRIPT,
+    'extract',
+    '--arch',
+    ARCH.torch,
+    '--data-root',
+    root,
+    '--layers',
+    layers,
+    '--batch',
+    String(batch),
+    '--dump-to',
+    dumpTo,
+  ]);
   rmSync(dumpTo, { recursive: true, force: true });
   return r.imgsPerS as number;
 }
 
-interface Row { what: string; ours: number[]; torch: number[]; ratios: number[] }
+interface Row {
+  what: string;
+  ours: number[];
+  torch: number[];
+  ratios: number[];
+}
 
 function pairUp(what: string, ours: () => number, torch: (() => number) | null): Row {
   const row: Row = { what, ours: [], torch: [], ratios: [] };
@@ -117,26 +173,58 @@ function fmt(xs: number[]): string {
 const parts = new Set(values.only!.split(','));
 if (values.backend === 'webgpu') {
   const { rows, table } = await runGpuBench(
-    { backend: 'webgpu', pairs: PAIRS, batches: values['gpu-batches']!.split(',').map(Number), nImgs: Number(values['gpu-n-imgs']), python: PYTHON, log },
+    {
+      backend: 'webgpu',
+      pairs: PAIRS,
+      batches: values['gpu-batches']!.split(',').map(Number),
+      nImgs: Number(values['gpu-n-imgs']),
+      python: PYTHON,
+      log,
+    },
     parts,
   );
-  writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, pairs: PAIRS, rows }, null, 2) + '\n');
+  writeFileSync(
+    values.out!,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+        pairs: PAIRS,
+        rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(table.join('\n'));
   process.exit(0);
 }
 const withTorch = torchAvailable();
-if (!withTorch) log(`PyTorch side skipped: ${PYTHON} cannot import torch, torchvision and open_clip (set SAEV_BENCH_PYTHON)`);
+if (!withTorch)
+  log(`PyTorch side skipped: ${PYTHON} cannot import torch, torchvision and open_clip (set SAEV_BENCH_PYTHON)`);
 const rows: Row[] = [];
 for (const model of parts.has('forward') ? FORWARD_MODELS : []) {
   for (const batch of values.batches!.split(',').map(Number)) {
     const row = `forward ${model.label} native b${batch}`;
-    rows.push(pairUp(row, () => oursForward('native', model.family, model.ours, batch), withTorch ? () => torchForward(model.torch, batch) : null));
+    rows.push(
+      pairUp(
+        row,
+        () => oursForward('native', model.family, model.ours, batch),
+        withTorch ? () => torchForward(model.torch, batch) : null,
+      ),
+    );
   }
 }
 // wasm is ~10x slower: CLIP only.
 for (const batch of parts.has('forward') ? values['wasm-batches']!.split(',').map(Number) : []) {
   const clip = FORWARD_MODELS[0];
-  rows.push(pairUp(`forward ${clip.label} wasm b${batch}`, () => oursForward('wasm', clip.family, clip.ours, batch), withTorch ? () => torchForward(clip.torch, batch) : null));
+  rows.push(
+    pairUp(
+      `forward ${clip.label} wasm b${batch}`,
+      () => oursForward('wasm', clip.family, clip.ours, batch),
+      withTorch ? () => torchForward(clip.torch, batch) : null,
+    ),
+  );
 }
 /** End-to-end over model-only for the same recorded layers and batch (target: >= 0.9). */
 const endToEnd: Array<{ what: string; extract: number; modelOnly: number; ratio: number }> = [];
@@ -144,23 +232,51 @@ if (parts.has('extract')) {
   const root = makeJpegFolder(Number(values['n-imgs']));
   for (const layers of ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')]) {
     const label = layers === '-2' ? '1 layer' : 'all layers';
-    const extract = pairUp(`extract native ${label} b8`, () => oursExtract(root, layers, 8), withTorch ? () => torchExtract(root, layers, 8) : null);
-    const modelOnly = pairUp(`model-only native ${label} b8`, () => oursForward('native', 'clip', ARCH.ours, 8, layers), null);
+    const extract = pairUp(
+      `extract native ${label} b8`,
+      () => oursExtract(root, layers, 8),
+      withTorch ? () => torchExtract(root, layers, 8) : null,
+    );
+    const modelOnly = pairUp(
+      `model-only native ${label} b8`,
+      () => oursForward('native', 'clip', ARCH.ours, 8, layers),
+      null,
+    );
     rows.push(extract, modelOnly);
-    endToEnd.push({ what: label, extract: median(extract.ours), modelOnly: median(modelOnly.ours), ratio: median(extract.ours) / median(modelOnly.ours) });
+    endToEnd.push({
+      what: label,
+      extract: median(extract.ours),
+      modelOnly: median(modelOnly.ours),
+      ratio: median(extract.ours) / median(modelOnly.ours),
+    });
   }
   rmSync(root, { recursive: true, force: true });
 }
 const writer = parts.has('writer') ? await measureWriter(os.tmpdir()) : null;
 
-const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, torch: withTorch ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null };
-writeFileSync(values.out!, JSON.stringify({ date: new Date().toISOString(), machine, pairs: PAIRS, rows, endToEnd, writer }, null, 2) + '\n');
+const machine = {
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model,
+  node: process.version,
+  torch: withTorch
+    ? execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim()
+    : null,
+};
+writeFileSync(
+  values.out!,
+  JSON.stringify({ date: new Date().toISOString(), machine, pairs: PAIRS, rows, endToEnd, writer }, null, 2) + '\n',
+);
 console.log('| measurement | ours images/s | PyTorch images/s | ours / PyTorch |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.what} | ${fmt(row.ours)} | ${fmt(row.torch)} | ${fmt(row.ratios)} |`);
-for (const e of endToEnd) console.log(`\nend-to-end / model-only, ${e.what}, b8: ${e.extract.toFixed(2)} / ${e.modelOnly.toFixed(2)} = ${e.ratio.toFixed(2)} (medians)`);
+for (const e of endToEnd)
+  console.log(
+    `\nend-to-end / model-only, ${e.what}, b8: ${e.extract.toFixed(2)} / ${e.modelOnly.toFixed(2)} = ${e.ratio.toFixed(2)} (medians)`,
+  );
 if (writer) {
   const { median: mid, min, max } = writer.ratio;
-  console.log(`\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s, ${writer.mb} MB with fsync, medians of ${writer.reps} pairs; writer/dd within a pair ${mid.toFixed(2)} (${min.toFixed(2)}..${max.toFixed(2)})`);
+  console.log(
+    `\nwriter ${writer.writerMBs.toFixed(0)} MB/s vs dd ${writer.ddMBs.toFixed(0)} MB/s, ${writer.mb} MB with fsync, medians of ${writer.reps} pairs; writer/dd within a pair ${mid.toFixed(2)} (${min.toFixed(2)}..${max.toFixed(2)})`,
+  );
 }
 console.log(`(median (min..max) over ${PAIRS} alternating pairs; JSON in ${values.out})`);

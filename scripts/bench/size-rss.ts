@@ -32,14 +32,19 @@ const { values, positionals } = parseArgs({
     out: { type: 'string', default: 'bench-sizes.json' },
   },
 });
-if (positionals.length === 0) throw new Error('bench: name at least one <family>:<checkpoint> (see scripts/bench/make_size_checkpoints.py)');
+if (positionals.length === 0)
+  throw new Error('bench: name at least one <family>:<checkpoint> (see scripts/bench/make_size_checkpoints.py)');
 
 const PRELOAD = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'scripts', 'bench', 'report-max-rss.js')).href;
 
 /** Runs `node args` with the peak-RSS reporter preloaded; returns its peak RSS in bytes and its stdout. */
 async function measure(args: string[], label: string): Promise<{ maxRss: number; stdout: string; seconds: number }> {
   const rssFile = path.join(mkdtempSync(path.join(values['work-dir']!, 'saev-rss-')), 'max-rss');
-  const env = { ...process.env, SAEV_MAX_RSS_FILE: rssFile, ...(values.backend ? { SAEV_BACKEND: values.backend } : {}) };
+  const env = {
+    ...process.env,
+    SAEV_MAX_RSS_FILE: rssFile,
+    ...(values.backend ? { SAEV_BACKEND: values.backend } : {}),
+  };
   const start = performance.now();
   const child = spawn(process.execPath, ['--import', PRELOAD, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
@@ -61,12 +66,24 @@ for (const spec of positionals) {
   const name = path.basename(path.dirname(checkpoint));
   const outDir = path.join(mkdtempSync(path.join(values['work-dir']!, 'saev-bench-sizes-')), 'model');
   const saevBin = path.join(PACKAGE_ROOT, 'bin', 'run.js');
-  const convert = await measure([saevBin, 'convert', checkpoint, '--family', family, '--out', outDir, '--json', ...values['convert-arg']!], `convert ${name}`);
+  const convert = await measure(
+    [saevBin, 'convert', checkpoint, '--family', family, '--out', outDir, '--json', ...values['convert-arg']!],
+    `convert ${name}`,
+  );
   const weightFiles = readdirSync(outDir).filter((f) => /^weights.*\.bin$/.test(f));
   const weightBytes = weightFiles.reduce((n, f) => n + statSync(path.join(outDir, f)).size, 0);
   const dumpTo = mkdtempSync(path.join(values['work-dir']!, 'saev-bench-shards-'));
   const extractArgs = [saevBin, 'activations', 'extract', '--vit-family', family, '--vit-ckpt', outDir];
-  extractArgs.push('--data', 'fake', '--data-n-imgs', values['n-imgs']!, `--vit-layers=${values['vit-layers']}`, '--dump-to', dumpTo, '--json');
+  extractArgs.push(
+    '--data',
+    'fake',
+    '--data-n-imgs',
+    values['n-imgs']!,
+    `--vit-layers=${values['vit-layers']}`,
+    '--dump-to',
+    dumpTo,
+    '--json',
+  );
   if (values['vit-batch-size']) extractArgs.push('--vit-batch-size', values['vit-batch-size']);
   const extract = await measure(extractArgs, `extract ${name}`);
   const summary = JSON.parse(extract.stdout) as { backend: string; imgsPerS: number };
@@ -74,9 +91,20 @@ for (const spec of positionals) {
   if (!values.keep) rmSync(path.dirname(outDir), { recursive: true, force: true });
   const arch = (JSON.parse(convert.stdout) as { arch: Record<string, unknown> }).arch;
   const result = {
-    name, family, checkpoint, arch, weightFiles: weightFiles.length, weightBytes,
+    name,
+    family,
+    checkpoint,
+    arch,
+    weightFiles: weightFiles.length,
+    weightBytes,
     convert: { maxRss: convert.maxRss, ratio: convert.maxRss / weightBytes, seconds: convert.seconds },
-    extract: { maxRss: extract.maxRss, ratio: extract.maxRss / weightBytes, seconds: extract.seconds, backend: summary.backend, nImgs: Number(values['n-imgs']) },
+    extract: {
+      maxRss: extract.maxRss,
+      ratio: extract.maxRss / weightBytes,
+      seconds: extract.seconds,
+      backend: summary.backend,
+      nImgs: Number(values['n-imgs']),
+    },
   };
   results.push(result);
   console.log(

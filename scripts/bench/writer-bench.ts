@@ -31,7 +31,14 @@ export interface WriterResult {
 
 export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Promise<WriterResult> {
   // One ViT-B/16 layer: 197 x 768 float32 = 605 KB per image, written in 64-image batches.
-  const geometry: ShardGeometry = { nLayers: 1, nPatchesPerImg: 196, clsToken: true, dVit: 768, nPatchesPerShard: 2_400_000, bytesPerValue: 4 };
+  const geometry: ShardGeometry = {
+    nLayers: 1,
+    nPatchesPerImg: 196,
+    clsToken: true,
+    dVit: 768,
+    nPatchesPerShard: 2_400_000,
+    bytesPerValue: 4,
+  };
   const perImg = 197 * 768;
   const nImgs = Math.floor((mb * 1024 * 1024) / (perImg * 4));
   const acts = new Float32Array(nImgs * perImg);
@@ -79,5 +86,13 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Pro
   const writerRates = pairs.map(([writer]) => writer);
   const ddRates = pairs.map(([, dd]) => dd);
   const ratios = writerRates.map((w, i) => w / ddRates[i]);
-  return { mb, reps, writerMBs: median(writerRates), ddMBs: median(ddRates), ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) }, writerRates, ddRates };
+  return {
+    mb,
+    reps,
+    writerMBs: median(writerRates),
+    ddMBs: median(ddRates),
+    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+    writerRates,
+    ddRates,
+  };
 }

@@ -23,8 +23,19 @@ export async function writeArchive(stageDir: string, outPath: string, mtime: num
   const partPath = `${outPath}.part`;
   const out = fs.openSync(partPath, 'w');
   try {
-    const tarArgs = ['-C', stageDir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${mtime}`,
-      '--format=gnu', '-cf', '-', '.'];
+    const tarArgs = [
+      '-C',
+      stageDir,
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      `--mtime=@${mtime}`,
+      '--format=gnu',
+      '-cf',
+      '-',
+      '.',
+    ];
     const tar = spawn('tar', tarArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
     // xz 5.4+ -T0 always runs the multi-threaded compressor, whose output does not depend on the thread
     // count (-T1 would differ). -6 rather than -9: 1.3% larger, but its 24 MiB blocks compress in parallel.

@@ -78,7 +78,9 @@ export function getProductionClosure(lock: Lockfile, target: Target): BundledPac
   const packages = lock.packages ?? {};
   const root = packages[''];
   if (!root) {
-    throw new Error(`bundle: package-lock.json (lockfileVersion ${lock.lockfileVersion}) has no 'packages' map; npm 7+ writes one`);
+    throw new Error(
+      `bundle: package-lock.json (lockfileVersion ${lock.lockfileVersion}) has no 'packages' map; npm 7+ writes one`,
+    );
   }
   const found = new Map<string, BundledPackage>();
   const visit = (fromKey: string, name: string, optional: boolean): void => {

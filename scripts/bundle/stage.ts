@@ -41,15 +41,28 @@ function copyFile(from: string, to: string): void {
   fs.copyFileSync(from, to); // libuv copies the mode too: executables stay executable
 }
 
-/** The tool: package.json "files" (dist/ compiled into the stage by tsc), the benchmarks' Python, package.json, bin/saev. */
+/**
+ * The tool: package.json "files" (dist/ compiled into the stage by tsc), the benchmarks' Python, package.json,
+ * bin/saev.
+ */
 export function stageTool(rootDir: string, stageDir: string): PackageJson {
   const packageJson = readJson<PackageJson>(path.join(rootDir, 'package.json'));
   // A fresh outDir, so nothing stale from an earlier build of ./dist travels.
   const tsc = createRequire(path.join(rootDir, 'package.json')).resolve('typescript/bin/tsc');
-  const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(stageDir, 'dist'), '--sourceMap', 'false',
-    '--declaration', 'false'];
+  const args = [
+    tsc,
+    '-p',
+    'tsconfig.build.json',
+    '--outDir',
+    path.join(stageDir, 'dist'),
+    '--sourceMap',
+    'false',
+    '--declaration',
+    'false',
+  ];
   const r = spawnSync(process.execPath, args, { cwd: rootDir, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`bundle: tsc -p tsconfig.build.json failed (exit ${r.status}); fix the build first`);
+  if (r.status !== 0)
+    throw new Error(`bundle: tsc -p tsconfig.build.json failed (exit ${r.status}); fix the build first`);
   for (const entry of packageJson.files ?? []) {
     if (entry === 'dist') continue;
     const from = path.join(rootDir, entry);
@@ -74,7 +87,8 @@ export function stagePackages(rootDir: string, stageDir: string, closure: Bundle
   for (const { key, name, version } of closure) {
     const from = path.join(rootDir, key);
     const jsonPath = path.join(from, 'package.json');
-    if (!fs.existsSync(jsonPath)) throw new Error(`bundle: ${key} is in package-lock.json but not installed; run npm ci`);
+    if (!fs.existsSync(jsonPath))
+      throw new Error(`bundle: ${key} is in package-lock.json but not installed; run npm ci`);
     const packageJson = readJson<PackageJson>(jsonPath);
     if (packageJson.version !== version) {
       throw new Error(`bundle: ${key} is ${packageJson.version} but package-lock.json pins ${version}; run npm ci`);

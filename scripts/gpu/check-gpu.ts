@@ -38,14 +38,19 @@ const EXTRACT_FILE = 'extract.json';
 if (values['make-refs']) {
   const info = await initBackend(parseBackendRequest(values.backend));
   await writeReferences(values['make-refs'], describeBackend(info), log, cases);
-  writeFileSync(path.join(values['make-refs'], EXTRACT_FILE), JSON.stringify(await extractDemo(parseBackendRequest(values.backend))));
+  writeFileSync(
+    path.join(values['make-refs'], EXTRACT_FILE),
+    JSON.stringify(await extractDemo(parseBackendRequest(values.backend))),
+  );
   log(`references written to ${values['make-refs']}`);
   process.exit(0);
 }
 
 const info = await initBackend(parseBackendRequest(values.backend));
 if (!info.gpu && values.backend === 'auto') {
-  log(`skipped: no GPU answered; auto chose ${describeBackend(info)}${info.skipped.length ? ` (${info.skipped.join('; ')})` : ''}`);
+  log(
+    `skipped: no GPU answered; auto chose ${describeBackend(info)}${info.skipped.length ? ` (${info.skipped.join('; ')})` : ''}`,
+  );
   process.exit(values.require ? 1 : 0);
 }
 log(`backend: ${describeBackend(info)}`);
@@ -55,7 +60,18 @@ function makeReferences(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-refs-'));
   for (const backend of ['native', 'wasm']) {
     log(`computing CPU references on ${backend} (a few minutes)`);
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--make-refs', dir, '--backend', backend, ...(values.cases ? ['--cases', values.cases] : [])], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, SAEV_BACKEND: '' } });
+    const child = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        '--make-refs',
+        dir,
+        '--backend',
+        backend,
+        ...(values.cases ? ['--cases', values.cases] : []),
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, SAEV_BACKEND: '' } },
+    );
     if (child.status === 0) return dir;
   }
   throw new Error('gpu-check: no CPU backend could compute the references');
@@ -66,13 +82,17 @@ const report = (check: { what: string; relRms: number; tolerance: number }) => {
   const gpuError = takeBackendError();
   if (gpuError) check = { ...check, what: `${check.what} [GPU error: ${gpuError}]`, relRms: Number.NaN };
   results.push(check);
-  log(`${check.relRms <= check.tolerance ? 'ok  ' : 'FAIL'} ${check.what}: relative RMS ${check.relRms.toExponential(2)} (tolerance ${check.tolerance.toExponential(0)})`);
+  log(
+    `${check.relRms <= check.tolerance ? 'ok  ' : 'FAIL'} ${check.what}: relative RMS ${check.relRms.toExponential(2)} (tolerance ${check.tolerance.toExponential(0)})`,
+  );
 };
-if (info.adapter) for (const check of await runKernelChecks(info.adapter.maxStorageBufferBindingSize, log)) report(check);
+if (info.adapter)
+  for (const check of await runKernelChecks(info.adapter.maxStorageBufferBindingSize, log)) report(check);
 const refs = values.refs ?? makeReferences();
 for (const check of await compareWithReferences(refs, cases)) report(check);
 const reference = JSON.parse(readFileSync(path.join(refs, EXTRACT_FILE), 'utf8')) as ExtractSample;
-for (const check of compareExtractions(await extractDemo(parseBackendRequest(values.backend)), reference)) report(check);
+for (const check of compareExtractions(await extractDemo(parseBackendRequest(values.backend)), reference))
+  report(check);
 const failed = results.filter((r) => !(r.relRms <= r.tolerance));
 log(failed.length ? `${failed.length} of ${results.length} checks FAILED` : `all ${results.length} checks passed`);
 process.exit(failed.length ? 1 : 0);

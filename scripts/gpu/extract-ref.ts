@@ -28,16 +28,36 @@ export async function extractDemo(backend: BackendRequest): Promise<ExtractSampl
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-check-'));
   try {
     const config = validateExtractConfig({
-      vitFamily: 'clip', vitCkpt: 'random:ViT-B-16', vitLayers: [-2, -1], nWorkers: 4,
+      vitFamily: 'clip',
+      vitCkpt: 'random:ViT-B-16',
+      vitLayers: [-2, -1],
+      nWorkers: 4,
       nPatchesPerShard: 4 * 2 * 197, // four images per shard: three shards, the last one partial
-      clsToken: undefined, dVit: undefined, nPatchesPerImg: undefined, dumpTo, seed: 42,
-      data: 'image-folder', dataRoot: DEMO_IMAGES_DIR, dataNImgs: 1, backend,
+      clsToken: undefined,
+      dVit: undefined,
+      nPatchesPerImg: undefined,
+      dumpTo,
+      seed: 42,
+      data: 'image-folder',
+      dataRoot: DEMO_IMAGES_DIR,
+      dataNImgs: 1,
+      backend,
     });
-    const result = await runExtraction(config, getFamily('clip'), { log: () => undefined, progressStream: { write: () => true } as unknown as NodeJS.WritableStream });
+    const result = await runExtraction(config, getFamily('clip'), {
+      log: () => undefined,
+      progressStream: { write: () => true } as unknown as NodeJS.WritableStream,
+    });
     const report = await verifyShardDir(result.shardDir);
     const shards = result.shards.map((shard, i) => {
-      const rows = new Float32Array(readFileSync(path.join(result.shardDir, shard.name)).buffer).subarray(0, shard.n_examples * 2 * 197 * 768);
-      return { name: shard.name, size: rows.length, values: Array.from(pick(rows, samplePositions(rows.length, SAMPLE, i + 100))) };
+      const rows = new Float32Array(readFileSync(path.join(result.shardDir, shard.name)).buffer).subarray(
+        0,
+        shard.n_examples * 2 * 197 * 768,
+      );
+      return {
+        name: shard.name,
+        size: rows.length,
+        values: Array.from(pick(rows, samplePositions(rows.length, SAMPLE, i + 100))),
+      };
     });
     return { shardDir: path.basename(result.shardDir), nShards: result.nShards, shards, verified: report.ok };
   } finally {
@@ -46,9 +66,14 @@ export async function extractDemo(backend: BackendRequest): Promise<ExtractSampl
 }
 
 /** The same directory hash, shard count and a passing verify; then each shard's sample within tolerance. */
-export function compareExtractions(got: ExtractSample, want: ExtractSample): Array<{ what: string; relRms: number; tolerance: number }> {
+export function compareExtractions(
+  got: ExtractSample,
+  want: ExtractSample,
+): Array<{ what: string; relRms: number; tolerance: number }> {
   if (got.shardDir !== want.shardDir || got.nShards !== want.nShards) {
-    throw new Error(`gpu-check: extraction wrote ${got.shardDir} (${got.nShards} shards), the reference ${want.shardDir} (${want.nShards})`);
+    throw new Error(
+      `gpu-check: extraction wrote ${got.shardDir} (${got.nShards} shards), the reference ${want.shardDir} (${want.nShards})`,
+    );
   }
   if (!got.verified) throw new Error('gpu-check: verify found problems in the shards written on the GPU');
   return want.shards.map((shard, i) => ({

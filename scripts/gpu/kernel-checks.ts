@@ -24,8 +24,12 @@ function randomValues(n: number, seed: number, scale = 1): Float32Array {
 
 async function checkMatMul(m: number, k: number, n: number, tile: string | null): Promise<Check> {
   setMatMulTileOverride(tile);
-  const a = randomValues(m * k, m + k), b = randomValues(k * n, k + n, 1 / Math.sqrt(k)), bias = randomValues(n, n);
-  const out = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(a, [m, k]), b: tf.tensor2d(b, [k, n]), bias: tf.tensor1d(bias) }));
+  const a = randomValues(m * k, m + k),
+    b = randomValues(k * n, k + n, 1 / Math.sqrt(k)),
+    bias = randomValues(n, n);
+  const out = tf.tidy(() =>
+    tf.fused.matMul({ a: tf.tensor2d(a, [m, k]), b: tf.tensor2d(b, [k, n]), bias: tf.tensor1d(bias) }),
+  );
   const got = (await out.data()) as Float32Array;
   out.dispose();
   setMatMulTileOverride(null);
@@ -37,7 +41,14 @@ async function checkMatMul(m: number, k: number, n: number, tile: string | null)
     return sum;
   });
   // float32 sums of k products drift ~sqrt(k) units in the last place: 1e-5 covers k = 4096 with margin.
-  return { what: `matmul ${m}x${k} @ ${k}x${n} + bias (tile ${tile ?? 'by shape'})`, relRms: getRelRms(Float64Array.from(positions, (p) => got[p]), want), tolerance: 1e-5 };
+  return {
+    what: `matmul ${m}x${k} @ ${k}x${n} + bias (tile ${tile ?? 'by shape'})`,
+    relRms: getRelRms(
+      Float64Array.from(positions, (p) => got[p]),
+      want,
+    ),
+    tolerance: 1e-5,
+  };
 }
 
 async function checkAttention(batch: number, nTokens: number, width: number, nHeads: number): Promise<Check> {
@@ -68,12 +79,17 @@ async function checkAttention(batch: number, nTokens: number, width: number, nHe
     }
   }
   // float32 sums over N keys (up to 1370) and E products: a few units in the last place, ~1e-6.
-  return { what: `attention B=${batch} N=${nTokens} D=${width} heads=${nHeads}`, relRms: getRelRms(gotRows, wantRows), tolerance: 1e-5 };
+  return {
+    what: `attention B=${batch} N=${nTokens} D=${width} heads=${nHeads}`,
+    relRms: getRelRms(gotRows, wantRows),
+    tolerance: 1e-5,
+  };
 }
 
 async function checkLayerNorm(nRows: number, width: number): Promise<Check> {
   const x = randomValues(nRows * width, width, 4).map((v, i) => v + (i % 7));
-  const gamma = randomValues(width, 1).map((v) => 1 + 0.2 * v), beta = randomValues(width, 2, 0.3);
+  const gamma = randomValues(width, 1).map((v) => 1 + 0.2 * v),
+    beta = randomValues(width, 2, 0.3);
   const out = tf.tidy(() => layerNorm(tf.tensor2d(x, [nRows, width]), tf.tensor1d(gamma), tf.tensor1d(beta), 1e-6));
   const got = (await out.data()) as Float32Array;
   out.dispose();
@@ -98,7 +114,14 @@ async function checkGelu(n: number): Promise<Check> {
   out.dispose();
   const positions = samplePositions(n, 8192, 3);
   const want = Float64Array.from(positions, (p) => x[p] / (1 + Math.exp(-1.702 * x[p])));
-  return { what: `GELU (quick) over ${n} values`, relRms: getRelRms(Float64Array.from(positions, (p) => got[p]), want), tolerance: 1e-6 };
+  return {
+    what: `GELU (quick) over ${n} values`,
+    relRms: getRelRms(
+      Float64Array.from(positions, (p) => got[p]),
+      want,
+    ),
+    tolerance: 1e-6,
+  };
 }
 
 /**
@@ -121,7 +144,10 @@ export async function runKernelChecks(maxBindingBytes: number, log: (line: strin
   ];
   const checks: Check[] = [];
   for (const [largestValues, run] of planned) {
-    if (4 * largestValues > maxBindingBytes) log(`kernel check of ${largestValues} values left out: over this adapter's ${maxBindingBytes}-byte binding limit`);
+    if (4 * largestValues > maxBindingBytes)
+      log(
+        `kernel check of ${largestValues} values left out: over this adapter's ${maxBindingBytes}-byte binding limit`,
+      );
     else checks.push(await run());
   }
   return checks;

@@ -47,11 +47,17 @@ interface Reference {
 }
 
 /** Runs one case on the active backend: the recorded blocks' sampled values. */
-async function runCase(c: ModelCase): Promise<{ weightsSha256: string; blocks: Reference['blocks']; rawBlocks: Float32Array[] }> {
+async function runCase(
+  c: ModelCase,
+): Promise<{ weightsSha256: string; blocks: Reference['blocks']; rawBlocks: Float32Array[] }> {
   const family = getFamily(c.family);
   const vit = await loadVit(family, c.ckpt);
   const side = vit.arch.imageSize;
-  const pixels = await Promise.all(PHOTOS.map((photo) => preprocessPixels(readFileSync(path.join(DEMO_IMAGES_DIR, photo)), photo, family.getPreprocess(vit.arch))));
+  const pixels = await Promise.all(
+    PHOTOS.map((photo) =>
+      preprocessPixels(readFileSync(path.join(DEMO_IMAGES_DIR, photo)), photo, family.getPreprocess(vit.arch)),
+    ),
+  );
   const input = new Float32Array(pixels.length * side * side * 3);
   pixels.forEach((p, i) => input.set(p, i * p.length));
   const blockIds = [0, vit.arch.depth - 1];
@@ -63,21 +69,37 @@ async function runCase(c: ModelCase): Promise<{ weightsSha256: string; blocks: R
   vit.model.dispose();
   const rawBlocks = blockIds.map((_, l) => {
     const out = new Float32Array(batch * nTokens * width);
-    for (let b = 0; b < batch; b++) out.set(values.subarray(((b * nLayers + l) * nTokens) * width, ((b * nLayers + l + 1) * nTokens) * width), b * nTokens * width);
+    for (let b = 0; b < batch; b++)
+      out.set(
+        values.subarray((b * nLayers + l) * nTokens * width, (b * nLayers + l + 1) * nTokens * width),
+        b * nTokens * width,
+      );
     return out;
   });
-  const blocks = blockIds.map((block, l) => ({ block, size: rawBlocks[l].length, values: Array.from(pick(rawBlocks[l], samplePositions(rawBlocks[l].length, SAMPLE, block + 1))) }));
+  const blocks = blockIds.map((block, l) => ({
+    block,
+    size: rawBlocks[l].length,
+    values: Array.from(pick(rawBlocks[l], samplePositions(rawBlocks[l].length, SAMPLE, block + 1))),
+  }));
   return { weightsSha256: vit.weightsSha256, blocks, rawBlocks };
 }
 
 function selectCases(names?: string[]): readonly ModelCase[] {
   if (!names) return MODEL_CASES;
   const unknown = names.filter((name) => !MODEL_CASES.some((c) => c.name === name));
-  if (unknown.length) throw new Error(`gpu-check: unknown case ${unknown.join(', ')} (known: ${MODEL_CASES.map((c) => c.name).join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `gpu-check: unknown case ${unknown.join(', ')} (known: ${MODEL_CASES.map((c) => c.name).join(', ')})`,
+    );
   return MODEL_CASES.filter((c) => names.includes(c.name));
 }
 
-export async function writeReferences(dir: string, backend: string, log: (line: string) => void, names?: string[]): Promise<void> {
+export async function writeReferences(
+  dir: string,
+  backend: string,
+  log: (line: string) => void,
+  names?: string[],
+): Promise<void> {
   for (const c of selectCases(names)) {
     const started = performance.now();
     const { weightsSha256, blocks } = await runCase(c);
@@ -99,10 +121,17 @@ export async function compareWithReferences(dir: string, names?: string[]): Prom
   for (const c of selectCases(names)) {
     const reference = JSON.parse(readFileSync(path.join(dir, `${c.name}.json`), 'utf8')) as Reference;
     const ours = await runCase(c);
-    if (ours.weightsSha256 !== reference.weightsSha256) throw new Error(`gpu-check: ${c.name}: the random weights differ from the reference's (${reference.weightsSha256.slice(0, 12)})`);
+    if (ours.weightsSha256 !== reference.weightsSha256)
+      throw new Error(
+        `gpu-check: ${c.name}: the random weights differ from the reference's (${reference.weightsSha256.slice(0, 12)})`,
+      );
     reference.blocks.forEach((ref, l) => {
       const got = pick(ours.rawBlocks[l], samplePositions(ref.size, SAMPLE, ref.block + 1));
-      checks.push({ what: `${c.name} (${c.family} ${c.ckpt}) block ${ref.block} vs ${reference.backend}`, relRms: getRelRms(got, ref.values), tolerance: 1e-4 });
+      checks.push({
+        what: `${c.name} (${c.family} ${c.ckpt}) block ${ref.block} vs ${reference.backend}`,
+        relRms: getRelRms(got, ref.values),
+        tolerance: 1e-4,
+      });
     });
   }
   return checks;

@@ -7,9 +7,20 @@
 const specifier = 'webgpu';
 const { create } = (await import(specifier)) as { create(flags: string[]): GPU };
 const gpu = create([]);
-const LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage'] as const;
+const LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
 const adapters: unknown[] = [];
-for (const options of [{ powerPreference: 'high-performance' }, { forceFallbackAdapter: true }] as GPURequestAdapterOptions[]) {
+for (const options of [
+  { powerPreference: 'high-performance' },
+  { forceFallbackAdapter: true },
+] as GPURequestAdapterOptions[]) {
   const adapter = await gpu.requestAdapter(options);
   if (!adapter) {
     adapters.push({ options, adapter: null });
@@ -18,7 +29,18 @@ for (const options of [{ powerPreference: 'high-performance' }, { forceFallbackA
   const info = adapter.info as GPUAdapterInfo & Record<string, unknown>;
   adapters.push({
     options,
-    info: Object.fromEntries(['vendor', 'architecture', 'device', 'description', 'isFallbackAdapter', 'subgroupMinSize', 'subgroupMaxSize', 'subgroupMatrixConfigs'].map((k) => [k, info[k]])),
+    info: Object.fromEntries(
+      [
+        'vendor',
+        'architecture',
+        'device',
+        'description',
+        'isFallbackAdapter',
+        'subgroupMinSize',
+        'subgroupMaxSize',
+        'subgroupMatrixConfigs',
+      ].map((k) => [k, info[k]]),
+    ),
     features: [...adapter.features].sort(),
     limits: Object.fromEntries(LIMITS.map((k) => [k, adapter.limits[k]])),
   });

@@ -16,8 +16,16 @@ export interface ByteSource {
 }
 
 function checkRange(source: { name: string; size: number }, offset: number, length: number): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
-    throw new Error(`checkpoint: ${source.name} is truncated or corrupt (wanted bytes ${offset}..${offset + length} of a ${source.size}-byte file)`);
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > source.size
+  ) {
+    throw new Error(
+      `checkpoint: ${source.name} is truncated or corrupt (wanted bytes ${offset}..${offset + length} of a ${source.size}-byte file)`,
+    );
   }
 }
 
@@ -54,7 +62,10 @@ export function makeFileSource(path: string): ByteSource {
         let done = 0;
         while (done < length) {
           const n = readSync(handle, out, done, length - done, offset + done);
-          if (n === 0) throw new Error(`checkpoint: ${path} shrank while being read (at byte ${offset + done}); is another process writing it?`);
+          if (n === 0)
+            throw new Error(
+              `checkpoint: ${path} shrank while being read (at byte ${offset + done}); is another process writing it?`,
+            );
           done += n;
         }
       } finally {

@@ -29,8 +29,12 @@ const hasTensor = (value: unknown): value is Map<unknown, unknown> =>
   value instanceof Map && [...value.values()].some((v) => v instanceof RebuiltTensor);
 
 export function getPickledStateDict(root: unknown, where: string): PickledStateDict {
-  if (root instanceof RebuiltTensor) throw new Error(`checkpoint: ${where} holds a single tensor, not a state dict (save a dict of named tensors)`);
-  if (!(root instanceof Map)) throw new Error(`checkpoint: ${where} holds a ${Array.isArray(root) ? 'list' : typeof root}, not a state dict (a dict of named tensors)`);
+  if (root instanceof RebuiltTensor)
+    throw new Error(`checkpoint: ${where} holds a single tensor, not a state dict (save a dict of named tensors)`);
+  if (!(root instanceof Map))
+    throw new Error(
+      `checkpoint: ${where} holds a ${Array.isArray(root) ? 'list' : typeof root}, not a state dict (a dict of named tensors)`,
+    );
   const ignored: string[] = [];
   let dict: Map<unknown, unknown> = root;
   let unwrapped: string | undefined;
@@ -38,7 +42,9 @@ export function getPickledStateDict(root: unknown, where: string): PickledStateD
     unwrapped = NESTED_STATE_DICT_KEYS.find((key) => hasTensor(root.get(key)));
     if (!unwrapped) {
       const keys = [...root.keys()].slice(0, 8).map(String).join(', ');
-      throw new Error(`checkpoint: ${where} has no tensors at the top level nor under ${NESTED_STATE_DICT_KEYS.map((k) => `'${k}'`).join(' or ')} (top-level keys: ${keys || 'none'})`);
+      throw new Error(
+        `checkpoint: ${where} has no tensors at the top level nor under ${NESTED_STATE_DICT_KEYS.map((k) => `'${k}'`).join(' or ')} (top-level keys: ${keys || 'none'})`,
+      );
     }
     dict = root.get(unwrapped) as Map<unknown, unknown>;
     for (const key of root.keys()) if (key !== unwrapped) ignored.push(String(key));
@@ -64,8 +70,13 @@ const MODULE_BOOKKEEPING = new Set(['training', '_is_full_backward_hook']);
  * `state_dict()`: each module's parameters, then its buffers, then its submodules; other tensor
  * attributes are ignored. Without (or for a class not found), every tensor attribute is kept.
  */
-export function flattenScriptModule(root: unknown, where: string, getFields?: (className: string) => ScriptClassFields | undefined): PickledStateDict {
-  if (!(root instanceof ScriptObject)) throw new Error(`torchscript: ${where} does not hold a scripted module (found ${typeof root})`);
+export function flattenScriptModule(
+  root: unknown,
+  where: string,
+  getFields?: (className: string) => ScriptClassFields | undefined,
+): PickledStateDict {
+  if (!(root instanceof ScriptObject))
+    throw new Error(`torchscript: ${where} does not hold a scripted module (found ${typeof root})`);
   const tensors: StateDict = new Map();
   const ignored: string[] = [];
   const seen = new Set<ScriptObject>();

@@ -27,10 +27,14 @@ export function readCheckpointSource(source: ByteSource): Omit<Checkpoint, 'sha2
   }
   const head = source.read(0, Math.min(source.size, 8));
   if (head[0] === 0x80) {
-    throw new Error(`checkpoint: ${source.name} is a legacy (torch < 1.6) pickle checkpoint, which is not read; re-save it with a recent torch (torch.save(torch.load(path, weights_only=True), 'new.pt')) or as safetensors`);
+    throw new Error(
+      `checkpoint: ${source.name} is a legacy (torch < 1.6) pickle checkpoint, which is not read; re-save it with a recent torch (torch.save(torch.load(path, weights_only=True), 'new.pt')) or as safetensors`,
+    );
   }
   const hex = Buffer.from(head).toString('hex');
-  throw new Error(`checkpoint: ${source.name} is neither a PyTorch zip archive nor safetensors (first bytes ${hex || 'none: empty file'}); convert it to .safetensors`);
+  throw new Error(
+    `checkpoint: ${source.name} is neither a PyTorch zip archive nor safetensors (first bytes ${hex || 'none: empty file'}); convert it to .safetensors`,
+  );
 }
 
 async function hashFile(path: string): Promise<string> {
@@ -46,7 +50,9 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     source = makeFileSource(path);
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
-    throw new Error(message.startsWith('checkpoint: ') ? message : `checkpoint: cannot open ${path} (${message})`, { cause: error });
+    throw new Error(message.startsWith('checkpoint: ') ? message : `checkpoint: cannot open ${path} (${message})`, {
+      cause: error,
+    });
   }
   const contents = readCheckpointSource(source);
   return { ...contents, sha256: await hashFile(path) };

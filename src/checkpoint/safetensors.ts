@@ -14,9 +14,19 @@ import { DTYPE_SIZES, getNumel, makeStridedTensor, type TensorDtype } from './te
 
 /** safetensors dtype names -> torch names. (F8_*, F4, complex and other newer types are refused.) */
 export const SAFETENSORS_DTYPES: Readonly<Record<string, TensorDtype>> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16',
-  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8',
-  U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U64: 'uint64',
+  U32: 'uint32',
+  U16: 'uint16',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 
 /** The reference implementation's cap on the header size (100 MB). */
@@ -44,7 +54,8 @@ export function readSafetensors(source: ByteSource): SafetensorsContents {
   if (source.size < 8) fail(`file is ${source.size} bytes, too short for the 8-byte header length (truncated?)`);
   const lengthBytes = source.read(0, 8);
   const headerLength = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
-  if (headerLength > BigInt(source.size - 8)) fail(`header length ${headerLength} runs past the end of the ${source.size}-byte file (truncated?)`);
+  if (headerLength > BigInt(source.size - 8))
+    fail(`header length ${headerLength} runs past the end of the ${source.size}-byte file (truncated?)`);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds ${MAX_HEADER_BYTES} bytes`);
   const n = Number(headerLength);
   let header: unknown;
@@ -61,22 +72,36 @@ export function readSafetensors(source: ByteSource): SafetensorsContents {
   const entries: { name: string; dtype: TensorDtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (info === null || typeof info !== 'object' || Array.isArray(info)) fail('__metadata__ is not an object of strings');
+      if (info === null || typeof info !== 'object' || Array.isArray(info))
+        fail('__metadata__ is not an object of strings');
       for (const [key, value] of Object.entries(info as Record<string, unknown>)) {
         if (typeof value !== 'string') fail(`__metadata__.${key} is ${JSON.stringify(value)}, not a string`);
         metadata.set(key, value as string);
       }
       continue;
     }
-    const { dtype, shape, data_offsets: offsets } = (info ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = (info ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(SAFETENSORS_DTYPES, dtype)) {
-      fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(dtype)} (known: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`);
+      fail(
+        `tensor '${name}' has unsupported dtype ${JSON.stringify(dtype)} (known: ${Object.keys(SAFETENSORS_DTYPES).join(', ')})`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor '${name}' has invalid shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[1] < offsets[0]) {
-      fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)} (expected [begin, end], 0 <= begin <= end)`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[1] < offsets[0]
+    ) {
+      fail(
+        `tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)} (expected [begin, end], 0 <= begin <= end)`,
+      );
     }
     const torchDtype = SAFETENSORS_DTYPES[dtype as string];
     const [begin, end] = offsets as number[];
@@ -90,22 +115,31 @@ export function readSafetensors(source: ByteSource): SafetensorsContents {
   const ordered = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const entry of ordered) {
-    if (entry.begin < cursor) fail(`tensor '${entry.name}' at data bytes [${entry.begin}, ${entry.end}) overlaps the previous tensor (ending at ${cursor})`);
-    if (entry.begin > cursor) fail(`tensor '${entry.name}' starts at data byte ${entry.begin}, leaving a gap after byte ${cursor}`);
-    if (entry.end > dataSize) fail(`tensor '${entry.name}' ends at data byte ${entry.end}, past the ${dataSize}-byte data area (truncated?)`);
+    if (entry.begin < cursor)
+      fail(
+        `tensor '${entry.name}' at data bytes [${entry.begin}, ${entry.end}) overlaps the previous tensor (ending at ${cursor})`,
+      );
+    if (entry.begin > cursor)
+      fail(`tensor '${entry.name}' starts at data byte ${entry.begin}, leaving a gap after byte ${cursor}`);
+    if (entry.end > dataSize)
+      fail(`tensor '${entry.name}' ends at data byte ${entry.end}, past the ${dataSize}-byte data area (truncated?)`);
     cursor = entry.end;
   }
-  if (cursor !== dataSize) fail(`data area is ${dataSize} bytes but the tensors cover ${cursor} (trailing bytes, or the header lies)`);
+  if (cursor !== dataSize)
+    fail(`data area is ${dataSize} bytes but the tensors cover ${cursor} (trailing bytes, or the header lies)`);
 
   const tensors: StateDict = new Map();
   for (const { name, dtype, shape, begin, end } of entries) {
-    tensors.set(name, makeStridedTensor({
-      dtype,
-      shape,
-      storageNumel: getNumel(shape),
-      loadStorage: () => source.read(dataStart + begin, end - begin),
-      where: `${file}: ${name}`,
-    }));
+    tensors.set(
+      name,
+      makeStridedTensor({
+        dtype,
+        shape,
+        storageNumel: getNumel(shape),
+        loadStorage: () => source.read(dataStart + begin, end - begin),
+        where: `${file}: ${name}`,
+      }),
+    );
   }
   return { tensors, metadata };
 }

@@ -10,9 +10,19 @@ import type { CheckpointTensor } from './state-dict.js';
 
 /** Bytes per element of each dtype a checkpoint tensor may have. */
 export const DTYPE_SIZES = {
-  float64: 8, float32: 4, float16: 2, bfloat16: 2,
-  int64: 8, int32: 4, int16: 2, int8: 1,
-  uint64: 8, uint32: 4, uint16: 2, uint8: 1, bool: 1,
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint64: 8,
+  uint32: 4,
+  uint16: 2,
+  uint8: 1,
+  bool: 1,
 } as const;
 export type TensorDtype = keyof typeof DTYPE_SIZES;
 
@@ -32,7 +42,10 @@ export function getContiguousStride(shape: readonly number[]): number[] {
   return stride;
 }
 
-/** Decodes whole little-endian elements of `dtype` into float32 (int64 values beyond 2**53 lose precision, as float32 must). */
+/**
+ * Decodes whole little-endian elements of `dtype` into float32 (int64 values beyond 2**53 lose precision, as float32
+ * must).
+ */
 export function decodeToFloat32(bytes: Uint8Array, dtype: TensorDtype): Float32Array {
   const itemSize = DTYPE_SIZES[dtype];
   if (bytes.byteLength % itemSize !== 0) {
@@ -91,11 +104,14 @@ export function makeStridedTensor(spec: StridedTensorSpec): CheckpointTensor {
   if (stride.length !== shape.length) {
     throw new Error(`checkpoint: ${where} has shape [${shape}] but stride [${stride}] (lengths differ)`);
   }
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`checkpoint: ${where} has an invalid storage offset ${offset}`);
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new Error(`checkpoint: ${where} has an invalid storage offset ${offset}`);
   const numel = getNumel(shape);
   const last = numel === 0 ? offset - 1 : offset + shape.reduce((sum, n, i) => sum + (n - 1) * stride[i], 0);
   if (last >= spec.storageNumel) {
-    throw new Error(`checkpoint: ${where} views elements ${offset}..${last} of a storage of ${spec.storageNumel} ${dtype} elements (file corrupt?)`);
+    throw new Error(
+      `checkpoint: ${where} views elements ${offset}..${last} of a storage of ${spec.storageNumel} ${dtype} elements (file corrupt?)`,
+    );
   }
   const contiguous = getContiguousStride(shape).every((s, i) => shape[i] === 1 || s === stride[i]);
   return {

@@ -22,14 +22,22 @@ export function readTorchArchive(source: ByteSource): TorchArchiveContents {
   const zip = readZip(source);
   const pickles = [...zip.entries.keys()].filter((name) => /^[^/]+\/data\.pkl$/.test(name));
   if (pickles.length !== 1) {
-    throw new Error(`torch: ${file}: zip has ${pickles.length ? 'several' : 'no'} <archive>/data.pkl (not a torch.save/torch.jit.save checkpoint; entries: ${[...zip.entries.keys()].slice(0, 5).join(', ')})`);
+    throw new Error(
+      `torch: ${file}: zip has ${pickles.length ? 'several' : 'no'} <archive>/data.pkl (not a torch.save/torch.jit.save checkpoint; entries: ${[...zip.entries.keys()].slice(0, 5).join(', ')})`,
+    );
   }
   const prefix = pickles[0].slice(0, -'data.pkl'.length);
-  const isScript = zip.entries.has(`${prefix}constants.pkl`) || [...zip.entries.keys()].some((name) => name.startsWith(`${prefix}code/`));
+  const isScript =
+    zip.entries.has(`${prefix}constants.pkl`) ||
+    [...zip.entries.keys()].some((name) => name.startsWith(`${prefix}code/`));
   const byteorderEntry = `${prefix}byteorder`;
-  const byteorder = zip.entries.has(byteorderEntry) ? new TextDecoder().decode(zip.read(byteorderEntry)).trim() : 'little';
+  const byteorder = zip.entries.has(byteorderEntry)
+    ? new TextDecoder().decode(zip.read(byteorderEntry)).trim()
+    : 'little';
   if (byteorder !== 'little') {
-    throw new Error(`torch: ${file}: byteorder '${byteorder}' is not supported (re-save the checkpoint on a little-endian machine)`);
+    throw new Error(
+      `torch: ${file}: byteorder '${byteorder}' is not supported (re-save the checkpoint on a little-endian machine)`,
+    );
   }
   const where = `${file}: ${pickles[0]}`;
   const resolver = makeTorchResolver({
@@ -39,7 +47,9 @@ export function readTorchArchive(source: ByteSource): TorchArchiveContents {
     loadStorageBytes: (key) => zip.read(`${prefix}data/${key}`),
   });
   const root = loadPickle(zip.read(pickles[0]), resolver);
-  const contents = isScript ? flattenScriptModule(root, where, makeFieldReader(zip, `${prefix}code/`)) : getPickledStateDict(root, where);
+  const contents = isScript
+    ? flattenScriptModule(root, where, makeFieldReader(zip, `${prefix}code/`))
+    : getPickledStateDict(root, where);
   return { ...contents, format: isScript ? 'torchscript' : 'torch-zip' };
 }
 

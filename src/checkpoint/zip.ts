@@ -57,7 +57,10 @@ export function readZip(source: ByteSource): ZipArchive {
   const tailView = view(tail);
   let eocd = -1;
   for (let i = tail.byteLength - 22; i >= 0; i--) {
-    if (tailView.getUint32(i, true) === EOCD) { eocd = i; break; }
+    if (tailView.getUint32(i, true) === EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) fail('no end-of-central-directory record (truncated, or not a zip archive)');
   let nEntries = tailView.getUint16(eocd + 10, true);
@@ -67,20 +70,26 @@ export function readZip(source: ByteSource): ZipArchive {
   if (nEntries === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) {
     if (eocdOffset < 20) fail('zip64 archive without its end-of-central-directory locator');
     const locator = view(source.read(eocdOffset - 20, 20));
-    if (locator.getUint32(0, true) !== EOCD64_LOCATOR) fail('zip64 archive without its end-of-central-directory locator');
+    if (locator.getUint32(0, true) !== EOCD64_LOCATOR)
+      fail('zip64 archive without its end-of-central-directory locator');
     const record = view(source.read(getUint64(locator, 8), 56));
-    if (record.getUint32(0, true) !== EOCD64) fail('zip64 end-of-central-directory record not found where its locator points');
+    if (record.getUint32(0, true) !== EOCD64)
+      fail('zip64 end-of-central-directory record not found where its locator points');
     nEntries = getUint64(record, 32);
     directorySize = getUint64(record, 40);
     directoryOffset = getUint64(record, 48);
   }
-  if (directoryOffset + directorySize > source.size) fail(`central directory at ${directoryOffset} (+${directorySize} bytes) lies past the end of the ${source.size}-byte file (truncated?)`);
+  if (directoryOffset + directorySize > source.size)
+    fail(
+      `central directory at ${directoryOffset} (+${directorySize} bytes) lies past the end of the ${source.size}-byte file (truncated?)`,
+    );
   const directory = source.read(directoryOffset, directorySize);
   const dir = view(directory);
   const entries = new Map<string, ZipEntry>();
   let at = 0;
   for (let i = 0; i < nEntries; i++) {
-    if (at + 46 > directory.byteLength || dir.getUint32(at, true) !== CENTRAL) fail(`central directory entry ${i} at byte ${directoryOffset + at} is damaged`);
+    if (at + 46 > directory.byteLength || dir.getUint32(at, true) !== CENTRAL)
+      fail(`central directory entry ${i} at byte ${directoryOffset + at} is damaged`);
     const flags = dir.getUint16(at + 8, true);
     const method = dir.getUint16(at + 10, true);
     const crc = dir.getUint32(at + 16, true);
@@ -90,7 +99,8 @@ export function readZip(source: ByteSource): ZipArchive {
     const extraLength = dir.getUint16(at + 30, true);
     const commentLength = dir.getUint16(at + 32, true);
     let localHeaderOffset = dir.getUint32(at + 42, true);
-    if (at + 46 + nameLength + extraLength > directory.byteLength) fail(`central directory entry ${i} runs past the directory`);
+    if (at + 46 + nameLength + extraLength > directory.byteLength)
+      fail(`central directory entry ${i} runs past the directory`);
     const name = new TextDecoder().decode(directory.subarray(at + 46, at + 46 + nameLength));
     // zip64 extra field (id 1): the 64-bit values of the fields set to 0xffffffff, in this order.
     let extra = at + 46 + nameLength;
@@ -100,8 +110,14 @@ export function readZip(source: ByteSource): ZipArchive {
       const length = dir.getUint16(extra + 2, true);
       if (id === 1) {
         let field = extra + 4;
-        if (size === 0xffffffff) { size = getUint64(dir, field); field += 8; }
-        if (compressedSize === 0xffffffff) { compressedSize = getUint64(dir, field); field += 8; }
+        if (size === 0xffffffff) {
+          size = getUint64(dir, field);
+          field += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = getUint64(dir, field);
+          field += 8;
+        }
         if (localHeaderOffset === 0xffffffff) localHeaderOffset = getUint64(dir, field);
       }
       extra += 4 + length;
@@ -117,11 +133,15 @@ export function readZip(source: ByteSource): ZipArchive {
       const entry = entries.get(name);
       if (!entry) fail(`no entry ${name}`);
       const { method, compressedSize, size, crc, localHeaderOffset } = entry as ZipEntry;
-      if (localHeaderOffset + 30 > source.size) fail(`entry ${name}: local header at ${localHeaderOffset} is past the end of the file (truncated?)`);
+      if (localHeaderOffset + 30 > source.size)
+        fail(`entry ${name}: local header at ${localHeaderOffset} is past the end of the file (truncated?)`);
       const local = view(source.read(localHeaderOffset, 30));
       if (local.getUint32(0, true) !== LOCAL) fail(`entry ${name}: no local header at byte ${localHeaderOffset}`);
       const dataOffset = localHeaderOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
-      if (dataOffset + compressedSize > source.size) fail(`entry ${name}: data at ${dataOffset} (+${compressedSize} bytes) runs past the end of the ${source.size}-byte file (truncated?)`);
+      if (dataOffset + compressedSize > source.size)
+        fail(
+          `entry ${name}: data at ${dataOffset} (+${compressedSize} bytes) runs past the end of the ${source.size}-byte file (truncated?)`,
+        );
       const raw = source.read(dataOffset, compressedSize);
       let data: Uint8Array;
       if (method === 0) data = raw;

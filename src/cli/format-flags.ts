@@ -15,7 +15,8 @@ export const formatFlags = {
     default: 'saev-0.1',
   }),
   'pixel-agg': Flags.string({
-    summary: 'Segmentation data (ade20k): how pixel labels become one label per patch in labels.bin; prefer-fg needs --format saev-2.1.',
+    summary:
+      'Segmentation data (ade20k): how pixel labels become one label per patch in labels.bin; prefer-fg needs --format saev-2.1.',
     options: [...PIXEL_AGGS],
     default: 'majority',
   }),

@@ -20,7 +20,14 @@ import type { VitFamily } from '../vit/family.js';
 import { writeVitConfig } from '../vit/load-vit.js';
 import { writeModelDir } from '../vit/model-dir.js';
 import { ArchFlags, GELU_NAMES, inferArch } from './infer-arch.js';
-import { assignWeights, checkWeightNames, getTfjsValues, isComputedWeight, Renamed, renameTensors } from './remap-weights.js';
+import {
+  assignWeights,
+  checkWeightNames,
+  getTfjsValues,
+  isComputedWeight,
+  Renamed,
+  renameTensors,
+} from './remap-weights.js';
 import type { ConfigHints } from '../vit/checkpoint-spec.js';
 
 export interface MadeVit {
@@ -49,7 +56,9 @@ function checkPreprocess(stated: Partial<PreprocessSpec>, ours: PreprocessSpec, 
   for (const key of ['mean', 'std'] as const) {
     const values = stated[key];
     if (values && (values.length !== 3 || values.some((v, c) => !close(v, ours[key][c])))) {
-      throw new Error(`convert: ${file} gives ${key} [${values.join(', ')}] but ${family} preprocessing uses [${ours[key].join(', ')}]`);
+      throw new Error(
+        `convert: ${file} gives ${key} [${values.join(', ')}] but ${family} preprocessing uses [${ours[key].join(', ')}]`,
+      );
     }
   }
   for (const key of ['filter', 'resize'] as const) {
@@ -62,12 +71,20 @@ function checkPreprocess(stated: Partial<PreprocessSpec>, ours: PreprocessSpec, 
 /** The checkpoint's keys renamed and its architecture settled; no tensor value read yet. */
 type CheckpointTensors = Pick<Checkpoint, 'tensors'> & Partial<Pick<Checkpoint, 'format'>>;
 
-function planConversion(checkpoint: CheckpointTensors, family: VitFamily, options: MakeOptions): { renamed: Renamed; arch: VitArch } {
+function planConversion(
+  checkpoint: CheckpointTensors,
+  family: VitFamily,
+  options: MakeOptions,
+): { renamed: Renamed; arch: VitArch } {
   const context = { file: options.file, family: family.name };
   const renamed = renameTensors(checkpoint.tensors, family.checkpoint, options.strict ?? true, context);
   const interpolatesPositions = family.checkpoint.fixes.some((fix) => fix.target.test('tokens/positions'));
   const config = options.config ?? null;
-  const arch = inferArch(renamed, family.archSource, config, options, { ...context, interpolatesPositions, format: checkpoint.format });
+  const arch = inferArch(renamed, family.archSource, config, options, {
+    ...context,
+    interpolatesPositions,
+    format: checkpoint.format,
+  });
   if (config) checkPreprocess(config.preprocess, family.getPreprocess(arch), config.file, family.name);
   return { renamed, arch };
 }
@@ -86,8 +103,14 @@ export function makeVitFromCheckpoint(checkpoint: CheckpointTensors, family: Vit
 }
 
 /** Reads the first of the family's config files found beside `checkpointPath`, or `configPath` when given. */
-export async function readConfigHints(checkpointPath: string, family: VitFamily, configPath?: string): Promise<ConfigHints | null> {
-  const candidates = configPath ? [configPath] : family.archSource.configFiles.map((name) => path.join(path.dirname(checkpointPath), name));
+export async function readConfigHints(
+  checkpointPath: string,
+  family: VitFamily,
+  configPath?: string,
+): Promise<ConfigHints | null> {
+  const candidates = configPath
+    ? [configPath]
+    : family.archSource.configFiles.map((name) => path.join(path.dirname(checkpointPath), name));
   for (const file of candidates) {
     if (!existsSync(file)) {
       if (configPath) throw new Error(`convert: config ${configPath} does not exist`);
@@ -100,7 +123,10 @@ export async function readConfigHints(checkpointPath: string, family: VitFamily,
       throw new Error(`convert: cannot parse ${file} (${(error as Error).message.split('\n')[0]})`, { cause: error });
     }
     const hints = family.archSource.readConfig(json, path.basename(file));
-    if (!hints) throw new Error(`convert: ${file} does not describe a ${family.name} model; pick the right --family or pass --config`);
+    if (!hints)
+      throw new Error(
+        `convert: ${file} does not describe a ${family.name} model; pick the right --family or pass --config`,
+      );
     return hints;
   }
   return null;
@@ -144,14 +170,21 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   const model = buildVit(arch, `${family.name}_converted`, { zeroInit: true });
   const tmpDir = path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.partial-${process.pid}`);
   try {
-    checkWeightNames(model.weights.map((weight) => weight.originalName), renamed, context);
+    checkWeightNames(
+      model.weights.map((weight) => weight.originalName),
+      renamed,
+      context,
+    );
     await fs.rm(tmpDir, { recursive: true, force: true });
     await fs.mkdir(tmpDir, { recursive: true });
     const getValues = (weight: tf.LayerVariable) =>
       isComputedWeight(weight.originalName, renamed)
         ? (weight.read().dataSync() as Float32Array)
         : getTfjsValues(weight.originalName, weight.shape as number[], renamed, family.checkpoint, { arch }, context);
-    await writeModelDir(tmpDir, model, getValues, { maxFileBytes: options.maxWeightFileBytes, convertedBy: `${TOOL.name} ${TOOL.version}` });
+    await writeModelDir(tmpDir, model, getValues, {
+      maxFileBytes: options.maxWeightFileBytes,
+      convertedBy: `${TOOL.name} ${TOOL.version}`,
+    });
     const source = { file, format: checkpoint.format, layout: renamed.format.name, sha256: checkpoint.sha256 };
     await writeVitConfig({ arch, family }, tmpDir, source);
     await fs.rename(tmpDir, outDir);
@@ -174,7 +207,10 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   };
 }
 
-/** What `saev convert` prints for people: the output directory, the architecture it settled, what it skipped, the checkpoint's sha256. */
+/**
+ * What `saev convert` prints for people: the output directory, the architecture it settled, what it skipped, the
+ * checkpoint's sha256.
+ */
 export function formatResult(result: ConvertResult): string {
   const a = result.arch;
   return [

@@ -38,7 +38,12 @@ export const GELU_NAMES: Readonly<Record<GeluApproximation, string>> = { none: '
 
 type Unsettled = 'nHeads' | 'gelu' | 'layerNormEps';
 const FLAGS: Record<Unsettled, string> = { nHeads: '--n-heads', gelu: '--gelu', layerNormEps: '--layer-norm-eps' };
-const show = (field: Unsettled, value: number | string) => (field === 'gelu' ? `GELU ${GELU_NAMES[value as GeluApproximation]}` : field === 'nHeads' ? `${value} heads` : `eps ${value}`);
+const show = (field: Unsettled, value: number | string) =>
+  field === 'gelu'
+    ? `GELU ${GELU_NAMES[value as GeluApproximation]}`
+    : field === 'nHeads'
+      ? `${value} heads`
+      : `eps ${value}`;
 
 /**
  * One of the fields shapes cannot show: the flag, else the config, else what
@@ -56,15 +61,21 @@ function settle<F extends Unsettled>(
 ): VitArch[F] {
   const { flag, config: stated, identified: own, family } = sources;
   if (flag !== undefined && stated !== undefined && flag !== stated) {
-    throw new Error(`convert: ${FLAGS[field]} ${field === 'gelu' ? GELU_NAMES[flag as GeluApproximation] : flag} contradicts ${config!.file} (${show(field, stated)})`);
+    throw new Error(
+      `convert: ${FLAGS[field]} ${field === 'gelu' ? GELU_NAMES[flag as GeluApproximation] : flag} contradicts ${config!.file} (${show(field, stated)})`,
+    );
   }
   if (stated !== undefined && own !== undefined && stated !== own) {
-    throw new Error(`convert: ${config!.file} gives ${show(field, stated)} but ${options.file} is ${identified!.why} (${show(field, own)}); the config is not this checkpoint's`);
+    throw new Error(
+      `convert: ${config!.file} gives ${show(field, stated)} but ${options.file} is ${identified!.why} (${show(field, own)}); the config is not this checkpoint's`,
+    );
   }
   const value = flag ?? stated ?? own ?? family;
   if (value === undefined) {
     const because = config ? `${config.file} does not say` : 'no config file beside it';
-    throw new Error(`convert: cannot tell the ${missing} of ${options.file} (${because}${detail}); pass ${FLAGS[field]}`);
+    throw new Error(
+      `convert: cannot tell the ${missing} of ${options.file} (${because}${detail}); pass ${FLAGS[field]}`,
+    );
   }
   return value;
 }
@@ -88,7 +99,10 @@ export function inferArch(
   const keyOf = (name: string) => renamed.tensors.get(name)?.sources.join(' + ') ?? name;
   const [width, , patchSize] = required(renamed, 'patch_embed/kernel', file);
   const unsupported = source.unsupported?.find((variant) => variant.width === width);
-  if (unsupported) throw new Error(`convert: ${file} is ${unsupported.name} (width ${width}), which ${options.family} does not support`);
+  if (unsupported)
+    throw new Error(
+      `convert: ${file} is ${unsupported.name} (width ${width}), which ${options.family} does not support`,
+    );
   let depth = 0;
   for (const name of renamed.tensors.keys()) {
     const match = /^block(\d+)_/.exec(name);
@@ -98,7 +112,9 @@ export function inferArch(
   const mlpWidth = required(renamed, 'block0_fc2/kernel', file)[1];
   const fc1Width = required(renamed, 'block0_fc1/kernel', file)[0];
   if (fc1Width !== mlpWidth && fc1Width !== 2 * mlpWidth) {
-    throw new Error(`convert: ${keyOf('block0_fc1/kernel')} writes ${fc1Width} features but ${keyOf('block0_fc2/kernel')} reads ${mlpWidth}`);
+    throw new Error(
+      `convert: ${keyOf('block0_fc1/kernel')} writes ${fc1Width} features but ${keyOf('block0_fc2/kernel')} reads ${mlpWidth}`,
+    );
   }
   const mlp = fc1Width === mlpWidth ? 'gelu' : 'swiglu';
   const fromTensors = (field: 'clsToken' | 'layerScale', tensor: string) =>
@@ -119,7 +135,9 @@ export function inferArch(
   for (const [field, value] of Object.entries(fromShapes) as Array<[keyof typeof fromShapes, number | string]>) {
     const stated = hints[field];
     if (stated !== undefined && stated !== value) {
-      throw new Error(`convert: ${config!.file} says ${field} ${stated} but the tensors of ${file} have ${value}; the config is not this checkpoint's`);
+      throw new Error(
+        `convert: ${config!.file} says ${field} ${stated} but the tensors of ${file} have ${value}; the config is not this checkpoint's`,
+      );
     }
   }
   const identified = options.format ? (source.identify?.({ format: options.format, file }) ?? null) : null;
@@ -134,18 +152,37 @@ export function inferArch(
     'head count',
     `, and ${options.family} knows the heads of widths ${knownWidths || 'none'}, not ${width}`,
   );
-  const gelu = settle('gelu', { flag: flags.gelu, config: hints.gelu, identified: own.gelu, family: source.defaults.gelu }, config, identified, options, 'GELU variant');
+  const gelu = settle(
+    'gelu',
+    { flag: flags.gelu, config: hints.gelu, identified: own.gelu, family: source.defaults.gelu },
+    config,
+    identified,
+    options,
+    'GELU variant',
+  );
   const layerNormEps = settle(
     'layerNormEps',
-    { flag: flags.layerNormEps, config: hints.layerNormEps, identified: own.layerNormEps, family: source.defaults.layerNormEps },
+    {
+      flag: flags.layerNormEps,
+      config: hints.layerNormEps,
+      identified: own.layerNormEps,
+      family: source.defaults.layerNormEps,
+    },
     config,
     identified,
     options,
     'LayerNorm eps',
   );
   const stated = hints.imageSize ?? source.defaultImageSize ?? (gridSide === null ? undefined : gridSide * patchSize);
-  if (flags.imageSize !== undefined && hints.imageSize !== undefined && flags.imageSize !== hints.imageSize && !options.interpolatesPositions) {
-    throw new Error(`convert: --image-size ${flags.imageSize} contradicts ${config!.file} (image size ${hints.imageSize})`);
+  if (
+    flags.imageSize !== undefined &&
+    hints.imageSize !== undefined &&
+    flags.imageSize !== hints.imageSize &&
+    !options.interpolatesPositions
+  ) {
+    throw new Error(
+      `convert: --image-size ${flags.imageSize} contradicts ${config!.file} (image size ${hints.imageSize})`,
+    );
   }
   const imageSize = flags.imageSize ?? stated;
   if (imageSize === undefined) throw new Error(`convert: nothing gives the image size of ${file}; pass --image-size`);

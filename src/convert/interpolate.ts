@@ -84,7 +84,13 @@ function antialiasAxis(inSize: number, outSize: number, scaleFactor: number | un
 }
 
 /** `grid_DHW` (row-major, channels first) resized to `[D, outH, outW]`. */
-export function interpolateBicubic(grid_DHW: Float32Array, depth: number, inH: number, inW: number, options: InterpolateOptions): Float32Array {
+export function interpolateBicubic(
+  grid_DHW: Float32Array,
+  depth: number,
+  inH: number,
+  inW: number,
+  options: InterpolateOptions,
+): Float32Array {
   const axis = options.antialias ? antialiasAxis : plainAxis;
   const rows = axis(inH, options.outH, options.scaleFactor?.[0]);
   const cols = axis(inW, options.outW, options.scaleFactor?.[1]);
@@ -133,10 +139,12 @@ export function resizePositionGrid(
     throw new Error(`interpolate: expected ${expected}, found ${positions_ND.length} values`);
   }
   const planes = new Float32Array(width * nPatches);
-  for (let p = 0; p < nPatches; p++) for (let d = 0; d < width; d++) planes[d * nPatches + p] = positions_ND[(1 + p) * width + d];
+  for (let p = 0; p < nPatches; p++)
+    for (let d = 0; d < width; d++) planes[d * nPatches + p] = positions_ND[(1 + p) * width + d];
   const resized = interpolateBicubic(planes, width, side, side, { ...options, outH: grid, outW: grid });
   const out = new Float32Array((1 + grid * grid) * width);
   out.set(positions_ND.subarray(0, width));
-  for (let p = 0; p < grid * grid; p++) for (let d = 0; d < width; d++) out[(1 + p) * width + d] = resized[d * grid * grid + p];
+  for (let p = 0; p < grid * grid; p++)
+    for (let d = 0; d < width; d++) out[(1 + p) * width + d] = resized[d * grid * grid + p];
   return out;
 }

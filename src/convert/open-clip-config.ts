@@ -35,10 +35,14 @@ export function parseOpenClipConfig(json: unknown, file: string): OpenClipConfig
   if (Array.isArray(pre.mean)) preprocess.mean = pre.mean as [number, number, number];
   if (Array.isArray(pre.std)) preprocess.std = pre.std as [number, number, number];
   if (pre.interpolation === 'bicubic' || pre.interpolation === 'bilinear') preprocess.filter = pre.interpolation;
-  else if (pre.interpolation !== undefined) throw new Error(`convert: ${file}: interpolation '${String(pre.interpolation)}' is not supported (bicubic, bilinear)`);
+  else if (pre.interpolation !== undefined)
+    throw new Error(
+      `convert: ${file}: interpolation '${String(pre.interpolation)}' is not supported (bicubic, bilinear)`,
+    );
   if (pre.resize_mode === 'shortest') preprocess.resize = 'shortest';
   else if (pre.resize_mode === 'squash') preprocess.resize = 'squash';
-  else if (pre.resize_mode !== undefined) throw new Error(`convert: ${file}: resize_mode '${String(pre.resize_mode)}' is not supported (shortest, squash)`);
+  else if (pre.resize_mode !== undefined)
+    throw new Error(`convert: ${file}: resize_mode '${String(pre.resize_mode)}' is not supported (shortest, squash)`);
   return { vision, quickGelu: json.model_cfg.quick_gelu === true, preprocess };
 }
 
@@ -46,7 +50,8 @@ export function parseOpenClipConfig(json: unknown, file: string): OpenClipConfig
 export function getOpenClipImageSize(vision: OpenClipVisionCfg, file: string): number | undefined {
   const size = vision.image_size;
   if (Array.isArray(size)) {
-    if (size[0] !== size[1]) throw new Error(`convert: ${file}: non-square image_size [${size.join(', ')}] is not supported`);
+    if (size[0] !== size[1])
+      throw new Error(`convert: ${file}: non-square image_size [${size.join(', ')}] is not supported`);
     return size[0];
   }
   return size;

@@ -73,7 +73,9 @@ export function detectFormat(keys: ReadonlySet<string>, spec: CheckpointSpec, co
   const format = spec.formats.find((f) => f.markers.every((marker) => keys.has(marker)));
   if (!format) {
     const wanted = spec.formats.map((f) => `${f.name}: ${f.markers.join(' + ')}`).join('; ');
-    throw new Error(`weights: ${context.file} is not a ${context.family} checkpoint (none of its marker keys found; looked for ${wanted})`);
+    throw new Error(
+      `weights: ${context.file} is not a ${context.family} checkpoint (none of its marker keys found; looked for ${wanted})`,
+    );
   }
   return format;
 }
@@ -101,7 +103,10 @@ export function renameTensors(state: StateDict, spec: CheckpointSpec, strict: bo
     const renamed = renameKey(local, format.renames);
     if (!renamed) {
       if (format.ignore.some((pattern) => pattern.test(local))) ignored.push(key);
-      else if (strict) throw new Error(`weights: unknown key ${key} in ${context.file} (not used by ${context.family}; pass --no-strict to skip it)`);
+      else if (strict)
+        throw new Error(
+          `weights: unknown key ${key} in ${context.file} (not used by ${context.family}; pass --no-strict to skip it)`,
+        );
       else unknown.push(key);
       continue;
     }
@@ -172,7 +177,8 @@ const dropLeadingOnes = (shape: readonly number[]) => {
   const first = shape.findIndex((n) => n !== 1);
   return first < 0 ? [] : shape.slice(first);
 };
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((n, i) => n === b[i]);
 
 /** A weight the checkpoint's layout does not store (DINOv3's RoPE table): it keeps the value the layer built. */
 export function isComputedWeight(name: string, renamed: Renamed): boolean {
@@ -195,7 +201,9 @@ export function checkWeightNames(names: readonly string[], renamed: Renamed, con
   }
   if (unused.size > 0) {
     const name = [...unused][0];
-    throw new Error(`weights: ${renamed.tensors.get(name)!.sources[0]} in ${context.file} maps to ${name}, which this ${context.family} architecture does not have`);
+    throw new Error(
+      `weights: ${renamed.tensors.get(name)!.sources[0]} in ${context.file} maps to ${name}, which this ${context.family} architecture does not have`,
+    );
   }
 }
 
@@ -213,11 +221,16 @@ export function getTfjsValues(
   context: RemapContext,
 ): Float32Array {
   const entry = renamed.tensors.get(name);
-  if (!entry) throw new Error(`weights: missing key ${getExpectedKeys(name, renamed.format)[0] ?? name} in ${context.file} (expected by ${context.family})`);
+  if (!entry)
+    throw new Error(
+      `weights: missing key ${getExpectedKeys(name, renamed.format)[0] ?? name} in ${context.file} (expected by ${context.family})`,
+    );
   let tensor = entry.read();
   for (const fix of spec.fixes) if (fix.apply && fix.target.test(name)) tensor = fix.apply(tensor, fixContext);
   const wanted = getTorchShape(name, tfShape);
-  const fits = name.endsWith('kernel') ? sameShape(tensor.shape, wanted) : sameShape(dropLeadingOnes(tensor.shape), dropLeadingOnes(wanted));
+  const fits = name.endsWith('kernel')
+    ? sameShape(tensor.shape, wanted)
+    : sameShape(dropLeadingOnes(tensor.shape), dropLeadingOnes(wanted));
   if (!fits) {
     throw new Error(
       `weights: ${entry.sources.join(' + ')} in ${context.file} has shape [${entry.shape.join(', ')}]` +
@@ -240,7 +253,11 @@ export function assignWeights(
   fixContext: FixContext,
   context: RemapContext,
 ): void {
-  checkWeightNames(model.weights.map((weight) => weight.originalName), renamed, context);
+  checkWeightNames(
+    model.weights.map((weight) => weight.originalName),
+    renamed,
+    context,
+  );
   const values: tf.Tensor[] = [];
   try {
     for (const weight of model.weights) {
@@ -249,7 +266,9 @@ export function assignWeights(
         continue;
       }
       const tfShape = weight.shape as number[];
-      values.push(tf.tensor(getTfjsValues(weight.originalName, tfShape, renamed, spec, fixContext, context), tfShape, 'float32'));
+      values.push(
+        tf.tensor(getTfjsValues(weight.originalName, tfShape, renamed, spec, fixContext, context), tfShape, 'float32'),
+      );
     }
     model.setWeights(values);
   } finally {

@@ -51,7 +51,9 @@ async function buildIndex(root: string, split: string, stamps: string[]): Promis
   const segDir = path.join(root, 'annotations', split);
   for (const dir of [imgDir, segDir]) {
     if (!(await fs.stat(dir).catch(() => null))?.isDirectory()) {
-      throw new Error(`data: ade20k root '${root}' has no ${path.relative(root, dir)}/ directory (expected ADEChallengeData2016 with images/ and annotations/); check --data-root`);
+      throw new Error(
+        `data: ade20k root '${root}' has no ${path.relative(root, dir)}/ directory (expected ADEChallengeData2016 with images/ and annotations/); check --data-root`,
+      );
     }
   }
   const scenesPath = path.join(root, 'sceneCategories.txt');
@@ -62,7 +64,8 @@ async function buildIndex(root: string, split: string, stamps: string[]): Promis
   for (const [k, line] of text.split('\n').entries()) {
     const fields = line.trim().split(/\s+/);
     if (fields.length === 1 && fields[0] === '') continue;
-    if (fields.length !== 2) throw new Error(`data: ${scenesPath} line ${k + 1} is '${line.trim()}', expected '<image stem> <scene>'`);
+    if (fields.length !== 2)
+      throw new Error(`data: ${scenesPath} line ${k + 1} is '${line.trim()}', expected '<image stem> <scene>'`);
     sceneOf.set(fields[0], fields[1]);
   }
   const scenes = [...new Set(sceneOf.values())].sort(compareCodePoints);
@@ -74,18 +77,39 @@ async function buildIndex(root: string, split: string, stamps: string[]): Promis
   const targets: number[] = [];
   for (const file of files) {
     const seg = segs.get(stem(file));
-    if (seg === undefined) throw new Error(`data: ade20k image ${path.join(imgDir, file)} has no annotation ${path.join(segDir, stem(file) + '.png')}`);
+    if (seg === undefined)
+      throw new Error(
+        `data: ade20k image ${path.join(imgDir, file)} has no annotation ${path.join(segDir, stem(file) + '.png')}`,
+      );
     const scene = sceneOf.get(stem(file));
-    if (scene === undefined) throw new Error(`data: ade20k image ${path.join(imgDir, file)} has no scene label in ${scenesPath} (no line '${stem(file)} <scene>')`);
+    if (scene === undefined)
+      throw new Error(
+        `data: ade20k image ${path.join(imgDir, file)} has no scene label in ${scenesPath} (no line '${stem(file)} <scene>')`,
+      );
     annotations.push(seg);
     targets.push(scenes.indexOf(scene));
   }
-  return { version: INDEX_VERSION, kind: 'ade20k', split, files, annotations, targets, scenes, nSkipped: all.length - files.length, stamps };
+  return {
+    version: INDEX_VERSION,
+    kind: 'ade20k',
+    split,
+    files,
+    annotations,
+    targets,
+    scenes,
+    nSkipped: all.length - files.length,
+    stamps,
+  };
 }
 
 /** Validates the split, builds or reuses the cached index, and reports what it did. */
-export async function setupAde20k(root: string, split: string, hooks: SetupHooks): Promise<{ index: Ade20kIndex; report: SetupReport }> {
-  if (!(ADE20K_SPLITS as readonly string[]).includes(split)) throw new Error(`config: ade20k --data-split must be one of ${ADE20K_SPLITS.join(', ')}, found '${split}'`);
+export async function setupAde20k(
+  root: string,
+  split: string,
+  hooks: SetupHooks,
+): Promise<{ index: Ade20kIndex; report: SetupReport }> {
+  if (!(ADE20K_SPLITS as readonly string[]).includes(split))
+    throw new Error(`config: ade20k --data-split must be one of ${ADE20K_SPLITS.join(', ')}, found '${split}'`);
   const stamps = await getStamps(root, split);
   const indexPath = await getIndexPath('ade20k', root, split, 'json');
   const cached = await readCache(indexPath);
@@ -126,11 +150,17 @@ export async function decodeLabelMap(bytes: Uint8Array, name: string): Promise<L
     const options = { failOn: 'error', limitInputPixels: false } as const;
     const meta = await sharp(bytes, options).metadata();
     if ((meta.channels ?? 0) > 2 || meta.isPalette) {
-      throw new Error(`${meta.isPalette ? 'a palette' : `${meta.channels}-channel`} image; ADE20K annotations are one-channel (mode L) class maps`);
+      throw new Error(
+        `${meta.isPalette ? 'a palette' : `${meta.channels}-channel`} image; ADE20K annotations are one-channel (mode L) class maps`,
+      );
     }
     if (meta.depth !== 'uchar') throw new Error(`${meta.depth} samples; ADE20K annotations are 8-bit`);
     const { data, info } = await sharp(bytes, options).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height) };
+    return {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height),
+    };
   } catch (error) {
     throw new Error(`labels: cannot decode ${name} (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
@@ -148,7 +178,10 @@ export function makeAde20kFromIndex(root: string, index: Ade20kIndex, summary: s
     return { bytes: await read(file, i), name: `${file} (index ${i})` };
   };
   return {
-    repr: pythonDataclassRepr('Ade20kDataset', [['root', root], ['split', index.split]]),
+    repr: pythonDataclassRepr('Ade20kDataset', [
+      ['root', root],
+      ['split', index.split],
+    ]),
     nImgs,
     summary,
     getEncodedImage,

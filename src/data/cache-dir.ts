@@ -14,15 +14,23 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 export function getCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SAEV_CACHE) return path.resolve(env.SAEV_CACHE);
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'saev-tfjs');
-  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'saev-tfjs');
+  if (process.platform === 'win32')
+    return path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'saev-tfjs');
   return path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'saev-tfjs');
 }
 
 /** `<cache>/datasets/<kind>-<root base name>-<16 hex>.<ext>` for this dataset. */
 export async function getIndexPath(kind: string, root: string, options: string, ext: string): Promise<string> {
   const real = await fs.realpath(root).catch(() => path.resolve(root));
-  const hash = createHash('sha256').update(JSON.stringify([kind, real, options])).digest('hex').slice(0, 16);
-  const base = path.basename(real).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'root';
+  const hash = createHash('sha256')
+    .update(JSON.stringify([kind, real, options]))
+    .digest('hex')
+    .slice(0, 16);
+  const base =
+    path
+      .basename(real)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(0, 40) || 'root';
   return path.join(getCacheDir(), 'datasets', `${kind}-${base}-${hash}.${ext}`);
 }
 
@@ -32,13 +40,19 @@ export async function readCache(indexPath: string): Promise<Buffer | null> {
 }
 
 /** Writes the cache atomically; a cache that cannot be written only costs time, so `warn` hears about it. */
-export async function writeCache(indexPath: string, data: string | Uint8Array, warn: (line: string) => void): Promise<boolean> {
+export async function writeCache(
+  indexPath: string,
+  data: string | Uint8Array,
+  warn: (line: string) => void,
+): Promise<boolean> {
   try {
     await fs.mkdir(path.dirname(indexPath), { recursive: true });
     await writeFileAtomic(indexPath, data);
     return true;
   } catch (error) {
-    warn(`data: cannot cache the dataset index at ${indexPath} (${(error as Error).message.split('\n')[0]}); set SAEV_CACHE to a writable directory`);
+    warn(
+      `data: cannot cache the dataset index at ${indexPath} (${(error as Error).message.split('\n')[0]}); set SAEV_CACHE to a writable directory`,
+    );
     return false;
   }
 }

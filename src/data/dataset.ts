@@ -45,5 +45,6 @@ export interface ImageDataset {
 
 /** Throws the one-line out-of-range error every reader uses. */
 export function checkIndex(i: number, nImgs: number, where: string): void {
-  if (!Number.isSafeInteger(i) || i < 0 || i >= nImgs) throw new Error(`data: index ${i} is outside the ${nImgs} images of ${where}`);
+  if (!Number.isSafeInteger(i) || i < 0 || i >= nImgs)
+    throw new Error(`data: index ${i} is outside the ${nImgs} images of ${where}`);
 }

@@ -26,7 +26,8 @@ export function makeFakeImage(i: number): RgbImage {
 }
 
 export function makeFakeDataset(nImgs: number): ImageDataset {
-  if (!Number.isInteger(nImgs) || nImgs < 1) throw new Error(`data: fake dataset needs a positive image count, found ${nImgs}`);
+  if (!Number.isInteger(nImgs) || nImgs < 1)
+    throw new Error(`data: fake dataset needs a positive image count, found ${nImgs}`);
   return {
     repr: pythonDataclassRepr('FakeDataset', [['n_imgs', nImgs]]),
     nImgs,

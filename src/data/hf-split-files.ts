@@ -32,7 +32,10 @@ async function listParquet(root: string): Promise<string[]> {
 /** The split's files, relative to `root`; throws a one-line error when there are none. */
 export async function getSplitFiles(root: string, split: string): Promise<string[]> {
   const stat = await fs.stat(root).catch(() => null);
-  if (!stat?.isDirectory()) throw new Error(`data: imagenet root '${root}' does not exist or is not a directory; pass --data-root <local copy of the Hugging Face dataset repository>`);
+  if (!stat?.isDirectory())
+    throw new Error(
+      `data: imagenet root '${root}' does not exist or is not a directory; pass --data-root <local copy of the Hugging Face dataset repository>`,
+    );
   const all = await listParquet(root);
   const sharded = new RegExp(`^data/${escape(split)}-\\d{5}-of-\\d{5}[^/]*\\.parquet$`);
   const anySharded = /^data\/(.+)-\d{5}-of-\d{5}[^/]*\.parquet$/;
@@ -43,8 +46,15 @@ export async function getSplitFiles(root: string, split: string): Promise<string
   }
   if (files.length === 0) {
     const splits = [...new Set(all.map((f) => anySharded.exec(f)?.[1]).filter((s): s is string => s !== undefined))];
-    const known = splits.length > 0 ? `; splits found: ${splits.join(', ')}` : all.length > 0 ? `; parquet files found: ${all.slice(0, 3).join(', ')}${all.length > 3 ? ', ...' : ''}` : '; no parquet files at all';
-    throw new Error(`data: split '${split}' has no parquet files under ${root} (expected data/${split}-00000-of-0000N.parquet)${known}; check --data-split and --data-root`);
+    const known =
+      splits.length > 0
+        ? `; splits found: ${splits.join(', ')}`
+        : all.length > 0
+          ? `; parquet files found: ${all.slice(0, 3).join(', ')}${all.length > 3 ? ', ...' : ''}`
+          : '; no parquet files at all';
+    throw new Error(
+      `data: split '${split}' has no parquet files under ${root} (expected data/${split}-00000-of-0000N.parquet)${known}; check --data-split and --data-root`,
+    );
   }
   return files;
 }

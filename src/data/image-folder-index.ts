@@ -74,7 +74,9 @@ async function readEntries(dir: string): Promise<{ dirs: string[]; files: string
   const dirs: string[] = [];
   const files: string[] = [];
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const isDir = entry.isDirectory() || ((entry.isSymbolicLink() || !entry.isFile()) && (await isDirectory(path.join(dir, entry.name))));
+    const isDir =
+      entry.isDirectory() ||
+      ((entry.isSymbolicLink() || !entry.isFile()) && (await isDirectory(path.join(dir, entry.name))));
     (isDir ? dirs : files).push(entry.name);
   }
   return { dirs, files };
@@ -92,7 +94,8 @@ function offsetsOf(body: Buffer): Float64Array {
 async function buildIndex(root: string, hooks: SetupHooks): Promise<ImageFolderIndex> {
   const top = await readEntries(root);
   const classes = top.dirs.sort(compareCodePoints);
-  if (classes.length === 0) throw new Error(`data: image-folder root '${root}' has no class subdirectories (expected ${root}/<class>/<image>)`);
+  if (classes.length === 0)
+    throw new Error(`data: image-folder root '${root}' has no class subdirectories (expected ${root}/<class>/<image>)`);
   const dirs: Array<[string, string]> = [['', (await getStamp(root)) ?? '']];
   const chunks: Buffer[] = [];
   const classStarts = [0];
@@ -117,20 +120,35 @@ async function buildIndex(root: string, hooks: SetupHooks): Promise<ImageFolderI
           nSkipped++;
           continue;
         }
-        if (file.includes('\n')) throw new Error(`data: image-folder file name with a newline in ${path.join(root, rel)}; rename it`);
+        if (file.includes('\n'))
+          throw new Error(`data: image-folder file name with a newline in ${path.join(root, rel)}; rename it`);
         lines.push(`${rel}/${file}\n`);
       }
       if (lines.length > 0) chunks.push(Buffer.from(lines.join(''), 'utf8'));
       nImgs += lines.length;
     }
     classStarts.push(nImgs);
-    if (classStarts.length % 100 === 0) hooks.log(`setup: listed ${classStarts.length - 1}/${classes.length} classes, ${nImgs.toLocaleString('en-US')} images`);
+    if (classStarts.length % 100 === 0)
+      hooks.log(
+        `setup: listed ${classStarts.length - 1}/${classes.length} classes, ${nImgs.toLocaleString('en-US')} images`,
+      );
   }
   if (nImgs === 0) {
-    throw new Error(`data: image-folder root '${root}' has no images with extensions ${IMG_EXTENSIONS.join(' ')} in its ${classes.length} class folders${nSkipped ? ` (${nSkipped} other files ignored)` : ''}`);
+    throw new Error(
+      `data: image-folder root '${root}' has no images with extensions ${IMG_EXTENSIONS.join(' ')} in its ${classes.length} class folders${nSkipped ? ` (${nSkipped} other files ignored)` : ''}`,
+    );
   }
   const body = Buffer.concat(chunks);
-  return { version: INDEX_VERSION, kind: 'image-folder', classes, classStarts, nSkipped, dirs, body, offsets: offsetsOf(body) };
+  return {
+    version: INDEX_VERSION,
+    kind: 'image-folder',
+    classes,
+    classStarts,
+    nSkipped,
+    dirs,
+    body,
+    offsets: offsetsOf(body),
+  };
 }
 
 function parseCache(data: Buffer): ImageFolderIndex | null {
@@ -158,8 +176,14 @@ async function isFresh(root: string, index: ImageFolderIndex): Promise<boolean> 
 }
 
 /** Validates the tree, builds or reuses the cached listing, and reports what it did. */
-export async function setupImageFolder(root: string, hooks: SetupHooks): Promise<{ index: ImageFolderIndex; report: SetupReport }> {
-  if (!(await isDirectory(root))) throw new Error(`data: image-folder root '${root}' does not exist or is not a directory; pass --data-root a directory of <class>/<image> folders`);
+export async function setupImageFolder(
+  root: string,
+  hooks: SetupHooks,
+): Promise<{ index: ImageFolderIndex; report: SetupReport }> {
+  if (!(await isDirectory(root)))
+    throw new Error(
+      `data: image-folder root '${root}' does not exist or is not a directory; pass --data-root a directory of <class>/<image> folders`,
+    );
   const indexPath = await getIndexPath('image-folder', root, '', 'idx');
   const cached = await readCache(indexPath);
   const previous = cached === null ? null : parseCache(cached);
@@ -175,8 +199,14 @@ export async function setupImageFolder(root: string, hooks: SetupHooks): Promise
   }
   const empty = index.classes.filter((_, k) => index.classStarts[k + 1] === index.classStarts[k]);
   if (empty.length > 0) {
-    const names = empty.slice(0, 5).map((c) => `'${c}'`).join(', ') + (empty.length > 5 ? `, ... (${empty.length} in all)` : '');
-    throw new Error(`data: image-folder classes with no images under ${root}: ${names}; torchvision's ImageFolder (and so saev) refuses them too: add images or remove the folders`);
+    const names =
+      empty
+        .slice(0, 5)
+        .map((c) => `'${c}'`)
+        .join(', ') + (empty.length > 5 ? `, ... (${empty.length} in all)` : '');
+    throw new Error(
+      `data: image-folder classes with no images under ${root}: ${names}; torchvision's ImageFolder (and so saev) refuses them too: add images or remove the folders`,
+    );
   }
   const nImgs = getNImgs(index);
   const skipped = index.nSkipped > 0 ? `, ${formatCount(index.nSkipped, 'non-image file')} skipped` : '';

@@ -20,9 +20,19 @@ export function makeImageFolderFromIndex(root: string, index: ImageFolderIndex, 
     checkIndex(i, nImgs, root);
     const file = path.join(root, getRelPath(index, i));
     const bytes = await fs.readFile(file).catch(async (error: NodeJS.ErrnoException) => {
-      const link = await fs.lstat(file).then((s) => s.isSymbolicLink(), () => false);
-      const why = error.code !== 'ENOENT' ? null : link ? 'it is a link to a missing file' : 'it was there at setup, so the folder has changed since';
-      throw new Error(`image: cannot read ${file} (index ${i}): ${error.message.split('\n')[0]}${why ? `; ${why}` : ''}`);
+      const link = await fs.lstat(file).then(
+        (s) => s.isSymbolicLink(),
+        () => false,
+      );
+      const why =
+        error.code !== 'ENOENT'
+          ? null
+          : link
+            ? 'it is a link to a missing file'
+            : 'it was there at setup, so the folder has changed since';
+      throw new Error(
+        `image: cannot read ${file} (index ${i}): ${error.message.split('\n')[0]}${why ? `; ${why}` : ''}`,
+      );
     });
     return { bytes, name: `${file} (index ${i})` };
   };

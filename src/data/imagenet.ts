@@ -52,7 +52,14 @@ export interface ImagenetIndex {
   nImgs: number;
 }
 
-async function buildIndex(root: string, split: string, relFiles: string[], stamps: string[], previous: ImagenetIndex | null, hooks: SetupHooks): Promise<ImagenetIndex> {
+async function buildIndex(
+  root: string,
+  split: string,
+  relFiles: string[],
+  stamps: string[],
+  previous: ImagenetIndex | null,
+  hooks: SetupHooks,
+): Promise<ImagenetIndex> {
   const files: ImagenetIndexFile[] = [];
   let labelNames: string[] | null | undefined;
   let namesFrom = '';
@@ -67,23 +74,37 @@ async function buildIndex(root: string, split: string, relFiles: string[], stamp
     } else {
       const buffer = await openParquetBuffer(file);
       const info = getParquetFileInfo(file, await readParquetMetadata(file, buffer));
-      entry = { path: rel, stamp: stamps[k], rowGroups: info.rowGroups, hasLabel: info.hasLabel, imageBytes: info.imageBytes, offsetIndex: info.offsetIndex };
+      entry = {
+        path: rel,
+        stamp: stamps[k],
+        rowGroups: info.rowGroups,
+        hasLabel: info.hasLabel,
+        imageBytes: info.imageBytes,
+        offsetIndex: info.offsetIndex,
+      };
       names = info.labelNames;
     }
     if (labelNames === undefined) [labelNames, namesFrom] = [names, file];
     else if (JSON.stringify(names) !== JSON.stringify(labelNames)) {
-      throw new Error(`data: ${file} has different ClassLabel names from ${namesFrom}; all files of split '${split}' must come from one dataset`);
+      throw new Error(
+        `data: ${file} has different ClassLabel names from ${namesFrom}; all files of split '${split}' must come from one dataset`,
+      );
     }
     files.push(entry);
     if ((k + 1) % 50 === 0) hooks.log(`setup: read ${k + 1}/${relFiles.length} parquet footers`);
   }
   const nImgs = files.reduce((n, f) => n + f.rowGroups.reduce((a, b) => a + b, 0), 0);
-  if (nImgs === 0) throw new Error(`data: split '${split}' under ${root} has ${relFiles.length} parquet files but no rows`);
+  if (nImgs === 0)
+    throw new Error(`data: split '${split}' under ${root} has ${relFiles.length} parquet files but no rows`);
   return { version: INDEX_VERSION, kind: 'imagenet', split, files, labelNames: labelNames ?? null, nImgs };
 }
 
 /** Validates the split, builds or reuses the cached index, and reports what it did. */
-export async function setupImagenet(root: string, split: string, hooks: SetupHooks): Promise<{ index: ImagenetIndex; report: SetupReport }> {
+export async function setupImagenet(
+  root: string,
+  split: string,
+  hooks: SetupHooks,
+): Promise<{ index: ImagenetIndex; report: SetupReport }> {
   const relFiles = await getSplitFiles(root, split);
   const stamps = await Promise.all(relFiles.map(async (rel) => (await getStamp(path.join(root, rel))) ?? 'missing'));
   const indexPath = await getIndexPath('imagenet', root, split, 'json');
@@ -95,7 +116,10 @@ export async function setupImagenet(root: string, split: string, hooks: SetupHoo
   } catch {
     previous = null;
   }
-  const same = previous !== null && previous.files.length === relFiles.length && previous.files.every((f, k) => f.path === relFiles[k] && f.stamp === stamps[k]);
+  const same =
+    previous !== null &&
+    previous.files.length === relFiles.length &&
+    previous.files.every((f, k) => f.path === relFiles[k] && f.stamp === stamps[k]);
   let state: SetupReport['state'] = 'reused';
   let index: ImagenetIndex;
   if (same) index = previous!;
@@ -132,7 +156,13 @@ interface BlockRef {
 }
 
 /** The dataset over a built index. `name` only feeds the repr (saev's `ImagenetDataset(name=..., split=...)`). */
-export function makeImagenetDataset(root: string, name: string, index: ImagenetIndex, summary: string, blockBytes = BLOCK_BYTES): ImageDataset {
+export function makeImagenetDataset(
+  root: string,
+  name: string,
+  index: ImagenetIndex,
+  summary: string,
+  blockBytes = BLOCK_BYTES,
+): ImageDataset {
   const groups: BlockRef[] = [];
   const starts: number[] = [];
   let global = 0;
@@ -162,7 +192,9 @@ export function makeImagenetDataset(root: string, name: string, index: ImagenetI
         const metadata = await readParquetMetadata(file, buffer);
         const rows = metadata.row_groups.map((g) => Number(g.num_rows));
         if (JSON.stringify(rows) !== JSON.stringify(index.files[f].rowGroups)) {
-          throw new Error(`data: ${file} changed since it was indexed (row groups ${rows.join(',')}); run 'saev activations setup' again`);
+          throw new Error(
+            `data: ${file} changed since it was indexed (row groups ${rows.join(',')}); run 'saev activations setup' again`,
+          );
         }
         return { buffer, metadata };
       })();
@@ -180,7 +212,17 @@ export function makeImagenetDataset(root: string, name: string, index: ImagenetI
       return rows;
     }
     const { file: f, fileRow, nRows, partial } = groups[g];
-    rows = openFile(f).then(({ buffer, metadata }) => readImageRows(path.join(root, index.files[f].path), buffer, metadata, fileRow, fileRow + nRows, index.files[f].hasLabel, partial));
+    rows = openFile(f).then(({ buffer, metadata }) =>
+      readImageRows(
+        path.join(root, index.files[f].path),
+        buffer,
+        metadata,
+        fileRow,
+        fileRow + nRows,
+        index.files[f].hasLabel,
+        partial,
+      ),
+    );
     rowCache.set(g, rows);
     rows.catch(() => rowCache.delete(g));
     if (rowCache.size > ROW_GROUP_CACHE) rowCache.delete(rowCache.keys().next().value!);
@@ -201,17 +243,25 @@ export function makeImagenetDataset(root: string, name: string, index: ImagenetI
     const g = findGroup(i);
     const rows = await getRows(g);
     const r = i - starts[g];
-    return { row: rows[r], where: `${path.join(root, index.files[groups[g].file].path)} row ${groups[g].fileRow + r} (index ${i})` };
+    return {
+      row: rows[r],
+      where: `${path.join(root, index.files[groups[g].file].path)} row ${groups[g].fileRow + r} (index ${i})`,
+    };
   };
   const getEncodedImage = async (i: number): Promise<EncodedImage> => {
     const { row, where } = await getRow(i);
     if (row.bytes === null || row.bytes.length === 0) {
-      throw new Error(`image: ${where} has no image bytes${row.path ? ` (only the path '${row.path}')` : ''}; the dataset must embed its images`);
+      throw new Error(
+        `image: ${where} has no image bytes${row.path ? ` (only the path '${row.path}')` : ''}; the dataset must embed its images`,
+      );
     }
     return { bytes: row.bytes, name: where };
   };
   return {
-    repr: pythonDataclassRepr('ImagenetDataset', [['name', name], ['split', index.split]]),
+    repr: pythonDataclassRepr('ImagenetDataset', [
+      ['name', name],
+      ['split', index.split],
+    ]),
     nImgs: index.nImgs,
     summary,
     getEncodedImage,

@@ -16,9 +16,17 @@ import type { SetupHooks, SetupReport } from './setup-report.js';
 export const DATASETS = ['image-folder', 'imagenet', 'ade20k', 'fake'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
-/** saev's config defaults: `ImagenetDataset(name='ILSVRC/imagenet-1k', split='train')`, `Ade20kDataset(split='training')`. */
+/**
+ * saev's config defaults: `ImagenetDataset(name='ILSVRC/imagenet-1k', split='train')`,
+ * `Ade20kDataset(split='training')`.
+ */
 export const IMAGENET_DEFAULT_NAME = 'ILSVRC/imagenet-1k';
-const DEFAULT_SPLIT: Record<DatasetName, string | undefined> = { imagenet: 'train', ade20k: 'training', 'image-folder': undefined, fake: undefined };
+const DEFAULT_SPLIT: Record<DatasetName, string | undefined> = {
+  imagenet: 'train',
+  ade20k: 'training',
+  'image-folder': undefined,
+  fake: undefined,
+};
 
 export interface DatasetConfig {
   /** Which reader. */
@@ -43,23 +51,41 @@ export function validateDatasetConfig(raw: DatasetConfig): Readonly<DatasetConfi
   }
   const config: DatasetConfig = { ...raw };
   if (raw.data === 'imagenet') config.dataName = raw.dataName ?? IMAGENET_DEFAULT_NAME;
-  else if (raw.dataName !== undefined) throw new Error(`config: --data-name applies to imagenet data only (--data ${raw.data})`);
+  else if (raw.dataName !== undefined)
+    throw new Error(`config: --data-name applies to imagenet data only (--data ${raw.data})`);
   if (DEFAULT_SPLIT[raw.data] !== undefined) config.dataSplit = raw.dataSplit ?? DEFAULT_SPLIT[raw.data];
-  else if (raw.dataSplit !== undefined) throw new Error(`config: --data-split applies to imagenet and ade20k data only (--data ${raw.data})`);
-  if (config.dataSplit !== undefined && !/^[\w.-]+$/.test(config.dataSplit)) throw new Error(`config: --data-split '${config.dataSplit}' is not a split name (letters, digits, _ . -)`);
-  if (config.dataName !== undefined && config.dataName.trim() === '') throw new Error('config: --data-name must not be empty');
+  else if (raw.dataSplit !== undefined)
+    throw new Error(`config: --data-split applies to imagenet and ade20k data only (--data ${raw.data})`);
+  if (config.dataSplit !== undefined && !/^[\w.-]+$/.test(config.dataSplit))
+    throw new Error(`config: --data-split '${config.dataSplit}' is not a split name (letters, digits, _ . -)`);
+  if (config.dataName !== undefined && config.dataName.trim() === '')
+    throw new Error('config: --data-name must not be empty');
   return Object.freeze(config);
 }
 
 const QUIET: SetupHooks = { log: () => {}, warn: (line) => process.stderr.write(line + '\n') };
 
 /** Validates the dataset on disk, builds or reuses its cached index, and returns the reader with a report. */
-export async function setupDataset(raw: Readonly<DatasetConfig>, hooks: SetupHooks = QUIET): Promise<{ dataset: ImageDataset; report: SetupReport }> {
+export async function setupDataset(
+  raw: Readonly<DatasetConfig>,
+  hooks: SetupHooks = QUIET,
+): Promise<{ dataset: ImageDataset; report: SetupReport }> {
   const config = validateDatasetConfig(raw);
   switch (config.data) {
     case 'fake': {
       const dataset = makeFakeDataset(config.dataNImgs);
-      return { dataset, report: { kind: 'fake', root: '', nImgs: dataset.nImgs, state: 'none', indexPath: null, summary: dataset.summary, details: {} } };
+      return {
+        dataset,
+        report: {
+          kind: 'fake',
+          root: '',
+          nImgs: dataset.nImgs,
+          state: 'none',
+          indexPath: null,
+          summary: dataset.summary,
+          details: {},
+        },
+      };
     }
     case 'image-folder': {
       const { index, report } = await setupImageFolder(config.dataRoot, hooks);

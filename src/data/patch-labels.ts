@@ -39,11 +39,13 @@ export function resizeNearestLikePillow(src: LabelMap, width: number, height: nu
 }
 
 function cropMap(src: LabelMap, size: number): LabelMap {
-  if (src.width < size || src.height < size) throw new Error(`labels: a ${src.width}x${src.height} map is smaller than the ${size} px crop`);
+  if (src.width < size || src.height < size)
+    throw new Error(`labels: a ${src.width}x${src.height} map is smaller than the ${size} px crop`);
   const top = roundHalfEven((src.height - size) / 2);
   const left = roundHalfEven((src.width - size) / 2);
   const out = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) out.set(src.data.subarray((top + y) * src.width + left, (top + y) * src.width + left + size), y * size);
+  for (let y = 0; y < size; y++)
+    out.set(src.data.subarray((top + y) * src.width + left, (top + y) * src.width + left + size), y * size);
   return { width: size, height: size, data: out };
 }
 
@@ -58,12 +60,19 @@ export function resizeAndCropMap(map: LabelMap, spec: PreprocessSpec): LabelMap 
 export const BG_LABEL = 0;
 
 /** One label per patch, row-major, `labels_P`. */
-export function getPatchLabels(map: LabelMap, spec: PreprocessSpec, patchSize: number, pixelAgg: PixelAgg = 'majority'): Uint8Array {
+export function getPatchLabels(
+  map: LabelMap,
+  spec: PreprocessSpec,
+  patchSize: number,
+  pixelAgg: PixelAgg = 'majority',
+): Uint8Array {
   const input = resizeAndCropMap(map, spec);
   const gw = Math.floor(input.width / patchSize);
   const gh = Math.floor(input.height / patchSize);
   if (gw * patchSize !== input.width || gh * patchSize !== input.height) {
-    throw new Error(`labels: a ${input.width}x${input.height} model input is not a whole number of ${patchSize} px patches`);
+    throw new Error(
+      `labels: a ${input.width}x${input.height} model input is not a whole number of ${patchSize} px patches`,
+    );
   }
   const out = new Uint8Array(gw * gh);
   const counts = new Uint32Array(256);
@@ -94,19 +103,31 @@ export async function computePatchLabels(
   nWorkers = 4,
   pixelAgg: PixelAgg = 'majority',
 ): Promise<Uint8Array> {
-  if (dataset.getSegmentation === undefined) throw new Error(`labels: ${dataset.repr} has no segmentation maps, so it has no per-patch labels`);
+  if (dataset.getSegmentation === undefined)
+    throw new Error(`labels: ${dataset.repr} has no segmentation maps, so it has no per-patch labels`);
   const getSegmentation = dataset.getSegmentation.bind(dataset);
   const out = new Uint8Array((end - start) * nPatches);
   await forEachBounded(end - start, nWorkers, async (k) => {
     const i = start + k;
     const labels = getPatchLabels(await getSegmentation(i), spec, patchSize, pixelAgg);
-    if (labels.length !== nPatches) throw new Error(`labels: image ${i} gives ${labels.length} patches, expected ${nPatches} (n_patches_per_img)`);
+    if (labels.length !== nPatches)
+      throw new Error(`labels: image ${i} gives ${labels.length} patches, expected ${nPatches} (n_patches_per_img)`);
     out.set(labels, k * nPatches);
   });
   return out;
 }
 
 /** Writes `labels.bin` (uint8 `[n_imgs, n_patches]`, row i = dataset index i) atomically. */
-export async function writePatchLabels(dataset: ImageDataset, spec: PreprocessSpec, patchSize: number, nPatches: number, filePath: string, pixelAgg: PixelAgg = 'majority'): Promise<void> {
-  await writeFileAtomic(filePath, await computePatchLabels(dataset, spec, patchSize, nPatches, 0, dataset.nImgs, 4, pixelAgg));
+export async function writePatchLabels(
+  dataset: ImageDataset,
+  spec: PreprocessSpec,
+  patchSize: number,
+  nPatches: number,
+  filePath: string,
+  pixelAgg: PixelAgg = 'majority',
+): Promise<void> {
+  await writeFileAtomic(
+    filePath,
+    await computePatchLabels(dataset, spec, patchSize, nPatches, 0, dataset.nImgs, 4, pixelAgg),
+  );
 }

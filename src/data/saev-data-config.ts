@@ -35,7 +35,9 @@ export interface SaevDataConfig {
 const SEG_LABELS_CSV = 'labels.csv';
 const SEG_BG_LABEL = 0;
 
-/** The config saev would record for these flags (their defaults filled in: imagenet's name and split, ade20k's split). */
+/**
+ * The config saev would record for these flags (their defaults filled in: imagenet's name and split, ade20k's split).
+ */
 export function makeSaevDataConfig(raw: Readonly<DatasetConfig>): SaevDataConfig {
   const config = validateDatasetConfig(raw);
   const split = config.dataSplit ?? '';
@@ -63,7 +65,11 @@ export function makeSaevDataConfig(raw: Readonly<DatasetConfig>): SaevDataConfig
       return { className: 'ImgSegFolder', fields, root };
     }
     case 'fake':
-      return { className: 'FakeImg', fields: [['n_examples', { int: config.dataNImgs }]], root: parsePosixPath('fake') };
+      return {
+        className: 'FakeImg',
+        fields: [['n_examples', { int: config.dataNImgs }]],
+        root: parsePosixPath('fake'),
+      };
   }
 }
 
@@ -75,7 +81,11 @@ export function isSegmentationConfig(cfg: SaevDataConfig): boolean {
 function toPickle(field: SaevField): PickleValue {
   if ('path' in field) {
     const args = getPathParts(field.path).map((part) => pyStr(part, true));
-    return { kind: 'reduce', callable: { kind: 'class', module: 'pathlib', name: 'PosixPath' }, args: { kind: 'tuple', items: args } };
+    return {
+      kind: 'reduce',
+      callable: { kind: 'class', module: 'pathlib', name: 'PosixPath' },
+      args: { kind: 'tuple', items: args },
+    };
   }
   if ('text' in field) return pyStr(field.text, field.interned);
   return pyInt(field.int);
@@ -85,7 +95,11 @@ function toPickle(field: SaevField): PickleValue {
 export function pickleSaevDataConfig(cfg: SaevDataConfig): Uint8Array {
   const entries = cfg.fields.map(([name, field]): [PickleValue, PickleValue] => [pyStr(name, true), toPickle(field)]);
   const state = { kind: 'dict' as const, entries };
-  return pickleDumps({ kind: 'newobj', cls: { kind: 'class', module: 'saev.data.datasets', name: cfg.className }, state });
+  return pickleDumps({
+    kind: 'newobj',
+    cls: { kind: 'class', module: 'saev.data.datasets', name: cfg.className },
+    state,
+  });
 }
 
 /** `metadata.json`'s `data`: `base64.b64encode(pickle.dumps(cfg)).decode("utf8")`. */

@@ -29,7 +29,10 @@ export interface ScaleOptions {
 export interface FormatOptions {
   /** `--format`: saev 0.1.0's layout (the default) or saev's current protocol 2.1. */
   format?: ShardFormat;
-  /** `--pixel-agg`: how segmentation labels become one label per patch (`prefer-fg` needs protocol 2.1, which records it). */
+  /**
+   * `--pixel-agg`: how segmentation labels become one label per patch (`prefer-fg` needs protocol 2.1, which records
+   * it).
+   */
   pixelAgg?: PixelAgg;
 }
 
@@ -58,7 +61,8 @@ export interface ExtractConfig extends DatasetConfig, ScaleOptions, FormatOption
 }
 
 function requirePositiveInt(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`config: --${name} must be a positive integer, found ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new Error(`config: --${name} must be a positive integer, found ${value}`);
 }
 
 /** A validated config: every scale-out and format option set. */
@@ -72,7 +76,8 @@ export interface JobEnv {
 
 function parseEnvInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw new Error(`config: ${name}='${value}' is not a non-negative integer; unset it or fix the job script`);
+  if (!/^\d+$/.test(value))
+    throw new Error(`config: ${name}='${value}' is not a non-negative integer; unset it or fix the job script`);
   return Number(value);
 }
 
@@ -85,7 +90,9 @@ export function resolveJob(raw: ScaleOptions, env: JobEnv): { nJobs: number; job
   const jobIndex = raw.jobIndex ?? parseEnvInt('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID) ?? 0;
   requirePositiveInt('n-jobs', nJobs);
   if (!Number.isSafeInteger(jobIndex) || jobIndex < 0 || jobIndex >= nJobs) {
-    throw new Error(`config: job index ${jobIndex} is outside 0..${nJobs - 1} (--n-jobs ${nJobs}); pass --job-index below --n-jobs`);
+    throw new Error(
+      `config: job index ${jobIndex} is outside 0..${nJobs - 1} (--n-jobs ${nJobs}); pass --job-index below --n-jobs`,
+    );
   }
   return { nJobs, jobIndex };
 }
@@ -105,22 +112,38 @@ export function validateExtractConfig(raw: ExtractConfig, env: JobEnv = {}): Val
   const lockLeaseS = raw.lockLeaseS ?? 600;
   if (!(lockLeaseS > 0)) throw new Error(`config: lock lease must be positive seconds, found ${lockLeaseS}`);
   const format = validateFormat(raw, dtype);
-  return Object.freeze({ ...raw, ...resolveJob(raw, env), dtype, lockLeaseS, ...format, vitLayers: Object.freeze([...raw.vitLayers]) });
+  return Object.freeze({
+    ...raw,
+    ...resolveJob(raw, env),
+    dtype,
+    lockLeaseS,
+    ...format,
+    vitLayers: Object.freeze([...raw.vitLayers]),
+  });
 }
 
 /** The output format and what it allows: protocol 2.1 stores float32 only, and names only saev's families. */
 function validateFormat(raw: ExtractConfig, dtype: StorageDtype): Required<FormatOptions> {
   const format = raw.format ?? 'saev-0.1';
   const pixelAgg = raw.pixelAgg ?? 'majority';
-  if (!(SHARD_FORMATS as readonly string[]).includes(format)) throw new Error(`config: unknown --format '${format}' (known: ${SHARD_FORMATS.join(', ')})`);
-  if (!(PIXEL_AGGS as readonly string[]).includes(pixelAgg)) throw new Error(`config: unknown --pixel-agg '${pixelAgg}' (known: ${PIXEL_AGGS.join(', ')})`);
+  if (!(SHARD_FORMATS as readonly string[]).includes(format))
+    throw new Error(`config: unknown --format '${format}' (known: ${SHARD_FORMATS.join(', ')})`);
+  if (!(PIXEL_AGGS as readonly string[]).includes(pixelAgg))
+    throw new Error(`config: unknown --pixel-agg '${pixelAgg}' (known: ${PIXEL_AGGS.join(', ')})`);
   if (format === 'saev-2.1') {
-    if (dtype !== 'float32') throw new Error(`config: --dtype ${dtype} cannot be written as --format saev-2.1, whose protocol stores float32 only; drop --dtype or use --format saev-0.1`);
+    if (dtype !== 'float32')
+      throw new Error(
+        `config: --dtype ${dtype} cannot be written as --format saev-2.1, whose protocol stores float32 only; drop --dtype or use --format saev-0.1`,
+      );
     if (!(SAEV_V21_FAMILIES as readonly string[]).includes(raw.vitFamily)) {
-      throw new Error(`config: saev's protocol 2.1 has no family name for --vit-family ${raw.vitFamily} (it knows ${SAEV_V21_FAMILIES.join(', ')}); use --format saev-0.1`);
+      throw new Error(
+        `config: saev's protocol 2.1 has no family name for --vit-family ${raw.vitFamily} (it knows ${SAEV_V21_FAMILIES.join(', ')}); use --format saev-0.1`,
+      );
     }
   } else if (pixelAgg !== 'majority') {
-    throw new Error(`config: --pixel-agg ${pixelAgg} needs --format saev-2.1 (saev 0.1's metadata has no pixel_agg field, so its labels.bin is majority); add --format saev-2.1 or drop --pixel-agg`);
+    throw new Error(
+      `config: --pixel-agg ${pixelAgg} needs --format saev-2.1 (saev 0.1's metadata has no pixel_agg field, so its labels.bin is majority); add --format saev-2.1 or drop --pixel-agg`,
+    );
   }
   return { format, pixelAgg };
 }
@@ -137,13 +160,17 @@ export function checkAgainstModel(config: Readonly<ExtractConfig>, arch: VitArch
   const shape: ModelShape = { dVit: arch.width, nPatchesPerImg: getPatchCount(arch), clsToken: arch.clsToken };
   const check = (flag: string, given: unknown, actual: unknown) => {
     if (given !== undefined && given !== actual) {
-      throw new Error(`config: --${flag} ${given} disagrees with ${modelName}, which has ${actual}; drop the flag or fix it`);
+      throw new Error(
+        `config: --${flag} ${given} disagrees with ${modelName}, which has ${actual}; drop the flag or fix it`,
+      );
     }
   };
   check('d-vit', config.dVit, shape.dVit);
   check('n-patches-per-img', config.nPatchesPerImg, shape.nPatchesPerImg);
   if (config.clsToken !== undefined && config.clsToken !== shape.clsToken) {
-    const has = shape.clsToken ? 'has a CLS token (drop --no-cls-token)' : 'has no CLS token (pass --no-cls-token or drop --cls-token)';
+    const has = shape.clsToken
+      ? 'has a CLS token (drop --no-cls-token)'
+      : 'has no CLS token (pass --no-cls-token or drop --cls-token)';
     throw new Error(`config: ${modelName} ${has}`);
   }
   return shape;

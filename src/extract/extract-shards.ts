@@ -70,7 +70,12 @@ export async function getJobRangeStatus(run: PreparedRun, range: JobRange, dtype
   const counts = getImgsPerEachShard(run.metadata.nImgs, run.geometry);
   const status: JobRangeStatus = { nShards: range.end - range.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0 };
   for (let shard = range.first; shard < range.end; shard++) {
-    const { complete } = await getShardStatus(run.shardDir, { name: getShardFileName(shard), nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
+    const { complete } = await getShardStatus(run.shardDir, {
+      name: getShardFileName(shard),
+      nExamples: counts[shard],
+      bytes: getBytesPerShard(run.geometry),
+      dtype,
+    });
     status.nImgs += counts[shard];
     if (complete) {
       status.nCompleteShards += 1;
@@ -112,13 +117,21 @@ export async function extractJobRange(ctx: ShardJobContext, range: JobRange): Pr
   return outcome;
 }
 
-async function tryShard(ctx: ShardJobContext, shard: number, nExamples: number, onHeld?: (holder: string) => void): Promise<'written' | 'complete' | 'held'> {
+async function tryShard(
+  ctx: ShardJobContext,
+  shard: number,
+  nExamples: number,
+  onHeld?: (holder: string) => void,
+): Promise<'written' | 'complete' | 'held'> {
   const { shardDir, geometry } = ctx.run;
   const name = getShardFileName(shard);
   const expected = { name, nExamples, bytes: getBytesPerShard(geometry), dtype: ctx.config.dtype };
   const before = await getShardStatus(shardDir, expected);
   if (before.complete) return 'complete';
-  const lock = await ShardLock.tryAcquire(path.join(shardDir, STATE_DIR, `${name}.lock`), { leaseMs: ctx.config.lockLeaseS * 1000, log: ctx.log });
+  const lock = await ShardLock.tryAcquire(path.join(shardDir, STATE_DIR, `${name}.lock`), {
+    leaseMs: ctx.config.lockLeaseS * 1000,
+    log: ctx.log,
+  });
   if (!(lock instanceof ShardLock)) {
     onHeld?.(`pid ${lock.heldBy.pid} on ${lock.heldBy.host}`);
     return 'held';
@@ -140,7 +153,14 @@ async function tryShard(ctx: ShardJobContext, shard: number, nExamples: number, 
       await file.abort();
       throw error;
     }
-    const marker = { name, n_examples: nExamples, bytes: committed.bytes, dtype: ctx.config.dtype, rows_sha256: committed.rowsSha256, backend: ctx.backend };
+    const marker = {
+      name,
+      n_examples: nExamples,
+      bytes: committed.bytes,
+      dtype: ctx.config.dtype,
+      rows_sha256: committed.rowsSha256,
+      backend: ctx.backend,
+    };
     await writeMarker(shardDir, marker).catch((error) => {
       throw describeWriteError(error, getMarkerPath(shardDir, name));
     });
@@ -159,13 +179,26 @@ async function tryShard(ctx: ShardJobContext, shard: number, nExamples: number, 
  * readback of one batch overlaps the next batch's kernels; on CPU backends the model runs synchronously and
  * only decoding and writing overlap it.
  */
-async function writeRows(ctx: ShardJobContext, file: ShardFile, first: number, n: number, lock: ShardLock): Promise<void> {
+async function writeRows(
+  ctx: ShardJobContext,
+  file: ShardFile,
+  first: number,
+  n: number,
+  lock: ShardLock,
+): Promise<void> {
   const side = ctx.arch.imageSize;
   const end = first + n;
   const load = (start: number): Promise<PixelBatch> | null => {
     if (start >= end) return null;
-    const pending = loadBatch(ctx.dataset, start, Math.min(ctx.batchSize, end - start), ctx.preprocessor, ctx.config.nWorkers);
-    pending.catch(() => undefined); // awaited below; this only stops an early rejection from being reported as unhandled
+    const pending = loadBatch(
+      ctx.dataset,
+      start,
+      Math.min(ctx.batchSize, end - start),
+      ctx.preprocessor,
+      ctx.config.nWorkers,
+    );
+    // awaited below; this only stops an early rejection from being reported as unhandled
+    pending.catch(() => undefined);
     return pending;
   };
   let next = load(first);
@@ -218,7 +251,9 @@ function startBatch(ctx: ShardJobContext, batch: PixelBatch, side: number): Prom
     .then((values) => {
       const error = takeBackendError();
       if (error) {
-        throw new Error(`${ctx.backend}: the GPU failed on images ${batch.start}..${end} (${error}); nothing of theirs was written (a smaller --vit-batch-size needs less memory)`);
+        throw new Error(
+          `${ctx.backend}: the GPU failed on images ${batch.start}..${end} (${error}); nothing of theirs was written (a smaller --vit-batch-size needs less memory)`,
+        );
       }
       return values;
     })

@@ -34,12 +34,21 @@ async function removeStaleLocks(shardDir: string, log: (line: string) => void): 
   }
 }
 
-export async function finishIfComplete(run: PreparedRun, dtype: string, log: (line: string) => void): Promise<RunCompletion> {
+export async function finishIfComplete(
+  run: PreparedRun,
+  dtype: string,
+  log: (line: string) => void,
+): Promise<RunCompletion> {
   const counts = getImgsPerEachShard(run.metadata.nImgs, run.geometry);
   const missing: string[] = [];
   for (let shard = 0; shard < counts.length; shard++) {
     const name = getShardFileName(shard);
-    const status = await getShardStatus(run.shardDir, { name, nExamples: counts[shard], bytes: getBytesPerShard(run.geometry), dtype });
+    const status = await getShardStatus(run.shardDir, {
+      name,
+      nExamples: counts[shard],
+      bytes: getBytesPerShard(run.geometry),
+      dtype,
+    });
     if (!status.complete) missing.push(name);
   }
   const { records, text } = formatShardRecords(run.metadata.nImgs, run.geometry, run.metadata.format);
@@ -57,7 +66,10 @@ export async function removeDeadTmpFiles(shardDir: string): Promise<number> {
     for (const name of names) {
       const owner = parsePrivateTmpName(name);
       if (!owner || owner.host !== os.hostname()) continue;
-      if (getStaleReason({ pid: owner.pid, host: owner.host, start: null, token: '', leaseUntil: 0 }, Date.now()) === null) continue;
+      if (
+        getStaleReason({ pid: owner.pid, host: owner.host, start: null, token: '', leaseUntil: 0 }, Date.now()) === null
+      )
+        continue;
       await fs.rm(path.join(dir, name), { force: true });
       removed++;
     }

@@ -13,9 +13,12 @@ export interface JobRange {
 }
 
 export function getJobRange(nShards: number, nJobs: number, jobIndex: number): JobRange {
-  if (!Number.isSafeInteger(nShards) || nShards < 0) throw new Error(`jobs: shard count must be a non-negative integer, found ${nShards}`);
-  if (!Number.isSafeInteger(nJobs) || nJobs < 1) throw new Error(`jobs: job count must be a positive integer, found ${nJobs}`);
-  if (!Number.isSafeInteger(jobIndex) || jobIndex < 0 || jobIndex >= nJobs) throw new Error(`jobs: job index ${jobIndex} is outside 0..${nJobs - 1}`);
+  if (!Number.isSafeInteger(nShards) || nShards < 0)
+    throw new Error(`jobs: shard count must be a non-negative integer, found ${nShards}`);
+  if (!Number.isSafeInteger(nJobs) || nJobs < 1)
+    throw new Error(`jobs: job count must be a positive integer, found ${nJobs}`);
+  if (!Number.isSafeInteger(jobIndex) || jobIndex < 0 || jobIndex >= nJobs)
+    throw new Error(`jobs: job index ${jobIndex} is outside 0..${nJobs - 1}`);
   return { first: Math.floor((jobIndex * nShards) / nJobs), end: Math.floor(((jobIndex + 1) * nShards) / nJobs) };
 }
 

@@ -18,8 +18,12 @@ async function checkDumpTo(dumpTo: string): Promise<void> {
   for (;;) {
     const stat = await fs.stat(dir).catch(() => null);
     if (stat) {
-      const what = dir === path.resolve(dumpTo) ? `--dump-to ${dumpTo}` : `${dir}, the nearest existing folder above --dump-to ${dumpTo},`;
-      if (!stat.isDirectory()) throw new Error(`shards: ${what} is a file, not a directory; pass a directory for the shards`);
+      const what =
+        dir === path.resolve(dumpTo)
+          ? `--dump-to ${dumpTo}`
+          : `${dir}, the nearest existing folder above --dump-to ${dumpTo},`;
+      if (!stat.isDirectory())
+        throw new Error(`shards: ${what} is a file, not a directory; pass a directory for the shards`);
       await fs.access(dir, constants.W_OK).catch(() => {
         throw new Error(`shards: ${what} is not writable by this user; pass a directory you can write in`);
       });
@@ -32,7 +36,10 @@ async function checkDumpTo(dumpTo: string): Promise<void> {
 }
 
 /** The checkpoint's kind (demo, random, converted; a name is converted) and the name, once both checks pass. */
-export async function checkBeforeBackend(config: { vitCkpt: string; dumpTo: string }, family: VitFamily): Promise<{ kind: CheckpointKind; named: CheckpointName | null }> {
+export async function checkBeforeBackend(
+  config: { vitCkpt: string; dumpTo: string },
+  family: VitFamily,
+): Promise<{ kind: CheckpointKind; named: CheckpointName | null }> {
   const named = resolveNamedCheckpoint(family, config.vitCkpt);
   const kind = named ? 'converted' : getCheckpointKind(family, config.vitCkpt);
   await checkDumpTo(config.dumpTo);

@@ -55,7 +55,12 @@ export async function prepareRun(
 ): Promise<PreparedRun> {
   const shape = checkAgainstModel(config, vit.arch, `${family.name} '${config.vitCkpt}'`);
   const { layers, blocks } = resolveLayers(config.vitLayers, vit.arch.depth);
-  const geometry: ShardGeometry = { nLayers: layers.length, ...shape, nPatchesPerShard: config.nPatchesPerShard, bytesPerValue: getBytesPerValue(config.dtype) };
+  const geometry: ShardGeometry = {
+    nLayers: layers.length,
+    ...shape,
+    nPatchesPerShard: config.nPatchesPerShard,
+    bytesPerValue: getBytesPerValue(config.dtype),
+  };
   const nImgsPerShard = getImgsPerShard(geometry);
   const { metadata, dataRepr } = makeRunMetadata(config, family.name, dataset, shape, layers);
   const shardDir = getShardDirPath(config.dumpTo, metadata);
@@ -65,14 +70,24 @@ export async function prepareRun(
       throw error.code ? describeWriteError(error, path.join(shardDir, name), 'no shard was written') : error;
     });
   await fs.mkdir(shardDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`shards: cannot create ${shardDir} (${error.code ?? error.message.split('\n')[0]}); --dump-to must be a directory this user can write in (or create)`);
+    throw new Error(
+      `shards: cannot create ${shardDir} (${error.code ?? error.message.split('\n')[0]}); --dump-to must be a directory this user can write in (or create)`,
+    );
   });
   await create(METADATA_FILE, formatShardMetadata(metadata));
   const runInfo = {
     tool: TOOL,
     backend: backendInfo,
     dtype: config.dtype,
-    model: { family: family.name, ckpt: config.vitCkpt, source: vit.source, ...(vit.resolved ? { resolved: vit.resolved } : {}), arch: vit.arch, weightsSha256: vit.weightsSha256, recordedBlocks: blocks },
+    model: {
+      family: family.name,
+      ckpt: config.vitCkpt,
+      source: vit.source,
+      ...(vit.resolved ? { resolved: vit.resolved } : {}),
+      arch: vit.arch,
+      weightsSha256: vit.weightsSha256,
+      recordedBlocks: blocks,
+    },
     preprocess: family.getPreprocess(vit.arch),
     layout: { nImgsPerShard, nShards, bytesPerShard: getBytesPerShard(geometry) },
     data: { repr: dataset.repr, summary: dataset.summary },

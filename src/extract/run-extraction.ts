@@ -41,7 +41,10 @@ export const LABELS_FILE = 'labels.bin';
 export interface ExtractResult {
   shardDir: string;
   metadata: ShardMetadata;
-  /** The model that ran: family, checkpoint as given, its kind (only `converted` is a trained model), and where it came from. */
+  /**
+   * The model that ran: family, checkpoint as given, its kind (only `converted` is a trained model), and where it came
+   * from.
+   */
   model: { family: string; ckpt: string; kind: CheckpointKind; source: string };
   nImgs: number;
   nShards: number;
@@ -72,20 +75,32 @@ export interface ExtractHooks {
   log: (line: string) => void;
   /** Where progress goes; stderr by default. */
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Hears every batch written: `done` of the `total` images of this job's range that were not complete at the start. */
+  /**
+   * Hears every batch written: `done` of the `total` images of this job's range that were not complete at the start.
+   */
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function runExtraction(config: ValidExtractConfig, family: VitFamily, hooks: ExtractHooks): Promise<ExtractResult> {
+export async function runExtraction(
+  config: ValidExtractConfig,
+  family: VitFamily,
+  hooks: ExtractHooks,
+): Promise<ExtractResult> {
   const { kind, named } = await checkBeforeBackend(config, family);
   const dataset = await makeDataset(config, { log: hooks.log, warn: hooks.log });
   hooks.log(`data: ${dataset.summary}`);
-  const fetched = named && (await fetchNamedCheckpoint(named, family, hooks.log)); // caches or download, before TensorFlow starts
+  // caches or download, before TensorFlow starts
+  const fetched = named && (await fetchNamedCheckpoint(named, family, hooks.log));
   const backendInfo = await initBackend(config.backend);
-  hooks.log(`backend: ${describeBackend(backendInfo)}${backendInfo.failed.length ? ` (skipped ${backendInfo.failed.join('; ')})` : ''}`);
+  hooks.log(
+    `backend: ${describeBackend(backendInfo)}${backendInfo.failed.length ? ` (skipped ${backendInfo.failed.join('; ')})` : ''}`,
+  );
   const vit = fetched ? await loadNamedVit(fetched, family, hooks.log) : await loadVit(family, config.vitCkpt);
   hooks.log(`model: ${vit.source}`);
-  if (kind !== 'converted') hooks.log(`warning: '${config.vitCkpt}' has random weights, not a trained model: these activations test the pipeline, they are not for research`);
+  if (kind !== 'converted')
+    hooks.log(
+      `warning: '${config.vitCkpt}' has random weights, not a trained model: these activations test the pipeline, they are not for research`,
+    );
   try {
     const run = await prepareRun(config, family, dataset, vit, backendInfo);
     const range = getJobRange(run.nShards, config.nJobs, config.jobIndex);
@@ -100,18 +115,35 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
     const start = await getJobRangeStatus(run, range, config.dtype);
     const ofJobRange = config.nJobs > 1 ? " of this job's range" : '';
     if (start.nCompleteShards > 0 && start.nCompleteShards < start.nShards) {
-      hooks.log(`resuming: ${start.nCompleteShards} of ${formatCount(start.nShards, 'shard')}${ofJobRange} complete (${formatCount(start.nCompleteImgs, 'image')})`);
+      hooks.log(
+        `resuming: ${start.nCompleteShards} of ${formatCount(start.nShards, 'shard')}${ofJobRange} complete (${formatCount(start.nCompleteImgs, 'image')})`,
+      );
     }
     const total = start.nImgs - start.nCompleteImgs;
-    const progress = new Progress({ label: 'extract', unit: 'images', total: start.nImgs, initial: start.nCompleteImgs, stream: hooks.progressStream });
+    const progress = new Progress({
+      label: 'extract',
+      unit: 'images',
+      total: start.nImgs,
+      initial: start.nCompleteImgs,
+      stream: hooks.progressStream,
+    });
     let nImgsDone = 0;
     let nShardsDone = start.nCompleteShards;
     hooks.onProgress?.(0, total);
     const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch);
-    if (config.vitBatchSize === undefined) hooks.log(`batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`);
+    if (config.vitBatchSize === undefined)
+      hooks.log(
+        `batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`,
+      );
     const recorder = makeRecorder(vit.model, run.blocks);
-    const interrupt = watchForInterrupt(() => `${nShardsDone} of ${formatCount(start.nShards, 'shard')}${ofJobRange} complete in ${run.shardDir}`, hooks.log);
-    const preprocessor = new PreprocessPool(family.getPreprocess(vit.arch), Math.min(config.nWorkers, availableParallelism()));
+    const interrupt = watchForInterrupt(
+      () => `${nShardsDone} of ${formatCount(start.nShards, 'shard')}${ofJobRange} complete in ${run.shardDir}`,
+      hooks.log,
+    );
+    const preprocessor = new PreprocessPool(
+      family.getPreprocess(vit.arch),
+      Math.min(config.nWorkers, availableParallelism()),
+    );
     const outcome = await extractJobRange(
       {
         config,
@@ -138,12 +170,24 @@ export async function runExtraction(config: ValidExtractConfig, family: VitFamil
       return preprocessor.close();
     });
     const completion = await finishIfComplete(run, config.dtype, hooks.log);
-    if (completion.complete) await writeLabelsOnce(dataset, family.getPreprocess(vit.arch), vit.arch.patchSize, run, config.pixelAgg, hooks.log);
+    if (completion.complete)
+      await writeLabelsOnce(
+        dataset,
+        family.getPreprocess(vit.arch),
+        vit.arch.patchSize,
+        run,
+        config.pixelAgg,
+        hooks.log,
+      );
     const elapsedS = progress.elapsedS;
     const imgsPerS = nImgsDone / elapsedS;
-    const skippedNote = outcome.skipped.length ? `, ${formatCount(outcome.skipped.length, 'complete shard')} skipped` : '';
+    const skippedNote = outcome.skipped.length
+      ? `, ${formatCount(outcome.skipped.length, 'complete shard')} skipped`
+      : '';
     const state = completion.complete
-      ? run.nShards === 1 ? 'the shard is complete' : `all ${run.nShards} shards complete`
+      ? run.nShards === 1
+        ? 'the shard is complete'
+        : `all ${run.nShards} shards complete`
       : `${completion.missing.length} of ${formatCount(run.nShards, 'shard')} still to do by other jobs`;
     progress.finish(
       nImgsDone === 0

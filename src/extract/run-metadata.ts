@@ -6,7 +6,12 @@
  * the family name is the same in both.
  */
 import type { ImageDataset } from '../data/dataset.js';
-import { encodeSaevDataConfig, formatSaevDataConfig, getSaevDataRoot, makeSaevDataConfig } from '../data/saev-data-config.js';
+import {
+  encodeSaevDataConfig,
+  formatSaevDataConfig,
+  getSaevDataRoot,
+  makeSaevDataConfig,
+} from '../data/saev-data-config.js';
 import { PROTOCOL_V21 } from '../shards/metadata-v21.js';
 import { fromSeedMetadata, fromV21Metadata, ShardMetadata } from '../shards/shard-metadata.js';
 import type { ModelShape, ValidExtractConfig } from './config.js';

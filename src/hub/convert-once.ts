@@ -63,42 +63,71 @@ async function getConfigKey(fetched: FetchedCheckpoint, family: VitFamily): Prom
 function getSourceLabel(fetched: FetchedCheckpoint): string {
   const { record } = fetched;
   const label = record.repository ?? path.basename(record.file).replace(/\.[^.]+$/, '');
-  return label.replace(/\//g, '--').replace(/[^\w.-]/g, '_').slice(0, 60);
+  return label
+    .replace(/\//g, '--')
+    .replace(/[^\w.-]/g, '_')
+    .slice(0, 60);
 }
 
-export async function getConvertedModel(fetched: FetchedCheckpoint, family: VitFamily, options: ConvertOnceOptions): Promise<ConvertedModel> {
+export async function getConvertedModel(
+  fetched: FetchedCheckpoint,
+  family: VitFamily,
+  options: ConvertOnceOptions,
+): Promise<ConvertedModel> {
   const env = options.env ?? process.env;
   const expected = fetched.sha256;
   const sha256 = expected ?? (await getFileSha256(fetched.weightsPath, options.log, env));
-  const key = sha256Of(JSON.stringify({ layout: CACHE_LAYOUT, tool: TOOL.version, family: family.name, sha256, config: await getConfigKey(fetched, family), nHeads: fetched.nHeads ?? null }));
+  const key = sha256Of(
+    JSON.stringify({
+      layout: CACHE_LAYOUT,
+      tool: TOOL.version,
+      family: family.name,
+      sha256,
+      config: await getConfigKey(fetched, family),
+      nHeads: fetched.nHeads ?? null,
+    }),
+  );
   const dir = path.join(getCacheDir(env), 'models', `${family.name}-${getSourceLabel(fetched)}-${key.slice(0, 16)}`);
   if (existsSync(path.join(dir, VIT_CONFIG_FILE))) return { dir, sha256, converted: false };
   await fs.mkdir(path.dirname(dir), { recursive: true });
   // A long lease: a large conversion may keep the event loop (and so the renewals) busy for a while.
-  return withLock(`${dir}.lock`, { log: options.log, what: `converting ${fetched.name.name}`, leaseMs: 600_000 }, async () => {
-    if (existsSync(path.join(dir, VIT_CONFIG_FILE))) return { dir, sha256, converted: false };
-    const stageDir = `${dir}.stage-${process.pid}`;
-    try {
-      let checkpointPath = fetched.weightsPath;
-      if (fetched.config !== 'beside') {
+  return withLock(
+    `${dir}.lock`,
+    { log: options.log, what: `converting ${fetched.name.name}`, leaseMs: 600_000 },
+    async () => {
+      if (existsSync(path.join(dir, VIT_CONFIG_FILE))) return { dir, sha256, converted: false };
+      const stageDir = `${dir}.stage-${process.pid}`;
+      try {
+        let checkpointPath = fetched.weightsPath;
+        if (fetched.config !== 'beside') {
+          await fs.rm(stageDir, { recursive: true, force: true });
+          await fs.mkdir(stageDir, { recursive: true });
+          checkpointPath = path.join(stageDir, path.basename(fetched.record.file));
+          await fs.symlink(path.resolve(await fs.realpath(fetched.weightsPath)), checkpointPath);
+          const staged = getStagedConfig(fetched, family);
+          if (staged) await fs.writeFile(path.join(stageDir, staged.file), staged.text);
+        }
+        options.log(`model: converting ${fetched.name.name} (${fetched.record.file}) once, into ${dir}`);
+        const result = await convertCheckpoint({
+          checkpointPath,
+          family,
+          outDir: dir,
+          readCheckpoint,
+          strict: true,
+          nHeads: fetched.nHeads,
+        });
+        if (expected !== null && result.sha256 !== expected) {
+          await fs.rm(dir, { recursive: true, force: true });
+          const real = await fs.realpath(fetched.weightsPath);
+          throw new Error(
+            `hub: cached ${fetched.record.file} (${real}) has sha256 ${result.sha256} but its source says ${expected}; delete that file and rerun to fetch it again`,
+          );
+        }
+        await rememberFileSha256(fetched.weightsPath, result.sha256, env).catch(() => undefined);
+        return { dir, sha256: result.sha256, converted: true };
+      } finally {
         await fs.rm(stageDir, { recursive: true, force: true });
-        await fs.mkdir(stageDir, { recursive: true });
-        checkpointPath = path.join(stageDir, path.basename(fetched.record.file));
-        await fs.symlink(path.resolve(await fs.realpath(fetched.weightsPath)), checkpointPath);
-        const staged = getStagedConfig(fetched, family);
-        if (staged) await fs.writeFile(path.join(stageDir, staged.file), staged.text);
       }
-      options.log(`model: converting ${fetched.name.name} (${fetched.record.file}) once, into ${dir}`);
-      const result = await convertCheckpoint({ checkpointPath, family, outDir: dir, readCheckpoint, strict: true, nHeads: fetched.nHeads });
-      if (expected !== null && result.sha256 !== expected) {
-        await fs.rm(dir, { recursive: true, force: true });
-        const real = await fs.realpath(fetched.weightsPath);
-        throw new Error(`hub: cached ${fetched.record.file} (${real}) has sha256 ${result.sha256} but its source says ${expected}; delete that file and rerun to fetch it again`);
-      }
-      await rememberFileSha256(fetched.weightsPath, result.sha256, env).catch(() => undefined);
-      return { dir, sha256: result.sha256, converted: true };
-    } finally {
-      await fs.rm(stageDir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 }

@@ -44,7 +44,12 @@ export interface Downloaded {
   size: number;
 }
 
-const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n.toLocaleString('en-US')} bytes`);
+const formatBytes = (n: number) =>
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : `${n.toLocaleString('en-US')} bytes`;
 
 export const getPartialPath = (dest: string) => `${dest}.incomplete`;
 
@@ -66,7 +71,13 @@ async function hashExisting(filePath: string, digests: Digests): Promise<void> {
 }
 
 /** Appends the response body to `partial`; returns the bytes written (also on failure, via `written.n`). */
-async function appendBody(response: Response, partial: string, digests: Digests, onBytes: (n: number) => void, written: { n: number }): Promise<void> {
+async function appendBody(
+  response: Response,
+  partial: string,
+  digests: Digests,
+  onBytes: (n: number) => void,
+  written: { n: number },
+): Promise<void> {
   const handle = await fs.open(partial, 'a');
   try {
     const reader = response.body!.getReader();
@@ -95,12 +106,22 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
   }
   if (offset > 0) {
     await hashExisting(partial, digests);
-    options.log(`hub: resuming ${spec.label} at ${formatBytes(offset)}${spec.size !== null ? ` of ${formatBytes(spec.size)}` : ''} (${partial})`);
+    options.log(
+      `hub: resuming ${spec.label} at ${formatBytes(offset)}${spec.size !== null ? ` of ${formatBytes(spec.size)}` : ''} (${partial})`,
+    );
   } else {
-    options.log(`hub: downloading ${spec.label}${spec.size !== null ? ` (${formatBytes(spec.size)})` : ''} from ${spec.from}`);
+    options.log(
+      `hub: downloading ${spec.label}${spec.size !== null ? ` (${formatBytes(spec.size)})` : ''} from ${spec.from}`,
+    );
   }
   const total = Math.max(1, Math.ceil((spec.size ?? 0) / 1e6));
-  const progress = new Progress({ label: `hub: ${spec.label}`, unit: 'MB', total, initial: Math.floor(offset / 1e6), stream: options.progressStream });
+  const progress = new Progress({
+    label: `hub: ${spec.label}`,
+    unit: 'MB',
+    total,
+    initial: Math.floor(offset / 1e6),
+    stream: options.progressStream,
+  });
   let counted = offset;
   const onBytes = (n: number) => {
     const before = Math.floor(counted / 1e6);
@@ -116,7 +137,8 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
   };
   for (let attempt = 0; spec.size === null || offset < spec.size; attempt++) {
     const controller = new AbortController();
-    const idle = () => setTimeout(() => controller.abort(new Error('no data for a while')), options.idleTimeoutMs ?? 60_000);
+    const idle = () =>
+      setTimeout(() => controller.abort(new Error('no data for a while')), options.idleTimeoutMs ?? 60_000);
     let timer = idle();
     const written = { n: 0 };
     let response: Response;
@@ -127,7 +149,10 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
       // An answer from the server (gated, not found, ...) will not change on a retry; no answer might.
       if (!/^hub: cannot reach/.test(firstLine(error)) || attempt >= retries) {
         if (offset === 0 || !/^hub: cannot reach/.test(firstLine(error))) throw error;
-        throw new Error(`hub: download of ${spec.label} stopped at ${formatBytes(offset)} (${firstLine(error).replace(/^hub: /, '')}); rerun to resume from there (partial file ${partial})`, { cause: error });
+        throw new Error(
+          `hub: download of ${spec.label} stopped at ${formatBytes(offset)} (${firstLine(error).replace(/^hub: /, '')}); rerun to resume from there (partial file ${partial})`,
+          { cause: error },
+        );
       }
       options.log(`${firstLine(error)}; trying again`);
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
@@ -146,11 +171,17 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
         await response.body?.cancel();
         throw new Error(`answered range '${range ?? 'none'}' to a request from byte ${offset}`);
       }
-      await appendBody(response, partial, digests, (n) => {
-        clearTimeout(timer);
-        timer = idle();
-        onBytes(n);
-      }, written);
+      await appendBody(
+        response,
+        partial,
+        digests,
+        (n) => {
+          clearTimeout(timer);
+          timer = idle();
+          onBytes(n);
+        },
+        written,
+      );
       offset += written.n;
       if (spec.size === null) break;
       if (offset < spec.size) throw new Error('the connection closed early');
@@ -159,7 +190,10 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
       const reason = firstLine(controller.signal.aborted ? controller.signal.reason : error);
       if (attempt >= retries) {
         const of = spec.size !== null ? ` of ${formatBytes(spec.size)}` : '';
-        throw new Error(`hub: download of ${spec.label} stopped at ${formatBytes(offset)}${of} (${reason}); rerun to resume from there (partial file ${partial})`, { cause: error });
+        throw new Error(
+          `hub: download of ${spec.label} stopped at ${formatBytes(offset)}${of} (${reason}); rerun to resume from there (partial file ${partial})`,
+          { cause: error },
+        );
       }
       options.log(`hub: ${spec.label} stopped at ${formatBytes(offset)} (${reason}); resuming`);
       await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
@@ -180,10 +214,17 @@ export async function downloadFile(spec: DownloadSpec, options: DownloadOptions)
           : null;
   if (bad) {
     await fs.rm(partial, { force: true });
-    throw new Error(`hub: ${spec.label} as downloaded from ${spec.from} ${bad}; the download was removed, rerun to fetch it again`);
+    throw new Error(
+      `hub: ${spec.label} as downloaded from ${spec.from} ${bad}; the download was removed, rerun to fetch it again`,
+    );
   }
   await fs.rename(partial, spec.dest);
-  const checked = spec.sha256 !== null ? 'sha256 checked against its LFS pointer' : spec.gitBlobId ? 'git blob id checked' : `sha256 ${sha256} (no published digest to check it against)`;
+  const checked =
+    spec.sha256 !== null
+      ? 'sha256 checked against its LFS pointer'
+      : spec.gitBlobId
+        ? 'git blob id checked'
+        : `sha256 ${sha256} (no published digest to check it against)`;
   progress.finish(`${formatBytes(size)} in ${progress.elapsedS.toFixed(1)} s, ${checked}`);
   return { sha256, size };
 }

@@ -64,13 +64,35 @@ export function getConfigFamily(file: string, text: string): string | null {
     if (!vision) return null;
     const timm = typeof vision.timm_model_name === 'string' ? vision.timm_model_name : null;
     if (timm === null) return 'clip';
-    return /siglip/.test(timm) ? 'siglip' : /pe_core/.test(timm) ? 'pe-core' : /pe_spatial/.test(timm) ? 'pe-spatial' : null;
+    return /siglip/.test(timm)
+      ? 'siglip'
+      : /pe_core/.test(timm)
+        ? 'pe-core'
+        : /pe_spatial/.test(timm)
+          ? 'pe-spatial'
+          : null;
   }
   const modelType = typeof json.model_type === 'string' ? json.model_type : '';
-  const byType: Record<string, string> = { dinov2: 'dinov2', dinov2_with_registers: 'dinov2', dinov3_vit: 'dinov3', clip: 'clip', clip_vision_model: 'clip', siglip: 'siglip', siglip_vision_model: 'siglip', moondream1: 'moondream2' };
+  const byType: Record<string, string> = {
+    dinov2: 'dinov2',
+    dinov2_with_registers: 'dinov2',
+    dinov3_vit: 'dinov3',
+    clip: 'clip',
+    clip_vision_model: 'clip',
+    siglip: 'siglip',
+    siglip_vision_model: 'siglip',
+    moondream1: 'moondream2',
+  };
   if (Object.hasOwn(byType, modelType)) return byType[modelType];
   const timm = typeof json.architecture === 'string' ? json.architecture : '';
-  const byTimm: Array<[RegExp, string]> = [[/dinov2/, 'dinov2'], [/dinov3/, 'dinov3'], [/pe_core/, 'pe-core'], [/pe_spatial/, 'pe-spatial'], [/siglip/, 'siglip'], [/_clip_/, 'clip']];
+  const byTimm: Array<[RegExp, string]> = [
+    [/dinov2/, 'dinov2'],
+    [/dinov3/, 'dinov3'],
+    [/pe_core/, 'pe-core'],
+    [/pe_spatial/, 'pe-spatial'],
+    [/siglip/, 'siglip'],
+    [/_clip_/, 'clip'],
+  ];
   return byTimm.find(([pattern]) => pattern.test(timm))?.[1] ?? null;
 }
 
@@ -82,24 +104,40 @@ export function getConfigFamily(file: string, text: string): string | null {
 export function makeOpenClipConfig(openClip: OpenClipSource, repoConfig: string | null): string {
   const json = repoConfig ? (JSON.parse(repoConfig) as { model_cfg?: Record<string, unknown> }) : {};
   const modelCfg: Record<string, unknown> = { ...(json.model_cfg ?? {}) };
-  if (!modelCfg.vision_cfg) modelCfg.vision_cfg = openClip.tower.timm ? { timm_model_name: openClip.tower.timm.name, image_size: openClip.tower.timm.imageSize } : {};
+  if (!modelCfg.vision_cfg)
+    modelCfg.vision_cfg = openClip.tower.timm
+      ? { timm_model_name: openClip.tower.timm.name, image_size: openClip.tower.timm.imageSize }
+      : {};
   modelCfg.quick_gelu = openClip.quickGelu;
   return JSON.stringify({ ...json, model_cfg: modelCfg }, null, 2) + '\n';
 }
 
 function checkFamily(name: string, family: string | null, expected: string, where: string): void {
   if (family !== null && family !== expected) {
-    throw new Error(`checkpoint: '${name}' is a ${family} checkpoint (${where}), not ${expected}; pass --vit-family ${family}`);
+    throw new Error(
+      `checkpoint: '${name}' is a ${family} checkpoint (${where}), not ${expected}; pass --vit-family ${family}`,
+    );
   }
 }
 
-async function fromRepo(name: CheckpointName, files: RepoFiles, openClip: OpenClipSource | undefined, expected: string): Promise<FetchedCheckpoint> {
+async function fromRepo(
+  name: CheckpointName,
+  files: RepoFiles,
+  openClip: OpenClipSource | undefined,
+  expected: string,
+): Promise<FetchedCheckpoint> {
   const configText = files.config ? await fs.readFile(files.config.path, 'utf8') : null;
-  const family = name.family ?? (files.config && configText !== null ? getConfigFamily(files.config.name, configText) : null);
+  const family =
+    name.family ?? (files.config && configText !== null ? getConfigFamily(files.config.name, configText) : null);
   checkFamily(name.name, family, expected, `${files.config?.name ?? 'its name'} in ${files.repo}`);
   const config = openClip
-    ? { file: 'open_clip_config.json', text: makeOpenClipConfig(openClip, files.config?.name === 'open_clip_config.json' ? configText : null) }
-    : files.config && configText !== null ? { file: files.config.name, text: configText } : null;
+    ? {
+        file: 'open_clip_config.json',
+        text: makeOpenClipConfig(openClip, files.config?.name === 'open_clip_config.json' ? configText : null),
+      }
+    : files.config && configText !== null
+      ? { file: files.config.name, text: configText }
+      : null;
   return {
     name,
     family,
@@ -107,29 +145,68 @@ async function fromRepo(name: CheckpointName, files: RepoFiles, openClip: OpenCl
     sha256: files.weights.sha256,
     config,
     nHeads: openClip?.tower.nHeads,
-    record: { name: name.name, source: 'hf-hub', repository: files.repo, revision: files.revision, commit: files.commit, file: files.weights.name, sha256: files.weights.sha256 },
+    record: {
+      name: name.name,
+      source: 'hf-hub',
+      repository: files.repo,
+      revision: files.revision,
+      commit: files.commit,
+      file: files.weights.name,
+      sha256: files.weights.sha256,
+    },
   };
 }
 
-export async function fetchCheckpoint(name: CheckpointName, expectedFamily: string, options: FetchCheckpointOptions): Promise<FetchedCheckpoint> {
+export async function fetchCheckpoint(
+  name: CheckpointName,
+  expectedFamily: string,
+  options: FetchCheckpointOptions,
+): Promise<FetchedCheckpoint> {
   const env = options.env ?? process.env;
   const hub = getHubEnv(env);
   const { source } = name;
   const retry = { retries: options.retries, retryDelayMs: options.retryDelayMs };
   if (source.kind === 'file') {
-    return { name, family: null, weightsPath: source.path, sha256: null, config: 'beside', record: { name: name.name, source: 'file', file: path.basename(source.path), sha256: null } };
+    return {
+      name,
+      family: null,
+      weightsPath: source.path,
+      sha256: null,
+      config: 'beside',
+      record: { name: name.name, source: 'file', file: path.basename(source.path), sha256: null },
+    };
   }
   if (source.kind === 'torch-hub') {
     const file = await fetchTorchHubFile(source.hubName, source.entry, { hub, env, log: options.log, ...retry });
     if (file) {
-      const record: CheckpointRecord = { name: name.name, source: 'torch-hub', ...(file.url ? { url: file.url } : {}), file: path.basename(file.path), sha256: file.sha256 };
+      const record: CheckpointRecord = {
+        name: name.name,
+        source: 'torch-hub',
+        ...(file.url ? { url: file.url } : {}),
+        file: path.basename(file.path),
+        sha256: file.sha256,
+      };
       return { name, family: name.family, weightsPath: file.path, sha256: file.sha256, config: null, record };
     }
     // No public torch-hub file (DINOv3): the same weights from the Hugging Face Hub.
-    const files = await fetchRepoFiles(source.entry.hfRepo!, 'main', { hub, cacheDir: getHfCacheDir(env), log: options.log, openClipName: false, ...retry });
+    const files = await fetchRepoFiles(source.entry.hfRepo!, 'main', {
+      hub,
+      cacheDir: getHfCacheDir(env),
+      log: options.log,
+      openClipName: false,
+      ...retry,
+    });
     return fromRepo(name, files, undefined, expectedFamily);
   }
-  const checkConfig = (file: string, text: string) => checkFamily(name.name, name.family ?? getConfigFamily(file, text), expectedFamily, `${file} in ${source.repo}`);
-  const files = await fetchRepoFiles(source.repo, source.revision, { hub, cacheDir: getHfCacheDir(env), log: options.log, openClipName: Boolean(source.openClip), checkConfig, ...retry });
+  const checkConfig = (file: string, text: string) =>
+    checkFamily(name.name, name.family ?? getConfigFamily(file, text), expectedFamily, `${file} in ${source.repo}`);
+  const files = await fetchRepoFiles(source.repo, source.revision, {
+    hub,
+    cacheDir: getHfCacheDir(env),
+    log: options.log,
+    openClipName: Boolean(source.openClip),
+    checkConfig,
+    ...retry,
+  });
   return fromRepo(name, files, source.openClip, expectedFamily);
 }

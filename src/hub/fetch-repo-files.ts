@@ -60,13 +60,16 @@ const NOT_WEIGHTS = /^(training_args|optimizer|scheduler|rng_state)/;
 export function chooseRepoFiles(names: readonly string[], openClipName: boolean): FilePlan | null {
   const has = new Set(names);
   const openClipWeights = OPEN_CLIP_WEIGHTS.find((name) => has.has(name));
-  if (openClipWeights && (openClipName || has.has(OPEN_CLIP_CONFIG))) return { weights: openClipWeights, config: has.has(OPEN_CLIP_CONFIG) ? OPEN_CLIP_CONFIG : null };
+  if (openClipWeights && (openClipName || has.has(OPEN_CLIP_CONFIG)))
+    return { weights: openClipWeights, config: has.has(OPEN_CLIP_CONFIG) ? OPEN_CLIP_CONFIG : null };
   if (openClipName) return null;
   const config = has.has('config.json') ? 'config.json' : null;
   const weights = WEIGHTS.find((name) => has.has(name));
   if (weights) return { weights, config };
   if (has.has('model.safetensors.index.json')) {
-    throw new Error('hub: the repository shards its weights (model.safetensors.index.json); sharded checkpoints are not read, convert a single-file checkpoint instead');
+    throw new Error(
+      'hub: the repository shards its weights (model.safetensors.index.json); sharded checkpoints are not read, convert a single-file checkpoint instead',
+    );
   }
   const candidates = names.filter((name) => WEIGHT_FILE.test(name) && !NOT_WEIGHTS.test(name));
   return candidates.length === 1 ? { weights: candidates[0], config } : null;
@@ -78,7 +81,11 @@ function describeWanted(openClipName: boolean): string {
 }
 
 /** The files from the cache alone, or null when it lacks any of them. */
-async function readCached(cache: HfRepoCache, revision: string, openClipName: boolean): Promise<Omit<RepoFiles, 'downloaded'> | null> {
+async function readCached(
+  cache: HfRepoCache,
+  revision: string,
+  openClipName: boolean,
+): Promise<Omit<RepoFiles, 'downloaded'> | null> {
   const commit = await cache.readRef(revision);
   if (!commit) return null;
   const plan = chooseRepoFiles(await cache.listSnapshot(commit), openClipName);
@@ -87,43 +94,67 @@ async function readCached(cache: HfRepoCache, revision: string, openClipName: bo
     const etag = await cache.getLinkedEtag(commit, name);
     return { name, path: cache.snapshotPath(commit, name), sha256: etag && /^[0-9a-f]{64}$/.test(etag) ? etag : null };
   };
-  return { repo: cache.repo, revision, commit, weights: await local(plan.weights), config: plan.config ? await local(plan.config) : null };
+  return {
+    repo: cache.repo,
+    revision,
+    commit,
+    weights: await local(plan.weights),
+    config: plan.config ? await local(plan.config) : null,
+  };
 }
 
 async function fetchOne(cache: HfRepoCache, commit: string, file: RepoFile, options: FetchOptions): Promise<boolean> {
   if (await cache.hasFile(commit, file.name)) return false;
   const etag = file.sha256 ?? file.blobId;
-  if (!etag) throw new Error(`hub: ${options.hub.endpoint} listed ${cache.repo}'s ${file.name} without a digest; is HF_ENDPOINT a Hugging Face Hub?`);
+  if (!etag)
+    throw new Error(
+      `hub: ${options.hub.endpoint} listed ${cache.repo}'s ${file.name} without a digest; is HF_ENDPOINT a Hugging Face Hub?`,
+    );
   const blob = cache.blobPath(etag);
   const lockPath = path.join(cache.locksDir, `${etag}.saev.lock`);
-  const downloaded = await withLock(lockPath, { log: options.log, what: `downloading ${cache.repo}'s ${file.name}` }, async () => {
-    if (await cache.hasFile(commit, file.name)) return false;
-    if (!(await fs.stat(blob).catch(() => null))) {
-      await fs.mkdir(path.dirname(blob), { recursive: true });
-      await downloadFile(
-        {
-          open: async (offset, signal) => {
-            const { response, hubHeaders } = await openRepoFile(options.hub, cache.repo, commit, file.name, offset, signal);
-            const served = (hubHeaders.get('x-linked-etag') ?? hubHeaders.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
-            if (served && served !== etag) {
-              await response.body?.cancel();
-              throw new Error(`hub: ${cache.repo}'s ${file.name} is served with ETag ${served} but listed with ${etag}; the repository changed while downloading, rerun`);
-            }
-            return response;
+  const downloaded = await withLock(
+    lockPath,
+    { log: options.log, what: `downloading ${cache.repo}'s ${file.name}` },
+    async () => {
+      if (await cache.hasFile(commit, file.name)) return false;
+      if (!(await fs.stat(blob).catch(() => null))) {
+        await fs.mkdir(path.dirname(blob), { recursive: true });
+        await downloadFile(
+          {
+            open: async (offset, signal) => {
+              const { response, hubHeaders } = await openRepoFile(
+                options.hub,
+                cache.repo,
+                commit,
+                file.name,
+                offset,
+                signal,
+              );
+              const served = (hubHeaders.get('x-linked-etag') ?? hubHeaders.get('etag') ?? '')
+                .replace(/^W\//, '')
+                .replace(/"/g, '');
+              if (served && served !== etag) {
+                await response.body?.cancel();
+                throw new Error(
+                  `hub: ${cache.repo}'s ${file.name} is served with ETag ${served} but listed with ${etag}; the repository changed while downloading, rerun`,
+                );
+              }
+              return response;
+            },
+            dest: blob,
+            label: `${cache.repo} ${file.name}`,
+            from: `${options.hub.endpoint}/${cache.repo}`,
+            size: file.size,
+            sha256: file.sha256,
+            gitBlobId: file.sha256 ? null : file.blobId,
           },
-          dest: blob,
-          label: `${cache.repo} ${file.name}`,
-          from: `${options.hub.endpoint}/${cache.repo}`,
-          size: file.size,
-          sha256: file.sha256,
-          gitBlobId: file.sha256 ? null : file.blobId,
-        },
-        { log: options.log, retries: options.retries, retryDelayMs: options.retryDelayMs },
-      );
-    }
-    await cache.linkSnapshot(commit, file.name, etag);
-    return true;
-  });
+          { log: options.log, retries: options.retries, retryDelayMs: options.retryDelayMs },
+        );
+      }
+      await cache.linkSnapshot(commit, file.name, etag);
+      return true;
+    },
+  );
   return downloaded;
 }
 
@@ -134,7 +165,9 @@ async function fetchFromHub(cache: HfRepoCache, revision: string, options: Fetch
   const names = info.files.map((file) => file.name);
   const plan = chooseRepoFiles(names, options.openClipName);
   if (!plan) {
-    throw new Error(`hub: ${cache.repo}@${revision} has no checkpoint file this tool reads (looked for ${describeWanted(options.openClipName)}; it has ${names.slice(0, 12).join(', ') || 'no files'})`);
+    throw new Error(
+      `hub: ${cache.repo}@${revision} has no checkpoint file this tool reads (looked for ${describeWanted(options.openClipName)}; it has ${names.slice(0, 12).join(', ') || 'no files'})`,
+    );
   }
   // Record the preferred files it lacks, as huggingface_hub does, so offline lookups (ours and Python's) skip them.
   const preferred = plan.weights.startsWith('open_clip') ? OPEN_CLIP_WEIGHTS : WEIGHTS;
@@ -167,8 +200,12 @@ export async function fetchRepoFiles(repo: string, revision: string, options: Fe
   if (cached) return { ...cached, downloaded: false };
   if (options.hub.offline) {
     const commit = await cache.readRef(revision);
-    const where = commit ? path.join(cache.repoDir, 'snapshots', commit) : `${cache.repoDir} (which has no refs/${revision})`;
-    throw new Error(`hub: HF_HUB_OFFLINE=1 and the Hugging Face cache lacks ${repo}@${revision}'s ${describeWanted(options.openClipName)} (looked in ${where}); run once with the network, or copy the cache from a machine that has it`);
+    const where = commit
+      ? path.join(cache.repoDir, 'snapshots', commit)
+      : `${cache.repoDir} (which has no refs/${revision})`;
+    throw new Error(
+      `hub: HF_HUB_OFFLINE=1 and the Hugging Face cache lacks ${repo}@${revision}'s ${describeWanted(options.openClipName)} (looked in ${where}); run once with the network, or copy the cache from a machine that has it`,
+    );
   }
   const lockPath = path.join(cache.locksDir, `saev-revision-${revision.replace(/[^\w.-]/g, '_')}.lock`);
   return withLock(lockPath, { log: options.log, what: `fetching ${repo}@${revision}` }, async () => {

@@ -22,7 +22,11 @@ async function getStamp(filePath: string): Promise<string> {
 }
 
 function getEntryPath(realPath: string, env: NodeJS.ProcessEnv): string {
-  return path.join(getCacheDir(env), 'digests', `${createHash('sha256').update(realPath).digest('hex').slice(0, 32)}.json`);
+  return path.join(
+    getCacheDir(env),
+    'digests',
+    `${createHash('sha256').update(realPath).digest('hex').slice(0, 32)}.json`,
+  );
 }
 
 export async function hashFile(filePath: string): Promise<string> {
@@ -32,23 +36,36 @@ export async function hashFile(filePath: string): Promise<string> {
 }
 
 /** The file's sha256, from the digest cache when the file has not changed since it was hashed. */
-export async function getFileSha256(filePath: string, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function getFileSha256(
+  filePath: string,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const realPath = await fs.realpath(filePath);
   const entryPath = getEntryPath(realPath, env);
   const stamp = await getStamp(realPath);
   const cached = JSON.parse((await fs.readFile(entryPath, 'utf8').catch(() => 'null')) || 'null') as DigestEntry | null;
-  if (cached && cached.path === realPath && cached.stamp === stamp && /^[0-9a-f]{64}$/.test(cached.sha256)) return cached.sha256;
+  if (cached && cached.path === realPath && cached.stamp === stamp && /^[0-9a-f]{64}$/.test(cached.sha256))
+    return cached.sha256;
   const { size } = await fs.stat(realPath);
   if (size > 1e8) log(`hub: hashing ${filePath} (${(size / 1e9).toFixed(2)} GB), once`);
   const sha256 = await hashFile(realPath);
-  await rememberFileSha256(realPath, sha256, env).catch(() => undefined); // a cache that cannot be written costs only time
+  // a cache that cannot be written costs only time
+  await rememberFileSha256(realPath, sha256, env).catch(() => undefined);
   return sha256;
 }
 
 /** Records a digest computed elsewhere (while downloading). */
-export async function rememberFileSha256(filePath: string, sha256: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function rememberFileSha256(
+  filePath: string,
+  sha256: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const realPath = await fs.realpath(filePath);
   const entryPath = getEntryPath(realPath, env);
   await fs.mkdir(path.dirname(entryPath), { recursive: true });
-  await writeFileAtomic(entryPath, JSON.stringify({ path: realPath, stamp: await getStamp(realPath), sha256 } satisfies DigestEntry) + '\n');
+  await writeFileAtomic(
+    entryPath,
+    JSON.stringify({ path: realPath, stamp: await getStamp(realPath), sha256 } satisfies DigestEntry) + '\n',
+  );
 }

@@ -32,7 +32,10 @@ export class HfRepoCache {
   readonly repoDir: string;
   readonly locksDir: string;
 
-  constructor(readonly cacheDir: string, readonly repo: string) {
+  constructor(
+    readonly cacheDir: string,
+    readonly repo: string,
+  ) {
     const folder = `models--${repo.split('/').join('--')}`;
     this.repoDir = path.join(cacheDir, folder);
     this.locksDir = path.join(cacheDir, '.locks', folder);
@@ -46,7 +49,10 @@ export class HfRepoCache {
     return path.join(this.repoDir, 'blobs', etag);
   }
 
-  /** The commit `revision` names here: itself when it is a commit hash, else what `refs/<revision>` says (null: unknown). */
+  /**
+   * The commit `revision` names here: itself when it is a commit hash, else what `refs/<revision>` says (null:
+   * unknown).
+   */
   async readRef(revision: string): Promise<string | null> {
     if (isCommitHash(revision)) return revision;
     const text = await fs.readFile(path.join(this.repoDir, 'refs', ...revision.split('/')), 'utf8').catch(() => null);

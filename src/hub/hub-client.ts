@@ -77,20 +77,28 @@ export function describeHubError(response: Response, hub: HubEnv, where: Where):
         : `hub: ${where.repo} is gated and no token was found; accept its terms at ${page}, then set HF_TOKEN (a read token from ${hub.endpoint}/settings/tokens) and rerun`,
     );
   }
-  if (code === 'RevisionNotFound') return new Error(`hub: ${where.repo} has no revision '${where.revision}'; check the @REVISION of the name (a branch, tag or commit)`);
-  if (code === 'EntryNotFound') return new Error(`hub: ${where.repo}@${where.revision} has no file ${where.file ?? '?'}`);
+  if (code === 'RevisionNotFound')
+    return new Error(
+      `hub: ${where.repo} has no revision '${where.revision}'; check the @REVISION of the name (a branch, tag or commit)`,
+    );
+  if (code === 'EntryNotFound')
+    return new Error(`hub: ${where.repo}@${where.revision} has no file ${where.file ?? '?'}`);
   if (code === 'RepoNotFound' || response.status === 401 || response.status === 404) {
     const auth = hub.token ? '' : ' (or it is private: set HF_TOKEN)';
     return new Error(`hub: repository ${where.repo} was not found on ${hub.endpoint}${auth}; check the name`);
   }
-  return new Error(`hub: ${response.url || page} answered HTTP ${response.status}${code ? ` (${code})` : ''}; retry later, or set HF_HUB_OFFLINE=1 to use only cached files`);
+  return new Error(
+    `hub: ${response.url || page} answered HTTP ${response.status}${code ? ` (${code})` : ''}; retry later, or set HF_HUB_OFFLINE=1 to use only cached files`,
+  );
 }
 
 /** A network failure (no answer at all), in one line. */
 export function describeNetworkError(error: unknown, hub: HubEnv, what: string): Error {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? firstLine(error);
-  return new Error(`hub: cannot reach ${hub.endpoint} for ${what} (${reason}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only cached files`);
+  return new Error(
+    `hub: cannot reach ${hub.endpoint} for ${what} (${reason}); check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only cached files`,
+  );
 }
 
 function authHeaders(hub: HubEnv): Record<string, string> {
@@ -112,7 +120,15 @@ export async function getRepoInfo(hub: HubEnv, repo: string, revision: string, t
     await response.body?.cancel();
     throw describeHubError(response, hub, { repo, revision });
   }
-  const json = (await response.json()) as { sha?: unknown; siblings?: Array<{ rfilename?: unknown; size?: unknown; blobId?: unknown; lfs?: { sha256?: unknown; size?: unknown } }> };
+  const json = (await response.json()) as {
+    sha?: unknown;
+    siblings?: Array<{
+      rfilename?: unknown;
+      size?: unknown;
+      blobId?: unknown;
+      lfs?: { sha256?: unknown; size?: unknown };
+    }>;
+  };
   if (typeof json.sha !== 'string' || !/^[0-9a-f]{40}$/.test(json.sha) || !Array.isArray(json.siblings)) {
     throw new Error(`hub: ${url} did not answer with a commit and a file list; is HF_ENDPOINT a Hugging Face Hub?`);
   }
@@ -137,18 +153,34 @@ export interface OpenedFile {
  * Opens `FILE` of `repo` at `commit` from byte `offset` (0: all of it). The
  * caller reads `response.body`; status 206 means the range was honoured.
  */
-export async function openRepoFile(hub: HubEnv, repo: string, commit: string, file: string, offset: number, signal?: AbortSignal): Promise<OpenedFile> {
+export async function openRepoFile(
+  hub: HubEnv,
+  repo: string,
+  commit: string,
+  file: string,
+  offset: number,
+  signal?: AbortSignal,
+): Promise<OpenedFile> {
   const first = `${hub.endpoint}/${repo}/resolve/${commit}/${encodePath(file)}`;
   return openUrl(first, hub, offset, { repo, revision: commit, file }, signal);
 }
 
 /** Opens a URL from byte `offset`, following up to 5 redirects; the token is sent only to the Hub's own host. */
-export async function openUrl(url: string, hub: HubEnv, offset: number, where: Where, signal?: AbortSignal): Promise<OpenedFile> {
+export async function openUrl(
+  url: string,
+  hub: HubEnv,
+  offset: number,
+  where: Where,
+  signal?: AbortSignal,
+): Promise<OpenedFile> {
   const hubHost = new URL(hub.endpoint).host;
   let current = url;
   let hubHeaders: Headers | null = null;
   for (let hop = 0; hop <= 5; hop++) {
-    const headers: Record<string, string> = { 'accept-encoding': 'identity', ...(new URL(current).host === hubHost ? authHeaders(hub) : {}) };
+    const headers: Record<string, string> = {
+      'accept-encoding': 'identity',
+      ...(new URL(current).host === hubHost ? authHeaders(hub) : {}),
+    };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     let response: Response;
     try {

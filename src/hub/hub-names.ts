@@ -35,16 +35,30 @@ const TORCH_HUB: Record<string, TorchHubName> = {};
 for (const size of ['s', 'b', 'l', 'g']) {
   const base = `dinov2_vit${size}14`;
   TORCH_HUB[base] = { family: 'dinov2', file: `${base}_pretrain.pth`, urlPath: `${base}/${base}_pretrain.pth` };
-  TORCH_HUB[`${base}_reg`] = { family: 'dinov2', file: `${base}_reg4_pretrain.pth`, urlPath: `${base}/${base}_reg4_pretrain.pth` };
+  TORCH_HUB[`${base}_reg`] = {
+    family: 'dinov2',
+    file: `${base}_reg4_pretrain.pth`,
+    urlPath: `${base}/${base}_reg4_pretrain.pth`,
+  };
 }
 for (const size of ['s16', 's16plus', 'b16', 'l16', 'h16plus', '7b16']) {
-  TORCH_HUB[`dinov3_vit${size}`] = { family: 'dinov3', file: `dinov3_vit${size}_pretrain_lvd1689m-*.pth`, hfRepo: `facebook/dinov3-vit${size}-pretrain-lvd1689m` };
+  TORCH_HUB[`dinov3_vit${size}`] = {
+    family: 'dinov3',
+    file: `dinov3_vit${size}_pretrain_lvd1689m-*.pth`,
+    hfRepo: `facebook/dinov3-vit${size}-pretrain-lvd1689m`,
+  };
 }
 
 const TIMM: Record<string, TimmName> = {};
 const PE: Array<[family: string, models: string[]]> = [
-  ['pe-core', ['tiny_patch16_384', 'small_patch16_384', 'base_patch16_224', 'large_patch14_336', 'gigantic_patch14_448']],
-  ['pe-spatial', ['tiny_patch16_512', 'small_patch16_512', 'base_patch16_512', 'large_patch14_448', 'gigantic_patch14_448']],
+  [
+    'pe-core',
+    ['tiny_patch16_384', 'small_patch16_384', 'base_patch16_224', 'large_patch14_336', 'gigantic_patch14_448'],
+  ],
+  [
+    'pe-spatial',
+    ['tiny_patch16_512', 'small_patch16_512', 'base_patch16_512', 'large_patch14_448', 'gigantic_patch14_448'],
+  ],
 ];
 for (const [family, models] of PE) {
   for (const model of models) {

@@ -27,13 +27,23 @@ export function resolveNamedCheckpoint(family: VitFamily, ckpt: string): Checkpo
   return resolveCheckpointName(family, ckpt, getPathKind);
 }
 
-export function fetchNamedCheckpoint(name: CheckpointName, family: VitFamily, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<FetchedCheckpoint> {
+export function fetchNamedCheckpoint(
+  name: CheckpointName,
+  family: VitFamily,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<FetchedCheckpoint> {
   return fetchCheckpoint(name, family.name, { log, env });
 }
 
-/** One line on what a name ran, the same on every host (no local paths): `hf-hub timm/...@<commit> open_clip_model.safetensors`. */
+/**
+ * One line on what a name ran, the same on every host (no local paths): `hf-hub timm/...@<commit>
+ * open_clip_model.safetensors`.
+ */
 export function describeRecord(record: CheckpointRecord): string {
-  const where = record.repository ? `${record.repository}@${record.commit ?? record.revision}` : (record.url ?? record.name);
+  const where = record.repository
+    ? `${record.repository}@${record.commit ?? record.revision}`
+    : (record.url ?? record.name);
   return `${record.source} ${where} ${record.file}${record.sha256 ? ` (sha256 ${record.sha256.slice(0, 16)})` : ''}`;
 }
 
@@ -42,10 +52,16 @@ export function describeRecord(record: CheckpointRecord): string {
  * the caches the jobs read; a fetch that fails here (a login node without the network) is only a warning,
  * as the jobs may still reach the Hub or find the files.
  */
-export async function prefetchNamedCheckpoint(family: VitFamily, ckpt: string, log: (line: string) => void): Promise<void> {
+export async function prefetchNamedCheckpoint(
+  family: VitFamily,
+  ckpt: string,
+  log: (line: string) => void,
+): Promise<void> {
   const name = resolveNamedCheckpoint(family, ckpt);
   if (!name) return;
-  await fetchNamedCheckpoint(name, family, log).catch((error: Error) => log(`warning: ${error.message.split('\n')[0]}; each job will try again`));
+  await fetchNamedCheckpoint(name, family, log).catch((error: Error) =>
+    log(`warning: ${error.message.split('\n')[0]}; each job will try again`),
+  );
 }
 
 export interface NamedVit extends LoadedVit {
@@ -53,7 +69,12 @@ export interface NamedVit extends LoadedVit {
   resolved: CheckpointRecord;
 }
 
-export async function loadNamedVit(fetched: FetchedCheckpoint, family: VitFamily, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<NamedVit> {
+export async function loadNamedVit(
+  fetched: FetchedCheckpoint,
+  family: VitFamily,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NamedVit> {
   const converted = await getConvertedModel(fetched, family, { log, env });
   if (!converted.converted) log(`model: ${fetched.name.name} converted before, loading ${converted.dir}`);
   const vit = await loadVit(family, converted.dir);

@@ -33,7 +33,12 @@ interface ModelEntry extends OpenClipTower {
 const timmClip = (arch: string, tag: string) => `timm/vit_${arch}_clip_${tag}`;
 const laion = (name: string) => `laion/CLIP-${name}`;
 const commonpool = (prefix: string, size: string, samples: string, kinds: string[]) =>
-  Object.fromEntries(kinds.map((kind) => [`commonpool_${size.toLowerCase()}_${kind ? `${kind}_` : ''}${samples.toLowerCase().replace('-', '_')}`, laion(`${prefix}-CommonPool.${size}${kind ? `.${kind}` : ''}-${samples}`)]));
+  Object.fromEntries(
+    kinds.map((kind) => [
+      `commonpool_${size.toLowerCase()}_${kind ? `${kind}_` : ''}${samples.toLowerCase().replace('-', '_')}`,
+      laion(`${prefix}-CommonPool.${size}${kind ? `.${kind}` : ''}-${samples}`),
+    ]),
+  );
 
 const MODELS: Record<string, ModelEntry> = {
   'ViT-B-32': {
@@ -72,7 +77,10 @@ const MODELS: Record<string, ModelEntry> = {
   'ViT-B-16-plus-240': {
     family: 'clip',
     // open_clip maps both tags to the e31 repository.
-    tags: { laion400m_e31: timmClip('base_patch16_plus', '240.laion400m_e31'), laion400m_e32: timmClip('base_patch16_plus', '240.laion400m_e31') },
+    tags: {
+      laion400m_e31: timmClip('base_patch16_plus', '240.laion400m_e31'),
+      laion400m_e32: timmClip('base_patch16_plus', '240.laion400m_e31'),
+    },
   },
   'ViT-L-14': {
     family: 'clip',
@@ -104,20 +112,53 @@ const MODELS: Record<string, ModelEntry> = {
   'ViT-g-14': {
     family: 'clip',
     nHeads: 16,
-    tags: { laion2b_s12b_b42k: laion('ViT-g-14-laion2B-s12B-b42K'), laion2b_s34b_b88k: laion('ViT-g-14-laion2B-s34B-b88K') },
+    tags: {
+      laion2b_s12b_b42k: laion('ViT-g-14-laion2B-s12B-b42K'),
+      laion2b_s34b_b88k: laion('ViT-g-14-laion2B-s34B-b88K'),
+    },
   },
   'ViT-bigG-14': {
     family: 'clip',
     nHeads: 16,
-    tags: { laion2b_s39b_b160k: laion('ViT-bigG-14-laion2B-39B-b160k'), metaclip_fullcc: `q:${timmClip('gigantic_patch14', '224.metaclip_2pt5b')}` },
+    tags: {
+      laion2b_s39b_b160k: laion('ViT-bigG-14-laion2B-39B-b160k'),
+      metaclip_fullcc: `q:${timmClip('gigantic_patch14', '224.metaclip_2pt5b')}`,
+    },
   },
-  'ViT-H-14-worldwide': { family: 'clip', nHeads: 16, tags: { metaclip2_worldwide: `q:${timmClip('huge_patch14', '224.metaclip2_worldwide')}` } },
-  'ViT-H-14-worldwide-378': { family: 'clip', nHeads: 16, tags: { metaclip2_worldwide: timmClip('huge_patch14', '378.metaclip2_worldwide') } },
-  'ViT-bigG-14-worldwide': { family: 'clip', nHeads: 16, tags: { metaclip2_worldwide: timmClip('gigantic_patch14', '224.metaclip2_worldwide') } },
-  'ViT-bigG-14-worldwide-378': { family: 'clip', nHeads: 16, tags: { metaclip2_worldwide: timmClip('gigantic_patch14', '378.metaclip2_worldwide') } },
-  'roberta-ViT-B-32': { family: 'clip', quickGelu: true, tags: { laion2b_s12b_b32k: laion('ViT-B-32-roberta-base-laion2B-s12B-b32k') } },
-  'xlm-roberta-base-ViT-B-32': { family: 'clip', tags: { laion5b_s13b_b90k: laion('ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k') } },
-  'xlm-roberta-large-ViT-H-14': { family: 'clip', nHeads: 16, tags: { frozen_laion5b_s13b_b90k: laion('ViT-H-14-frozen-xlm-roberta-large-laion5B-s13B-b90k') } },
+  'ViT-H-14-worldwide': {
+    family: 'clip',
+    nHeads: 16,
+    tags: { metaclip2_worldwide: `q:${timmClip('huge_patch14', '224.metaclip2_worldwide')}` },
+  },
+  'ViT-H-14-worldwide-378': {
+    family: 'clip',
+    nHeads: 16,
+    tags: { metaclip2_worldwide: timmClip('huge_patch14', '378.metaclip2_worldwide') },
+  },
+  'ViT-bigG-14-worldwide': {
+    family: 'clip',
+    nHeads: 16,
+    tags: { metaclip2_worldwide: timmClip('gigantic_patch14', '224.metaclip2_worldwide') },
+  },
+  'ViT-bigG-14-worldwide-378': {
+    family: 'clip',
+    nHeads: 16,
+    tags: { metaclip2_worldwide: timmClip('gigantic_patch14', '378.metaclip2_worldwide') },
+  },
+  'roberta-ViT-B-32': {
+    family: 'clip',
+    quickGelu: true,
+    tags: { laion2b_s12b_b32k: laion('ViT-B-32-roberta-base-laion2B-s12B-b32k') },
+  },
+  'xlm-roberta-base-ViT-B-32': {
+    family: 'clip',
+    tags: { laion5b_s13b_b90k: laion('ViT-B-32-xlm-roberta-base-laion5B-s13B-b90k') },
+  },
+  'xlm-roberta-large-ViT-H-14': {
+    family: 'clip',
+    nHeads: 16,
+    tags: { frozen_laion5b_s13b_b90k: laion('ViT-H-14-frozen-xlm-roberta-large-laion5B-s13B-b90k') },
+  },
 };
 
 /** SigLIP and SigLIP2 (open_clip with a timm trunk): one `webli` tag each, in `timm/<MODEL>`. */
@@ -148,17 +189,25 @@ const SIGLIP: Array<[model: string, timmName: string, imageSize: number, repo?: 
   ['ViT-SO400M-16-SigLIP2-384', 'vit_so400m_patch16_siglip_384', 384],
   ['ViT-SO400M-16-SigLIP2-512', 'vit_so400m_patch16_siglip_512', 512],
 ];
-for (const [model, name, imageSize, repo] of SIGLIP) MODELS[model] = { family: 'siglip', timm: { name, imageSize }, tags: { webli: repo ?? `timm/${model}` } };
+for (const [model, name, imageSize, repo] of SIGLIP)
+  MODELS[model] = { family: 'siglip', timm: { name, imageSize }, tags: { webli: repo ?? `timm/${model}` } };
 
 /** Perception Encoder core models as open_clip ships them (`meta` tag, `timm/<MODEL>`), for the pe-core family. */
-for (const model of ['PE-Core-T-16-384', 'PE-Core-S-16-384', 'PE-Core-B-16', 'PE-Core-L-14-336', 'PE-Core-bigG-14-448']) {
+for (const model of [
+  'PE-Core-T-16-384',
+  'PE-Core-S-16-384',
+  'PE-Core-B-16',
+  'PE-Core-L-14-336',
+  'PE-Core-bigG-14-448',
+]) {
   MODELS[model] = { family: 'pe-core', tags: { meta: `timm/${model}` } };
 }
 
 // `MODEL-quickgelu`: the QuickGELU tags of every model, as open_clip adds them.
 for (const [model, entry] of Object.entries({ ...MODELS })) {
   const quick = Object.entries(entry.tags).filter(([, repo]) => repo.startsWith('q:'));
-  if (quick.length > 0 && !model.endsWith('-quickgelu')) MODELS[`${model}-quickgelu`] = { ...entry, quickGelu: true, tags: Object.fromEntries(quick) };
+  if (quick.length > 0 && !model.endsWith('-quickgelu'))
+    MODELS[`${model}-quickgelu`] = { ...entry, quickGelu: true, tags: Object.fromEntries(quick) };
 }
 
 /** open_clip's tag normalisation: lower case, `-` as `_`. */
@@ -180,7 +229,11 @@ export function getOpenClipSource(model: string, tag: string): OpenClipSource | 
 /** Every `MODEL/TAG` with its family (for suggestions and the family check). */
 export function listOpenClipNames(): Array<{ name: string; family: string; repo: string }> {
   return Object.entries(MODELS).flatMap(([model, entry]) =>
-    Object.entries(entry.tags).map(([tag, repo]) => ({ name: `${model}/${tag}`, family: entry.family, repo: repo.replace(/^q:/, '') })),
+    Object.entries(entry.tags).map(([tag, repo]) => ({
+      name: `${model}/${tag}`,
+      family: entry.family,
+      repo: repo.replace(/^q:/, ''),
+    })),
   );
 }
 
@@ -198,7 +251,10 @@ const UNSUPPORTED: Array<[RegExp, string]> = [
   [/^ViT-gopt-/, "a SigLIP2 giant-opt ViT (not among the siglip family's sizes)"],
 ];
 
-/** Tags open_clip preprocesses otherwise than the family does (its table's overrides): refused, never run with other inputs. */
+/**
+ * Tags open_clip preprocesses otherwise than the family does (its table's overrides): refused, never run with other
+ * inputs.
+ */
 const OTHER_PREPROCESSING: Record<string, string> = {
   'ViT-L-14/laion2b_s32b_b82k': 'mean = std = 0.5',
   'ViT-H-14/dfn5b': 'a squash resize',

@@ -21,9 +21,12 @@ export function getTorchHubCheckpointsDir(env: NodeJS.ProcessEnv = process.env):
 
 /** The cached file matching `pattern` (a trailing `*` before the extension matches a hash suffix), or null. */
 export async function findTorchHubFile(dir: string, pattern: string): Promise<string | null> {
-  if (!pattern.includes('*')) return (await fs.stat(path.join(dir, pattern)).catch(() => null))?.isFile() ? path.join(dir, pattern) : null;
+  if (!pattern.includes('*'))
+    return (await fs.stat(path.join(dir, pattern)).catch(() => null))?.isFile() ? path.join(dir, pattern) : null;
   const [prefix, suffix] = pattern.split('*');
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && name.endsWith(suffix)).sort();
+  const names = (await fs.readdir(dir).catch(() => [] as string[]))
+    .filter((name) => name.startsWith(prefix) && name.endsWith(suffix))
+    .sort();
   return names.length ? path.join(dir, names[0]) : null;
 }
 
@@ -43,8 +46,15 @@ export interface TorchHubOptions {
   retryDelayMs?: number;
 }
 
-/** The torch-hub file of `entry`: cached, or downloaded from its public URL. Null when torch hub has none public (DINOv3). */
-export async function fetchTorchHubFile(hubName: string, entry: TorchHubName, options: TorchHubOptions): Promise<TorchHubFile | null> {
+/**
+ * The torch-hub file of `entry`: cached, or downloaded from its public URL. Null when torch hub has none public
+ * (DINOv3).
+ */
+export async function fetchTorchHubFile(
+  hubName: string,
+  entry: TorchHubName,
+  options: TorchHubOptions,
+): Promise<TorchHubFile | null> {
   const dir = getTorchHubCheckpointsDir(options.env);
   const cached = await findTorchHubFile(dir, entry.file);
   if (cached) return { path: cached, url: null, sha256: null, downloaded: false };
@@ -52,7 +62,9 @@ export async function fetchTorchHubFile(hubName: string, entry: TorchHubName, op
   const url = `${(options.env.SAEV_DINOV2_URL || DINOV2_BASE_URL).replace(/\/+$/, '')}/${entry.urlPath}`;
   const dest = path.join(dir, entry.file);
   if (options.hub.offline) {
-    throw new Error(`hub: HF_HUB_OFFLINE=1 and '${hubName}' needs ${entry.file}, which is not in the torch hub cache (looked in ${dir}; TORCH_HOME moves it); run once with the network or copy the file there from ${url}`);
+    throw new Error(
+      `hub: HF_HUB_OFFLINE=1 and '${hubName}' needs ${entry.file}, which is not in the torch hub cache (looked in ${dir}; TORCH_HOME moves it); run once with the network or copy the file there from ${url}`,
+    );
   }
   return withLock(`${dest}.saev.lock`, { log: options.log, what: `downloading ${url}` }, async () => {
     if (await findTorchHubFile(dir, entry.file)) return { path: dest, url, sha256: null, downloaded: false };
@@ -60,21 +72,33 @@ export async function fetchTorchHubFile(hubName: string, entry: TorchHubName, op
     const open = async (offset: number, signal: AbortSignal) => {
       let response: Response;
       try {
-        response = await fetch(url, { headers: { 'accept-encoding': 'identity', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }, signal });
+        response = await fetch(url, {
+          headers: { 'accept-encoding': 'identity', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
+          signal,
+        });
       } catch (error) {
         throw describeNetworkError(error, { ...options.hub, endpoint: new URL(url).origin }, entry.file);
       }
       if (!response.ok && response.status !== 416) {
         await response.body?.cancel();
-        throw new Error(`hub: ${url} answered HTTP ${response.status}; check SAEV_DINOV2_URL, or put ${entry.file} in ${dir} yourself`);
+        throw new Error(
+          `hub: ${url} answered HTTP ${response.status}; check SAEV_DINOV2_URL, or put ${entry.file} in ${dir} yourself`,
+        );
       }
       return response;
     };
     // The size, for the check and for progress: a HEAD request, as torch hub's own download reads Content-Length.
-    const head = await fetch(url, { method: 'HEAD', headers: { 'accept-encoding': 'identity' }, signal: AbortSignal.timeout(30_000) }).catch((error) => {
+    const head = await fetch(url, {
+      method: 'HEAD',
+      headers: { 'accept-encoding': 'identity' },
+      signal: AbortSignal.timeout(30_000),
+    }).catch((error) => {
       throw describeNetworkError(error, { ...options.hub, endpoint: new URL(url).origin }, entry.file);
     });
-    if (!head.ok) throw new Error(`hub: ${url} answered HTTP ${head.status}; check SAEV_DINOV2_URL, or put ${entry.file} in ${dir} yourself`);
+    if (!head.ok)
+      throw new Error(
+        `hub: ${url} answered HTTP ${head.status}; check SAEV_DINOV2_URL, or put ${entry.file} in ${dir} yourself`,
+      );
     const size = Number(head.headers.get('content-length') ?? NaN);
     const { sha256 } = await downloadFile(
       { open, dest, label: entry.file, from: url, size: Number.isFinite(size) ? size : null, sha256: null },

@@ -24,7 +24,10 @@ export async function acquireLock(lockPath: string, options: WaitOptions): Promi
   for (;;) {
     const lock = await ShardLock.tryAcquire(lockPath, { leaseMs: options.leaseMs ?? 120_000, log: options.log });
     if (lock instanceof ShardLock) return lock;
-    if (!told) options.log(`hub: waiting for pid ${lock.heldBy.pid} on ${lock.heldBy.host}, which is ${options.what} (lock ${lockPath})`);
+    if (!told)
+      options.log(
+        `hub: waiting for pid ${lock.heldBy.pid} on ${lock.heldBy.host}, which is ${options.what} (lock ${lockPath})`,
+      );
     told = true;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
   }

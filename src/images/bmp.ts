@@ -23,7 +23,8 @@ export function decodeBmp(bytes: Uint8Array): RgbImage {
   if (compression !== 0 && !(compression === 3 && bitsPerPixel === 32)) {
     throw new Error(`bmp: compression ${compression} is not supported (only uncompressed BMPs)`);
   }
-  if (![1, 4, 8, 24, 32].includes(bitsPerPixel)) throw new Error(`bmp: ${bitsPerPixel} bits per pixel is not supported`);
+  if (![1, 4, 8, 24, 32].includes(bitsPerPixel))
+    throw new Error(`bmp: ${bitsPerPixel} bits per pixel is not supported`);
   const height = Math.abs(rawHeight);
   const bottomUp = rawHeight > 0;
   const rowBytes = Math.ceil((width * bitsPerPixel) / 32) * 4;

@@ -152,7 +152,9 @@ export class Resampler {
 
   private arena(bytes: number, src: RgbImage): Arena {
     if (bytes > MAX_MEMORY_BYTES) {
-      throw new Error(`resample: a ${src.width}x${src.height} image needs ${bytes} bytes, more than WebAssembly's 4 GiB memory`);
+      throw new Error(
+        `resample: a ${src.width}x${src.height} image needs ${bytes} bytes, more than WebAssembly's 4 GiB memory`,
+      );
     }
     if (bytes > this.maxKeptBytes) return makeArena(bytes);
     const { memory } = this.kept;
@@ -161,7 +163,14 @@ export class Resampler {
   }
 
   /** Runs the passes; `at` is the address of the 8-bit result, or of the float32 one with `norm`. */
-  private run(src: RgbImage, width: number, height: number, filter: ResampleFilter, box: CropBox, norm: Normalization | null) {
+  private run(
+    src: RgbImage,
+    width: number,
+    height: number,
+    filter: ResampleFilter,
+    box: CropBox,
+    norm: Normalization | null,
+  ) {
     checkArgs(src, width, height, box);
     const { left, top, width: bw, height: bh } = box;
     const horizontal = this.getFilter(src.width, width, filter);
@@ -182,7 +191,12 @@ export class Resampler {
     const layout = makeLayout();
     const place = (f: PassFilter | null) => {
       if (!f) return null;
-      return { f, offsets: layout.alloc(4 * f.offsets.length), counts: layout.alloc(4 * f.counts.length), weights: layout.alloc(4 * f.weights.length) };
+      return {
+        f,
+        offsets: layout.alloc(4 * f.offsets.length),
+        counts: layout.alloc(4 * f.counts.length),
+        weights: layout.alloc(4 * f.weights.length),
+      };
     };
     const [hTable, vTable] = [place(hFilter), place(vFilter)];
     const consts = layout.alloc(7 * 16);

@@ -22,7 +22,8 @@ export interface EncodedImage {
 const OPTIONS = { ignoreIcc: true, failOn: 'error', limitInputPixels: false } as const;
 
 /** SOF0-SOF15 (frame headers), less DHT (C4), JPG (C8) and DAC (CC), which share the range. */
-const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+const isStartOfFrame = (marker: number) =>
+  marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 
 /** A JPEG's sample precision and component count, from its frame header; null when it is no well-formed JPEG. */
 export function getJpegFrame(bytes: Uint8Array): { precision: number; nComponents: number } | null {
@@ -52,7 +53,11 @@ function toRgbImage(data: Buffer, width: number, height: number): RgbImage {
 
 /** Pillow's `cmyk2rgb`: nk = 255 - K; each channel nk - (((t >> 8) + t) >> 8) with t = C * nk + 128. */
 async function decodeCmyk(bytes: Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(bytes, OPTIONS).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, OPTIONS)
+    .pipelineColourspace('cmyk')
+    .toColourspace('cmyk')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new Error(`CMYK image decoded to ${info.channels} channels`);
   const n = info.width * info.height;
   const out = new Uint8Array(n * 3);
@@ -68,7 +73,10 @@ async function decodeCmyk(bytes: Uint8Array): Promise<RgbImage> {
 
 /** Pillow opens 16-bit grey as `I;16` and `convert("RGB")` clamps it: R = G = B = min(v, 255). */
 async function decodeGrey16(bytes: Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(bytes, OPTIONS).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, OPTIONS)
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
   const values = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
   const n = info.width * info.height;
   const out = new Uint8Array(n * 3);
@@ -77,7 +85,11 @@ async function decodeGrey16(bytes: Uint8Array): Promise<RgbImage> {
 }
 
 async function decodeDefault(bytes: Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(bytes, OPTIONS).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, OPTIONS)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
   return toRgbImage(data, info.width, info.height);
 }
@@ -99,7 +111,8 @@ async function decodeAny(bytes: Uint8Array): Promise<RgbImage> {
   if (isBmp(bytes)) return decodeBmp(bytes);
   if (isNetpbm(bytes)) return decodeNetpbm(bytes);
   const jpeg = getJpegFrame(bytes);
-  if (jpeg && jpeg.precision === 8 && (jpeg.nComponents === 1 || jpeg.nComponents === 3)) return decodePlainJpeg(bytes, jpeg.nComponents);
+  if (jpeg && jpeg.precision === 8 && (jpeg.nComponents === 1 || jpeg.nComponents === 3))
+    return decodePlainJpeg(bytes, jpeg.nComponents);
   const meta = await sharp(bytes, OPTIONS).metadata();
   if (meta.space === 'cmyk') return decodeCmyk(bytes);
   if (meta.depth === 'ushort' && meta.channels === 1) return decodeGrey16(bytes);

@@ -31,7 +31,8 @@ class Tokens {
     const b = this.bytes;
     while (this.pos < b.length) {
       if (isSpace(b[this.pos])) this.pos++;
-      else if (b[this.pos] === 0x23) while (this.pos < b.length && b[this.pos] !== 0x0a && b[this.pos] !== 0x0d) this.pos++;
+      else if (b[this.pos] === 0x23)
+        while (this.pos < b.length && b[this.pos] !== 0x0a && b[this.pos] !== 0x0d) this.pos++;
       else break;
     }
   }
@@ -42,7 +43,8 @@ class Tokens {
     const b = this.bytes;
     const start = this.pos;
     let v = 0;
-    while (this.pos < b.length && b[this.pos] >= 0x30 && b[this.pos] <= 0x39 && !(oneDigit && this.pos > start)) v = v * 10 + b[this.pos++] - 0x30;
+    while (this.pos < b.length && b[this.pos] >= 0x30 && b[this.pos] <= 0x39 && !(oneDigit && this.pos > start))
+      v = v * 10 + b[this.pos++] - 0x30;
     if (this.pos === start) throw new Error(`netpbm: expected ${what} at byte ${start}`);
     return v;
   }
@@ -57,10 +59,12 @@ export function decodeNetpbm(bytes: Uint8Array): RgbImage {
   const maxval = bitmap ? 1 : tokens.next('the maximum value');
   if (width < 1 || height < 1) throw new Error(`netpbm: size ${width}x${height}`);
   if (maxval < 1 || maxval > 65535) throw new Error(`netpbm: maximum value ${maxval} is outside 1..65535`);
-  if (kind >= 4 && !isSpace(bytes[tokens.pos])) throw new Error(`netpbm: expected one whitespace byte before the raster at byte ${tokens.pos}`); // as Pillow
+  if (kind >= 4 && !isSpace(bytes[tokens.pos]))
+    throw new Error(`netpbm: expected one whitespace byte before the raster at byte ${tokens.pos}`); // as Pillow
   const channels = kind === 3 || kind === 6 ? 3 : 1;
   const n = width * height * channels;
-  if (n > bytes.length * 8) throw new Error(`netpbm: the header says ${width}x${height}, more than the file's ${bytes.length} bytes can hold`);
+  if (n > bytes.length * 8)
+    throw new Error(`netpbm: the header says ${width}x${height}, more than the file's ${bytes.length} bytes can hold`);
   const values = new Uint16Array(n);
   if (kind <= 3) {
     for (let i = 0; i < n; i++) {
@@ -71,13 +75,18 @@ export function decodeNetpbm(bytes: Uint8Array): RgbImage {
   } else if (kind === 4) {
     const rowBytes = Math.ceil(width / 8);
     const start = tokens.pos + 1; // one whitespace byte after the header
-    if (start + rowBytes * height > bytes.length) throw new Error(`netpbm: ${bytes.length} bytes, expected ${start + rowBytes * height}`);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) values[y * width + x] = (bytes[start + y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1;
+    if (start + rowBytes * height > bytes.length)
+      throw new Error(`netpbm: ${bytes.length} bytes, expected ${start + rowBytes * height}`);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        values[y * width + x] = (bytes[start + y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1;
   } else {
     const bytesPerValue = maxval > 255 ? 2 : 1;
     const start = tokens.pos + 1;
-    if (start + n * bytesPerValue > bytes.length) throw new Error(`netpbm: ${bytes.length} bytes, expected ${start + n * bytesPerValue}`);
-    for (let i = 0; i < n; i++) values[i] = bytesPerValue === 2 ? (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1] : bytes[start + i];
+    if (start + n * bytesPerValue > bytes.length)
+      throw new Error(`netpbm: ${bytes.length} bytes, expected ${start + n * bytesPerValue}`);
+    for (let i = 0; i < n; i++)
+      values[i] = bytesPerValue === 2 ? (bytes[start + 2 * i] << 8) | bytes[start + 2 * i + 1] : bytes[start + i];
   }
   const toByte = (v: number): number => {
     if (bitmap) return v ? 0 : 255;

@@ -43,7 +43,8 @@ export class PreprocessPool implements ImagePreprocessor {
   private nextWorker = 0;
 
   constructor(spec: PreprocessSpec, nThreads: number) {
-    if (!Number.isInteger(nThreads) || nThreads < 1) throw new Error(`preprocess: nThreads must be a positive integer, found ${nThreads}`);
+    if (!Number.isInteger(nThreads) || nThreads < 1)
+      throw new Error(`preprocess: nThreads must be a positive integer, found ${nThreads}`);
     const script = resolveWorkerScript('images/preprocess-worker.js');
     this.workers = Array.from({ length: nThreads }, () => {
       const worker = new Worker(script, { workerData: spec });

@@ -56,8 +56,14 @@ export function centerCrop(image: RgbImage, size: number): RgbImage {
 /** The box of a `width` x `height` resized image that `CenterCrop(size)` keeps (all of it when `size` is null). */
 export function getCropBox(width: number, height: number, size: number | null): CropBox {
   if (size === null) return { left: 0, top: 0, width, height };
-  if (width < size || height < size) throw new Error(`preprocess: a ${width}x${height} image is smaller than the ${size} px crop`);
-  return { left: roundHalfEven((width - size) / 2), top: roundHalfEven((height - size) / 2), width: size, height: size };
+  if (width < size || height < size)
+    throw new Error(`preprocess: a ${width}x${height} image is smaller than the ${size} px crop`);
+  return {
+    left: roundHalfEven((width - size) / 2),
+    top: roundHalfEven((height - size) / 2),
+    width: size,
+    height: size,
+  };
 }
 
 /** One per thread: it keeps its WebAssembly memory between images. */
@@ -74,7 +80,16 @@ export function resizeAndCrop(image: RgbImage, spec: PreprocessSpec): RgbImage {
 export function preprocessInto(image: RgbImage, spec: PreprocessSpec, out: Float32Array, offset: number): void {
   const [width, height] = getResizedSize(image.width, image.height, spec);
   resampler ??= new Resampler();
-  resampler.resizeCropNormalizeInto(image, width, height, spec.filter, getCropBox(width, height, spec.cropSize), spec, out, offset);
+  resampler.resizeCropNormalizeInto(
+    image,
+    width,
+    height,
+    spec.filter,
+    getCropBox(width, height, spec.cropSize),
+    spec,
+    out,
+    offset,
+  );
 }
 
 /** `pixels_HWC` float32: (x / 255 - mean) / std, written into `out` at `offset`. */

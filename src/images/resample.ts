@@ -105,7 +105,9 @@ function resampleHorizontal(src: RgbImage, outWidth: number, c: Coefficients): R
   for (let y = 0; y < src.height; y++) {
     const row = y * src.width * 3;
     for (let x = 0; x < outWidth; x++) {
-      let r = half, g = half, b = half;
+      let r = half,
+        g = half,
+        b = half;
       const start = c.starts[x];
       for (let k = 0; k < c.counts[x]; k++) {
         const w = c.weights[x * c.taps + k];
@@ -143,9 +145,13 @@ export function resizeLikePillow(src: RgbImage, width: number, height: number, f
   if (width < 1 || height < 1) throw new Error(`resample: target size ${width}x${height} must be positive`);
   // Pillow skips a pass whose size does not change.
   const horizontal = (image: RgbImage) =>
-    width !== src.width ? resampleHorizontal(image, width, computeCoefficients(src.width, width, FILTERS[filter])) : image;
+    width !== src.width
+      ? resampleHorizontal(image, width, computeCoefficients(src.width, width, FILTERS[filter]))
+      : image;
   const vertical = (image: RgbImage) =>
-    height !== src.height ? resampleVertical(image, height, computeCoefficients(src.height, height, FILTERS[filter])) : image;
+    height !== src.height
+      ? resampleVertical(image, height, computeCoefficients(src.height, height, FILTERS[filter]))
+      : image;
   // Pillow 13 (Resample.c, `horizontal_first`) runs the vertical pass first when the height shrinks by more
   // than twice as many pixels as the width; earlier Pillow always ran horizontal first. The uint8
   // intermediate makes the order visible (up to a few levels), so we follow the current release.
@@ -157,7 +163,9 @@ export function resizeLikePillow(src: RgbImage, width: number, height: number, f
 /** `img.crop((left, top, left + width, top + height))` inside the image bounds. */
 export function cropRgb(src: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
   if (left < 0 || top < 0 || left + width > src.width || top + height > src.height) {
-    throw new Error(`resample: crop ${width}x${height}+${left}+${top} falls outside a ${src.width}x${src.height} image`);
+    throw new Error(
+      `resample: crop ${width}x${height}+${left}+${top} falls outside a ${src.width}x${src.height} image`,
+    );
   }
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {

@@ -23,7 +23,9 @@ export class Gelu extends tf.layers.Layer {
   constructor(args: GeluArgs) {
     super(args);
     if (!GELU_APPROXIMATIONS.includes(args.approximate)) {
-      throw new Error(`layers: Gelu approximate must be one of ${GELU_APPROXIMATIONS.join(', ')}, found '${args.approximate}'`);
+      throw new Error(
+        `layers: Gelu approximate must be one of ${GELU_APPROXIMATIONS.join(', ')}, found '${args.approximate}'`,
+      );
     }
     this.approximate = args.approximate;
   }

@@ -28,7 +28,8 @@ export class LayerNorm extends tf.layers.Layer {
   constructor(args: LayerNormArgs = {}) {
     super(args);
     const epsilon = args.epsilon ?? 1e-5;
-    if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new Error(`layers: LayerNorm epsilon must be a positive number, found ${epsilon}`);
+    if (!(epsilon > 0 && Number.isFinite(epsilon)))
+      throw new Error(`layers: LayerNorm epsilon must be a positive number, found ${epsilon}`);
     this.epsilon = epsilon;
   }
 
@@ -46,7 +47,12 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return layerNorm(getSingleInput(inputs), this.gamma!.read() as tf.Tensor1D, this.beta!.read() as tf.Tensor1D, this.epsilon);
+    return layerNorm(
+      getSingleInput(inputs),
+      this.gamma!.read() as tf.Tensor1D,
+      this.beta!.read() as tf.Tensor1D,
+      this.epsilon,
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

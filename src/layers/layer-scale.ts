@@ -20,7 +20,8 @@ export class LayerScale extends tf.layers.Layer {
   constructor(args: LayerScaleArgs = {}) {
     super(args);
     const initValue = args.initValue ?? 1e-5;
-    if (!Number.isFinite(initValue)) throw new Error(`layers: LayerScale initValue must be a finite number, found ${initValue}`);
+    if (!Number.isFinite(initValue))
+      throw new Error(`layers: LayerScale initValue must be a finite number, found ${initValue}`);
     this.initValue = initValue;
   }
 

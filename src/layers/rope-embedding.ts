@@ -27,15 +27,24 @@ export class RopeEmbedding extends tf.layers.Layer {
   constructor(args: RopeEmbeddingArgs) {
     super(args);
     const { side, headWidth, pairing, coords, axes, offset, base, scale } = args;
-    if (!Number.isInteger(side) || side < 1) throw new Error(`layers: RopeEmbedding side must be a positive integer, found ${side}`);
+    if (!Number.isInteger(side) || side < 1)
+      throw new Error(`layers: RopeEmbedding side must be a positive integer, found ${side}`);
     if (!Number.isInteger(headWidth) || headWidth < 4 || headWidth % 4 !== 0) {
       throw new Error(`layers: RopeEmbedding headWidth must be a positive multiple of 4, found ${headWidth}`);
     }
-    if (!['half', 'interleaved'].includes(pairing) || !['centered', 'index'].includes(coords) || !['yx', 'xy'].includes(axes)) {
-      throw new Error(`layers: RopeEmbedding pairing/coords/axes must be half|interleaved, centered|index, yx|xy, found ${pairing}, ${coords}, ${axes}`);
+    if (
+      !['half', 'interleaved'].includes(pairing) ||
+      !['centered', 'index'].includes(coords) ||
+      !['yx', 'xy'].includes(axes)
+    ) {
+      throw new Error(
+        `layers: RopeEmbedding pairing/coords/axes must be half|interleaved, centered|index, yx|xy, found ${pairing}, ${coords}, ${axes}`,
+      );
     }
     if (!Number.isFinite(offset) || !(base > 1) || !(scale > 0)) {
-      throw new Error(`layers: RopeEmbedding needs a finite offset, base > 1 and scale > 0, found ${offset}, ${base}, ${scale}`);
+      throw new Error(
+        `layers: RopeEmbedding needs a finite offset, base > 1 and scale > 0, found ${offset}, ${base}, ${scale}`,
+      );
     }
     this.grid = Object.freeze({ side, headWidth, pairing, coords, axes, offset });
     this.frequencies = Object.freeze({ base, scale });

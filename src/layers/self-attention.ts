@@ -39,7 +39,8 @@ export class SelfAttention extends tf.layers.Layer {
     }
     this.nHeads = args.nHeads;
     this.rope = args.rope ?? 'none';
-    if (!['none', 'half', 'interleaved'].includes(this.rope)) throw new Error(`layers: SelfAttention rope must be none, half or interleaved, found '${this.rope}'`);
+    if (!['none', 'half', 'interleaved'].includes(this.rope))
+      throw new Error(`layers: SelfAttention rope must be none, half or interleaved, found '${this.rope}'`);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -64,16 +65,31 @@ export class SelfAttention extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const [tokens_BND, sinCos_2PE] = (Array.isArray(inputs) ? inputs : [inputs]) as [tf.Tensor3D, tf.Tensor3D | undefined];
+      const [tokens_BND, sinCos_2PE] = (Array.isArray(inputs) ? inputs : [inputs]) as [
+        tf.Tensor3D,
+        tf.Tensor3D | undefined,
+      ];
       if ((this.rope === 'none') !== (sinCos_2PE === undefined)) {
-        throw new Error(`layers: SelfAttention ${this.name} (rope ${this.rope}) got ${sinCos_2PE ? 'a' : 'no'} RoPE table`);
+        throw new Error(
+          `layers: SelfAttention ${this.name} (rope ${this.rope}) got ${sinCos_2PE ? 'a' : 'no'} RoPE table`,
+        );
       }
       const [batch, nTokens, width] = tokens_BND.shape;
       const rows_MD = tf.reshape(tokens_BND, [batch * nTokens, width]);
-      let qkv_MC = tf.fused.matMul({ a: rows_MD, b: this.qkvKernel!.read(), bias: this.qkvBias!.read() }) as tf.Tensor2D;
+      let qkv_MC = tf.fused.matMul({
+        a: rows_MD,
+        b: this.qkvKernel!.read(),
+        bias: this.qkvBias!.read(),
+      }) as tf.Tensor2D;
       if (sinCos_2PE && this.rotation) {
         const headWidth = width / this.nHeads;
-        qkv_MC = rotateQueriesKeys(qkv_MC, sinCos_2PE, tf.tensor2d(this.rotation, [headWidth, headWidth]), nTokens, this.nHeads);
+        qkv_MC = rotateQueriesKeys(
+          qkv_MC,
+          sinCos_2PE,
+          tf.tensor2d(this.rotation, [headWidth, headWidth]),
+          nTokens,
+          this.nHeads,
+        );
       }
       const mixed_MD = attend(qkv_MC, nTokens, this.nHeads);
       const out_MD = tf.fused.matMul({ a: mixed_MD, b: this.outKernel!.read(), bias: this.outBias!.read() });

@@ -18,7 +18,8 @@ export class SwiGlu extends tf.layers.Layer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = getSingleShape(inputShape);
     const width = shape[shape.length - 1];
-    if (width == null || width % 2 !== 0) throw new Error(`layers: SwiGlu needs an even last axis (gate and value), found ${JSON.stringify(shape)}`);
+    if (width == null || width % 2 !== 0)
+      throw new Error(`layers: SwiGlu needs an even last axis (gate and value), found ${JSON.stringify(shape)}`);
     return [...shape.slice(0, -1), width / 2];
   }
 

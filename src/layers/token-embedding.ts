@@ -40,10 +40,12 @@ export class TokenEmbedding extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = getSingleShape(inputShape);
     const [, nPatches, width] = shape;
-    if (nPatches == null || width == null) throw new Error(`layers: TokenEmbedding needs a known [P, D], found ${JSON.stringify(shape)}`);
+    if (nPatches == null || width == null)
+      throw new Error(`layers: TokenEmbedding needs a known [P, D], found ${JSON.stringify(shape)}`);
     const zeros = tf.initializers.zeros();
     if (this.clsToken) this.cls = this.addWeight('cls', [width], 'float32', zeros);
-    if (this.hasPositions) this.positions = this.addWeight('positions', [nPatches + (this.clsToken ? 1 : 0), width], 'float32', zeros);
+    if (this.hasPositions)
+      this.positions = this.addWeight('positions', [nPatches + (this.clsToken ? 1 : 0), width], 'float32', zeros);
     if (this.nRegisters > 0) this.registers = this.addWeight('registers', [this.nRegisters, width], 'float32', zeros);
     this.built = true;
   }

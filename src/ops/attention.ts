@@ -13,7 +13,9 @@ import { runFusedOr } from './fused-kernels.js';
 export const ATTENTION_KERNEL = 'SaevAttention';
 
 export function attend(qkv_MC: tf.Tensor2D, nTokens: number, nHeads: number): tf.Tensor2D {
-  return runFusedOr(ATTENTION_KERNEL, { qkv: qkv_MC }, { nTokens, nHeads }, () => attendGeneric(qkv_MC, nTokens, nHeads));
+  return runFusedOr(ATTENTION_KERNEL, { qkv: qkv_MC }, { nTokens, nHeads }, () =>
+    attendGeneric(qkv_MC, nTokens, nHeads),
+  );
 }
 
 function attendGeneric(qkv_MC: tf.Tensor2D, nTokens: number, nHeads: number): tf.Tensor2D {

@@ -40,8 +40,14 @@ export function registerFusedKernel(kernel: FusedKernel): void {
 }
 
 /** The fused kernel's output when the active backend has one for these inputs, else `generic()`. */
-export function runFusedOr<T extends tf.Tensor>(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap, generic: () => T): T {
+export function runFusedOr<T extends tf.Tensor>(
+  kernelName: string,
+  inputs: tf.NamedTensorMap,
+  attrs: tf.NamedAttrMap,
+  generic: () => T,
+): T {
   const accepts = enabled ? acceptors.get(getKey(kernelName, tf.getBackend())) : undefined;
-  if (accepts?.(inputs as Record<string, tf.TensorInfo>, attrs)) return tf.engine().runKernel(kernelName, inputs, attrs) as T;
+  if (accepts?.(inputs as Record<string, tf.TensorInfo>, attrs))
+    return tf.engine().runKernel(kernelName, inputs, attrs) as T;
   return generic();
 }

@@ -63,7 +63,14 @@ export function getRopeGrid(arch: RopeArch): RopeGrid {
   const rope = arch.rope;
   if (!rope) throw new Error('rope: this architecture has no rotary position embedding');
   const offset = rope.coords === 'index' && rope.clsAtOrigin && arch.clsToken ? 1 : 0;
-  return { side: arch.imageSize / arch.patchSize, headWidth: arch.width / arch.nHeads, pairing: rope.pairing, coords: rope.coords, axes: rope.axes, offset };
+  return {
+    side: arch.imageSize / arch.patchSize,
+    headWidth: arch.width / arch.nHeads,
+    pairing: rope.pairing,
+    coords: rope.coords,
+    axes: rope.axes,
+    offset,
+  };
 }
 
 /** The E/4 band frequencies a spec defines, in float64: `scale * base^(-k / (E/4))`. */
@@ -88,7 +95,8 @@ function getPair(a: number, headWidth: number, pairing: RopeSpec['pairing']): [n
 export function makeRopeTable(grid: RopeGrid, frequencies: ArrayLike<number>): Float32Array {
   const { side, headWidth } = grid;
   const nBands = headWidth / 4;
-  if (frequencies.length !== nBands) throw new Error(`rope: ${frequencies.length} band frequencies for head width ${headWidth}, expected ${nBands}`);
+  if (frequencies.length !== nBands)
+    throw new Error(`rope: ${frequencies.length} band frequencies for head width ${headWidth}, expected ${nBands}`);
   const nPatches = side * side;
   const table = new Float32Array(2 * nPatches * headWidth);
   for (let row = 0; row < side; row++) {
@@ -124,14 +132,22 @@ export function makeRopeRotation(headWidth: number, pairing: RopeSpec['pairing']
  * C = 3D, the last P = sinCos_2PE.shape[1] tokens of each image being the
  * patches); the first N - P tokens and every v column pass unchanged.
  */
-export function rotateQueriesKeys(qkv_MC: tf.Tensor2D, sinCos_2PE: tf.Tensor3D, rotation_EE: tf.Tensor2D, nTokens: number, nHeads: number): tf.Tensor2D {
+export function rotateQueriesKeys(
+  qkv_MC: tf.Tensor2D,
+  sinCos_2PE: tf.Tensor3D,
+  rotation_EE: tf.Tensor2D,
+  nTokens: number,
+  nHeads: number,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows, columns] = qkv_MC.shape;
     const [, nPatches, headWidth] = sinCos_2PE.shape;
     const batch = rows / nTokens;
     const nPrefix = nTokens - nPatches;
     if (nPrefix < 0 || headWidth * nHeads * 3 !== columns) {
-      throw new Error(`rope: a ${nPatches}-patch table of head width ${headWidth} does not fit ${nTokens} tokens of ${columns / 3} dims in ${nHeads} heads`);
+      throw new Error(
+        `rope: a ${nPatches}-patch table of head width ${headWidth} does not fit ${nTokens} tokens of ${columns / 3} dims in ${nHeads} heads`,
+      );
     }
     // Slots: q heads, k heads, v heads.
     const qkv_BNSE = tf.reshape(qkv_MC, [batch, nTokens, 3 * nHeads, headWidth]);
@@ -142,7 +158,10 @@ export function rotateQueriesKeys(qkv_MC: tf.Tensor2D, sinCos_2PE: tf.Tensor3D, 
     const rotated_BPGE = tf.add(tf.mul(qk_BPGE, table(cos_1PE)), tf.mul(partner_BPGE, table(sin_1PE)));
     const v_BPKE = tf.slice(qkv_BNSE, [0, nPrefix, 2 * nHeads, 0], [batch, nPatches, nHeads, headWidth]);
     const patches_BPSE = tf.concat([rotated_BPGE, v_BPKE], 2);
-    const all_BNSE = nPrefix > 0 ? tf.concat([tf.slice(qkv_BNSE, [0, 0, 0, 0], [batch, nPrefix, 3 * nHeads, headWidth]), patches_BPSE], 1) : patches_BPSE;
+    const all_BNSE =
+      nPrefix > 0
+        ? tf.concat([tf.slice(qkv_BNSE, [0, 0, 0, 0], [batch, nPrefix, 3 * nHeads, headWidth]), patches_BPSE], 1)
+        : patches_BPSE;
     return tf.reshape(all_BNSE, [rows, columns]);
   });
 }

@@ -25,7 +25,8 @@ function dump(value: OrjsonValue, indent: boolean, depth: number): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new Error(`orjson: only integers within 2**53 are written here, found ${value}`);
+    if (!Number.isSafeInteger(value))
+      throw new Error(`orjson: only integers within 2**53 are written here, found ${value}`);
     return String(value);
   }
   const items = Array.isArray(value)
@@ -38,9 +39,21 @@ function dump(value: OrjsonValue, indent: boolean, depth: number): string {
   return open + inner + items.join(',' + inner) + '\n' + '  '.repeat(depth) + close;
 }
 
-const SHORT: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+const SHORT: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\f': '\\f',
+  '\r': '\\r',
+};
 
 function quote(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return '"' + text.replace(/["\\\u0000-\u001f]/g, (ch) => SHORT[ch] ?? '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
+  return (
+    '"' +
+    // eslint-disable-next-line no-control-regex -- JSON escapes exactly these control characters
+    text.replace(/["\\\u0000-\u001f]/g, (ch) => SHORT[ch] ?? '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0')) +
+    '"'
+  );
 }

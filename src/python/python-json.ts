@@ -20,7 +20,8 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-export type PyJson = string | number | bigint | boolean | null | PyFloat | PyJson[] | Map<string, PyJson> | { [key: string]: PyJson };
+export type PyJson =
+  string | number | bigint | boolean | null | PyFloat | PyJson[] | Map<string, PyJson> | { [key: string]: PyJson };
 
 export interface DumpOptions {
   /** Sort object keys by code point, like `sort_keys=True`. */
@@ -57,7 +58,13 @@ function dump(value: PyJson, options: DumpOptions, depth: number): string {
     return Number.isInteger(value) && !Object.is(value, -0) ? intRepr(value) : pythonFloatRepr(value);
   }
   if (Array.isArray(value)) {
-    return container('[', ']', value.map((item) => dump(item, options, depth + 1)), options, depth);
+    return container(
+      '[',
+      ']',
+      value.map((item) => dump(item, options, depth + 1)),
+      options,
+      depth,
+    );
   }
   const entries: Array<[string, PyJson]> = value instanceof Map ? [...value.entries()] : Object.entries(value);
   if (options.sortKeys) entries.sort((a, b) => compareCodePoints(a[0], b[0]));
@@ -75,7 +82,9 @@ function container(open: string, close: string, items: string[], options: DumpOp
 
 function intRepr(value: number): string {
   if (!Number.isSafeInteger(value)) {
-    throw new Error(`python-json: integer ${value} is not exact in a JavaScript number (|x| >= 2**53); pass it as a bigint`);
+    throw new Error(
+      `python-json: integer ${value} is not exact in a JavaScript number (|x| >= 2**53); pass it as a bigint`,
+    );
   }
   return value.toString();
 }

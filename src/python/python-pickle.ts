@@ -59,10 +59,31 @@ export const pyStr = (value: string, shared = false): PyStr => ({ kind: 'str', v
 export const pyInt = (value: number | bigint): PyInt => ({ kind: 'int', value: BigInt(value) });
 
 const OP = {
-  PROTO: 0x80, FRAME: 0x95, STOP: 0x2e, MEMOIZE: 0x94, BINGET: 0x68, LONG_BINGET: 0x6a,
-  SHORT_BINUNICODE: 0x8c, BINUNICODE: 0x58, BININT1: 0x4b, BININT2: 0x4d, BININT: 0x4a, LONG1: 0x8a,
-  EMPTY_TUPLE: 0x29, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87, MARK: 0x28, TUPLE: 0x74,
-  EMPTY_DICT: 0x7d, SETITEM: 0x73, SETITEMS: 0x75, STACK_GLOBAL: 0x93, NEWOBJ: 0x81, REDUCE: 0x52, BUILD: 0x62,
+  PROTO: 0x80,
+  FRAME: 0x95,
+  STOP: 0x2e,
+  MEMOIZE: 0x94,
+  BINGET: 0x68,
+  LONG_BINGET: 0x6a,
+  SHORT_BINUNICODE: 0x8c,
+  BINUNICODE: 0x58,
+  BININT1: 0x4b,
+  BININT2: 0x4d,
+  BININT: 0x4a,
+  LONG1: 0x8a,
+  EMPTY_TUPLE: 0x29,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+  MARK: 0x28,
+  TUPLE: 0x74,
+  EMPTY_DICT: 0x7d,
+  SETITEM: 0x73,
+  SETITEMS: 0x75,
+  STACK_GLOBAL: 0x93,
+  NEWOBJ: 0x81,
+  REDUCE: 0x52,
+  BUILD: 0x62,
 } as const;
 
 /** The C pickler's frame size target; larger output would be split into frames, which is not written here. */
@@ -145,10 +166,16 @@ class Writer {
   save(v: PickleValue): void {
     switch (v.kind) {
       case 'str': {
-        const key = v.shared || v.value.length === 0 || (v.value.length === 1 && v.value.charCodeAt(0) < 256) ? `s:${v.value}` : null;
+        const key =
+          v.shared || v.value.length === 0 || (v.value.length === 1 && v.value.charCodeAt(0) < 256)
+            ? `s:${v.value}`
+            : null;
         if (this.recall(key)) return;
         const utf8 = encodeUtf8Surrogatepass(v.value);
-        this.bytes.push(...(utf8.length < 256 ? [OP.SHORT_BINUNICODE, utf8.length] : [OP.BINUNICODE, ...this.u32(utf8.length)]), ...utf8);
+        this.bytes.push(
+          ...(utf8.length < 256 ? [OP.SHORT_BINUNICODE, utf8.length] : [OP.BINUNICODE, ...this.u32(utf8.length)]),
+          ...utf8,
+        );
         this.memoize(key);
         return;
       }
@@ -165,7 +192,8 @@ class Writer {
       case 'dict': {
         this.bytes.push(OP.EMPTY_DICT);
         this.memoize(null);
-        if (v.entries.length > 1000) throw new Error('pickle: dicts of more than 1000 items (several SETITEMS batches) are not written here');
+        if (v.entries.length > 1000)
+          throw new Error('pickle: dicts of more than 1000 items (several SETITEMS batches) are not written here');
         if (v.entries.length > 1) this.bytes.push(OP.MARK);
         for (const [key, value] of v.entries) {
           this.save(key);

@@ -24,13 +24,27 @@ export interface ActsBatch {
 }
 
 export function makeBatch(n: number, dVit: number): ActsBatch {
-  return { n, dVit, acts_BD: new Float32Array(n * dVit), imageI: new Int32Array(n), patchI: new Int32Array(n), layerI: new Int32Array(n) };
+  return {
+    n,
+    dVit,
+    acts_BD: new Float32Array(n * dVit),
+    imageI: new Int32Array(n),
+    patchI: new Int32Array(n),
+    layerI: new Int32Array(n),
+  };
 }
 
 /** Keeps the first n rows of a batch (views, no copy). */
 export function sliceBatch(b: ActsBatch, n: number): ActsBatch {
   if (n === b.n) return b;
-  return { n, dVit: b.dVit, acts_BD: b.acts_BD.subarray(0, n * b.dVit), imageI: b.imageI.subarray(0, n), patchI: b.patchI.subarray(0, n), layerI: b.layerI.subarray(0, n) };
+  return {
+    n,
+    dVit: b.dVit,
+    acts_BD: b.acts_BD.subarray(0, n * b.dVit),
+    imageI: b.imageI.subarray(0, n),
+    patchI: b.patchI.subarray(0, n),
+    layerI: b.layerI.subarray(0, n),
+  };
 }
 
 export function copyRow(from: ActsBatch, i: number, to: ActsBatch, j: number): void {

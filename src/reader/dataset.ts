@@ -45,7 +45,12 @@ export class ActivationsDataset {
   ) {
     this.config = config;
     this.length = getModeLength(mode, shards);
-    this.slab = { nLayers: shards.nLayers, nTokensPerImg: shards.nTokensPerImg, dVit: shards.dVit, clsToken: shards.clsToken };
+    this.slab = {
+      nLayers: shards.nLayers,
+      nTokensPerImg: shards.nTokensPerImg,
+      dVit: shards.dVit,
+      clsToken: shards.clsToken,
+    };
     this.sum_D = new Float64Array(shards.dVit);
   }
 
@@ -99,8 +104,13 @@ export class ActivationsDataset {
       const first = wants[k];
       let end = first.end;
       let j = k + 1;
-      while (j < wants.length && wants[j].shard === first.shard && (wants[j].start - end) * bpv <= MERGE_GAP) end = Math.max(end, wants[j++].end);
-      const bytes = await this.pool.read(this.shards.shards[first.shard].path, first.start * bpv, (end - first.start) * bpv);
+      while (j < wants.length && wants[j].shard === first.shard && (wants[j].start - end) * bpv <= MERGE_GAP)
+        end = Math.max(end, wants[j++].end);
+      const bytes = await this.pool.read(
+        this.shards.shards[first.shard].path,
+        first.start * bpv,
+        (end - first.start) * bpv,
+      );
       const vals = decodeValues(bytes, this.shards.dtype);
       for (let q = k; q < j; q++) {
         const w = wants[q];
@@ -161,7 +171,11 @@ export class ActivationsDataset {
     } else {
       const L = this.shards.nLayers;
       const slot = this.mode.layerSlot;
-      await Promise.all(Array.from({ length: n }, (_, k) => this.pool.read(file, ((row0 + k) * L + slot) * per, per, buffer.subarray(k * per, (k + 1) * per))));
+      await Promise.all(
+        Array.from({ length: n }, (_, k) =>
+          this.pool.read(file, ((row0 + k) * L + slot) * per, per, buffer.subarray(k * per, (k + 1) * per)),
+        ),
+      );
     }
     return decodeValues(buffer, this.shards.dtype);
   }
@@ -192,7 +206,8 @@ export class ActivationsDataset {
         }
         normalizeRow(out.acts_BD, b * D, n * D, this.config.clamp, null, 1);
         if (this.scale.mean_D || this.scale.scalar !== 1) {
-          for (let q = 0; q < n; q++) normalizeRow(out.acts_BD, (b + q) * D, D, Infinity, this.scale.mean_D, this.scale.scalar);
+          for (let q = 0; q < n; q++)
+            normalizeRow(out.acts_BD, (b + q) * D, D, Infinity, this.scale.mean_D, this.scale.scalar);
         }
         b += n;
       }
@@ -211,7 +226,10 @@ export class ActivationsDataset {
    * Reads `chunks` (`[shard, row0, row1]`) in order through two alternating buffers: chunk c + 1 is
    * being read while the caller cuts chunk c into items. Each yielded view is valid until the next step.
    */
-  async *readChunksAhead(chunks: ReadonlyArray<[number, number, number]>, rowsPerChunk: number): AsyncGenerator<[number, number, number, Float32Array]> {
+  async *readChunksAhead(
+    chunks: ReadonlyArray<[number, number, number]>,
+    rowsPerChunk: number,
+  ): AsyncGenerator<[number, number, number, Float32Array]> {
     const buffers = [0, 1].map(() => new ReadBuffer(rowsPerChunk * this.bytesReadPerImg));
     let next = chunks.length ? this.readChunk(...chunks[0], buffers[0]) : null;
     for (let c = 0; c < chunks.length; c++) {

@@ -58,7 +58,15 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
   const { nLayers: L, nPatchesPerImg: P, nTokensPerImg: T, dVit: D } = sd;
   const n = i1 - i0;
   const acts_BD = new Float32Array(memory.buffer, 0, n * D);
-  const span = { n, memory, acts_BD, imageI: new Int32Array(n), patchI: new Int32Array(n), layerI: new Int32Array(n), maxAbsBits: 0 };
+  const span = {
+    n,
+    memory,
+    acts_BD,
+    imageI: new Int32Array(n),
+    patchI: new Int32Array(n),
+    layerI: new Int32Array(n),
+    maxAbsBits: 0,
+  };
   const perImg = mode.patches === 'patches' ? P : 1;
   const t0 = mode.patches === 'cls' ? 0 : sd.clsToken ? 1 : 0;
   const bytesPerRow = D * 4;
@@ -71,9 +79,11 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
     if (runShard < 0) return;
     const into = new Uint8Array(memory.buffer, runOut * bytesPerRow, runEnd - runStart);
     const [v0, v1] = [runOut * D, runOut * D + (runEnd - runStart) / 4];
-    reads.push(pool.read(sd.shards[runShard].path, runStart, runEnd - runStart, into).then(() => {
-      span.maxAbsBits = Math.max(span.maxAbsBits, memory.maxAbsBits(v0, v1));
-    }));
+    reads.push(
+      pool.read(sd.shards[runShard].path, runStart, runEnd - runStart, into).then(() => {
+        span.maxAbsBits = Math.max(span.maxAbsBits, memory.maxAbsBits(v0, v1));
+      }),
+    );
   };
   let i = i0;
   while (i < i1) {
@@ -100,11 +110,15 @@ function startSpan(sd: ShardDir, mode: Mode, pool: FilePool, i0: number, i1: num
   }
   flush();
   const done = Promise.all(reads);
-  done.catch(() => undefined); // awaited later; a span abandoned by an early break must not raise an unhandled rejection
+  // awaited later; a span abandoned by an early break must not raise an unhandled rejection
+  done.catch(() => undefined);
   return Object.assign(span, { done });
 }
 
-/** saev 0.1.0's transform over a whole span: the clamp (a float pass only when the scans found |x| above it, or NaN), then mean and scalar per row. */
+/**
+ * saev 0.1.0's transform over a whole span: the clamp (a float pass only when the scans found |x| above it, or NaN),
+ * then mean and scalar per row.
+ */
 function normalizeSpan(span: Span, D: number, clamp: number, scale: Normalization): void {
   if (span.maxAbsBits > getClampBits(clamp)) normalizeRow(span.acts_BD, 0, span.acts_BD.length, clamp, null, 1);
   if (scale.mean_D || scale.scalar !== 1) {
@@ -113,10 +127,19 @@ function normalizeSpan(span: Span, D: number, clamp: number, scale: Normalizatio
 }
 
 /** Items [0, nItems) in index order, in batches of `batchSize` (the last may be smaller). */
-export async function* iterateRowsDirect(sd: ShardDir, mode: Mode, pool: FilePool, nItems: number, options: DirectRowsOptions): AsyncGenerator<ActsBatch> {
+export async function* iterateRowsDirect(
+  sd: ShardDir,
+  mode: Mode,
+  pool: FilePool,
+  nItems: number,
+  options: DirectRowsOptions,
+): AsyncGenerator<ActsBatch> {
   const { batchSize } = options;
   const D = sd.dVit;
-  const batchesPerSpan = Math.min(Math.ceil(nItems / batchSize), Math.max(1, Math.floor(options.spanBytes / (batchSize * D * 4))));
+  const batchesPerSpan = Math.min(
+    Math.ceil(nItems / batchSize),
+    Math.max(1, Math.floor(options.spanBytes / (batchSize * D * 4))),
+  );
   const perSpan = batchSize * batchesPerSpan;
   const queue: Span[] = [];
   const recycled: ScanMemory[] = [];

@@ -103,7 +103,14 @@ export function getMaxAbsBits(bits: Uint32Array, start: number, end: number): nu
 }
 
 /** saev 0.1.0's `transform`: `(clamp(x, -c, c) - mean) / scalar`, each step rounded to float32 as torch does. */
-export function normalizeRow(out: Float32Array, offset: number, dVit: number, clamp: number, mean_D: Float32Array | null, scalar: number): void {
+export function normalizeRow(
+  out: Float32Array,
+  offset: number,
+  dVit: number,
+  clamp: number,
+  mean_D: Float32Array | null,
+  scalar: number,
+): void {
   const c = Math.fround(clamp);
   const s = Math.fround(scalar);
   if (!mean_D && s === 1) {

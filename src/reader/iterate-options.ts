@@ -52,7 +52,10 @@ const ORDERED_CHUNK_BYTES = 8 << 20;
 const SHUFFLE_CHUNK_BYTES = 4 << 20;
 
 function check(ok: boolean, name: string, what: string, value: unknown): void {
-  if (!ok) throw new Error(`reader: ${name} must be ${what}, found ${typeof value === 'number' ? value : JSON.stringify(value)}`);
+  if (!ok)
+    throw new Error(
+      `reader: ${name} must be ${what}, found ${typeof value === 'number' ? value : JSON.stringify(value)}`,
+    );
 }
 
 const isCount = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
@@ -63,7 +66,12 @@ function getBatchSize(value: unknown): number {
 }
 
 function getChunkBytes(value: unknown): number {
-  check(typeof value === 'number' && Number.isFinite(value) && value > 0, 'chunkBytes', 'a positive number of bytes', value);
+  check(
+    typeof value === 'number' && Number.isFinite(value) && value > 0,
+    'chunkBytes',
+    'a positive number of bytes',
+    value,
+  );
   return value as number;
 }
 

@@ -46,13 +46,18 @@ export function resolveMode(patches: PatchMode, layer: LayerMode, layers: readon
     throw new Error(`reader: patches must be one of ${PATCH_MODES.join(', ')}, found '${patches}'`);
   }
   if (patches === 'cls' && !clsToken) {
-    throw new Error(`reader: patches 'cls' needs a CLS token, but these shards have none (cls_token false); use 'patches' or 'meanpool'`);
+    throw new Error(
+      `reader: patches 'cls' needs a CLS token, but these shards have none (cls_token false); use 'patches' or 'meanpool'`,
+    );
   }
   if (layer === 'all' || layer === 'meanpool') return { patches, layer, layerSlot: -1 };
-  if (!Number.isSafeInteger(layer)) throw new Error(`reader: layer must be an integer, 'all' or 'meanpool', found '${layer}'`);
+  if (!Number.isSafeInteger(layer))
+    throw new Error(`reader: layer must be an integer, 'all' or 'meanpool', found '${layer}'`);
   const slot = layers.indexOf(layer);
   if (slot < 0) {
-    throw new Error(`reader: layer ${layer} is not recorded in these shards (metadata layers [${layers.join(', ')}]); pick one of those, 'all' or 'meanpool'`);
+    throw new Error(
+      `reader: layer ${layer} is not recorded in these shards (metadata layers [${layers.join(', ')}]); pick one of those, 'all' or 'meanpool'`,
+    );
   }
   return { patches, layer: 'int', layerSlot: slot };
 }
@@ -66,7 +71,8 @@ export function getModeLength(mode: Mode, g: ModeGeometry): number {
 /** Where item i comes from; throws on an index out of range. */
 export function locateItem(i: number, mode: Mode, g: ModeGeometry): ItemSource {
   const n = getModeLength(mode, g);
-  if (!Number.isSafeInteger(i)) throw new Error(`reader: index ${typeof i === 'number' ? i : JSON.stringify(i)} is not an integer`);
+  if (!Number.isSafeInteger(i))
+    throw new Error(`reader: index ${typeof i === 'number' ? i : JSON.stringify(i)} is not an integer`);
   if (i < 0 || i >= n) throw new Error(`reader: index ${i} is out of range [0, ${n})`);
   const perImg = mode.patches === 'patches' ? g.nPatchesPerImg : 1;
   const patchI = mode.patches === 'patches' ? i % perImg : -1;

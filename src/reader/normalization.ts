@@ -26,14 +26,25 @@ export interface Normalization {
   scalar: number;
 }
 
-async function getStatsPath(value: string | true, sd: ShardDir): Promise<{ statsPath: string; npyName: string | null }> {
+async function getStatsPath(
+  value: string | true,
+  sd: ShardDir,
+): Promise<{ statsPath: string; npyName: string | null }> {
   if (value === true) return { statsPath: path.join(sd.dir, STATS_FILE), npyName: null };
-  if (value.endsWith('.npy')) return { statsPath: path.join(path.dirname(value), STATS_FILE), npyName: path.basename(value) };
-  const isDir = await fs.stat(value).then((s) => s.isDirectory(), () => false);
+  if (value.endsWith('.npy'))
+    return { statsPath: path.join(path.dirname(value), STATS_FILE), npyName: path.basename(value) };
+  const isDir = await fs.stat(value).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   return { statsPath: isDir ? path.join(value, STATS_FILE) : value, npyName: null };
 }
 
-export async function loadNormalization(config: Readonly<ReaderConfig>, sd: ShardDir, mode: Mode): Promise<Normalization> {
+export async function loadNormalization(
+  config: Readonly<ReaderConfig>,
+  sd: ShardDir,
+  mode: Mode,
+): Promise<Normalization> {
   const scale: Normalization = { mean_D: null, scalar: 1 };
   if (config.scaleMean === false && config.scaleNorm === false) return scale;
   const digest = await getShardDirDigest(sd);
@@ -42,7 +53,9 @@ export async function loadNormalization(config: Readonly<ReaderConfig>, sd: Shar
   if (config.scaleMean !== false) {
     const { statsPath, npyName } = await getStatsPath(config.scaleMean, sd);
     if (npyName && npyName !== MEAN_FILES[population]) {
-      throw new Error(`reader: scaleMean ${config.scaleMean} holds the wrong population for patches '${mode.patches}'; pass ${MEAN_FILES[population]}`);
+      throw new Error(
+        `reader: scaleMean ${config.scaleMean} holds the wrong population for patches '${mode.patches}'; pass ${MEAN_FILES[population]}`,
+      );
     }
     const doc = await readStatsFile(statsPath, digest);
     const mean_LD = await readMeanFile(doc, path.dirname(statsPath), population);
@@ -57,12 +70,17 @@ export async function loadNormalization(config: Readonly<ReaderConfig>, sd: Shar
   }
   if (config.scaleNorm !== false) {
     if (mode.layer !== 'int' || mode.patches === 'meanpool') {
-      throw new Error(`reader: scaleNorm is defined for patches 'cls' or 'patches' with one integer layer, not (${mode.patches}, ${mode.layer}); pass scaleNorm false`);
+      throw new Error(
+        `reader: scaleNorm is defined for patches 'cls' or 'patches' with one integer layer, not (${mode.patches}, ${mode.layer}); pass scaleNorm false`,
+      );
     }
     const { statsPath } = await getStatsPath(config.scaleNorm, sd);
     const doc = await readStatsFile(statsPath, digest);
     const entry = doc.perLayer[mode.layerSlot][population];
-    if (!entry || typeof entry.normScalar !== 'number' || !(entry.normScalar > 0)) throw new Error(`reader: ${statsPath} has no positive ${population} scalar for layer ${doc.layers[mode.layerSlot]}`);
+    if (!entry || typeof entry.normScalar !== 'number' || !(entry.normScalar > 0))
+      throw new Error(
+        `reader: ${statsPath} has no positive ${population} scalar for layer ${doc.layers[mode.layerSlot]}`,
+      );
     scale.scalar = entry.normScalar;
   }
   return scale;

@@ -26,8 +26,10 @@
  *         (local.set $p (i32.add (local.get $p) (i32.const 16)))
  *         (br $next)))
  *       ;; lanes [0 1 2 3] -> max with [2 3 0 1] -> max with [1 . . .]; lane 0 holds the maximum
- *       (local.set $m (i32x4.max_u (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
- *       (i32x4.extract_lane 0 (i32x4.max_u (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $m) (local.get $m))))))
+ *       (local.set $m (i32x4.max_u (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m)
+ * (local.get $m))))
+ *       (i32x4.extract_lane 0 (i32x4.max_u (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $m)
+ * (local.get $m))))))
  *
  * `$p` and `$end` are byte offsets and `$end - $p` a multiple of 16; the
  * caller scans the last 0-3 values in JavaScript.
@@ -37,25 +39,56 @@ import { getMaxAbsBits } from './item-values.js';
 import { WASM_PAGE } from '../util/read-buffer.js';
 
 const [p, end, m, mask] = [0, 1, 2, 3]; // params $p, $end; locals $m, $mask
-const MODULE_BYTES = encodeModule([{
-  name: 'maxAbsBits',
-  params: [I32, I32],
-  results: [I32],
-  locals: [V128, V128],
-  body: [
-    op.i32Const(0x7fffffff), op.i32x4Splat, op.localSet(mask),
-    op.block, op.loop,
-    op.localGet(p), op.localGet(end), op.i32GeU, op.brIf(1),
-    op.localGet(m), op.localGet(p), op.v128Load(), op.localGet(mask), op.v128And, op.i32x4MaxU, op.localSet(m),
-    op.localGet(p), op.i32Const(16), op.i32Add, op.localSet(p),
-    op.br(0), op.end, op.end,
-    op.localGet(m), op.localGet(m), op.localGet(m), op.i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]), op.i32x4MaxU, op.localSet(m),
-    op.localGet(m), op.localGet(m), op.localGet(m), op.i8x16Shuffle([4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3]), op.i32x4MaxU, op.i32x4ExtractLane(0),
-  ],
-}]);
+const MODULE_BYTES = encodeModule([
+  {
+    name: 'maxAbsBits',
+    params: [I32, I32],
+    results: [I32],
+    locals: [V128, V128],
+    body: [
+      op.i32Const(0x7fffffff),
+      op.i32x4Splat,
+      op.localSet(mask),
+      op.block,
+      op.loop,
+      op.localGet(p),
+      op.localGet(end),
+      op.i32GeU,
+      op.brIf(1),
+      op.localGet(m),
+      op.localGet(p),
+      op.v128Load(),
+      op.localGet(mask),
+      op.v128And,
+      op.i32x4MaxU,
+      op.localSet(m),
+      op.localGet(p),
+      op.i32Const(16),
+      op.i32Add,
+      op.localSet(p),
+      op.br(0),
+      op.end,
+      op.end,
+      op.localGet(m),
+      op.localGet(m),
+      op.localGet(m),
+      op.i8x16Shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]),
+      op.i32x4MaxU,
+      op.localSet(m),
+      op.localGet(m),
+      op.localGet(m),
+      op.localGet(m),
+      op.i8x16Shuffle([4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3]),
+      op.i32x4MaxU,
+      op.i32x4ExtractLane(0),
+    ],
+  },
+]);
 
 /** Compiled once; null where the runtime has no WebAssembly SIMD (then the scan is JavaScript). */
-const simdModule: WebAssembly.Module | null = WebAssembly.validate(MODULE_BYTES) ? new WebAssembly.Module(MODULE_BYTES) : null;
+const simdModule: WebAssembly.Module | null = WebAssembly.validate(MODULE_BYTES)
+  ? new WebAssembly.Module(MODULE_BYTES)
+  : null;
 
 export interface ScanMemory {
   /** At least the requested bytes, from offset 0. */
@@ -73,11 +106,17 @@ type BitsScan = (bits: Uint32Array, start: number, end: number) => number;
 const WINDOW_VALUES = WASM_PAGE / 4;
 let windowScan: BitsScan | null = null;
 
-/** The SIMD scan of values anywhere: copied a window at a time into this thread's one-page memory, zero-padded to whole vectors. */
+/**
+ * The SIMD scan of values anywhere: copied a window at a time into this thread's one-page memory, zero-padded to whole
+ * vectors.
+ */
 function getWindowScan(module: WebAssembly.Module): BitsScan {
   if (windowScan) return windowScan;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
-  const scan = new WebAssembly.Instance(module, { env: { memory } }).exports.maxAbsBits as (p: number, end: number) => number;
+  const scan = new WebAssembly.Instance(module, { env: { memory } }).exports.maxAbsBits as (
+    p: number,
+    end: number,
+  ) => number;
   const window = new Uint32Array(memory.buffer);
   windowScan = (bits, start, end) => {
     let max = 0;
@@ -93,7 +132,10 @@ function getWindowScan(module: WebAssembly.Module): BitsScan {
   return windowScan;
 }
 
-/** Uninitialised memory (the caller fills every byte it reads), scanned through the SIMD window (in place in JavaScript where the runtime lacks SIMD). */
+/**
+ * Uninitialised memory (the caller fills every byte it reads), scanned through the SIMD window (in place in JavaScript
+ * where the runtime lacks SIMD).
+ */
 export function allocFreshScanMemory(byteLength: number): ScanMemory {
   const { buffer } = Buffer.allocUnsafeSlow(byteLength);
   const bits = new Uint32Array(buffer, 0, Math.floor(byteLength / 4));
@@ -105,7 +147,10 @@ export function allocFreshScanMemory(byteLength: number): ScanMemory {
 export function allocSimdScanMemory(byteLength: number): ScanMemory {
   if (!simdModule) return allocFreshScanMemory(byteLength);
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(byteLength / WASM_PAGE)) });
-  const scan = new WebAssembly.Instance(simdModule, { env: { memory } }).exports.maxAbsBits as (p: number, end: number) => number;
+  const scan = new WebAssembly.Instance(simdModule, { env: { memory } }).exports.maxAbsBits as (
+    p: number,
+    end: number,
+  ) => number;
   const bits = new Uint32Array(memory.buffer);
   return {
     buffer: memory.buffer,

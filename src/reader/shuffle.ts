@@ -21,7 +21,10 @@ export interface ShuffleSource {
   getRowsPerChunk(chunkBytes: number): number;
   getChunkImgBase(k: number): number;
   writeImgItems(vals: Float32Array, imgBase: number, imageI: number, out: ActsBatch, b: number): number;
-  readChunksAhead(chunks: ReadonlyArray<[number, number, number]>, rowsPerChunk: number): AsyncGenerator<[number, number, number, Float32Array]>;
+  readChunksAhead(
+    chunks: ReadonlyArray<[number, number, number]>,
+    rowsPerChunk: number,
+  ): AsyncGenerator<[number, number, number, Float32Array]>;
 }
 
 /** A seeded Fisher-Yates permutation of 0..n-1. */
@@ -55,7 +58,8 @@ export async function* iterateShuffled(ds: ShuffleSource, resolved: ResolvedShuf
   const staging = makeBatch(rowsPerChunk * perImg, ds.dVit);
   for await (const [shard, row0, row1, vals] of ds.readChunksAhead(chunks, rowsPerChunk)) {
     let m = 0;
-    for (let r = row0; r < row1; r++) m = ds.writeImgItems(vals, ds.getChunkImgBase(r - row0), shard * sd.nImgsPerShard + r, staging, m);
+    for (let r = row0; r < row1; r++)
+      m = ds.writeImgItems(vals, ds.getChunkImgBase(r - row0), shard * sd.nImgsPerShard + r, staging, m);
     for (let k = 0; k < m; k++) {
       if (fill < capacity) {
         copyRow(staging, k, buffer, fill++);

@@ -30,7 +30,13 @@ export class CombinedProgress {
       // The rate counts from when the jobs started, not from when the last one reported its total.
       let first = true;
       const now = () => (first ? ((first = false), this.startedAt) : performance.now());
-      this.progress = new Progress({ label: `${this.label} (${this.done.length} jobs)`, unit: 'images', total: sum, stream: this.stream, now });
+      this.progress = new Progress({
+        label: `${this.label} (${this.done.length} jobs)`,
+        unit: 'images',
+        total: sum,
+        stream: this.stream,
+        now,
+      });
     }
     if (this.progress) {
       const now = this.done.reduce((a, b) => a + b, 0);

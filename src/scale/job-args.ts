@@ -7,7 +7,17 @@
  */
 
 /** Launcher and split flags that take a value. */
-const VALUE_FLAGS = ['--n-jobs', '--job-index', '--slurm-acct', '--slurm-partition', '--slurm-time', '--slurm-cpus', '--slurm-gpus', '--slurm-mem', '--log-to'];
+const VALUE_FLAGS = [
+  '--n-jobs',
+  '--job-index',
+  '--slurm-acct',
+  '--slurm-partition',
+  '--slurm-time',
+  '--slurm-cpus',
+  '--slurm-gpus',
+  '--slurm-mem',
+  '--log-to',
+];
 /** Launcher flags that are switches. */
 const SWITCH_FLAGS = ['--local', '--slurm', '--no-slurm', '--no-local', '--dry-run', '--wait', '--json'];
 

@@ -6,7 +6,14 @@
 import path from 'node:path';
 import type { ExtractHooks } from '../extract/run-extraction.js';
 import { JobMessage, LocalJobResult, PROGRESS_IPC_ENV, runLocalJobs } from './local-jobs.js';
-import { getArraySpec, makeSbatchScript, submitSlurmScript, TaskState, validateSlurmOptions, waitForSlurmJob } from './slurm.js';
+import {
+  getArraySpec,
+  makeSbatchScript,
+  submitSlurmScript,
+  TaskState,
+  validateSlurmOptions,
+  waitForSlurmJob,
+} from './slurm.js';
 
 export interface LaunchJson {
   mode: 'local' | 'slurm';
@@ -41,7 +48,11 @@ export function reportToParent(message: JobMessage): void {
   if (hasParent()) process.send!(message);
 }
 
-export async function launchLocal(argv: readonly string[], nJobs: number, log: (line: string) => void): Promise<LaunchJson> {
+export async function launchLocal(
+  argv: readonly string[],
+  nJobs: number,
+  log: (line: string) => void,
+): Promise<LaunchJson> {
   const { jobs, elapsedS, imagesDone } = await runLocalJobs({ argv, nJobs, log });
   const results = jobs.map((job) => job.result as Record<string, unknown>);
   const shardDir = String(results[0].shardDir);
@@ -50,7 +61,12 @@ export async function launchLocal(argv: readonly string[], nJobs: number, log: (
     text: shardDir,
     shardDir,
     complete: results.some((r) => r.complete === true),
-    jobs: jobs.map((job, i) => ({ jobIndex: job.jobIndex, exitCode: job.exitCode, written: results[i].written, skipped: results[i].skipped })),
+    jobs: jobs.map((job, i) => ({
+      jobIndex: job.jobIndex,
+      exitCode: job.exitCode,
+      written: results[i].written,
+      skipped: results[i].skipped,
+    })),
     elapsedS,
     imgsPerS: imagesDone / elapsedS,
   };
@@ -72,7 +88,11 @@ export interface SlurmFlags {
   wait: boolean;
 }
 
-export async function launchSlurm(argv: readonly string[], flags: SlurmFlags, log: (line: string) => void): Promise<LaunchJson> {
+export async function launchSlurm(
+  argv: readonly string[],
+  flags: SlurmFlags,
+  log: (line: string) => void,
+): Promise<LaunchJson> {
   const options = validateSlurmOptions({
     nJobs: flags.nJobs,
     jobIndex: flags['job-index'],
@@ -88,13 +108,22 @@ export async function launchSlurm(argv: readonly string[], flags: SlurmFlags, lo
   const array = getArraySpec(options);
   if (flags['dry-run']) return { mode: 'slurm', text: script.trimEnd(), jobId: null, array, script };
   const { jobId, scriptPath } = await submitSlurmScript(script, options);
-  log(`slurm: submitted job ${jobId} (array ${array}), script ${scriptPath}, logs ${options.logTo}/saev-extract-${jobId}_<index>.out`);
+  log(
+    `slurm: submitted job ${jobId} (array ${array}), script ${scriptPath}, logs ${options.logTo}/saev-extract-${jobId}_<index>.out`,
+  );
   if (!flags.wait) return { mode: 'slurm', text: jobId, jobId, array, scriptPath, script };
   const tasks = await waitForSlurmJob(jobId, log);
   const failed = tasks.filter((t) => t.state !== 'COMPLETED');
   if (failed.length > 0 || tasks.length === 0) {
-    const what = failed.map((t) => `task ${t.index} ${t.state} (exit ${t.exitCode}, log ${options.logTo}/saev-extract-${jobId}_${t.index}.out)`).join('; ');
-    throw new Error(`slurm: job ${jobId}: ${tasks.length === 0 ? 'no task states found' : what}; resubmit a task with --slurm --n-jobs ${options.nJobs} --job-index I`);
+    const what = failed
+      .map(
+        (t) =>
+          `task ${t.index} ${t.state} (exit ${t.exitCode}, log ${options.logTo}/saev-extract-${jobId}_${t.index}.out)`,
+      )
+      .join('; ');
+    throw new Error(
+      `slurm: job ${jobId}: ${tasks.length === 0 ? 'no task states found' : what}; resubmit a task with --slurm --n-jobs ${options.nJobs} --job-index I`,
+    );
   }
   log(`slurm: job ${jobId}: all ${tasks.length} tasks completed`);
   return { mode: 'slurm', text: jobId, jobId, array, scriptPath, script, tasks };

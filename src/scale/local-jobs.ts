@@ -39,7 +39,9 @@ export interface LocalJobsOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function runLocalJobs(options: LocalJobsOptions): Promise<{ jobs: LocalJobResult[]; elapsedS: number; imagesDone: number }> {
+export async function runLocalJobs(
+  options: LocalJobsOptions,
+): Promise<{ jobs: LocalJobResult[]; elapsedS: number; imagesDone: number }> {
   const bin = path.join(PACKAGE_ROOT, 'bin', 'run.js');
   const progress = new CombinedProgress(options.nJobs, options.progressStream ?? process.stderr);
   const started = performance.now();
@@ -67,16 +69,24 @@ export async function runLocalJobs(options: LocalJobsOptions): Promise<{ jobs: L
       child.on('close', (exitCode, signal) => {
         resolve({ jobIndex, exitCode, signal, result: exitCode === 0 ? result : null, lastLine: error ?? lastLine });
       });
-      child.on('error', (error) => resolve({ jobIndex, exitCode: null, signal: null, result: null, lastLine: error.message }));
+      child.on('error', (error) =>
+        resolve({ jobIndex, exitCode: null, signal: null, result: null, lastLine: error.message }),
+      );
     });
   const jobs = await Promise.all(Array.from({ length: options.nJobs }, (_, i) => runOne(i)));
   const elapsedS = (performance.now() - started) / 1000;
   const failed = jobs.filter((job) => job.exitCode !== 0 || job.result === null);
   const imagesDone = progress.imagesDone;
   if (failed.length > 0) {
-    const what = failed.map((job) => `job ${job.jobIndex} (${job.signal ?? `exit ${job.exitCode}`}: ${job.lastLine})`).join('; ');
-    throw new Error(`jobs: ${failed.length} of ${options.nJobs} local jobs failed: ${what}; rerun the same command to resume`);
+    const what = failed
+      .map((job) => `job ${job.jobIndex} (${job.signal ?? `exit ${job.exitCode}`}: ${job.lastLine})`)
+      .join('; ');
+    throw new Error(
+      `jobs: ${failed.length} of ${options.nJobs} local jobs failed: ${what}; rerun the same command to resume`,
+    );
   }
-  progress.finish(`${options.nJobs} local jobs done: ${imagesDone} images in ${elapsedS.toFixed(1)} s (${(imagesDone / elapsedS).toFixed(1)} images/s)`);
+  progress.finish(
+    `${options.nJobs} local jobs done: ${imagesDone} images in ${elapsedS.toFixed(1)} s (${(imagesDone / elapsedS).toFixed(1)} images/s)`,
+  );
   return { jobs, elapsedS, imagesDone };
 }

@@ -35,13 +35,24 @@ const SAFE = /^[A-Za-z0-9_.:@+,=/-]+$/;
 
 /** Checks the Slurm options (they end up in a shell script); returns them frozen. */
 export function validateSlurmOptions(raw: SlurmOptions): Readonly<SlurmOptions> {
-  for (const [flag, value] of [['slurm-acct', raw.acct], ['slurm-partition', raw.partition], ['slurm-time', raw.time], ['slurm-mem', raw.mem]] as const) {
-    if (value !== undefined && !SAFE.test(value)) throw new Error(`slurm: --${flag} '${value}' has characters Slurm does not use; pass a plain name or value`);
+  for (const [flag, value] of [
+    ['slurm-acct', raw.acct],
+    ['slurm-partition', raw.partition],
+    ['slurm-time', raw.time],
+    ['slurm-mem', raw.mem],
+  ] as const) {
+    if (value !== undefined && !SAFE.test(value))
+      throw new Error(`slurm: --${flag} '${value}' has characters Slurm does not use; pass a plain name or value`);
   }
-  for (const [flag, value] of [['slurm-cpus', raw.cpus], ['slurm-gpus', raw.gpus]] as const) {
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new Error(`slurm: --${flag} must be a non-negative integer, found ${value}`);
+  for (const [flag, value] of [
+    ['slurm-cpus', raw.cpus],
+    ['slurm-gpus', raw.gpus],
+  ] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
+      throw new Error(`slurm: --${flag} must be a non-negative integer, found ${value}`);
   }
-  if (!Number.isSafeInteger(raw.nJobs) || raw.nJobs < 1) throw new Error(`slurm: --n-jobs must be a positive integer, found ${raw.nJobs}`);
+  if (!Number.isSafeInteger(raw.nJobs) || raw.nJobs < 1)
+    throw new Error(`slurm: --n-jobs must be a positive integer, found ${raw.nJobs}`);
   if (raw.jobIndex !== undefined && (raw.jobIndex < 0 || raw.jobIndex >= raw.nJobs)) {
     throw new Error(`slurm: --job-index ${raw.jobIndex} is outside 0..${raw.nJobs - 1}`);
   }
@@ -54,7 +65,11 @@ export function getArraySpec(options: Readonly<SlurmOptions>): string {
 }
 
 /** The sbatch script for `argv` (the user's `activations extract` argv). */
-export function makeSbatchScript(argv: readonly string[], options: Readonly<SlurmOptions>, cwd = process.cwd()): string {
+export function makeSbatchScript(
+  argv: readonly string[],
+  options: Readonly<SlurmOptions>,
+  cwd = process.cwd(),
+): string {
   const directives = [
     `--job-name=saev-extract`,
     `--array=${getArraySpec(options)}`,
@@ -67,7 +82,13 @@ export function makeSbatchScript(argv: readonly string[], options: Readonly<Slur
     ...(options.gpus ? [`--gres=gpu:${options.gpus}`] : []),
     ...(options.mem ? [`--mem=${options.mem}`] : []),
   ];
-  const command = [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'run.js'), 'activations', 'extract', ...getJobArgs(argv, options.nJobs)];
+  const command = [
+    process.execPath,
+    path.join(PACKAGE_ROOT, 'bin', 'run.js'),
+    'activations',
+    'extract',
+    ...getJobArgs(argv, options.nJobs),
+  ];
   return [
     '#!/bin/bash',
     '# saev activations extract, one task per share; the task takes its share from SLURM_ARRAY_TASK_ID.',
@@ -80,7 +101,10 @@ export function makeSbatchScript(argv: readonly string[], options: Readonly<Slur
 }
 
 /** Writes the script into the log directory and submits it; returns the job id and the script's path. */
-export async function submitSlurmScript(script: string, options: Readonly<SlurmOptions>): Promise<{ jobId: string; scriptPath: string }> {
+export async function submitSlurmScript(
+  script: string,
+  options: Readonly<SlurmOptions>,
+): Promise<{ jobId: string; scriptPath: string }> {
   await fs.mkdir(options.logTo, { recursive: true });
   const scriptPath = path.join(options.logTo, `saev-extract-${new Date().toISOString().replace(/[:.]/g, '-')}.sbatch`);
   await fs.writeFile(scriptPath, script, { mode: 0o755 });
@@ -89,8 +113,13 @@ export async function submitSlurmScript(script: string, options: Readonly<SlurmO
     ({ stdout } = await run('sbatch', ['--parsable', scriptPath]));
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
-    const why = e.code === 'ENOENT' ? 'sbatch is not on PATH (is this a Slurm login node?)' : (e.stderr ?? e.message).trim().split('\n')[0];
-    throw new Error(`slurm: submitting ${scriptPath} failed: ${why}; check the script with --dry-run`, { cause: error });
+    const why =
+      e.code === 'ENOENT'
+        ? 'sbatch is not on PATH (is this a Slurm login node?)'
+        : (e.stderr ?? e.message).trim().split('\n')[0];
+    throw new Error(`slurm: submitting ${scriptPath} failed: ${why}; check the script with --dry-run`, {
+      cause: error,
+    });
   }
   const jobId = stdout.trim().split(';')[0];
   if (!/^\d+$/.test(jobId)) throw new Error(`slurm: sbatch printed '${stdout.trim()}', expected a job id`);
@@ -131,7 +160,11 @@ export async function waitForSlurmJob(jobId: string, log: (line: string) => void
     if (out !== null && out.trim() === '') break;
     if (out === null) {
       const probe = await run('scontrol', ['-o', 'show', 'job', jobId]).catch(() => null);
-      if (probe === null || parseScontrolTasks(probe.stdout).every((t) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(t.state))) break;
+      if (
+        probe === null ||
+        parseScontrolTasks(probe.stdout).every((t) => !/PENDING|RUNNING|CONFIGURING|COMPLETING/.test(t.state))
+      )
+        break;
     }
     const summary = out ? summarizeStates(out) : '';
     if (summary && summary !== last) log(`slurm: job ${jobId}: ${summary}`);
@@ -144,6 +177,10 @@ export async function waitForSlurmJob(jobId: string, log: (line: string) => void
 
 function summarizeStates(squeueOut: string): string {
   const counts = new Map<string, number>();
-  for (const s of squeueOut.split('\n').map((l) => l.trim()).filter(Boolean)) counts.set(s, (counts.get(s) ?? 0) + 1);
+  for (const s of squeueOut
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean))
+    counts.set(s, (counts.get(s) ?? 0) + 1);
   return [...counts].map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ');
 }

@@ -10,7 +10,9 @@ import os from 'node:os';
 // Shards are little-endian, and they are read and written through typed-array views, which use the
 // machine's byte order: on a big-endian machine every value would be silently byte-swapped.
 if (os.endianness() !== 'LE') {
-  throw new Error(`shards: this machine is big-endian; saev's shards are little-endian, and saev-tfjs reads and writes them on little-endian machines only`);
+  throw new Error(
+    `shards: this machine is big-endian; saev's shards are little-endian, and saev-tfjs reads and writes them on little-endian machines only`,
+  );
 }
 
 export const STORAGE_DTYPES = ['float32', 'float16', 'bfloat16'] as const;

@@ -17,7 +17,16 @@ import { createHash } from 'node:crypto';
 import { orjsonDumps, OrjsonValue } from '../python/orjson.js';
 
 /** Family names saev's `Metadata.family` accepts. */
-export const SAEV_V21_FAMILIES = ['bird-mae', 'clip', 'dinov2', 'dinov3', 'fake-clip', 'pe-core', 'pe-spatial', 'siglip'] as const;
+export const SAEV_V21_FAMILIES = [
+  'bird-mae',
+  'clip',
+  'dinov2',
+  'dinov3',
+  'fake-clip',
+  'pe-core',
+  'pe-spatial',
+  'siglip',
+] as const;
 
 /** `PixelAgg`: how a segmentation dataset's pixel labels become one label per patch. */
 export const PIXEL_AGGS = ['majority', 'prefer-fg'] as const;
@@ -83,7 +92,10 @@ export function formatMetadataV21(md: MetadataV21): string {
 
 /** saev's `Metadata.hash`: the shard directory name. */
 export function getMetadataV21Hash(md: MetadataV21): string {
-  return createHash('sha256').update(orjsonDumps(ordered(md)), 'utf8').digest('hex').slice(0, 8);
+  return createHash('sha256')
+    .update(orjsonDumps(ordered(md)), 'utf8')
+    .digest('hex')
+    .slice(0, 8);
 }
 
 /** Whether a parsed `metadata.json` object is protocol-versioned (saev after 0.1), not saev 0.1.0's ten fields. */
@@ -95,7 +107,9 @@ export function hasProtocolField(raw: Record<string, unknown>): boolean {
 export function checkMetadataV21(raw: Record<string, unknown>, source: string): MetadataV21 {
   if (raw.protocol !== PROTOCOL_V21) {
     const found = JSON.stringify(raw.protocol);
-    throw new Error(`metadata: ${source} has protocol ${found}; only saev 0.1's metadata and protocol '2.1' are read, re-extract with --format saev-2.1`);
+    throw new Error(
+      `metadata: ${source} has protocol ${found}; only saev 0.1's metadata and protocol '2.1' are read, re-extract with --format saev-2.1`,
+    );
   }
   const full: Record<string, unknown> = { ...DEFAULTS, ...raw };
   const keys = Object.keys(full);
@@ -109,7 +123,9 @@ export function checkMetadataV21(raw: Record<string, unknown>, source: string): 
   const least = { content_tokens_per_example: 0, d_model: 1, n_examples: 0, max_tokens_per_shard: 1 } as const;
   for (const [key, min] of Object.entries(least)) {
     if (!Number.isSafeInteger(full[key]) || (full[key] as number) < min) {
-      throw new Error(`metadata: ${source}: ${key} must be an integer of at least ${min}, found ${JSON.stringify(full[key])}`);
+      throw new Error(
+        `metadata: ${source}: ${key} must be an integer of at least ${min}, found ${JSON.stringify(full[key])}`,
+      );
     }
   }
   if (!Array.isArray(full.layers) || !full.layers.every(Number.isSafeInteger)) {
@@ -120,7 +136,9 @@ export function checkMetadataV21(raw: Record<string, unknown>, source: string): 
     if (typeof full[key] !== 'string') throw new Error(`metadata: ${source}: ${key} must be a string`);
   }
   if (!(PIXEL_AGGS as readonly unknown[]).includes(full.pixel_agg)) {
-    throw new Error(`metadata: ${source}: pixel_agg must be one of ${PIXEL_AGGS.join(', ')}, found ${JSON.stringify(full.pixel_agg)}`);
+    throw new Error(
+      `metadata: ${source}: pixel_agg must be one of ${PIXEL_AGGS.join(', ')}, found ${JSON.stringify(full.pixel_agg)}`,
+    );
   }
   if (full.dtype !== 'float32') {
     throw new Error(`metadata: ${source}: protocol 2.1 stores float32 only, found dtype ${JSON.stringify(full.dtype)}`);

@@ -65,7 +65,9 @@ export function formatMetadata(md: Metadata): string {
 
 /** saev's `Metadata.hash`: the shard directory name. */
 export function getMetadataHash(md: Metadata): string {
-  return createHash('sha256').update(pythonJsonDumps(toPython(md), { sortKeys: true }), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(pythonJsonDumps(toPython(md), { sortKeys: true }), 'utf8')
+    .digest('hex');
 }
 
 /** Parses and checks a `metadata.json` text; `source` names the file in errors. */
@@ -87,11 +89,13 @@ export function parseMetadata(text: string, source: string): Metadata {
   }
   const ints = ['n_patches_per_img', 'd_vit', 'seed', 'n_imgs', 'n_patches_per_shard'] as const;
   for (const key of ints) {
-    if (!Number.isSafeInteger(raw[key])) throw new Error(`metadata: ${source}: ${key} must be an integer, found ${JSON.stringify(raw[key])}`);
+    if (!Number.isSafeInteger(raw[key]))
+      throw new Error(`metadata: ${source}: ${key} must be an integer, found ${JSON.stringify(raw[key])}`);
   }
   const least = { n_patches_per_img: 0, d_vit: 1, n_imgs: 0, n_patches_per_shard: 1 } as const;
   for (const [key, min] of Object.entries(least)) {
-    if ((raw[key] as number) < min) throw new Error(`metadata: ${source}: ${key} must be at least ${min}, found ${raw[key]}`);
+    if ((raw[key] as number) < min)
+      throw new Error(`metadata: ${source}: ${key} must be at least ${min}, found ${raw[key]}`);
   }
   if (!Array.isArray(raw.layers) || !raw.layers.every(Number.isSafeInteger)) {
     throw new Error(`metadata: ${source}: layers must be a list of integers, found ${JSON.stringify(raw.layers)}`);
@@ -109,9 +113,12 @@ export function parseMetadata(text: string, source: string): Metadata {
  */
 export function checkStoredShape(md: Metadata, source: string): void {
   if (md.layers.length === 0 || new Set(md.layers).size !== md.layers.length) {
-    throw new Error(`metadata: ${source}: layers must be a non-empty list of distinct layers, found ${JSON.stringify(md.layers)}`);
+    throw new Error(
+      `metadata: ${source}: layers must be a non-empty list of distinct layers, found ${JSON.stringify(md.layers)}`,
+    );
   }
-  if (md.n_patches_per_img === 0 && !md.cls_token) throw new Error(`metadata: ${source}: an image stores no tokens (n_patches_per_img 0 and no CLS token)`);
+  if (md.n_patches_per_img === 0 && !md.cls_token)
+    throw new Error(`metadata: ${source}: an image stores no tokens (n_patches_per_img 0 and no CLS token)`);
 }
 
 /** The shard geometry a metadata file describes, with values of `dtype` (checked by the caller). */

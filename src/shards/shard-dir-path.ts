@@ -15,10 +15,18 @@ export async function explainNoMetadata(dir: string): Promise<string> {
   for (const parent of [dir, path.join(dir, 'shards'), path.join(dir, 'saev', 'shards')]) {
     const names = await fs.readdir(parent).catch(() => [] as string[]);
     for (const name of names.sort()) {
-      if (await fs.stat(path.join(parent, name, 'metadata.json')).then(() => true, () => false)) children.push(path.join(parent, name));
+      if (
+        await fs.stat(path.join(parent, name, 'metadata.json')).then(
+          () => true,
+          () => false,
+        )
+      )
+        children.push(path.join(parent, name));
     }
   }
-  if (children.length === 1) return `no metadata.json in ${dir}; it holds the shard directory ${children[0]}: pass that`;
-  if (children.length > 1) return `no metadata.json in ${dir}; it holds ${children.length} shard directories (${children.slice(0, 3).join(', ')}${children.length > 3 ? ', ...' : ''}): pass one`;
+  if (children.length === 1)
+    return `no metadata.json in ${dir}; it holds the shard directory ${children[0]}: pass that`;
+  if (children.length > 1)
+    return `no metadata.json in ${dir}; it holds ${children.length} shard directories (${children.slice(0, 3).join(', ')}${children.length > 3 ? ', ...' : ''}): pass one`;
   return `no metadata.json in ${dir}; pass a shard directory (<dump-to>/<hash>)`;
 }

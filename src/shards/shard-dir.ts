@@ -12,8 +12,21 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { forEachBounded } from '../bounded-parallel.js';
 import type { StorageDtype } from './dtype.js';
-import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getTokensPerImg, ShardGeometry } from './layout.js';
-import { getShardGeometryOf, getShardMetadataHash, parseShardMetadata, ShardFormat, ShardMetadata } from './shard-metadata.js';
+import {
+  getBytesPerShard,
+  getImgsPerEachShard,
+  getImgsPerShard,
+  getShardFileName,
+  getTokensPerImg,
+  ShardGeometry,
+} from './layout.js';
+import {
+  getShardGeometryOf,
+  getShardMetadataHash,
+  parseShardMetadata,
+  ShardFormat,
+  ShardMetadata,
+} from './shard-metadata.js';
 import { explainNoMetadata } from './shard-dir-path.js';
 import { STATE_DIR } from './shard-marker.js';
 
@@ -61,9 +74,15 @@ async function readShardsJson(dir: string): Promise<Array<{ name: string; n_exam
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`reader: ${file} is not valid JSON (${(error as Error).message}); re-extract the directory or remove the file`, { cause: error });
+    throw new Error(
+      `reader: ${file} is not valid JSON (${(error as Error).message}); re-extract the directory or remove the file`,
+      { cause: error },
+    );
   }
-  if (!Array.isArray(parsed) || !parsed.every((r) => r && typeof r.name === 'string' && Number.isSafeInteger(r.n_examples))) {
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((r) => r && typeof r.name === 'string' && Number.isSafeInteger(r.n_examples))
+  ) {
     throw new Error(`reader: ${file} must be a list of {"name", "n_examples"} records`);
   }
   return parsed;
@@ -74,10 +93,15 @@ async function readShardsJson(dir: string): Promise<Array<{ name: string; n_exam
  * so in a directory it made (it has a state directory) a missing shard means an unfinished extraction.
  */
 async function getMissingShardAdvice(dir: string, nShards: number): Promise<string> {
-  const madeByUs = await fs.stat(path.join(dir, STATE_DIR)).then(() => true, () => false);
+  const madeByUs = await fs.stat(path.join(dir, STATE_DIR)).then(
+    () => true,
+    () => false,
+  );
   if (!madeByUs) return 're-extract the directory';
   const present = await fs.readdir(dir).then((names) => new Set(names));
-  const nDone = Array.from({ length: nShards }, (_, k) => getShardFileName(k)).filter((name) => present.has(name)).length;
+  const nDone = Array.from({ length: nShards }, (_, k) => getShardFileName(k)).filter((name) =>
+    present.has(name),
+  ).length;
   return `${nDone} of ${nShards} shards are complete, so the extraction is unfinished: rerun the same saev activations extract command (or wait for its other jobs)`;
 }
 
@@ -97,8 +121,11 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   const counts = getImgsPerEachShard(metadata.nImgs, geometry);
   const recorded = await readShardsJson(dir);
   if (recorded) {
-    const real = recorded.filter((r, k) => !(k >= counts.length && r.n_examples === 0)); // saev HEAD's trailing empty entry
-    const same = real.length === counts.length && real.every((r, k) => r.name === getShardFileName(k) && r.n_examples === counts[k]);
+    // saev HEAD's trailing empty entry
+    const real = recorded.filter((r, k) => !(k >= counts.length && r.n_examples === 0));
+    const same =
+      real.length === counts.length &&
+      real.every((r, k) => r.name === getShardFileName(k) && r.n_examples === counts[k]);
     if (!same) {
       throw new Error(
         `reader: ${path.join(dir, 'shards.json')} lists ${JSON.stringify(real.map((r) => r.n_examples))} images per shard, ` +
@@ -114,7 +141,9 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
     try {
       size = (await fs.stat(file)).size;
     } catch {
-      throw new Error(`reader: ${file} is missing (metadata.json implies ${counts.length} shards); ${await getMissingShardAdvice(dir, counts.length)}`);
+      throw new Error(
+        `reader: ${file} is missing (metadata.json implies ${counts.length} shards); ${await getMissingShardAdvice(dir, counts.length)}`,
+      );
     }
     if (size !== bytesPerShard) {
       const what = size < bytesPerShard ? 'truncated' : 'too long';
@@ -147,7 +176,10 @@ export async function openShardDir(dir: string): Promise<ShardDir> {
   });
 }
 
-/** Whole images per chunk read for a byte budget, given the bytes read per image: at least one, at most a shard's real images (more would only cost memory). */
+/**
+ * Whole images per chunk read for a byte budget, given the bytes read per image: at least one, at most a shard's real
+ * images (more would only cost memory).
+ */
 export function getImgsPerChunk(sd: ShardDir, bytesPerImg: number, chunkBytes: number): number {
   const mostReal = Math.max(1, ...sd.shards.map((s) => s.nImgs));
   return Math.min(mostReal, Math.max(1, Math.floor(chunkBytes / bytesPerImg)));
@@ -161,7 +193,9 @@ const DIGEST_FILES_AT_ONCE = 16;
 /** Byte offsets of the pages the digest reads from a shard of `bytes` bytes (distinct, ascending). */
 export function getDigestPageOffsets(bytes: number): number[] {
   const lastPage = Math.max(0, Math.ceil(bytes / DIGEST_PAGE_BYTES) - 1);
-  const pages = Array.from({ length: DIGEST_PAGES_PER_SHARD }, (_, k) => Math.round((k * lastPage) / (DIGEST_PAGES_PER_SHARD - 1)));
+  const pages = Array.from({ length: DIGEST_PAGES_PER_SHARD }, (_, k) =>
+    Math.round((k * lastPage) / (DIGEST_PAGES_PER_SHARD - 1)),
+  );
   return [...new Set(pages)].map((page) => page * DIGEST_PAGE_BYTES);
 }
 
@@ -177,7 +211,12 @@ export async function getShardDirDigest(sd: ShardDir): Promise<string> {
   const hash = createHash('sha256').update(sd.metadataHash);
   const offsets = getDigestPageOffsets(sd.bytesPerShard);
   const pages: Uint8Array[] = new Array(sd.shards.length);
-  await forEachBounded(sd.shards.length, DIGEST_FILES_AT_ONCE, async (k) => void (pages[k] = await readPages(sd.shards[k].path, offsets))); // never more files open than this
+  // never more files open than this
+  await forEachBounded(
+    sd.shards.length,
+    DIGEST_FILES_AT_ONCE,
+    async (k) => void (pages[k] = await readPages(sd.shards[k].path, offsets)),
+  );
   sd.shards.forEach((shard, k) => hash.update(shard.name).update(pages[k]));
   return hash.digest('hex');
 }
@@ -186,11 +225,13 @@ export async function getShardDirDigest(sd: ShardDir): Promise<string> {
 async function readPages(file: string, offsets: number[]): Promise<Uint8Array> {
   const handle = await fs.open(file, 'r');
   try {
-    const parts = await Promise.all(offsets.map(async (offset) => {
-      const page = Buffer.alloc(DIGEST_PAGE_BYTES);
-      const { bytesRead } = await handle.read(page, 0, page.length, offset);
-      return page.subarray(0, bytesRead);
-    }));
+    const parts = await Promise.all(
+      offsets.map(async (offset) => {
+        const page = Buffer.alloc(DIGEST_PAGE_BYTES);
+        const { bytesRead } = await handle.read(page, 0, page.length, offset);
+        return page.subarray(0, bytesRead);
+      }),
+    );
     return Buffer.concat(parts);
   } finally {
     await handle.close();

@@ -51,7 +51,13 @@ export class ShardFile {
   }
 
   /** Creates (or truncates a leftover) `acts<shard>.bin.partial`. `geometry.bytesPerValue` must match `dtype`. */
-  static async open(dir: string, geometry: ShardGeometry, shard: number, dtype: StorageDtype = 'float32', io: ShardIo = nodeShardIo): Promise<ShardFile> {
+  static async open(
+    dir: string,
+    geometry: ShardGeometry,
+    shard: number,
+    dtype: StorageDtype = 'float32',
+    io: ShardIo = nodeShardIo,
+  ): Promise<ShardFile> {
     const partialPath = path.join(dir, getShardFileName(shard) + PARTIAL_SUFFIX);
     let handle: ShardFileHandle;
     try {
@@ -73,10 +79,15 @@ export class ShardFile {
     const nRows = bytes.byteLength / this.bytesPerImg;
     if (!Number.isInteger(nRows) || (this.nextRow + nRows) * this.bytesPerImg > getBytesPerShard(this.geometry)) {
       await this.abort();
-      throw new Error(`shards: ${acts_SLTD.length} values at row ${this.nextRow} of ${this.name} are not whole images within the shard`);
+      throw new Error(
+        `shards: ${acts_SLTD.length} values at row ${this.nextRow} of ${this.name} are not whole images within the shard`,
+      );
     }
     // The write runs on libuv's thread pool while a worker thread hashes a copy of the same bytes.
-    const [written, hashed] = await Promise.allSettled([writeFully(this.handle, bytes, this.nextRow * this.bytesPerImg), this.hash.update(bytes)]);
+    const [written, hashed] = await Promise.allSettled([
+      writeFully(this.handle, bytes, this.nextRow * this.bytesPerImg),
+      this.hash.update(bytes),
+    ]);
     const failed = [written, hashed].find((outcome) => outcome.status === 'rejected');
     if (failed) {
       await this.abort();

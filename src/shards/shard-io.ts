@@ -59,11 +59,19 @@ export async function writeFully(handle: ShardFileHandle, data: Uint8Array, posi
 }
 
 /** One clear line for an I/O failure on `filePath`, naming disk-full explicitly. */
-export function describeWriteError(error: unknown, filePath: string, consequence = 'that shard was not marked complete'): Error {
+export function describeWriteError(
+  error: unknown,
+  filePath: string,
+  consequence = 'that shard was not marked complete',
+): Error {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new Error(`shards: disk full writing ${filePath} (${code}); ${consequence}; free space and rerun the same command to resume`);
+    return new Error(
+      `shards: disk full writing ${filePath} (${code}); ${consequence}; free space and rerun the same command to resume`,
+    );
   }
   const message = (error as Error)?.message ?? String(error);
-  return new Error(`shards: cannot write ${filePath} (${code ?? message.split('\n')[0]}); ${consequence}; fix it and rerun the same command to resume`);
+  return new Error(
+    `shards: cannot write ${filePath} (${code ?? message.split('\n')[0]}); ${consequence}; fix it and rerun the same command to resume`,
+  );
 }

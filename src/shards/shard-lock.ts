@@ -58,16 +58,24 @@ function isProcessAlive(pid: number): boolean {
 export function getStaleReason(owner: LockOwner, now: number): string | null {
   if (owner.host === os.hostname()) {
     if (!isProcessAlive(owner.pid)) return `pid ${owner.pid} on ${owner.host} is gone`;
-    if (owner.start !== null && process.platform === 'linux' && getProcessStart(owner.pid) !== owner.start) return `pid ${owner.pid} on ${owner.host} was reused`;
+    if (owner.start !== null && process.platform === 'linux' && getProcessStart(owner.pid) !== owner.start)
+      return `pid ${owner.pid} on ${owner.host} was reused`;
     return null;
   }
-  return now > owner.leaseUntil ? `lease of pid ${owner.pid} on ${owner.host} expired ${Math.round((now - owner.leaseUntil) / 1000)} s ago` : null;
+  return now > owner.leaseUntil
+    ? `lease of pid ${owner.pid} on ${owner.host} expired ${Math.round((now - owner.leaseUntil) / 1000)} s ago`
+    : null;
 }
 
 function parseOwner(text: string): LockOwner | null {
   try {
     const raw = JSON.parse(text);
-    return Number.isSafeInteger(raw.pid) && typeof raw.host === 'string' && typeof raw.token === 'string' && Number.isFinite(raw.leaseUntil) ? raw : null;
+    return Number.isSafeInteger(raw.pid) &&
+      typeof raw.host === 'string' &&
+      typeof raw.token === 'string' &&
+      Number.isFinite(raw.leaseUntil)
+      ? raw
+      : null;
   } catch {
     return null;
   }
@@ -115,7 +123,13 @@ export class ShardLock {
     const now = options.now ?? Date.now;
     const token = randomBytes(12).toString('hex');
     for (let attempt = 0; attempt < 20; attempt++) {
-      const owner: LockOwner = { pid: process.pid, host: os.hostname(), start: getProcessStart(process.pid), token, leaseUntil: now() + options.leaseMs };
+      const owner: LockOwner = {
+        pid: process.pid,
+        host: os.hostname(),
+        start: getProcessStart(process.pid),
+        token,
+        leaseUntil: now() + options.leaseMs,
+      };
       if (await createExclusive(lockPath, JSON.stringify(owner) + '\n')) {
         const lock = new ShardLock(lockPath, owner, options);
         lock.startRenewing();
@@ -161,7 +175,10 @@ export class ShardLock {
     if (this.lostReason !== null || this.timer === null) return;
     const current = await readOwner(this.lockPath);
     if (current === 'absent' || current === 'corrupt' || current.token !== this.owner.token) {
-      this.lostReason = current === 'absent' || current === 'corrupt' ? 'its file disappeared' : `pid ${current.pid} on ${current.host} took it over`;
+      this.lostReason =
+        current === 'absent' || current === 'corrupt'
+          ? 'its file disappeared'
+          : `pid ${current.pid} on ${current.host} took it over`;
       return;
     }
     this.owner = { ...this.owner, leaseUntil: (this.options.now ?? Date.now)() + this.options.leaseMs };
@@ -173,7 +190,10 @@ export class ShardLock {
   /** Throws if the lock was lost (its lease ran out and another process took it). */
   async assertHeld(): Promise<void> {
     await this.renew();
-    if (this.lostReason !== null) throw new Error(`lock: lost ${this.lockPath} (${this.lostReason}); this job's shard was not marked complete, the new holder redoes it`);
+    if (this.lostReason !== null)
+      throw new Error(
+        `lock: lost ${this.lockPath} (${this.lostReason}); this job's shard was not marked complete, the new holder redoes it`,
+      );
   }
 
   /** Stops renewing and removes the lock file if it is still ours. */
@@ -182,6 +202,7 @@ export class ShardLock {
     this.timer = null;
     await this.renewing;
     const current = await readOwner(this.lockPath).catch(() => 'absent' as const);
-    if (current !== 'absent' && current !== 'corrupt' && current.token === this.owner.token) await fs.rm(this.lockPath, { force: true });
+    if (current !== 'absent' && current !== 'corrupt' && current.token === this.owner.token)
+      await fs.rm(this.lockPath, { force: true });
   }
 }

@@ -69,7 +69,10 @@ export function parseMarker(text: string, source: string): ShardMarker {
     typeof raw.rows_sha256 === 'string' &&
     /^[0-9a-f]{64}$/.test(raw.rows_sha256) &&
     typeof raw.backend === 'string';
-  if (!ok) throw new Error(`marker: ${source} is not a shard marker (expected name, n_examples, bytes, dtype, rows_sha256, backend)`);
+  if (!ok)
+    throw new Error(
+      `marker: ${source} is not a shard marker (expected name, n_examples, bytes, dtype, rows_sha256, backend)`,
+    );
   return raw as unknown as ShardMarker;
 }
 

@@ -13,7 +13,13 @@ import path from 'node:path';
 import { parseStorageDtype, StorageDtype, getBytesPerValue } from './dtype.js';
 import { getImgsPerEachShard, getShardFileName, ShardGeometry } from './layout.js';
 import { formatMetadata, getMetadataHash, Metadata, parseMetadata } from './metadata.js';
-import { checkMetadataV21, formatMetadataV21, getMetadataV21Hash, hasProtocolField, MetadataV21 } from './metadata-v21.js';
+import {
+  checkMetadataV21,
+  formatMetadataV21,
+  getMetadataV21Hash,
+  hasProtocolField,
+  MetadataV21,
+} from './metadata-v21.js';
 import { orjsonDumps } from '../python/orjson.js';
 
 export const SHARD_FORMATS = ['saev-0.1', 'saev-2.1'] as const;
@@ -78,7 +84,12 @@ export function parseShardMetadata(text: string, source: string): ShardMetadata 
   } catch (error) {
     throw new Error(`metadata: ${source} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && hasProtocolField(raw as Record<string, unknown>)) {
+  if (
+    raw !== null &&
+    typeof raw === 'object' &&
+    !Array.isArray(raw) &&
+    hasProtocolField(raw as Record<string, unknown>)
+  ) {
     return checkShape(fromV21Metadata(checkMetadataV21(raw as Record<string, unknown>, source)), source);
   }
   const md = parseMetadata(text, source);
@@ -94,9 +105,12 @@ export function parseShardMetadata(text: string, source: string): ShardMetadata 
 /** Metadata that describes shards holding something, with distinct layers (saev itself accepts an empty list). */
 function checkShape(m: ShardMetadata, source: string): ShardMetadata {
   if (m.layers.length === 0 || new Set(m.layers).size !== m.layers.length) {
-    throw new Error(`metadata: ${source}: layers must be a non-empty list of distinct layers, found ${JSON.stringify(m.layers)}`);
+    throw new Error(
+      `metadata: ${source}: layers must be a non-empty list of distinct layers, found ${JSON.stringify(m.layers)}`,
+    );
   }
-  if (m.nPatchesPerImg === 0 && !m.clsToken) throw new Error(`metadata: ${source}: an image stores no tokens (no patch tokens and no CLS token)`);
+  if (m.nPatchesPerImg === 0 && !m.clsToken)
+    throw new Error(`metadata: ${source}: an image stores no tokens (no patch tokens and no CLS token)`);
   return m;
 }
 
@@ -116,11 +130,15 @@ export function getShardDirPath(dumpTo: string, m: ShardMetadata): string {
   return m.format === 'saev-0.1' ? path.join(dumpTo, hash) : path.join(dumpTo, V21_SHARDS_ROOT, hash);
 }
 
-/** Why `dir` is not where saev would look for these shards, or null: the name must be the hash (and for 2.1 the parents `saev/shards`). */
+/**
+ * Why `dir` is not where saev would look for these shards, or null: the name must be the hash (and for 2.1 the parents
+ * `saev/shards`).
+ */
 export function checkShardDirPath(dir: string, m: ShardMetadata): string | null {
   const hash = getShardMetadataHash(m);
   const absolute = path.resolve(dir);
-  if (path.basename(absolute) !== hash) return `metadata hashes to ${hash}, but the directory is named ${path.basename(absolute)}`;
+  if (path.basename(absolute) !== hash)
+    return `metadata hashes to ${hash}, but the directory is named ${path.basename(absolute)}`;
   if (m.format === 'saev-2.1' && !path.dirname(absolute).endsWith(path.sep + V21_SHARDS_ROOT)) {
     return `${absolute} is not inside a saev/shards directory, which saev's protocol-2.1 loaders require; move it to <somewhere>/saev/shards/${hash}`;
   }
@@ -148,13 +166,26 @@ export interface ShardRecord {
 }
 
 /** The `shards.json` records and text for `nImgs` images: one record per shard, in order. */
-export function formatShardRecords(nImgs: number, geometry: ShardGeometry, format: ShardFormat = 'saev-0.1'): { records: ShardRecord[]; text: string } {
-  const records = getImgsPerEachShard(nImgs, geometry).map((n, shard) => ({ name: getShardFileName(shard), n_examples: n }));
+export function formatShardRecords(
+  nImgs: number,
+  geometry: ShardGeometry,
+  format: ShardFormat = 'saev-0.1',
+): { records: ShardRecord[]; text: string } {
+  const records = getImgsPerEachShard(nImgs, geometry).map((n, shard) => ({
+    name: getShardFileName(shard),
+    n_examples: n,
+  }));
   return { records, text: formatShardsJson(format, records) };
 }
 
-/** The text of `shards.json` for these records: 0.1 as saev-tfjs always wrote it, 2.1 as saev's `ShardInfo.dump` (orjson, indent 2). */
-export function formatShardsJson(format: ShardFormat, records: ReadonlyArray<{ name: string; n_examples: number }>): string {
+/**
+ * The text of `shards.json` for these records: 0.1 as saev-tfjs always wrote it, 2.1 as saev's `ShardInfo.dump`
+ * (orjson, indent 2).
+ */
+export function formatShardsJson(
+  format: ShardFormat,
+  records: ReadonlyArray<{ name: string; n_examples: number }>,
+): string {
   const plain = records.map((r) => ({ name: r.name, n_examples: r.n_examples }));
   return format === 'saev-0.1' ? JSON.stringify(plain, null, 4) + '\n' : orjsonDumps(plain, { indent2: true });
 }

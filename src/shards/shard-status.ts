@@ -15,7 +15,8 @@ export interface ExpectedShard {
   dtype: string;
 }
 
-export type ShardStatus = { complete: true; marker: ShardMarker } | { complete: false; reason: string; hadMarker: boolean };
+export type ShardStatus =
+  { complete: true; marker: ShardMarker } | { complete: false; reason: string; hadMarker: boolean };
 
 export async function getShardStatus(shardDir: string, expected: ExpectedShard): Promise<ShardStatus> {
   let marker: ShardMarker | null;
@@ -25,7 +26,11 @@ export async function getShardStatus(shardDir: string, expected: ExpectedShard):
     return { complete: false, reason: (error as Error).message, hadMarker: true };
   }
   if (marker === null) return { complete: false, reason: 'no completion marker', hadMarker: false };
-  const disagree = (what: string, found: unknown, want: unknown) => ({ complete: false as const, reason: `marker says ${what} ${found}, expected ${want}`, hadMarker: true });
+  const disagree = (what: string, found: unknown, want: unknown) => ({
+    complete: false as const,
+    reason: `marker says ${what} ${found}, expected ${want}`,
+    hadMarker: true,
+  });
   if (marker.name !== expected.name) return disagree('name', marker.name, expected.name);
   if (marker.n_examples !== expected.nExamples) return disagree('n_examples', marker.n_examples, expected.nExamples);
   if (marker.bytes !== expected.bytes) return disagree('bytes', marker.bytes, expected.bytes);
@@ -36,6 +41,11 @@ export async function getShardStatus(shardDir: string, expected: ExpectedShard):
   } catch {
     return { complete: false, reason: 'marked complete but the file is missing', hadMarker: true };
   }
-  if (size !== expected.bytes) return { complete: false, reason: `marked complete but the file has ${size} bytes, expected ${expected.bytes}`, hadMarker: true };
+  if (size !== expected.bytes)
+    return {
+      complete: false,
+      reason: `marked complete but the file has ${size} bytes, expected ${expected.bytes}`,
+      hadMarker: true,
+    };
   return { complete: true, marker };
 }

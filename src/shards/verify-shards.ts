@@ -15,11 +15,28 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { StorageDtype } from './dtype.js';
 import { getBytesPerShard, getImgsPerEachShard, getImgsPerShard, getShardFileName, getValuesPerImg } from './layout.js';
-import { checkShardDirPath, formatShardRecords, getShardGeometryOf, parseShardMetadata, ShardMetadata, SHARDS_FILE } from './shard-metadata.js';
+import {
+  checkShardDirPath,
+  formatShardRecords,
+  getShardGeometryOf,
+  parseShardMetadata,
+  ShardMetadata,
+  SHARDS_FILE,
+} from './shard-metadata.js';
 import { explainNoMetadata } from './shard-dir-path.js';
 import { readMarker, STATE_DIR } from './shard-marker.js';
 
-export type ProblemKind = 'metadata' | 'sidecar' | 'missing' | 'size' | 'unfinished' | 'marker' | 'checksum' | 'nonfinite' | 'padding' | 'leftover';
+export type ProblemKind =
+  | 'metadata'
+  | 'sidecar'
+  | 'missing'
+  | 'size'
+  | 'unfinished'
+  | 'marker'
+  | 'checksum'
+  | 'nonfinite'
+  | 'padding'
+  | 'leftover';
 
 export interface Problem {
   kind: ProblemKind;
@@ -59,7 +76,11 @@ const ZEROS = Buffer.alloc(1 << 22);
  * Reads a shard once: the sha256 and NaN/Inf count of its real rows (bytes
  * before `paddingFrom`), and whether every byte from `paddingFrom` on is zero.
  */
-async function scanShard(filePath: string, dtype: StorageDtype, paddingFrom: number): Promise<{ rowsSha256: string; nonFinite: number; paddingZero: boolean }> {
+async function scanShard(
+  filePath: string,
+  dtype: StorageDtype,
+  paddingFrom: number,
+): Promise<{ rowsSha256: string; nonFinite: number; paddingZero: boolean }> {
   const hash = createHash('sha256');
   let nonFinite = 0;
   let paddingZero = true;
@@ -72,7 +93,8 @@ async function scanShard(filePath: string, dtype: StorageDtype, paddingFrom: num
       hash.update(rows);
       nonFinite += countNonFinite(rows, dtype);
     }
-    if (paddingZero && split < chunk.byteLength) paddingZero = chunk.subarray(split).equals(ZEROS.subarray(0, chunk.byteLength - split));
+    if (paddingZero && split < chunk.byteLength)
+      paddingZero = chunk.subarray(split).equals(ZEROS.subarray(0, chunk.byteLength - split));
     offset += chunk.byteLength;
   }
   return { rowsSha256: hash.digest('hex'), nonFinite, paddingZero };
@@ -96,7 +118,10 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
     metadata = parseShardMetadata(await fs.readFile(path.join(shardDir, 'metadata.json'), 'utf8'), 'metadata.json');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' || code === 'ENOTDIR' ? await explainNoMetadata(shardDir) : (error as Error).message.replace(/^metadata: /, '');
+    const message =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? await explainNoMetadata(shardDir)
+        : (error as Error).message.replace(/^metadata: /, '');
     report('metadata', 'metadata.json', message);
     return done({});
   }
@@ -109,13 +134,20 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
   const bytesPerImg = getValuesPerImg(geometry) * geometry.bytesPerValue;
   const summary = { nImgs: metadata.nImgs, nShards: counts.length, dtype };
 
-  await checkRunInfo(shardDir, { dtype, nImgsPerShard: getImgsPerShard(geometry), nShards: counts.length, bytesPerShard }, report);
+  await checkRunInfo(
+    shardDir,
+    { dtype, nImgsPerShard: getImgsPerShard(geometry), nShards: counts.length, bytesPerShard },
+    report,
+  );
 
   let verified = 0;
   let allMarked = true;
   for (let shard = 0; shard < counts.length; shard++) {
     const name = getShardFileName(shard);
-    const size = await fs.stat(path.join(shardDir, name)).then((s) => s.size, () => null);
+    const size = await fs.stat(path.join(shardDir, name)).then(
+      (s) => s.size,
+      () => null,
+    );
     let marker = null;
     try {
       marker = await readMarker(shardDir, name);
@@ -127,28 +159,58 @@ export async function verifyShardDir(shardDir: string): Promise<VerifyReport> {
       report('missing', name, `${name} is missing (expected ${counts[shard]} images)`);
       continue;
     }
-    if (size !== bytesPerShard) report('size', name, `${name} has ${size} bytes, expected ${bytesPerShard} (${size < bytesPerShard ? 'short' : 'long'})`);
+    if (size !== bytesPerShard)
+      report(
+        'size',
+        name,
+        `${name} has ${size} bytes, expected ${bytesPerShard} (${size < bytesPerShard ? 'short' : 'long'})`,
+      );
     if (marker === null) {
-      report('unfinished', name, `${name} has no completion marker (${STATE_DIR}/${name}.done): it was never finished; rerun the extraction to redo it`);
+      report(
+        'unfinished',
+        name,
+        `${name} has no completion marker (${STATE_DIR}/${name}.done): it was never finished; rerun the extraction to redo it`,
+      );
     } else if (marker.n_examples !== counts[shard] || marker.bytes !== bytesPerShard || marker.dtype !== dtype) {
-      report('marker', name, `${name} marker says ${marker.n_examples} images, ${marker.bytes} bytes, ${marker.dtype}; metadata implies ${counts[shard]}, ${bytesPerShard}, ${dtype}`);
+      report(
+        'marker',
+        name,
+        `${name} marker says ${marker.n_examples} images, ${marker.bytes} bytes, ${marker.dtype}; metadata implies ${counts[shard]}, ${bytesPerShard}, ${dtype}`,
+      );
     }
     if (size !== bytesPerShard) continue;
     const scan = await scanShard(path.join(shardDir, name), dtype, counts[shard] * bytesPerImg);
     if (marker !== null && scan.rowsSha256 !== marker.rows_sha256) {
-      report('checksum', name, `${name} rows sha256 ${scan.rowsSha256.slice(0, 16)}... differs from its marker's ${marker.rows_sha256.slice(0, 16)}...: the file changed after it was written`);
-    }
-    else if (marker !== null) verified++;
+      report(
+        'checksum',
+        name,
+        `${name} rows sha256 ${scan.rowsSha256.slice(0, 16)}... differs from its marker's ${marker.rows_sha256.slice(0, 16)}...: the file changed after it was written`,
+      );
+    } else if (marker !== null) verified++;
     if (scan.nonFinite > 0) report('nonfinite', name, `${name} holds ${scan.nonFinite} NaN or Inf values`);
-    if (!scan.paddingZero) report('padding', name, `${name} has non-zero bytes in its ${Math.round((bytesPerShard - counts[shard] * bytesPerImg) / bytesPerImg)} padding rows`);
+    if (!scan.paddingZero)
+      report(
+        'padding',
+        name,
+        `${name} has non-zero bytes in its ${Math.round((bytesPerShard - counts[shard] * bytesPerImg) / bytesPerImg)} padding rows`,
+      );
   }
 
   const { text } = formatShardRecords(metadata.nImgs, geometry, metadata.format);
   const shardsJson = await fs.readFile(path.join(shardDir, SHARDS_FILE), 'utf8').catch(() => null);
   if (shardsJson === null) {
-    if (allMarked) report('sidecar', SHARDS_FILE, `${SHARDS_FILE} is missing although every shard is complete; rerun the extraction to write it`);
+    if (allMarked)
+      report(
+        'sidecar',
+        SHARDS_FILE,
+        `${SHARDS_FILE} is missing although every shard is complete; rerun the extraction to write it`,
+      );
   } else if (!sameJson(shardsJson, text)) {
-    report('sidecar', SHARDS_FILE, `${SHARDS_FILE} disagrees with metadata.json (expected ${counts.length} shards with counts [${counts.join(', ')}])`);
+    report(
+      'sidecar',
+      SHARDS_FILE,
+      `${SHARDS_FILE} disagrees with metadata.json (expected ${counts.length} shards with counts [${counts.join(', ')}])`,
+    );
   }
   await checkLabels(shardDir, metadata, report);
   await checkLeftovers(shardDir, counts.length, report);
@@ -165,35 +227,64 @@ function sameJson(a: string, b: string): boolean {
 
 type Report = (kind: ProblemKind, file: string, message: string) => void;
 
-async function checkRunInfo(shardDir: string, want: { dtype: string; nImgsPerShard: number; nShards: number; bytesPerShard: number }, report: Report): Promise<void> {
+async function checkRunInfo(
+  shardDir: string,
+  want: { dtype: string; nImgsPerShard: number; nShards: number; bytesPerShard: number },
+  report: Report,
+): Promise<void> {
   const file = 'saev-tfjs.json';
   let info: { dtype?: string; layout?: { nImgsPerShard?: number; nShards?: number; bytesPerShard?: number } };
   try {
     info = JSON.parse(await fs.readFile(path.join(shardDir, file), 'utf8'));
   } catch (error) {
-    report('sidecar', file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is missing` : `${file} is not valid JSON`);
+    report(
+      'sidecar',
+      file,
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is missing` : `${file} is not valid JSON`,
+    );
     return;
   }
-  if ((info.dtype ?? 'float32') !== want.dtype) report('sidecar', file, `${file} says dtype ${info.dtype}, metadata.json implies ${want.dtype}`);
+  if ((info.dtype ?? 'float32') !== want.dtype)
+    report('sidecar', file, `${file} says dtype ${info.dtype}, metadata.json implies ${want.dtype}`);
   for (const key of ['nImgsPerShard', 'nShards', 'bytesPerShard'] as const) {
-    if (info.layout?.[key] !== want[key]) report('sidecar', file, `${file} says layout.${key} ${info.layout?.[key]}, metadata.json implies ${want[key]}`);
+    if (info.layout?.[key] !== want[key])
+      report('sidecar', file, `${file} says layout.${key} ${info.layout?.[key]}, metadata.json implies ${want[key]}`);
   }
 }
 
 /** `labels.bin`, where present, is uint8 `[n_imgs, n_patches]`. */
 async function checkLabels(shardDir: string, md: ShardMetadata, report: Report): Promise<void> {
-  const size = await fs.stat(path.join(shardDir, 'labels.bin')).then((s) => s.size, () => null);
+  const size = await fs.stat(path.join(shardDir, 'labels.bin')).then(
+    (s) => s.size,
+    () => null,
+  );
   const want = md.nImgs * md.nPatchesPerImg;
-  if (size !== null && size !== want) report('sidecar', 'labels.bin', `labels.bin has ${size} bytes, metadata.json implies ${want} (${md.nImgs} images x ${md.nPatchesPerImg} patches, uint8)`);
+  if (size !== null && size !== want)
+    report(
+      'sidecar',
+      'labels.bin',
+      `labels.bin has ${size} bytes, metadata.json implies ${want} (${md.nImgs} images x ${md.nPatchesPerImg} patches, uint8)`,
+    );
 }
 
 async function checkLeftovers(shardDir: string, nShards: number, report: Report): Promise<void> {
   for (const name of await fs.readdir(shardDir)) {
     const extra = /^acts(\d{6})\.bin$/.exec(name);
-    if (extra && Number(extra[1]) >= nShards) report('leftover', name, `${name} is beyond the ${nShards} shards metadata.json implies`);
-    else if (name.endsWith('.partial')) report('leftover', name, `${name} is a shard still being written (or left by a crash); rerun the extraction to finish it`);
+    if (extra && Number(extra[1]) >= nShards)
+      report('leftover', name, `${name} is beyond the ${nShards} shards metadata.json implies`);
+    else if (name.endsWith('.partial'))
+      report(
+        'leftover',
+        name,
+        `${name} is a shard still being written (or left by a crash); rerun the extraction to finish it`,
+      );
     else if (name.includes('.tmp-')) report('leftover', name, `${name} is a temporary file left by an interrupted job`);
   }
   const state = await fs.readdir(path.join(shardDir, STATE_DIR)).catch(() => [] as string[]);
-  for (const name of state.filter((n) => n.includes('.lock'))) report('leftover', `${STATE_DIR}/${name}`, `${STATE_DIR}/${name}: a job holds (or held) this shard's lock; wait for it or rerun to take over a dead one`);
+  for (const name of state.filter((n) => n.includes('.lock')))
+    report(
+      'leftover',
+      `${STATE_DIR}/${name}`,
+      `${STATE_DIR}/${name}: a job holds (or held) this shard's lock; wait for it or rerun to take over a dead one`,
+    );
 }

@@ -7,7 +7,8 @@
 
 export function encodeNpyFloat64(values: Float64Array, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== values.length) throw new Error(`npy: shape [${shape.join(', ')}] holds ${count} values, got ${values.length}`);
+  if (count !== values.length)
+    throw new Error(`npy: shape [${shape.join(', ')}] holds ${count} values, got ${values.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = 10 + header.length + 1;
@@ -34,10 +35,15 @@ export function decodeNpyFloat64(bytes: Uint8Array, source: string): { values: F
   }
   const shapeMatch = /'shape':\s*\(([^)]*)\)/.exec(header);
   if (!shapeMatch) throw new Error(`npy: ${source} has no shape in its header`);
-  const shape = shapeMatch[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = shapeMatch[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const bodyStart = start + headerLen;
-  if (bytes.length - bodyStart !== count * 8) throw new Error(`npy: ${source} holds ${bytes.length - bodyStart} bytes of data, shape needs ${count * 8}`);
+  if (bytes.length - bodyStart !== count * 8)
+    throw new Error(`npy: ${source} holds ${bytes.length - bodyStart} bytes of data, shape needs ${count * 8}`);
   const values = new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = view.getFloat64(bodyStart + i * 8, true);
   return { values, shape };

@@ -36,7 +36,8 @@ export function getSeriesColor(k: number, n: number): [number, number, number] {
 }
 
 /** Whether `width` is too small to tell apart from float rounding at the scale of lo..hi. */
-const isBelowPrecision = (width: number, lo: number, hi: number) => width <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi));
+const isBelowPrecision = (width: number, lo: number, hi: number) =>
+  width <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi));
 
 /** Tick values at a 1, 2 or 5 x 10^k step, about `count` of them, all within [lo, hi]. */
 export function getNiceTicks(lo: number, hi: number, count = 6): number[] {
@@ -46,7 +47,8 @@ export function getNiceTicks(lo: number, hi: number, count = 6): number[] {
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
   const ticks = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9 && ticks.length <= 2 * count; k++) ticks.push(Number((k * step).toPrecision(12)));
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9 && ticks.length <= 2 * count; k++)
+    ticks.push(Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -91,12 +93,20 @@ function renderPanel(panel: Panel, top: number): string {
   }
   out.push(`<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="none" stroke="black"/>`);
   out.push(text((x0 + x1) / 2, y1 + 42, panel.xLabel, 'font-size="14" text-anchor="middle"'));
-  out.push(text(0, 0, panel.yLabel, `font-size="14" text-anchor="middle" transform="translate(${PLOT.left - 62},${(y0 + y1) / 2}) rotate(-90)"`));
+  out.push(
+    text(
+      0,
+      0,
+      panel.yLabel,
+      `font-size="14" text-anchor="middle" transform="translate(${PLOT.left - 62},${(y0 + y1) / 2}) rotate(-90)"`,
+    ),
+  );
   panel.series.forEach((values, s) => {
     const color = rgb(getSeriesColor(s, panel.series.length));
     let run: string[] = [];
     const flush = () => {
-      if (run.length > 1) out.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+      if (run.length > 1)
+        out.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
       run = [];
     };
     values.forEach((v, i) => {
@@ -110,10 +120,19 @@ function renderPanel(panel: Panel, top: number): string {
   });
   // Legend: every series up to LEGEND_MAX, else evenly spaced ones and the last (the colours run in order).
   const n = panel.series.length;
-  const shown = n <= LEGEND_MAX ? [...Array(n).keys()] : [...new Set([...Array(LEGEND_MAX - 1).keys()].map((k) => Math.round((k * (n - 1)) / (LEGEND_MAX - 1))).concat(n - 1))];
+  const shown =
+    n <= LEGEND_MAX
+      ? [...Array(n).keys()]
+      : [
+          ...new Set(
+            [...Array(LEGEND_MAX - 1).keys()].map((k) => Math.round((k * (n - 1)) / (LEGEND_MAX - 1))).concat(n - 1),
+          ),
+        ];
   shown.forEach((s, k) => {
     const y = y0 + 12 + k * 18;
-    out.push(`<line x1="${x1 + 12}" x2="${x1 + 34}" y1="${y - 4}" y2="${y - 4}" stroke="${rgb(getSeriesColor(s, n))}" stroke-width="3"/>`);
+    out.push(
+      `<line x1="${x1 + 12}" x2="${x1 + 34}" y1="${y - 4}" y2="${y - 4}" stroke="${rgb(getSeriesColor(s, n))}" stroke-width="3"/>`,
+    );
     out.push(text(x1 + 40, y, panel.names[s], 'font-size="12"'));
   });
   return out.join('\n');
@@ -132,5 +151,7 @@ export function renderPlotSvg(panels: Panel[]): string {
 
 /** The PNG bytes of `panels`. */
 export async function plotPng(panels: Panel[]): Promise<Buffer> {
-  return sharp(Buffer.from(renderPlotSvg(panels))).png().toBuffer();
+  return sharp(Buffer.from(renderPlotSvg(panels)))
+    .png()
+    .toBuffer();
 }

@@ -64,7 +64,13 @@ export function makePopulation(dVit: number): Population {
  * Pass 1 over the first `nTok` tokens of `mem.offsets` in `vals` (a chunk in `mem`). `normOut[k]`
  * receives each token's ‖x‖, NaN for a token holding a NaN or Inf.
  */
-export function addTokens(pop: Population, mem: StatsMemory, vals: Float32Array, nTok: number, normOut: Float64Array): void {
+export function addTokens(
+  pop: Population,
+  mem: StatsMemory,
+  vals: Float32Array,
+  nTok: number,
+  normOut: Float64Array,
+): void {
   if (nTok === 0) return;
   const { sumX_D, sumSq } = mem;
   sumX_D.fill(0);
@@ -93,8 +99,17 @@ export function addTokens(pop: Population, mem: StatsMemory, vals: Float32Array,
 const maxBitsScratch = new Uint32Array(1);
 const maxFloatScratch = new Float32Array(maxBitsScratch.buffer);
 
-/** Pass 1 of a chunk holding NaN/Inf: counts them, and takes Σx and max |x| over the finite tokens (finite `norm_K`). */
-function addFiniteTokens(pop: Population, vals: Float32Array, offsets: Int32Array, nTok: number, norm_K: Float64Array, nFinite: number): void {
+/**
+ * Pass 1 of a chunk holding NaN/Inf: counts them, and takes Σx and max |x| over the finite tokens (finite `norm_K`).
+ */
+function addFiniteTokens(
+  pop: Population,
+  vals: Float32Array,
+  offsets: Int32Array,
+  nTok: number,
+  norm_K: Float64Array,
+  nFinite: number,
+): void {
   const D = pop.dVit;
   const sum = new Float64Array(D);
   const bits = new Uint32Array(vals.buffer, vals.byteOffset, vals.length);
@@ -135,7 +150,13 @@ function mergeMean(a: Population, nB: number, meanB_D: Float64Array): void {
  * Pass 2 over the first `nTok` tokens of `mem.offsets` in `vals`, with `mean_D` the population's final
  * mean: Σ(x − μ)² per dimension, Σ‖x − μ‖ and its histogram, over the finite tokens.
  */
-export function addCentredNorms(pop: Population, mem: StatsMemory, vals: Float32Array, nTok: number, mean_D: Float64Array): void {
+export function addCentredNorms(
+  pop: Population,
+  mem: StatsMemory,
+  vals: Float32Array,
+  nTok: number,
+  mean_D: Float64Array,
+): void {
   const { sumEE_D, sumSq } = mem;
   mem.mean_D.set(mean_D);
   sumEE_D.fill(0);

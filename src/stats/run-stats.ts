@@ -35,7 +35,10 @@ export interface StatsResult {
 /** Splits shards [0, n) into at most `nJobs` contiguous ranges of near-equal size. */
 export function splitShards(nShards: number, nJobs: number): Array<[number, number]> {
   const k = Math.max(1, Math.min(nJobs, nShards));
-  return Array.from({ length: k }, (_, j) => [Math.floor((j * nShards) / k), Math.floor(((j + 1) * nShards) / k)] as [number, number]);
+  return Array.from(
+    { length: k },
+    (_, j) => [Math.floor((j * nShards) / k), Math.floor(((j + 1) * nShards) / k)] as [number, number],
+  );
 }
 
 /** Runs passes over one shard range: here, or on a worker thread kept for both passes. */
@@ -44,12 +47,27 @@ interface RangeRunner {
   close(): Promise<void>;
 }
 
-function makeLocalRunner(sd: ShardDir, [shard0, shard1]: [number, number], chunkBytes: number | undefined, onImgs: (n: number) => void): RangeRunner {
-  return { run: (pass, prior) => runStatsPass(sd, { shard0, shard1, pass, prior, chunkBytes, onImgs }), close: async () => undefined };
+function makeLocalRunner(
+  sd: ShardDir,
+  [shard0, shard1]: [number, number],
+  chunkBytes: number | undefined,
+  onImgs: (n: number) => void,
+): RangeRunner {
+  return {
+    run: (pass, prior) => runStatsPass(sd, { shard0, shard1, pass, prior, chunkBytes, onImgs }),
+    close: async () => undefined,
+  };
 }
 
-function makeWorkerRunner(dir: string, [shard0, shard1]: [number, number], chunkBytes: number | undefined, onImgs: (n: number) => void): RangeRunner {
-  const worker = new Worker(resolveWorkerScript('stats/stats-worker.js'), { workerData: { dir, shard0, shard1, chunkBytes } });
+function makeWorkerRunner(
+  dir: string,
+  [shard0, shard1]: [number, number],
+  chunkBytes: number | undefined,
+  onImgs: (n: number) => void,
+): RangeRunner {
+  const worker = new Worker(resolveWorkerScript('stats/stats-worker.js'), {
+    workerData: { dir, shard0, shard1, chunkBytes },
+  });
   const requests = new WorkerRequests<{ id: number; stats: LayerStats[] }>();
   requests.watch(worker, 'stats');
   worker.on('message', (msg: { imgs?: number }) => msg.imgs && onImgs(msg.imgs));
@@ -68,14 +86,22 @@ async function runPass(runners: RangeRunner[], pass: 1 | 2, prior?: LayerStats[]
 
 export async function runStats(dir: string, options: StatsOptions = {}): Promise<StatsResult> {
   const sd = await openShardDir(dir);
-  if (sd.nImgs === 0) throw new Error(`stats: ${dir} holds no images (metadata.json: n_imgs 0), so there is nothing to summarise`);
+  if (sd.nImgs === 0)
+    throw new Error(`stats: ${dir} holds no images (metadata.json: n_imgs 0), so there is nothing to summarise`);
   await checkStatsWritable(sd.dir);
-  const progress = new Progress({ label: 'stats', unit: 'image reads', total: 2 * sd.nImgs, stream: options.progressStream });
+  const progress = new Progress({
+    label: 'stats',
+    unit: 'image reads',
+    total: 2 * sd.nImgs,
+    stream: options.progressStream,
+  });
   const onImgs = (n: number) => progress.tick(n);
   const ranges = splitShards(sd.shards.length, options.nJobs ?? 1);
   // Worker threads start first, so they load while this thread computes the digest.
   const runners = ranges.map((range) =>
-    ranges.length === 1 ? makeLocalRunner(sd, range, options.chunkBytes, onImgs) : makeWorkerRunner(sd.dir, range, options.chunkBytes, onImgs),
+    ranges.length === 1
+      ? makeLocalRunner(sd, range, options.chunkBytes, onImgs)
+      : makeWorkerRunner(sd.dir, range, options.chunkBytes, onImgs),
   );
   try {
     const digest = await getShardDirDigest(sd);

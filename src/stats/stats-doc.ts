@@ -28,6 +28,11 @@ export interface StatsDoc {
   clsToken: boolean;
   layers: number[];
   histogram: { log10Min: number; log10Max: number; nBins: number; bins: string };
-  perLayer: Array<{ layer: number; patches: PopulationDoc; cls: PopulationDoc | null; meanNormByPosition: Array<number | null> }>;
+  perLayer: Array<{
+    layer: number;
+    patches: PopulationDoc;
+    cls: PopulationDoc | null;
+    meanNormByPosition: Array<number | null>;
+  }>;
   files: Partial<Record<PopulationName, { name: string; shape: number[]; sha256: string }>>;
 }

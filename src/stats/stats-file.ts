@@ -33,12 +33,20 @@ export async function checkStatsWritable(dir: string): Promise<void> {
   try {
     await fs.writeFile(probe, '');
   } catch (error) {
-    throw new Error(`stats: cannot write the statistics beside the shards in ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they go there so the reader finds them: make the directory writable`, { cause: error });
+    throw new Error(
+      `stats: cannot write the statistics beside the shards in ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); they go there so the reader finds them: make the directory writable`,
+      { cause: error },
+    );
   }
   await fs.rm(probe, { force: true });
 }
 
-export async function writeStatsFiles(sd: ShardDir, digest: string, stats: LayerStats[], opts: { plots: boolean }): Promise<{ doc: StatsDoc; files: string[] }> {
+export async function writeStatsFiles(
+  sd: ShardDir,
+  digest: string,
+  stats: LayerStats[],
+  opts: { plots: boolean },
+): Promise<{ doc: StatsDoc; files: string[] }> {
   const L = sd.nLayers;
   const D = sd.dVit;
   const doc: StatsDoc = {
@@ -51,7 +59,10 @@ export async function writeStatsFiles(sd: ShardDir, digest: string, stats: Layer
     nImgs: sd.nImgs,
     clsToken: sd.clsToken,
     layers: [...sd.metadata.layers],
-    histogram: { ...HIST, bins: 'bin 0: norm < 1e-4 (zeros too); bin k in 1..nBins: log10 norm in [min + (k-1)w, min + k w), w = (max-min)/nBins; bin nBins+1: norm >= 1e6' },
+    histogram: {
+      ...HIST,
+      bins: 'bin 0: norm < 1e-4 (zeros too); bin k in 1..nBins: log10 norm in [min + (k-1)w, min + k w), w = (max-min)/nBins; bin nBins+1: norm >= 1e6',
+    },
     perLayer: stats.map((ls, l) => ({
       layer: sd.metadata.layers[l],
       patches: toDoc(ls.patches),
@@ -88,12 +99,17 @@ export async function writeStatsFiles(sd: ShardDir, digest: string, stats: Layer
   return { doc, files: written };
 }
 
-const fmt = (x: number) => (x === null || !Number.isFinite(x) ? String(x) : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4));
+const fmt = (x: number) =>
+  x === null || !Number.isFinite(x)
+    ? String(x)
+    : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0)
+      ? x.toExponential(3)
+      : x.toFixed(4);
 
 /** The columns of `stats.txt`, named as in stats.json, and what each means. */
 const SUMMARY_COLUMNS: Array<[keyof PopulationSummary, string]> = [
   ['n', 'tokens with only finite values'],
-  ['meanNorm', "mean L2 norm of a token, mean ||x||"],
+  ['meanNorm', 'mean L2 norm of a token, mean ||x||'],
   ['centredMeanNorm', 'mean ||x - mu||, mu the mean token'],
   ['normScalar', "centredMeanNorm / sqrt(d): saev 0.1.0's scalar, which the reader divides by with scaleNorm"],
   ['rmsNormScalar', 'sqrt(mean ||x - mu||^2) / sqrt(d)'],
@@ -105,13 +121,29 @@ const SUMMARY_COLUMNS: Array<[keyof PopulationSummary, string]> = [
 
 export function formatStatsSummary(doc: StatsDoc): string {
   const rows = doc.perLayer.flatMap((l) =>
-    (['cls', 'patches'] as const).filter((k) => l[k]).map((k) => [String(l.layer), k, ...SUMMARY_COLUMNS.map(([name]) => (name === 'n' || name === 'nNaN' || name === 'nInf' ? String(l[k]![name]) : fmt(l[k]![name])))]),
+    (['cls', 'patches'] as const)
+      .filter((k) => l[k])
+      .map((k) => [
+        String(l.layer),
+        k,
+        ...SUMMARY_COLUMNS.map(([name]) =>
+          name === 'n' || name === 'nNaN' || name === 'nInf' ? String(l[k]![name]) : fmt(l[k]![name]),
+        ),
+      ]),
   );
   const head = ['layer', 'tokens', ...SUMMARY_COLUMNS.map(([name]) => name)];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const legend = SUMMARY_COLUMNS.map(([name, meaning]) => `  ${name}: ${meaning}`);
-  return [`${doc.nImgs} images, d = ${doc.dVit}, ${doc.dtype}, layers [${doc.layers.join(', ')}]`, line(head), ...rows.map(line), '', ...legend, ''].join('\n');
+  return [
+    `${doc.nImgs} images, d = ${doc.dVit}, ${doc.dtype}, layers [${doc.layers.join(', ')}]`,
+    line(head),
+    ...rows.map(line),
+    '',
+    ...legend,
+    '',
+  ].join('\n');
 }
 
 /** Reads a statistics file and checks it describes the shards with `digest`. */
@@ -120,17 +152,32 @@ export async function readStatsFile(file: string, digest: string): Promise<Stats
   try {
     doc = JSON.parse(await fs.readFile(file, 'utf8')) as StatsDoc;
   } catch (error) {
-    throw new Error(`stats: cannot read ${file} (${(error as Error).message.split('\n')[0]}); run saev activations stats <shard-dir> first`, { cause: error });
+    throw new Error(
+      `stats: cannot read ${file} (${(error as Error).message.split('\n')[0]}); run saev activations stats <shard-dir> first`,
+      { cause: error },
+    );
   }
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(doc) || doc.format !== STATS_FORMAT) {
-    throw new Error(`stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(isObject(doc) ? doc.format : doc)}); rerun saev activations stats`);
+    throw new Error(
+      `stats: ${file} is not a ${STATS_FORMAT} file (format ${JSON.stringify(isObject(doc) ? doc.format : doc)}); rerun saev activations stats`,
+    );
   }
   const wellFormed =
-    typeof doc.digest === 'string' && Array.isArray(doc.layers) && Array.isArray(doc.perLayer) && doc.perLayer.length === doc.layers.length && doc.perLayer.every(isObject) && isObject(doc.files);
-  if (!wellFormed) throw new Error(`stats: ${file} is damaged (digest, layers, perLayer or files missing or malformed); rerun saev activations stats`);
+    typeof doc.digest === 'string' &&
+    Array.isArray(doc.layers) &&
+    Array.isArray(doc.perLayer) &&
+    doc.perLayer.length === doc.layers.length &&
+    doc.perLayer.every(isObject) &&
+    isObject(doc.files);
+  if (!wellFormed)
+    throw new Error(
+      `stats: ${file} is damaged (digest, layers, perLayer or files missing or malformed); rerun saev activations stats`,
+    );
   if (doc.digest !== digest) {
-    throw new Error(`stats: ${file} describes other shards (digest ${doc.digest.slice(0, 12)}..., these shards ${digest.slice(0, 12)}...); rerun saev activations stats on this directory`);
+    throw new Error(
+      `stats: ${file} describes other shards (digest ${doc.digest.slice(0, 12)}..., these shards ${digest.slice(0, 12)}...); rerun saev activations stats on this directory`,
+    );
   }
   return doc;
 }
@@ -138,13 +185,20 @@ export async function readStatsFile(file: string, digest: string): Promise<Stats
 /** The `[L, D]` mean of a population, from the .npy named in `doc`, checked against its recorded sha256. */
 export async function readMeanFile(doc: StatsDoc, statsDir: string, population: PopulationName): Promise<Float64Array> {
   const entry = doc.files[population];
-  if (!entry) throw new Error(`stats: no ${population} mean in the statistics (these shards have no ${population === 'cls' ? 'CLS token' : 'patch tokens'})`);
+  if (!entry)
+    throw new Error(
+      `stats: no ${population} mean in the statistics (these shards have no ${population === 'cls' ? 'CLS token' : 'patch tokens'})`,
+    );
   const file = path.join(statsDir, entry.name);
   const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`stats: cannot read ${file}, named in ${STATS_FILE} (${error.code ?? error.message}); rerun saev activations stats`);
+    throw new Error(
+      `stats: cannot read ${file}, named in ${STATS_FILE} (${error.code ?? error.message}); rerun saev activations stats`,
+    );
   });
-  if (sha256(bytes) !== entry.sha256) throw new Error(`stats: ${file} does not match the sha256 recorded in ${STATS_FILE}; rerun saev activations stats`);
+  if (sha256(bytes) !== entry.sha256)
+    throw new Error(`stats: ${file} does not match the sha256 recorded in ${STATS_FILE}; rerun saev activations stats`);
   const { values, shape } = decodeNpyFloat64(bytes, file);
-  if (shape.join() !== entry.shape.join()) throw new Error(`stats: ${file} has shape [${shape}], expected [${entry.shape}]`);
+  if (shape.join() !== entry.shape.join())
+    throw new Error(`stats: ${file} has shape [${shape}], expected [${entry.shape}]`);
   return values;
 }

@@ -30,7 +30,12 @@ export class StatsMemory {
   private readonly kernels: StatsKernels;
 
   /** For `dVit`-wide tokens, at most `maxTokens` per kernel call, and chunk reads of up to `readCapacity` bytes. */
-  constructor(readonly dVit: number, readonly maxTokens: number, readCapacity: number, readonly dtype: StorageDtype) {
+  constructor(
+    readonly dVit: number,
+    readonly maxTokens: number,
+    readCapacity: number,
+    readonly dtype: StorageDtype,
+  ) {
     const vecBytes = roundUp(8 * dVit, 16);
     const sumSqAt = 3 * vecBytes + roundUp(4 * maxTokens, 16);
     const readAt = roundUp(sumSqAt + 8 * maxTokens, PAGE);
@@ -40,7 +45,9 @@ export class StatsMemory {
     const end = decodedAt + 2 * 4 * nHalfValues;
     if (end > MAX_WASM_BYTES) {
       const gib = (n: number) => (n / 2 ** 30).toFixed(1);
-      throw new Error(`stats: chunks of ${readCapacity} bytes need ${gib(end)} GiB of WebAssembly memory, more than the ${gib(MAX_WASM_BYTES)} GiB it can address; lower --chunk-mb`);
+      throw new Error(
+        `stats: chunks of ${readCapacity} bytes need ${gib(end)} GiB of WebAssembly memory, more than the ${gib(MAX_WASM_BYTES)} GiB it can address; lower --chunk-mb`,
+      );
     }
     const memory = new WebAssembly.Memory({ initial: Math.ceil(end / WASM_PAGE) });
     const { buffer } = memory;
@@ -48,7 +55,9 @@ export class StatsMemory {
     this.offsets = new Int32Array(buffer, 3 * vecBytes, maxTokens);
     this.sumSq = new Float64Array(buffer, sumSqAt, maxTokens);
     this.reads = [0, 1].map((i) => new ReadBuffer(readCapacity, { buffer, byteOffset: readAt + i * readBytes }));
-    this.decoded = nHalfValues ? [0, 1].map((i) => new Float32Array(buffer, decodedAt + i * 4 * nHalfValues, nHalfValues)) : [];
+    this.decoded = nHalfValues
+      ? [0, 1].map((i) => new Float32Array(buffer, decodedAt + i * 4 * nHalfValues, nHalfValues))
+      : [];
     this.kernels = makeStatsKernels(memory);
   }
 
@@ -62,21 +71,40 @@ export class StatsMemory {
   /** Over the first `nTok` tokens of `offsets`: Σx added into sumX_D, Σx² per token into sumSq. Returns max x². */
   pass1(vals: Float32Array, nTok: number): number {
     this.checkTokens(vals, nTok);
-    return this.kernels.pass1(vals.byteOffset, this.offsets.byteOffset, nTok, this.dVit, this.sumX_D.byteOffset, this.sumSq.byteOffset);
+    return this.kernels.pass1(
+      vals.byteOffset,
+      this.offsets.byteOffset,
+      nTok,
+      this.dVit,
+      this.sumX_D.byteOffset,
+      this.sumSq.byteOffset,
+    );
   }
 
-  /** Over the first `nTok` tokens of `offsets`, with e = x - mean_D: Σe² added into sumEE_D, Σe² per token into sumSq. */
+  /**
+   * Over the first `nTok` tokens of `offsets`, with e = x - mean_D: Σe² added into sumEE_D, Σe² per token into sumSq.
+   */
   centred(vals: Float32Array, nTok: number): void {
     this.checkTokens(vals, nTok);
-    this.kernels.centred(vals.byteOffset, this.offsets.byteOffset, nTok, this.dVit, this.mean_D.byteOffset, this.sumEE_D.byteOffset, this.sumSq.byteOffset);
+    this.kernels.centred(
+      vals.byteOffset,
+      this.offsets.byteOffset,
+      nTok,
+      this.dVit,
+      this.mean_D.byteOffset,
+      this.sumEE_D.byteOffset,
+      this.sumSq.byteOffset,
+    );
   }
 
   private checkInMemory(vals: Float32Array): void {
-    if (vals.buffer !== this.sumX_D.buffer) throw new Error('stats: chunk values must lie in the pass memory (read into its read buffers)');
+    if (vals.buffer !== this.sumX_D.buffer)
+      throw new Error('stats: chunk values must lie in the pass memory (read into its read buffers)');
   }
 
   private checkTokens(vals: Float32Array, nTok: number): void {
     this.checkInMemory(vals);
-    if (nTok > this.maxTokens) throw new Error(`stats: ${nTok} tokens exceed the ${this.maxTokens} a kernel call holds`);
+    if (nTok > this.maxTokens)
+      throw new Error(`stats: ${nTok} tokens exceed the ${this.maxTokens} a kernel call holds`);
   }
 }

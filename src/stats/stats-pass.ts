@@ -7,7 +7,14 @@
  */
 import { FilePool } from '../util/file-pool.js';
 import { getImgsPerChunk, type ShardDir } from '../shards/shard-dir.js';
-import { addCentredNorms, addPass2Fields, addTokens, makePopulation, mergePopulation, Population } from './population.js';
+import {
+  addCentredNorms,
+  addPass2Fields,
+  addTokens,
+  makePopulation,
+  mergePopulation,
+  Population,
+} from './population.js';
 import { StatsMemory } from './stats-memory.js';
 
 export interface LayerStats {
@@ -25,7 +32,10 @@ export interface PassOptions {
   pass: 1 | 2;
   /** Pass 2: the merged result of pass 1 (its means are used; its other fields are kept). */
   prior?: LayerStats[];
-  /** Bytes per read (whole images, at least one); default 4 MiB, small enough to stay in cache between the read and the sums. */
+  /**
+   * Bytes per read (whole images, at least one); default 4 MiB, small enough to stay in cache between the read and the
+   * sums.
+   */
   chunkBytes?: number;
   /** Called with the images done after each chunk. */
   onImgs?: (n: number) => void;
@@ -62,7 +72,8 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
   if (options.pass === 2 && !options.prior) throw new Error('stats: pass 2 needs the merged result of pass 1');
   const chunks: Array<[number, number, number]> = [];
   for (let s = options.shard0; s < options.shard1; s++) {
-    for (let r = 0; r < sd.shards[s].nImgs; r += rowsPerChunk) chunks.push([s, r, Math.min(sd.shards[s].nImgs, r + rowsPerChunk)]);
+    for (let r = 0; r < sd.shards[s].nImgs; r += rowsPerChunk)
+      chunks.push([s, r, Math.min(sd.shards[s].nImgs, r + rowsPerChunk)]);
   }
   const pool = new FilePool(4);
   // Chunks are read into `mem`, where the kernels see them: two read buffers, alternating, so chunk
@@ -72,7 +83,9 @@ export async function runStatsPass(sd: ShardDir, options: PassOptions): Promise<
   const norms = new Float64Array(maxTokens);
   const read = ([s, r0, r1]: [number, number, number], i: number) => {
     const [position, length] = [r0 * sd.bytesPerImg, (r1 - r0) * sd.bytesPerImg];
-    return pool.read(sd.shards[s].path, position, length, mem.reads[i].getTarget(position, length)).then((bytes) => mem.decode(bytes, i));
+    return pool
+      .read(sd.shards[s].path, position, length, mem.reads[i].getTarget(position, length))
+      .then((bytes) => mem.decode(bytes, i));
   };
   /** Points `mem.offsets` at each row's patch tokens (or CLS token) of layer slot l; returns the token count. */
   const setOffsets = (l: number, nRows: number, which: 'patches' | 'cls') => {

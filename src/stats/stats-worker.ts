@@ -25,7 +25,12 @@ const opening = openShardDir(job.dir);
 opening.catch(() => undefined); // reported in the reply to each request, not as an unhandled rejection
 parentPort!.on('message', async ({ id, pass, prior }: PassRequest) => {
   try {
-    const stats = await runStatsPass(await opening, { ...job, pass, prior, onImgs: (n) => parentPort!.postMessage({ imgs: n }) });
+    const stats = await runStatsPass(await opening, {
+      ...job,
+      pass,
+      prior,
+      onImgs: (n) => parentPort!.postMessage({ imgs: n }),
+    });
     parentPort!.postMessage({ id, stats });
   } catch (error) {
     parentPort!.postMessage({ id, error: (error as Error).message });

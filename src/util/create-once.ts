@@ -16,7 +16,10 @@ const TMP_MARK = '.tmp-';
 /** A temporary name unique to this process on this host, beside `filePath`. */
 export function getPrivateTmpPath(filePath: string): string {
   const rand = Math.random().toString(36).slice(2, 8);
-  return path.join(path.dirname(filePath), `.${path.basename(filePath)}${TMP_MARK}${os.hostname()}-${process.pid}-${rand}`);
+  return path.join(
+    path.dirname(filePath),
+    `.${path.basename(filePath)}${TMP_MARK}${os.hostname()}-${process.pid}-${rand}`,
+  );
 }
 
 /** The host and pid that own a temporary file made by `getPrivateTmpPath`, or null for other names. */
@@ -43,7 +46,11 @@ export type CreateOutcome = 'created' | 'existing';
  * decides whether it agrees (by default: identical text); if not, throws an
  * error naming the file.
  */
-export async function createFileOnce(filePath: string, data: string, same: (existing: string) => boolean = (existing) => existing === data): Promise<CreateOutcome> {
+export async function createFileOnce(
+  filePath: string,
+  data: string,
+  same: (existing: string) => boolean = (existing) => existing === data,
+): Promise<CreateOutcome> {
   const tmpPath = getPrivateTmpPath(filePath);
   let outcome: CreateOutcome = 'created';
   await writeDurable(tmpPath, data);
@@ -54,7 +61,10 @@ export async function createFileOnce(filePath: string, data: string, same: (exis
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') outcome = 'existing';
     else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
-      const exists = await fs.stat(filePath).then(() => true, () => false);
+      const exists = await fs.stat(filePath).then(
+        () => true,
+        () => false,
+      );
       if (exists) outcome = 'existing';
       else {
         await fs.rename(tmpPath, filePath);
@@ -70,7 +80,9 @@ export async function createFileOnce(filePath: string, data: string, same: (exis
   if (outcome === 'existing') {
     const existing = await fs.readFile(filePath, 'utf8');
     if (!same(existing)) {
-      throw new Error(`shards: ${filePath} already exists and disagrees with this run (another job used different settings or software); remove the directory or rerun with the original settings`);
+      throw new Error(
+        `shards: ${filePath} already exists and disagrees with this run (another job used different settings or software); remove the directory or rerun with the original settings`,
+      );
     }
   }
   return outcome;

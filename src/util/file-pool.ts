@@ -28,7 +28,9 @@ export class FilePool {
     }
     handle = fs.open(filePath, 'r');
     const opening = handle;
-    void opening.then((h) => this.handles.get(filePath) === opening && this.opened.set(filePath, h)).catch(() => undefined);
+    void opening
+      .then((h) => this.handles.get(filePath) === opening && this.opened.set(filePath, h))
+      .catch(() => undefined);
     this.nOpened++;
     this.handles.set(filePath, handle);
     if (this.handles.size > this.maxOpen) {
@@ -48,7 +50,10 @@ export class FilePool {
     let done = 0;
     while (done < length) {
       const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-      if (bytesRead === 0) throw new Error(`reader: ${filePath} ended at byte ${position + done}, expected ${position + length}; the shard is truncated`);
+      if (bytesRead === 0)
+        throw new Error(
+          `reader: ${filePath} ended at byte ${position + done}, expected ${position + length}; the shard is truncated`,
+        );
       done += bytesRead;
     }
     return buffer;

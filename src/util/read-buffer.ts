@@ -24,11 +24,16 @@ export class ReadBuffer {
    * Room for reads of up to `capacity` bytes: in a memory of its own, or at `byteOffset` (a multiple
    * of 4096) of a WebAssembly memory's `buffer` shared with code that reads the values there.
    */
-  constructor(readonly capacity: number, place?: { buffer: ArrayBuffer; byteOffset: number }) {
+  constructor(
+    readonly capacity: number,
+    place?: { buffer: ArrayBuffer; byteOffset: number },
+  ) {
     const footprint = ReadBuffer.getFootprint(capacity);
     if (place) {
       if (place.byteOffset % PAGE || place.byteOffset + footprint > place.buffer.byteLength) {
-        throw new Error(`reader: a ${footprint}-byte read buffer does not fit at byte ${place.byteOffset} of ${place.buffer.byteLength} (it must start on a 4096-byte page)`);
+        throw new Error(
+          `reader: a ${footprint}-byte read buffer does not fit at byte ${place.byteOffset} of ${place.buffer.byteLength} (it must start on a 4096-byte page)`,
+        );
       }
       this.bytes = new Uint8Array(place.buffer, place.byteOffset, footprint);
     } else {
@@ -37,9 +42,13 @@ export class ReadBuffer {
     }
   }
 
-  /** A view of `length` bytes for a read from file byte `position`, at the same offset within a page (so as aligned as the position). */
+  /**
+   * A view of `length` bytes for a read from file byte `position`, at the same offset within a page (so as aligned as
+   * the position).
+   */
   getTarget(position: number, length: number): Uint8Array {
-    if (length > this.capacity) throw new Error(`reader: a read of ${length} bytes does not fit a ${this.capacity}-byte read buffer`);
+    if (length > this.capacity)
+      throw new Error(`reader: a read of ${length} bytes does not fit a ${this.capacity}-byte read buffer`);
     const offset = position % PAGE;
     return this.bytes.subarray(offset, offset + length);
   }

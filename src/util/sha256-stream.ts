@@ -71,7 +71,8 @@ export class Sha256Stream {
 
   /** Hashes a copy of `bytes` (the caller may reuse them at once); resolves when the worker has hashed it. */
   async update(bytes: Uint8Array): Promise<void> {
-    const copy = hashWorker.copy(bytes); // never transfer the caller's own buffer (a Buffer's slice() would be a view of it)
+    // never transfer the caller's own buffer (a Buffer's slice() would be a view of it)
+    const copy = hashWorker.copy(bytes);
     await hashWorker.request({ op: 'update', stream: this.stream, bytes: copy }, [copy.buffer as ArrayBuffer]);
   }
 

@@ -8,7 +8,10 @@
 import { createHash, Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-export type HashRequest = { op: 'update'; stream: number; bytes: Uint8Array } | { op: 'digest'; stream: number } | { op: 'drop'; stream: number };
+export type HashRequest =
+  | { op: 'update'; stream: number; bytes: Uint8Array }
+  | { op: 'digest'; stream: number }
+  | { op: 'drop'; stream: number };
 
 const hashes = new Map<number, Hash>();
 

@@ -67,12 +67,16 @@ export function getFc1Width(arch: Pick<VitArch, 'mlp' | 'mlpWidth'>): number {
 function validateRope(rope: RopeSpec, headWidth: number, name: string): void {
   const choices = { pairing: ['half', 'interleaved'], coords: ['centered', 'index'], axes: ['yx', 'xy'] } as const;
   for (const [key, allowed] of Object.entries(choices) as Array<[keyof typeof choices, readonly string[]]>) {
-    if (!allowed.includes(rope[key])) throw new Error(`vit: ${name}.rope.${key} must be one of ${allowed.join(', ')}, found '${rope[key]}'`);
+    if (!allowed.includes(rope[key]))
+      throw new Error(`vit: ${name}.rope.${key} must be one of ${allowed.join(', ')}, found '${rope[key]}'`);
   }
   if (!(rope.base > 1 && Number.isFinite(rope.base)) || !(rope.scale > 0 && Number.isFinite(rope.scale))) {
     throw new Error(`vit: ${name}.rope needs base > 1 and scale > 0, found base ${rope.base}, scale ${rope.scale}`);
   }
-  if (headWidth % 4 !== 0) throw new Error(`vit: ${name}: RoPE needs a head width divisible by 4 (one band pair per axis), found ${headWidth}`);
+  if (headWidth % 4 !== 0)
+    throw new Error(
+      `vit: ${name}: RoPE needs a head width divisible by 4 (one band pair per axis), found ${headWidth}`,
+    );
 }
 
 /** Checks the relations the builder relies on and fills fields older files lack; one line per violation. */
@@ -80,13 +84,18 @@ export function validateArch(stored: StoredVitArch, name: string): VitArch {
   const arch: VitArch = { ...LATER_FIELDS, ...stored };
   const positive = ['imageSize', 'patchSize', 'width', 'depth', 'nHeads', 'mlpWidth'] as const;
   for (const key of positive) {
-    if (!Number.isInteger(arch[key]) || arch[key] < 1) throw new Error(`vit: ${name}.${key} must be a positive integer, found ${arch[key]}`);
+    if (!Number.isInteger(arch[key]) || arch[key] < 1)
+      throw new Error(`vit: ${name}.${key} must be a positive integer, found ${arch[key]}`);
   }
   if (arch.imageSize % arch.patchSize !== 0) {
-    throw new Error(`vit: ${name}: image size ${arch.imageSize} is not a multiple of the patch size ${arch.patchSize}; pass a multiple, e.g. ${Math.max(1, Math.round(arch.imageSize / arch.patchSize)) * arch.patchSize}`);
+    throw new Error(
+      `vit: ${name}: image size ${arch.imageSize} is not a multiple of the patch size ${arch.patchSize}; pass a multiple, e.g. ${Math.max(1, Math.round(arch.imageSize / arch.patchSize)) * arch.patchSize}`,
+    );
   }
-  if (arch.width % arch.nHeads !== 0) throw new Error(`vit: ${name}: width ${arch.width} is not a multiple of nHeads ${arch.nHeads}`);
-  if (arch.mlp !== 'gelu' && arch.mlp !== 'swiglu') throw new Error(`vit: ${name}.mlp must be gelu or swiglu, found '${arch.mlp}'`);
+  if (arch.width % arch.nHeads !== 0)
+    throw new Error(`vit: ${name}: width ${arch.width} is not a multiple of nHeads ${arch.nHeads}`);
+  if (arch.mlp !== 'gelu' && arch.mlp !== 'swiglu')
+    throw new Error(`vit: ${name}.mlp must be gelu or swiglu, found '${arch.mlp}'`);
   if (arch.rope) validateRope(arch.rope, arch.width / arch.nHeads, name);
   return Object.freeze({ ...arch, ...(arch.rope ? { rope: Object.freeze({ ...arch.rope }) } : {}) });
 }

@@ -37,17 +37,30 @@ function applied(layer: tf.layers.Layer): Applied {
 }
 
 /** `rope_2PE`: the RoPE table every attention takes, or null without RoPE. */
-function buildBlock(x: tf.SymbolicTensor, rope_2PE: tf.SymbolicTensor | null, arch: VitArch, i: number, made: Made): tf.SymbolicTensor {
+function buildBlock(
+  x: tf.SymbolicTensor,
+  rope_2PE: tf.SymbolicTensor | null,
+  arch: VitArch,
+  i: number,
+  made: Made,
+): tf.SymbolicTensor {
   const name = (part: string) => `block${i}_${part}`;
   const norm = (part: string) => applied(made(new LayerNorm({ epsilon: arch.layerNormEps, name: name(part) })));
   // DINOv2 scales each residual branch per channel; decided here once, never in a forward pass.
   const layerScale = (part: string): ((t: tf.SymbolicTensor) => tf.SymbolicTensor) =>
     arch.layerScale ? applied(made(new LayerScale({ name: name(part) }))) : (t) => t;
-  const add = (layerName: string) => (a: tf.SymbolicTensor, b: tf.SymbolicTensor) => applied(tf.layers.add({ name: layerName }))([a, b]);
-  const selfAttention = applied(made(new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: name('attn') })));
+  const add = (layerName: string) => (a: tf.SymbolicTensor, b: tf.SymbolicTensor) =>
+    applied(tf.layers.add({ name: layerName }))([a, b]);
+  const selfAttention = applied(
+    made(new SelfAttention({ nHeads: arch.nHeads, rope: arch.rope?.pairing ?? 'none', name: name('attn') })),
+  );
   const attn = (t: tf.SymbolicTensor) => selfAttention(rope_2PE ? [t, rope_2PE] : t);
   const fc1 = applied(made(tf.layers.dense({ units: getFc1Width(arch), name: name('fc1') })));
-  const act = applied(arch.mlp === 'swiglu' ? new SwiGlu({ name: name('swiglu') }) : new Gelu({ approximate: arch.gelu, name: name('gelu') }));
+  const act = applied(
+    arch.mlp === 'swiglu'
+      ? new SwiGlu({ name: name('swiglu') })
+      : new Gelu({ approximate: arch.gelu, name: name('gelu') }),
+  );
   const fc2 = applied(made(tf.layers.dense({ units: arch.width, name: name('fc2') })));
   const mlp = (t: tf.SymbolicTensor) => fc2(act(fc1(t)));
   const [norm1, ls1, norm2, ls2] = [norm('ln1'), layerScale('ls1'), norm('ln2'), layerScale('ls2')];
@@ -68,13 +81,36 @@ export function buildVit(arch: VitArch, name: string, options: { zeroInit?: bool
     return layer;
   };
   const pixels_BHWC = tf.input({ shape: [arch.imageSize, arch.imageSize, 3], name: 'pixels' });
-  const patchEmbed = applied(made(tf.layers.conv2d({ filters: arch.width, kernelSize: arch.patchSize, strides: arch.patchSize, useBias: arch.patchBias, name: 'patch_embed' })));
+  const patchEmbed = applied(
+    made(
+      tf.layers.conv2d({
+        filters: arch.width,
+        kernelSize: arch.patchSize,
+        strides: arch.patchSize,
+        useBias: arch.patchBias,
+        name: 'patch_embed',
+      }),
+    ),
+  );
   const grid = patchEmbed(pixels_BHWC);
   // Row-major over the patch grid, as torch's `flatten(2).transpose(1, 2)`.
-  const patches_BPD = applied(tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }))(grid);
-  const tokens = applied(made(new TokenEmbedding({ clsToken: arch.clsToken, nRegisters: arch.nRegisters, positions: arch.positionEmbedding, name: 'tokens' })));
+  const patches_BPD = applied(tf.layers.reshape({ targetShape: [getPatchCount(arch), arch.width], name: 'patches' }))(
+    grid,
+  );
+  const tokens = applied(
+    made(
+      new TokenEmbedding({
+        clsToken: arch.clsToken,
+        nRegisters: arch.nRegisters,
+        positions: arch.positionEmbedding,
+        name: 'tokens',
+      }),
+    ),
+  );
   let x = tokens(patches_BPD);
-  const rope = arch.rope && new RopeEmbedding({ ...getRopeGrid(arch), base: arch.rope.base, scale: arch.rope.scale, name: 'rope' });
+  const rope =
+    arch.rope &&
+    new RopeEmbedding({ ...getRopeGrid(arch), base: arch.rope.base, scale: arch.rope.scale, name: 'rope' });
   const rope_2PE = rope ? applied(rope)(patches_BPD) : null;
   if (arch.preNorm) x = applied(made(new LayerNorm({ epsilon: arch.layerNormEps, name: 'ln_pre' })))(x);
   const blocks: tf.SymbolicTensor[] = [];
@@ -95,11 +131,15 @@ export function buildVit(arch: VitArch, name: string, options: { zeroInit?: bool
 export function makeRecorder(vit: tf.LayersModel, blocks: readonly number[]): tf.LayersModel {
   const depth = vit.layers.filter((layer) => /^block\d+$/.test(layer.name)).length;
   const resolved = blocks.map((b) => {
-    if (!Number.isSafeInteger(b) || b < -depth || b >= depth) throw new Error(`vit: block ${b} does not exist; ${vit.name} has ${depth} blocks (0..${depth - 1}, or -${depth}..-1)`);
+    if (!Number.isSafeInteger(b) || b < -depth || b >= depth)
+      throw new Error(
+        `vit: block ${b} does not exist; ${vit.name} has ${depth} blocks (0..${depth - 1}, or -${depth}..-1)`,
+      );
     return b < 0 ? depth + b : b;
   });
   for (let i = 1; i < resolved.length; i++) {
-    if (resolved[i] <= resolved[i - 1]) throw new Error(`vit: recorded blocks must ascend strictly, found [${blocks.join(', ')}]`);
+    if (resolved[i] <= resolved[i - 1])
+      throw new Error(`vit: recorded blocks must ascend strictly, found [${blocks.join(', ')}]`);
   }
   const outputs = resolved.map((i) => vit.getLayer(getBlockName(i)).output as tf.SymbolicTensor);
   return tf.model({ inputs: vit.inputs, outputs, name: `${vit.name}_recorder` });

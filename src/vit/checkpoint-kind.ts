@@ -18,8 +18,14 @@ export function getCheckpointKind(family: VitFamily, ckpt: string): CheckpointKi
   if (/^random:[^@]+(@\d+)?$/.test(ckpt)) return 'random';
   if (existsSync(path.join(ckpt, VIT_CONFIG_FILE))) return 'converted';
   const convert = `convert one first: npx saev convert <checkpoint file> --family ${family.name} --out <dir>`;
-  if (!existsSync(ckpt)) throw new Error(`models: checkpoint '${ckpt}' does not exist; pass a checkpoint file, a converted model directory (${convert}) or a name (README 'Checkpoints by name')`);
-  if (statSync(ckpt).isFile()) throw new Error(`models: '${ckpt}' is a checkpoint file, not a converted model directory; ${convert}`);
+  if (!existsSync(ckpt))
+    throw new Error(
+      `models: checkpoint '${ckpt}' does not exist; pass a checkpoint file, a converted model directory (${convert}) or a name (README 'Checkpoints by name')`,
+    );
+  if (statSync(ckpt).isFile())
+    throw new Error(`models: '${ckpt}' is a checkpoint file, not a converted model directory; ${convert}`);
   const demo = family.demo ? `'${family.demo.ckpt}', ` : '';
-  throw new Error(`models: '${ckpt}' has no ${VIT_CONFIG_FILE}, so it is not a converted ${family.name} model; --vit-ckpt takes ${demo}'random:<arch>' or a directory written by saev convert`);
+  throw new Error(
+    `models: '${ckpt}' has no ${VIT_CONFIG_FILE}, so it is not a converted ${family.name} model; --vit-ckpt takes ${demo}'random:<arch>' or a directory written by saev convert`,
+  );
 }

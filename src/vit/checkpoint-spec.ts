@@ -20,7 +20,9 @@ export interface CheckpointFormat {
   name: string;
   /** Keys that must all be present for this format to apply. */
   markers: readonly string[];
-  /** The vision tower's key prefix, stripped before renaming; keys outside it belong to other towers and are skipped. */
+  /**
+   * The vision tower's key prefix, stripped before renaming; keys outside it belong to other towers and are skipped.
+   */
   prefix: string;
   /** Ordered rename table from upstream keys (prefix stripped) to our weight names. */
   renames: readonly KeyRename[];
@@ -67,7 +69,9 @@ export interface TensorFix {
    * patch embedding seen as the convolution it equals).
    */
   reshape?(shape: readonly number[]): number[];
-  /** A value change that needs the architecture (DINOv2's position-embedding interpolation); torch layout in and out. */
+  /**
+   * A value change that needs the architecture (DINOv2's position-embedding interpolation); torch layout in and out.
+   */
   apply?(tensor: TorchTensor, context: FixContext): TorchTensor;
 }
 
@@ -99,7 +103,8 @@ export interface ArchSource {
    * GELU or eps left out here differ between the family's checkpoints: a config, the checkpoint itself
    * (`identify`) or a flag must settle them, or conversion refuses. Registers come from the tensors.
    */
-  defaults: Pick<VitArch, 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale' | 'positionEmbedding' | 'rope'> & Partial<Pick<VitArch, 'gelu' | 'layerNormEps'>>;
+  defaults: Pick<VitArch, 'clsToken' | 'patchBias' | 'preNorm' | 'layerScale' | 'positionEmbedding' | 'rope'> &
+    Partial<Pick<VitArch, 'gelu' | 'layerNormEps'>>;
   /**
    * Structure the family's checkpoints differ in, read from whether its tensors are there (`tokens/cls`,
    * `block0_ls1/gamma`) instead of from `defaults` (PE-G has no CLS token but LayerScale, the smaller PEs the reverse).

@@ -46,7 +46,9 @@ export function makeDirectorySaver(dir: string, maxFileBytes?: number): tf.io.IO
   };
 }
 
-/** An IOHandler that reads a `model.json` (path to the file or its directory) and its weight files, one buffer per file. */
+/**
+ * An IOHandler that reads a `model.json` (path to the file or its directory) and its weight files, one buffer per file.
+ */
 export function makeDirectoryLoader(modelPath: string): tf.io.IOHandler {
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
@@ -82,10 +84,14 @@ export function registerFileRouters(): void {
   const strip = (url: string) => url.slice('file://'.length);
   if (tf.io.getLoadHandlers('file:///probe/model.json').length === 0) {
     tf.io.registerLoadRouter(((url: string | string[]) =>
-      typeof url === 'string' && url.startsWith('file://') ? makeDirectoryLoader(strip(url)) : null) as Parameters<typeof tf.io.registerLoadRouter>[0]);
+      typeof url === 'string' && url.startsWith('file://') ? makeDirectoryLoader(strip(url)) : null) as Parameters<
+      typeof tf.io.registerLoadRouter
+    >[0]);
   }
   if (tf.io.getSaveHandlers('file:///probe').length === 0) {
     tf.io.registerSaveRouter(((url: string | string[]) =>
-      typeof url === 'string' && url.startsWith('file://') ? makeDirectorySaver(strip(url)) : null) as Parameters<typeof tf.io.registerLoadRouter>[0]);
+      typeof url === 'string' && url.startsWith('file://') ? makeDirectorySaver(strip(url)) : null) as Parameters<
+      typeof tf.io.registerLoadRouter
+    >[0]);
   }
 }

@@ -71,26 +71,54 @@ async function digestWeights(model: tf.LayersModel): Promise<string> {
   return hash.digest('hex');
 }
 
-async function makeRandomVit(family: VitFamily, ckpt: string, archName: string, seed: number, source: string): Promise<LoadedVit> {
+async function makeRandomVit(
+  family: VitFamily,
+  ckpt: string,
+  archName: string,
+  seed: number,
+  source: string,
+): Promise<LoadedVit> {
   const known = family.archs[archName];
   if (!known) {
-    throw new Error(`models: ${family.name} has no architecture '${archName}' (known: ${Object.keys(family.archs).join(', ')})`);
+    throw new Error(
+      `models: ${family.name} has no architecture '${archName}' (known: ${Object.keys(family.archs).join(', ')})`,
+    );
   }
   const arch = validateArch(known, `${family.name}/${archName}`);
   const model = buildVit(arch, `${family.name}_${archName}`.replace(/[^A-Za-z0-9_]/g, '_'));
   setRandomWeights(model, seed);
-  return { model, arch, family, ckpt, kind: ckpt === family.demo?.ckpt ? 'demo' : 'random', source, weightsSha256: await digestWeights(model) };
+  return {
+    model,
+    arch,
+    family,
+    ckpt,
+    kind: ckpt === family.demo?.ckpt ? 'demo' : 'random',
+    source,
+    weightsSha256: await digestWeights(model),
+  };
 }
 
 export async function loadVit(family: VitFamily, ckpt: string): Promise<LoadedVit> {
   const kind = getCheckpointKind(family, ckpt);
   if (kind === 'demo') {
     const { arch, seed } = family.demo!;
-    return makeRandomVit(family, ckpt, arch, seed, `embedded demo (${family.name} '${arch}', random weights, seed ${seed}; not a trained model)`);
+    return makeRandomVit(
+      family,
+      ckpt,
+      arch,
+      seed,
+      `embedded demo (${family.name} '${arch}', random weights, seed ${seed}; not a trained model)`,
+    );
   }
   if (kind === 'random') {
     const [, archName, seed] = /^random:([^@]+)(?:@(\d+))?$/.exec(ckpt)!;
-    return makeRandomVit(family, ckpt, archName, Number(seed ?? 0), `random weights (${family.name} '${archName}', seed ${Number(seed ?? 0)}; not a trained model)`);
+    return makeRandomVit(
+      family,
+      ckpt,
+      archName,
+      Number(seed ?? 0),
+      `random weights (${family.name} '${archName}', seed ${Number(seed ?? 0)}; not a trained model)`,
+    );
   }
   return loadConvertedVit(family, ckpt);
 }
@@ -100,7 +128,9 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
   const configPath = path.join(dir, VIT_CONFIG_FILE);
   const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as VitConfigFile;
   if (config.family !== family.name) {
-    throw new Error(`models: ${configPath} holds a '${config.family}' model, not the '${family.name}' family asked for (--vit-family on the command line)`);
+    throw new Error(
+      `models: ${configPath} holds a '${config.family}' model, not the '${family.name}' family asked for (--vit-family on the command line)`,
+    );
   }
   const arch = validateArch(config.arch, configPath);
   const { model, weightsSha256 } = await loadModelDir(dir);
@@ -108,7 +138,11 @@ async function loadConvertedVit(family: VitFamily, dir: string): Promise<LoadedV
 }
 
 /** Writes `saev-vit.json`: what loading needs beyond the network (family, architecture) and what documents it. */
-export async function writeVitConfig(vit: Pick<LoadedVit, 'arch' | 'family'>, dir: string, source?: VitSource): Promise<void> {
+export async function writeVitConfig(
+  vit: Pick<LoadedVit, 'arch' | 'family'>,
+  dir: string,
+  source?: VitSource,
+): Promise<void> {
   const { arch } = vit;
   const cls = arch.clsToken ? 1 : 0;
   const patches = getPatchCount(arch);

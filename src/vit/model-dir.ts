@@ -31,7 +31,8 @@ const getSize = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** The weight names model.json lists; tfjs matches them to a model's weights by `originalName`. */
 export function getWeightSpecs(model: tf.LayersModel): tf.io.WeightsManifestEntry[] {
   return model.weights.map((weight) => {
-    if (weight.dtype !== 'float32') throw new Error(`weights: ${weight.originalName} is ${weight.dtype}; only float32 weights are written`);
+    if (weight.dtype !== 'float32')
+      throw new Error(`weights: ${weight.originalName} is ${weight.dtype}; only float32 weights are written`);
     return { name: weight.originalName, shape: [...weight.shape] as number[], dtype: 'float32' };
   });
 }
@@ -48,14 +49,20 @@ export async function writeModelDir(
   options: WriteModelOptions = {},
 ): Promise<string> {
   const specs = getWeightSpecs(model);
-  const writer = new WeightFilesWriter(dir, specs.reduce((n, spec) => n + 4 * getSize(spec.shape), 0), options.maxFileBytes);
+  const writer = new WeightFilesWriter(
+    dir,
+    specs.reduce((n, spec) => n + 4 * getSize(spec.shape), 0),
+    options.maxFileBytes,
+  );
   const hash = createHash('sha256');
   let paths: string[];
   try {
     for (const [i, weight] of model.weights.entries()) {
       const values = await getValues(weight, i);
       if (values.length !== getSize(specs[i].shape)) {
-        throw new Error(`weights: ${specs[i].name} got ${values.length} values, expected [${specs[i].shape.join(', ')}]`);
+        throw new Error(
+          `weights: ${specs[i].name} got ${values.length} values, expected [${specs[i].shape.join(', ')}]`,
+        );
       }
       const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
       hash.update(bytes);
@@ -93,8 +100,11 @@ export async function readModelJson(modelPath: string): Promise<{ jsonPath: stri
  * untouched zero (`fastWeightInit`), since we read the weights in next.
  */
 function getZeroInitHook(): tf.serialization.ConfigDict {
-  const fromConfig = (cls: typeof tf.LayersModel, config: tf.serialization.ConfigDict, custom: tf.serialization.ConfigDict) =>
-    tf.LayersModel.fromConfig(cls, config, custom, true);
+  const fromConfig = (
+    cls: typeof tf.LayersModel,
+    config: tf.serialization.ConfigDict,
+    custom: tf.serialization.ConfigDict,
+  ) => tf.LayersModel.fromConfig(cls, config, custom, true);
   return { Model: [tf.LayersModel, fromConfig] } as unknown as tf.serialization.ConfigDict;
 }
 
@@ -105,14 +115,19 @@ interface Located {
 }
 
 /** Where each weight's bytes are: its manifest group and byte offset in that group's files. */
-function locateWeights(manifest: tf.io.ModelJSON, jsonPath: string): { located: Map<string, Located>; groupBytes: number[] } {
+function locateWeights(
+  manifest: tf.io.ModelJSON,
+  jsonPath: string,
+): { located: Map<string, Located>; groupBytes: number[] } {
   const located = new Map<string, Located>();
   const groupBytes = manifest.weightsManifest.map(({ weights }, group) => {
     let offset = 0;
     for (const spec of weights) {
       if (spec.dtype !== 'float32' || spec.quantization) {
         const found = spec.quantization ? `quantized to ${spec.quantization.dtype}` : spec.dtype;
-        throw new Error(`weights: ${spec.name} in ${jsonPath} is ${found}; only float32 weights are read (convert the checkpoint again)`);
+        throw new Error(
+          `weights: ${spec.name} in ${jsonPath} is ${found}; only float32 weights are read (convert the checkpoint again)`,
+        );
       }
       located.set(spec.name, { spec, group, offset });
       offset += 4 * getSize(spec.shape);
@@ -154,11 +169,16 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
     const unused = new Set(located.keys());
     for (const weight of model.weights) {
       const where = located.get(weight.originalName);
-      if (!where) throw new Error(`weights: ${jsonPath} lists no weight ${weight.originalName}, which its topology has; convert the model again`);
+      if (!where)
+        throw new Error(
+          `weights: ${jsonPath} lists no weight ${weight.originalName}, which its topology has; convert the model again`,
+        );
       unused.delete(weight.originalName);
       const { spec, group, offset } = where;
       if (spec.shape.length !== weight.shape.length || spec.shape.some((n, i) => n !== weight.shape[i])) {
-        throw new Error(`weights: ${spec.name} in ${jsonPath} is [${spec.shape.join(', ')}] but the topology wants [${weight.shape.join(', ')}]`);
+        throw new Error(
+          `weights: ${spec.name} in ${jsonPath} is [${spec.shape.join(', ')}] but the topology wants [${weight.shape.join(', ')}]`,
+        );
       }
       const size = getSize(spec.shape);
       const bytes = await readers[group].read(offset, 4 * size);
@@ -168,7 +188,10 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
       value.dispose(); // the variable keeps the values
       settleTensor(weight.read());
     }
-    if (unused.size > 0) throw new Error(`weights: ${jsonPath} lists ${[...unused][0]}, which its topology does not have; convert the model again`);
+    if (unused.size > 0)
+      throw new Error(
+        `weights: ${jsonPath} lists ${[...unused][0]}, which its topology does not have; convert the model again`,
+      );
   } catch (error) {
     model.dispose();
     throw error;

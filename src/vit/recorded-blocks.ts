@@ -18,7 +18,9 @@ export function resolveLayers(requested: readonly number[], depth: number): Reco
   for (const layer of requested) {
     if (!Number.isInteger(layer)) throw new Error(`layers: ${layer} is not an integer`);
     if (layer < -depth || layer >= depth) {
-      throw new Error(`layers: layer ${layer} is out of range for a ${depth}-block model (valid: ${-depth}..${depth - 1})`);
+      throw new Error(
+        `layers: layer ${layer} is out of range for a ${depth}-block model (valid: ${-depth}..${depth - 1})`,
+      );
     }
     const block = layer < 0 ? depth + layer : layer;
     const previous = seen.get(block);

@@ -20,6 +20,9 @@ export function recordActivations(recorder: tf.LayersModel, pixels_BHWC: tf.Tens
   return tf.tidy(() => {
     const outputs = recorder.predictOnBatch(pixels_BHWC);
     const blocks = (Array.isArray(outputs) ? outputs : [outputs]) as tf.Tensor3D[];
-    return tf.stack(blocks.map((block) => selectStoredTokens(block, arch)), 1) as tf.Tensor4D;
+    return tf.stack(
+      blocks.map((block) => selectStoredTokens(block, arch)),
+      1,
+    ) as tf.Tensor4D;
   });
 }

@@ -45,7 +45,9 @@ export class WeightFilesWriter {
   /** Appends `bytes` (any length; split across files where a file fills up). */
   async write(bytes: Uint8Array): Promise<void> {
     if (this.written + bytes.byteLength > this.totalBytes) {
-      throw new Error(`weights: ${this.written + bytes.byteLength} bytes written to ${this.dir}, more than the ${this.totalBytes} the manifest lists`);
+      throw new Error(
+        `weights: ${this.written + bytes.byteLength} bytes written to ${this.dir}, more than the ${this.totalBytes} the manifest lists`,
+      );
     }
     let done = 0;
     while (done < bytes.byteLength) {
@@ -78,7 +80,9 @@ export class WeightFilesWriter {
   async close(): Promise<string[]> {
     if (this.written !== this.totalBytes) {
       await this.handle?.close();
-      throw new Error(`weights: ${this.written} bytes written to ${this.dir}, but the manifest lists ${this.totalBytes}`);
+      throw new Error(
+        `weights: ${this.written} bytes written to ${this.dir}, but the manifest lists ${this.totalBytes}`,
+      );
     }
     if (this.handle !== null || this.fileIndex < this.paths.length) {
       if (this.handle === null) this.handle = await this.create(); // an empty model
@@ -104,14 +108,20 @@ export interface WeightFilesReader {
 }
 
 /** Opens `paths` (relative to `dir`) as one stream; `maxReadBytes` bounds each file-system read. */
-export async function openWeightFiles(dir: string, paths: readonly string[], maxReadBytes = MAX_IO_BYTES): Promise<WeightFilesReader> {
+export async function openWeightFiles(
+  dir: string,
+  paths: readonly string[],
+  maxReadBytes = MAX_IO_BYTES,
+): Promise<WeightFilesReader> {
   const files: Array<{ file: string; handle: fs.FileHandle; start: number; end: number }> = [];
   let start = 0;
   try {
     for (const name of paths) {
       const file = path.join(dir, name);
       const handle = await fs.open(file, 'r').catch((error: Error) => {
-        throw new Error(`weights: cannot open weight file ${file} (${error.message.split('\n')[0]}); the model directory is incomplete`);
+        throw new Error(
+          `weights: cannot open weight file ${file} (${error.message.split('\n')[0]}); the model directory is incomplete`,
+        );
       });
       const { size } = await handle.stat();
       files.push({ file, handle, start, end: start + size });
@@ -127,7 +137,9 @@ export async function openWeightFiles(dir: string, paths: readonly string[], max
     async read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > totalBytes) {
         const files = `${paths.join(', ')} in ${dir}`;
-        throw new Error(`weights: bytes ${offset}..${offset + length} asked of weight files holding ${totalBytes} (${files}); is a file truncated?`);
+        throw new Error(
+          `weights: bytes ${offset}..${offset + length} asked of weight files holding ${totalBytes} (${files}); is a file truncated?`,
+        );
       }
       const out = new Uint8Array(length);
       let done = 0;
@@ -137,7 +149,8 @@ export async function openWeightFiles(dir: string, paths: readonly string[], max
         while (done < length && offset + done < f.end) {
           const n = Math.min(length - done, f.end - (offset + done), maxReadBytes);
           const { bytesRead } = await f.handle.read(out, done, n, offset + done - f.start);
-          if (bytesRead === 0) throw new Error(`weights: ${f.file} shrank while being read; is another process writing it?`);
+          if (bytesRead === 0)
+            throw new Error(`weights: ${f.file} shrank while being read; is another process writing it?`);
           done += bytesRead;
         }
       }

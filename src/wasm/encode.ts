@@ -123,7 +123,14 @@ export function encodeModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer>
     return [...u32(bytes.length), ...bytes];
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // "\0asm", version 1
     ...section(1, vec(types)),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // memory import, min 1 page, no max
     ...section(3, vec(functions.map((_, i) => u32(i)))),

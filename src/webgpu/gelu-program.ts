@@ -41,7 +41,10 @@ export class GeluProgram implements WebGpuProgram {
   readonly uniforms = 'n4 : i32,';
   readonly shaderKey: string;
 
-  constructor(outputShape: number[], readonly approximate: GeluApproximation) {
+  constructor(
+    outputShape: number[],
+    readonly approximate: GeluApproximation,
+  ) {
     this.outputShape = outputShape;
     this.dispatchLayout = getFlatLayout(outputShape);
     const n4 = outputShape.reduce((a, b) => a * b, 1) / 4;

@@ -21,7 +21,14 @@ import { LAYER_NORM_KERNEL } from '../ops/layer-norm.js';
 import { AttentionProgram, getAttentionStorageBytes } from './attention-program.js';
 import { GeluProgram } from './gelu-program.js';
 import { LayerNormProgram } from './layer-norm-program.js';
-import { getTileCols, getTileRows, getTileStorageBytes, MATMUL_TILES, MatMulProgram, MatMulTile } from './matmul-program.js';
+import {
+  getTileCols,
+  getTileRows,
+  getTileStorageBytes,
+  MATMUL_TILES,
+  MatMulProgram,
+  MatMulTile,
+} from './matmul-program.js';
 import { divUp, WebGpuBackendLike } from './program.js';
 
 const BACKEND = 'webgpu';
@@ -34,7 +41,8 @@ let tileOverride: MatMulTile | null = null;
 
 /** For benchmarks: force one of `MATMUL_TILES` (null: choose by shape). */
 export function setMatMulTileOverride(name: string | null): void {
-  if (name !== null && !MATMUL_TILES[name]) throw new Error(`webgpu: unknown matmul tile '${name}' (known: ${Object.keys(MATMUL_TILES).join(', ')})`);
+  if (name !== null && !MATMUL_TILES[name])
+    throw new Error(`webgpu: unknown matmul tile '${name}' (known: ${Object.keys(MATMUL_TILES).join(', ')})`);
   tileOverride = name === null ? null : MATMUL_TILES[name];
 }
 
@@ -82,7 +90,10 @@ function planMatMul(inputs: Record<string, tf.TensorInfo>, attrs: tf.NamedAttrMa
   const program = new MatMulProgram([...outer, m, n], tile, { batch, m, n }, Boolean(bias));
   if (getTileStorageBytes(tile) > getDevice().limits.maxComputeWorkgroupStorageSize) return null;
   if (program.dispatch.some((d) => d > MAX_WORKGROUPS_PER_AXIS)) return null;
-  const uniforms = [m, n / 4, k / 4, batchA === 1 ? 0 : (m * k) / 4, batchB === 1 ? 0 : (k * n) / 4].map((value) => ({ type: 'int32' as const, data: [value] }));
+  const uniforms = [m, n / 4, k / 4, batchA === 1 ? 0 : (m * k) / 4, batchB === 1 ? 0 : (k * n) / 4].map((value) => ({
+    type: 'int32' as const,
+    data: [value],
+  }));
   return { program, uniforms };
 }
 
@@ -98,7 +109,12 @@ function overrideMatMul(kernelName: string): void {
       const plan = areFusedKernelsEnabled() ? planMatMul(inputs, attrs ?? {}) : null;
       if (!plan) return original.kernelFunc(args);
       const { a, b, bias } = inputs;
-      return (backend as WebGpuBackendLike).runWebGPUProgram(plan.program, bias ? [a, b, bias] : [a, b], 'float32', plan.uniforms);
+      return (backend as WebGpuBackendLike).runWebGPUProgram(
+        plan.program,
+        bias ? [a, b, bias] : [a, b],
+        'float32',
+        plan.uniforms,
+      );
     },
   });
 }
@@ -147,7 +163,14 @@ function registerLayerNorm(): void {
     backendName: BACKEND,
     accepts: ({ x, gamma, beta }) => {
       const width = x.shape[x.shape.length - 1];
-      return x.dtype === 'float32' && width % 4 === 0 && gamma.shape[0] === width && beta.shape[0] === width && gamma.shape.length === 1 && beta.shape.length === 1;
+      return (
+        x.dtype === 'float32' &&
+        width % 4 === 0 &&
+        gamma.shape[0] === width &&
+        beta.shape[0] === width &&
+        gamma.shape.length === 1 &&
+        beta.shape.length === 1
+      );
     },
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args as KernelArgs;
@@ -173,7 +196,9 @@ function registerGelu(): void {
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args as KernelArgs;
       const program = new GeluProgram(inputs.x.shape, attrs!.approximate as GeluApproximation);
-      return (backend as WebGpuBackendLike).runWebGPUProgram(program, [inputs.x], 'float32', [{ type: 'int32', data: [product(inputs.x.shape) / 4] }]);
+      return (backend as WebGpuBackendLike).runWebGPUProgram(program, [inputs.x], 'float32', [
+        { type: 'int32', data: [product(inputs.x.shape) / 4] },
+      ]);
     },
   });
 }

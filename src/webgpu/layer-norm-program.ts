@@ -53,8 +53,12 @@ fn main(index : i32) {
   let valid = row < uniforms.nRows;
   let base = min(row, uniforms.nRows - 1) * uniforms.D4;
   let d = f32(uniforms.D4 * 4);
-${slots.map((s) => `  let col${s} = tid + ${s * THREADS}; let in${s} = col${s} < uniforms.D4;
-  let x${s} = select(vec4<f32>(0.0), x[base + min(col${s}, uniforms.D4 - 1)], in${s});`).join('\n')}
+${slots
+  .map(
+    (s) => `  let col${s} = tid + ${s * THREADS}; let in${s} = col${s} < uniforms.D4;
+  let x${s} = select(vec4<f32>(0.0), x[base + min(col${s}, uniforms.D4 - 1)], in${s});`,
+  )
+  .join('\n')}
   let mean = sumOverGroup(${slots.map((s) => `dot(x${s}, vec4<f32>(1.0))`).join(' + ')}, tid) / d;
 ${slots.map((s) => `  let c${s} = select(vec4<f32>(0.0), x${s} - vec4<f32>(mean), in${s});`).join('\n')}
   let variance = sumOverGroup(${slots.map((s) => `dot(c${s}, c${s})`).join(' + ')}, tid) / d;

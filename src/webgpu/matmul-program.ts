@@ -89,7 +89,8 @@ export class MatMulProgram implements WebGpuProgram {
     const colGroups = colsPerThread / 4;
     const loadsA = (rows4 * 4 * depth4) / nThreads;
     const loadsB = (depth * cols4) / nThreads;
-    if (!Number.isInteger(loadsA) || !Number.isInteger(loadsB)) throw new Error(`webgpu: tile ${JSON.stringify(this.tile)} does not divide among its threads`);
+    if (!Number.isInteger(loadsA) || !Number.isInteger(loadsB))
+      throw new Error(`webgpu: tile ${JSON.stringify(this.tile)} does not divide among its threads`);
     const lines: string[] = [];
     const emit = (line: string) => lines.push(line);
 
@@ -103,23 +104,32 @@ export class MatMulProgram implements WebGpuProgram {
     emit(`  let nSlices = (uniforms.K4 + ${depth4 - 1}) / ${depth4};`);
     for (let p = 0; p < loadsA; p++) emit(`  var ra${p} : vec4<f32>;`);
     for (let p = 0; p < loadsB; p++) emit(`  var rb${p} : vec4<f32>;`);
-    for (let a = 0; a < rowsPerThread; a++) for (let h = 0; h < colGroups; h++) emit(`  var acc${a}_${h} = vec4<f32>(0.0);`);
+    for (let a = 0; a < rowsPerThread; a++)
+      for (let h = 0; h < colGroups; h++) emit(`  var acc${a}_${h} = vec4<f32>(0.0);`);
 
     // Global -> registers for slice `s`: A as [row][k4] (k fastest, coalesced), B as [k][n4].
     const fetch = (s: string) => {
       for (let p = 0; p < loadsA; p++) {
-        emit(`  { let i = tid + ${p * nThreads}; let r = i / ${depth4}; let k4 = ${s} * ${depth4} + i % ${depth4}; let row = m0 + r;`);
-        emit(`    ra${p} = select(vec4<f32>(0.0), A[aBase + row * uniforms.K4 + k4], row < uniforms.M && k4 < uniforms.K4); }`);
+        emit(
+          `  { let i = tid + ${p * nThreads}; let r = i / ${depth4}; let k4 = ${s} * ${depth4} + i % ${depth4}; let row = m0 + r;`,
+        );
+        emit(
+          `    ra${p} = select(vec4<f32>(0.0), A[aBase + row * uniforms.K4 + k4], row < uniforms.M && k4 < uniforms.K4); }`,
+        );
       }
       for (let p = 0; p < loadsB; p++) {
         emit(`  { let i = tid + ${p * nThreads}; let k = ${s} * ${depth} + i / ${cols4}; let c4 = n04 + i % ${cols4};`);
-        emit(`    rb${p} = select(vec4<f32>(0.0), B[bBase + k * uniforms.N4 + c4], k < uniforms.K4 * 4 && c4 < uniforms.N4); }`);
+        emit(
+          `    rb${p} = select(vec4<f32>(0.0), B[bBase + k * uniforms.N4 + c4], k < uniforms.K4 * 4 && c4 < uniforms.N4); }`,
+        );
       }
     };
     // Registers -> workgroup memory: A transposed to [k][row/4] so a thread's 4 rows at one k are one vec4.
     const store = () => {
       for (let p = 0; p < loadsA; p++) {
-        emit(`  { let i = tid + ${p * nThreads}; let r = i / ${depth4}; let k = (i % ${depth4}) * 4; let at = k * ${rows4} + r / 4; let c = r % 4;`);
+        emit(
+          `  { let i = tid + ${p * nThreads}; let r = i / ${depth4}; let k = (i % ${depth4}) * 4; let at = k * ${rows4} + r / 4; let c = r % 4;`,
+        );
         ['x', 'y', 'z', 'w'].forEach((comp, j) => emit(`    sliceA[at + ${j * rows4}][c] = ra${p}.${comp};`));
         emit('  }');
       }
@@ -139,7 +149,8 @@ export class MatMulProgram implements WebGpuProgram {
     for (let g = 0; g < rowGroups; g++) {
       for (let i = 0; i < 4; i++) {
         const a = g * 4 + i;
-        for (let h = 0; h < colGroups; h++) emit(`      acc${a}_${h} = fma(vec4<f32>(a${g}[${i}]), b${h}, acc${a}_${h});`);
+        for (let h = 0; h < colGroups; h++)
+          emit(`      acc${a}_${h} = fma(vec4<f32>(a${g}[${i}]), b${h}, acc${a}_${h});`);
       }
     }
     emit('    }');
@@ -154,7 +165,9 @@ export class MatMulProgram implements WebGpuProgram {
         emit('    if (row < uniforms.M) {');
         for (let h = 0; h < colGroups; h++) {
           emit(`      { let c4 = n04 + ${h * threadsX} + tx;`);
-          emit(`        if (c4 < uniforms.N4) { result[outBase + row * uniforms.N4 + c4] = acc${a}_${h}${this.hasBias ? ' + bias[c4]' : ''}; } }`);
+          emit(
+            `        if (c4 < uniforms.N4) { result[outBase + row * uniforms.N4 + c4] = acc${a}_${h}${this.hasBias ? ' + bias[c4]' : ''}; } }`,
+          );
         }
         emit('    } }');
       }

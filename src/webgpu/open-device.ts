@@ -87,7 +87,11 @@ async function importDawn(): Promise<DawnModule> {
 
 function isSoftware(info: GPUAdapterInfo): boolean {
   const flagged = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return flagged || info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`);
+  return (
+    flagged ||
+    info.architecture === 'software' ||
+    /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`)
+  );
 }
 
 /** Makes `navigator.gpu` and the WebGPU constants visible to tfjs (Node 20 has no `navigator`). */
@@ -110,24 +114,28 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
   const info = adapter.info;
   const software = isSoftware(info);
   if (software && !allowSoftware) {
-    throw new NoGpuAdapterError(`only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`);
+    throw new NoGpuAdapterError(
+      `only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`,
+    );
   }
   const limits = adapter.limits;
   const features = WANTED_FEATURES.filter((name) => adapter.features.has(name));
   const device = await adapter
     .requestDevice({
-    requiredFeatures: features as GPUFeatureName[],
-    requiredLimits: {
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
-      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-    },
+      requiredFeatures: features as GPUFeatureName[],
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+        maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      },
     })
     .catch((error: unknown) => {
-      throw new Error(`cannot open a device on ${info.description || info.device} (${String((error as Error)?.message ?? error).split('\n')[0]})`);
+      throw new Error(
+        `cannot open a device on ${info.description || info.device} (${String((error as Error)?.message ?? error).split('\n')[0]})`,
+      );
     });
   watchForErrors(device);
   exposeGlobals(gpu, dawn.globals);
@@ -151,7 +159,13 @@ function listVulkanDrivers(env: NodeJS.ProcessEnv): string[] {
   if (fromEnv.length) return fromEnv.filter((file) => existsSync(file));
   const dataDirs = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
   const dirs = ['/etc/vulkan/icd.d', ...dataDirs.map((dir) => path.join(dir, 'vulkan', 'icd.d'))];
-  return dirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f)) : []));
+  return dirs.flatMap((dir) =>
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => path.join(dir, f))
+      : [],
+  );
 }
 
 function isSoftwareDriver(manifest: string): boolean {
@@ -169,11 +183,15 @@ function isSoftwareDriver(manifest: string): boolean {
  * software rasteriser; checking first keeps Dawn's start-up warnings out of
  * the log of every CPU-only run. Other platforms (Metal, D3D12) are probed.
  */
-export function getNoHardwareGpuReason(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | null {
+export function getNoHardwareGpuReason(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string | null {
   if (platform !== 'linux') return null;
   const drivers = listVulkanDrivers(env);
   if (drivers.length === 0) return NO_VULKAN_DRIVER;
-  if (drivers.every(isSoftwareDriver)) return 'only a software Vulkan driver (llvmpipe); use --backend webgpu to run on it';
+  if (drivers.every(isSoftwareDriver))
+    return 'only a software Vulkan driver (llvmpipe); use --backend webgpu to run on it';
   return null;
 }
 
@@ -193,10 +211,15 @@ console.log(JSON.stringify(i ? { description: i.description || i.device, softwar
 export function probeHardwareAdapter(): string | null {
   // Resolved here: the child's bare specifiers would resolve from the working directory, not the package.
   const dawnUrl = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE(dawnUrl)], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE(dawnUrl)], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   const line = r.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
   if (!line) return `the WebGPU probe failed (${r.error?.message ?? `exit ${r.status}`})`;
   const found = JSON.parse(line) as { description: string; software: boolean } | null;
   if (!found) return 'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device';
-  return found.software ? `only a software adapter (${found.description}); it runs on the CPU, so it is used only when asked for` : null;
+  return found.software
+    ? `only a software adapter (${found.description}); it runs on the CPU, so it is used only when asked for`
+    : null;
 }

@@ -3,7 +3,8 @@
  * loads and computes what the tfjs-node build (the CPU wheel) computes. Opt-in with SAEV_TEST_NATIVE_GPU=1, skipped
  * otherwise: the first run downloads ~3.4 GB of wheels. Runs the install script (idempotent), then the demo ViT once
  * per package, each in a child process of its own (test/backend/run-demo-vit.mjs: both packages register the
- * 'tensorflow' backend, so they cannot share one). Uses the built dist/ (test/build-dist.ts builds it first when stale).
+ * 'tensorflow' backend, so they cannot share one). Uses the built dist/ (test/build-dist.ts builds it first when
+ * stale).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +19,14 @@ const SKIP_REASON = 'set SAEV_TEST_NATIVE_GPU=1 to build tfjs-node-gpu from the 
 
 if (!ENABLED) console.warn(`native-gpu: skipped (${SKIP_REASON})`);
 
-interface ChildReport { pkg: string; tfVersion: string; gpu: boolean; shape: number[]; ms: number; cudaLibs: string[] }
+interface ChildReport {
+  pkg: string;
+  tfVersion: string;
+  gpu: boolean;
+  shape: number[];
+  ms: number;
+  cudaLibs: string[];
+}
 
 /** The child's environment: the backend's oneDNN default for both, TF's own log lines on, no LD_LIBRARY_PATH. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -31,7 +39,8 @@ function childEnv(): NodeJS.ProcessEnv {
 function runNode(args: string[], env: NodeJS.ProcessEnv, timeout: number) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, timeout });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
@@ -77,8 +86,13 @@ describe.runIf(ENABLED)('tfjs-node-gpu built from the CUDA wheels (SAEV_TEST_NAT
     expect(gpu.report.cudaLibs.some((lib) => lib.endsWith(`${staged}cuda_runtime/lib/libcudart.so.12`))).toBe(true);
     expect(gpu.report.shape).toEqual(cpu.report.shape);
 
-    const a = cpu.acts, b = gpu.acts;
-    let maxAbs = 0, maxRef = 0, sumSqDiff = 0, sumSqRef = 0, nEqual = 0;
+    const a = cpu.acts,
+      b = gpu.acts;
+    let maxAbs = 0,
+      maxRef = 0,
+      sumSqDiff = 0,
+      sumSqRef = 0,
+      nEqual = 0;
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(a[i] - b[i]);
       maxAbs = Math.max(maxAbs, d);
@@ -89,15 +103,17 @@ describe.runIf(ENABLED)('tfjs-node-gpu built from the CUDA wheels (SAEV_TEST_NAT
     }
     const relRms = Math.sqrt(sumSqDiff / sumSqRef);
     const cudaLines = gpu.stderr.split('\n').filter((line) => /cuda|gpu/i.test(line));
-    console.log([
-      `tfjs-node:     TF ${cpu.report.tfVersion}, isUsingGpuDevice ${cpu.report.gpu}, forward ${cpu.report.ms} ms`,
-      `tfjs-node-gpu: TF ${gpu.report.tfVersion}, isUsingGpuDevice ${gpu.report.gpu}, forward ${gpu.report.ms} ms`,
-      `CUDA libraries mapped by tfjs-node-gpu: ${gpu.report.cudaLibs.join(', ')}`,
-      `what TF printed about CUDA: ${cudaLines.join(' | ') || '(nothing)'}`,
-      `acts [${cpu.report.shape.join(', ')}]: max |diff| ${maxAbs.toExponential(2)} ` +
-        `(max |value| ${maxRef.toFixed(3)}), relative RMS ${relRms.toExponential(2)}, ` +
-        `${nEqual} of ${a.length} values bit-identical`,
-    ].join('\n'));
+    console.log(
+      [
+        `tfjs-node:     TF ${cpu.report.tfVersion}, isUsingGpuDevice ${cpu.report.gpu}, forward ${cpu.report.ms} ms`,
+        `tfjs-node-gpu: TF ${gpu.report.tfVersion}, isUsingGpuDevice ${gpu.report.gpu}, forward ${gpu.report.ms} ms`,
+        `CUDA libraries mapped by tfjs-node-gpu: ${gpu.report.cudaLibs.join(', ')}`,
+        `what TF printed about CUDA: ${cudaLines.join(' | ') || '(nothing)'}`,
+        `acts [${cpu.report.shape.join(', ')}]: max |diff| ${maxAbs.toExponential(2)} ` +
+          `(max |value| ${maxRef.toFixed(3)}), relative RMS ${relRms.toExponential(2)}, ` +
+          `${nEqual} of ${a.length} values bit-identical`,
+      ].join('\n'),
+    );
     // On the CPU both builds run the same TF 2.21.0 kernels (Eigen, oneDNN) on the same input: measured
     // bit-identical.
     // The bound leaves room only for float32 reassociation (eps 6e-8 per rounding, sums over a few hundred terms).

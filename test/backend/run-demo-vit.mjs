@@ -7,8 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const [pkg, outPath] = process.argv.slice(2);
-const { FAMILIES, loadVit, makeRecorder, recordActivations, registerFileRouters, tf } =
-  await import(new URL('../../dist/src/index.js', import.meta.url).href);
+const { FAMILIES, loadVit, makeRecorder, recordActivations, registerFileRouters, tf } = await import(
+  new URL('../../dist/src/index.js', import.meta.url).href
+);
 
 createRequire(import.meta.url)(pkg); // registers 'tensorflow' on the tfjs-core that dist/ uses
 if (!(await tf.setBackend('tensorflow'))) throw new Error(`native-gpu test: ${pkg} did not activate 'tensorflow'`);
@@ -19,19 +20,31 @@ const vit = await loadVit(FAMILIES.clip, 'demo');
 const { imageSize, depth } = vit.arch;
 const nImgs = 2;
 // A fixed, smooth, normalised-range input: identical bytes in both processes.
-const values = new Float32Array(nImgs * imageSize * imageSize * 3)
-  .map((_, i) => 1.5 * Math.sin(i * 0.0137) * Math.cos(i * 0.00071));
+const values = new Float32Array(nImgs * imageSize * imageSize * 3).map(
+  (_, i) => 1.5 * Math.sin(i * 0.0137) * Math.cos(i * 0.00071),
+);
 const pixels_BHWC = tf.tensor4d(values, [nImgs, imageSize, imageSize, 3]);
-const recorder = makeRecorder(vit.model, Array.from({ length: depth }, (_, i) => i));
+const recorder = makeRecorder(
+  vit.model,
+  Array.from({ length: depth }, (_, i) => i),
+);
 const t = performance.now();
 const acts_BLTD = recordActivations(recorder, pixels_BHWC, vit.arch);
 const acts = await acts_BLTD.data();
 const ms = performance.now() - t;
 writeFileSync(outPath, Buffer.from(acts.buffer, acts.byteOffset, acts.byteLength));
 // The CUDA libraries mapped into this process, by real path (none for the CPU build).
-const mapped = readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.split(/\s+/)[5] ?? '');
+const mapped = readFileSync('/proc/self/maps', 'utf8')
+  .split('\n')
+  .map((line) => line.split(/\s+/)[5] ?? '');
 const cudaLibs = [...new Set(mapped.filter((file) => /\/nvidia\/\w+\/lib\//.test(file)))];
-console.log(JSON.stringify({
-  pkg, tfVersion: backend.binding.TF_Version, gpu: backend.binding.isUsingGpuDevice(),
-  shape: acts_BLTD.shape, ms: Math.round(ms), cudaLibs,
-}));
+console.log(
+  JSON.stringify({
+    pkg,
+    tfVersion: backend.binding.TF_Version,
+    gpu: backend.binding.isUsingGpuDevice(),
+    shape: acts_BLTD.shape,
+    ms: Math.round(ms),
+    cudaLibs,
+  }),
+);

@@ -7,7 +7,17 @@
  * Skipped, with the reason printed, unless SAEV_BUNDLE_TEST=1: building takes minutes (xz of ~150 MB).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +29,9 @@ const ROOT = path.resolve(__dirname, '../..');
 const BUNDLER = path.join(ROOT, 'dist', 'scripts', 'bundle.js');
 
 if (!ENABLED) {
-  console.warn('test/bundle/bundle.test.ts: skipped: it builds a 35 MiB offline bundle (minutes); `npm run test:bundle` runs it');
+  console.warn(
+    'test/bundle/bundle.test.ts: skipped: it builds a 35 MiB offline bundle (minutes); `npm run test:bundle` runs it',
+  );
 }
 
 let tmp: string;
@@ -60,7 +72,11 @@ beforeAll(async () => {
 
   const fakeBin = path.join(tmp, 'fake-bin');
   mkdirSync(fakeBin);
-  writeFileSync(path.join(fakeBin, 'node'), '#!/bin/sh\necho "fake node: the bundle called a node from PATH" >&2\nexit 97\n', { mode: 0o755 });
+  writeFileSync(
+    path.join(fakeBin, 'node'),
+    '#!/bin/sh\necho "fake node: the bundle called a node from PATH" >&2\nexit 97\n',
+    { mode: 0o755 },
+  );
   mkdirSync(path.join(tmp, 'links'));
   launcher = path.join(tmp, 'links', 'saev');
   symlinkSync('../unpacked/saev/bin/saev', launcher);
@@ -79,10 +95,20 @@ describe.runIf(ENABLED)('offline bundle', () => {
   it(`is one archive of at most ${MAX_BYTES / 2 ** 20} MiB holding node, the tool and its linux-x64 dependencies, pruned`, () => {
     const bytes = statSync(path.join(tmp, 'saev-tfjs-linux-x64.tar.xz')).size;
     expect(bytes).toBeLessThanOrEqual(MAX_BYTES);
-    const expected = ['node/bin/node', 'bin/saev', 'bin/run.js', 'package.json', 'bundle.json', 'dist/commands/activations/extract.js',
-      'src/demo/images/LICENSES.md', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
-      'node_modules/webgpu/dist/linux-x64/dawn.node', 'node_modules/@img/sharp-linux-x64/package.json',
-      'dist/scripts/gpu/check-gpu.js', 'scripts/bench/torch_recipe.py']; // what scripts/gpu/run-from-bundle.sh runs
+    const expected = [
+      'node/bin/node',
+      'bin/saev',
+      'bin/run.js',
+      'package.json',
+      'bundle.json',
+      'dist/commands/activations/extract.js',
+      'src/demo/images/LICENSES.md',
+      'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+      'node_modules/webgpu/dist/linux-x64/dawn.node',
+      'node_modules/@img/sharp-linux-x64/package.json',
+      'dist/scripts/gpu/check-gpu.js',
+      'scripts/bench/torch_recipe.py',
+    ]; // what scripts/gpu/run-from-bundle.sh runs
     for (const p of expected) expect(existsSync(path.join(bundleDir, p)), p).toBe(true);
     expect(readdirSync(path.join(bundleDir, 'node_modules/webgpu/dist'))).toEqual(['linux-x64']);
     expect(existsSync(path.join(bundleDir, 'node_modules/@tensorflow/tfjs-node'))).toBe(false);
@@ -120,15 +146,36 @@ describe.runIf(ENABLED)('offline bundle', () => {
     expect(v.stdout).toMatch(/^ok: 1 of 1 shards verified \(10 images, float32\)/);
     // The same activations as the repository's own tool on the same backend: pruning changed nothing computed.
     const repoCli = path.join(ROOT, 'bin', 'run.js');
-    const ours = await run(process.execPath, [repoCli, 'activations', 'extract', '--backend', 'wasm', '--dump-to', path.join(tmp, 'repo')]);
+    const ours = await run(process.execPath, [
+      repoCli,
+      'activations',
+      'extract',
+      '--backend',
+      'wasm',
+      '--dump-to',
+      path.join(tmp, 'repo'),
+    ]);
     expect(ours.status, ours.stderr).toBe(0);
     const oursDir = ours.stdout.trim().split('\n').at(-1)!;
-    expect(readFileSync(path.join(shardDir, 'acts000000.bin')).equals(readFileSync(path.join(oursDir, 'acts000000.bin')))).toBe(true);
+    expect(
+      readFileSync(path.join(shardDir, 'acts000000.bin')).equals(readFileSync(path.join(oursDir, 'acts000000.bin'))),
+    ).toBe(true);
   });
 
   it('records on WebGPU when Dawn finds an adapter (a Vulkan driver; Mesa llvmpipe will do), else skips saying why', async (ctx) => {
     const dumpTo = path.join(tmp, 'webgpu');
-    const r = await saev(['activations', 'extract', '--backend', 'webgpu', '--data', 'fake', '--data-n-imgs', '2', '--dump-to', dumpTo]);
+    const r = await saev([
+      'activations',
+      'extract',
+      '--backend',
+      'webgpu',
+      '--data',
+      'fake',
+      '--data-n-imgs',
+      '2',
+      '--dump-to',
+      dumpTo,
+    ]);
     if (r.status !== 0 && /no WebGPU adapter/.test(r.stderr)) {
       console.warn(`bundle.test.ts: WebGPU extraction skipped: ${r.stderr.trim().split('\n').at(-1)}`);
       ctx.skip();
@@ -140,9 +187,14 @@ describe.runIf(ENABLED)('offline bundle', () => {
   });
 
   it('the WebGPU packages load with the bundled node from inside the bundle', () => {
-    const code = "const w = require('webgpu'); const b = require('@tensorflow/tfjs-backend-webgpu');"
-      + "console.log(typeof w.create, typeof w.globals, typeof b.WebGPUBackend)";
-    const r = spawnSync(path.join(bundleDir, 'node', 'bin', 'node'), ['-e', code], { cwd: bundleDir, env, encoding: 'utf8' });
+    const code =
+      "const w = require('webgpu'); const b = require('@tensorflow/tfjs-backend-webgpu');" +
+      'console.log(typeof w.create, typeof w.globals, typeof b.WebGPUBackend)';
+    const r = spawnSync(path.join(bundleDir, 'node', 'bin', 'node'), ['-e', code], {
+      cwd: bundleDir,
+      env,
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('function object function');
   });

@@ -6,10 +6,33 @@ const keep = (name: string, relPath: string, main?: string) => keepPackageFile(n
 
 describe('keepPackageFile', () => {
   it('keeps code, package.json and licences; drops maps, declarations, sources, docs and dotfiles', () => {
-    const kept = ['package.json', 'index.js', 'lib/a.cjs', 'lib/b.mjs', 'lib/data.json', 'LICENSE', 'LICENSE-MIT.txt', 'licence.md',
-      'NOTICE', 'lib/vendor/LICENSE'];
-    const dropped = ['index.js.map', 'index.d.ts', 'types.d.mts', 'src/a.ts', 'README.md', 'CHANGELOG', 'History.md', 'docs/api.js',
-      'test/a.js', 'tsconfig.json', '.npmignore', '.github/x.yml', 'a.tsbuildinfo'];
+    const kept = [
+      'package.json',
+      'index.js',
+      'lib/a.cjs',
+      'lib/b.mjs',
+      'lib/data.json',
+      'LICENSE',
+      'LICENSE-MIT.txt',
+      'licence.md',
+      'NOTICE',
+      'lib/vendor/LICENSE',
+    ];
+    const dropped = [
+      'index.js.map',
+      'index.d.ts',
+      'types.d.mts',
+      'src/a.ts',
+      'README.md',
+      'CHANGELOG',
+      'History.md',
+      'docs/api.js',
+      'test/a.js',
+      'tsconfig.json',
+      '.npmignore',
+      '.github/x.yml',
+      'a.tsbuildinfo',
+    ];
     for (const f of kept) expect(keep('hyparquet', f), f).toBe(true);
     for (const f of dropped) expect(keep('hyparquet', f), f).toBe(false);
   });
@@ -19,8 +42,15 @@ describe('keepPackageFile', () => {
     expect(keep('@tensorflow/tfjs-backend-wasm', 'dist/tf-backend-wasm.node.js', main)).toBe(true);
     expect(keep('@tensorflow/tfjs-backend-wasm', 'dist/tfjs-backend-wasm-simd.wasm', main)).toBe(true);
     expect(keep('@tensorflow/tfjs-backend-wasm', 'package.json', main)).toBe(true);
-    const browserOrEsm = ['dist/tf-backend-wasm.js', 'dist/tf-backend-wasm.min.js', 'dist/tf-backend-wasm.es2017.js', 'dist/index.js',
-      'dist/kernels/Add.js', 'wasm-out/tfjs-backend-wasm.wasm', 'wasm-out/tfjs-backend-wasm.js'];
+    const browserOrEsm = [
+      'dist/tf-backend-wasm.js',
+      'dist/tf-backend-wasm.min.js',
+      'dist/tf-backend-wasm.es2017.js',
+      'dist/index.js',
+      'dist/kernels/Add.js',
+      'wasm-out/tfjs-backend-wasm.wasm',
+      'wasm-out/tfjs-backend-wasm.js',
+    ];
     for (const f of browserOrEsm) expect(keep('@tensorflow/tfjs-backend-wasm', f, main), f).toBe(false);
     expect(keep('@tensorflow/tfjs', 'dist/tf.node.js', 'dist/tf.node.js')).toBe(true);
     expect(keep('@tensorflow/tfjs', 'dist/tf.min.js', 'dist/tf.node.js')).toBe(false);
@@ -29,8 +59,13 @@ describe('keepPackageFile', () => {
   it('webgpu: the linux-x64 Dawn binary, not the other platforms or the build scripts', () => {
     expect(keep('webgpu', 'index.js')).toBe(true);
     expect(keep('webgpu', 'dist/linux-x64/dawn.node')).toBe(true);
-    const others = ['dist/linux-arm64/dawn.node', 'dist/darwin-universal/dawn.node', 'dist/win32-x64/dawn.node', 'build/postinstall.js',
-      'types.d.ts'];
+    const others = [
+      'dist/linux-arm64/dawn.node',
+      'dist/darwin-universal/dawn.node',
+      'dist/win32-x64/dawn.node',
+      'build/postinstall.js',
+      'types.d.ts',
+    ];
     for (const f of others) expect(keep('webgpu', f), f).toBe(false);
   });
 });

@@ -16,7 +16,11 @@ describe('byte sources', () => {
       expect(source.size).toBe(300);
       expect(Array.from(source.read(255, 3))).toEqual([255, 0, 1]);
       expect(source.read(300, 0).byteLength).toBe(0);
-      expect(() => source.read(299, 2)).toThrow(new RegExp(`^checkpoint: ${source.name.replace(/[/.]/g, '\\$&')} is truncated or corrupt \\(wanted bytes 299\\.\\.301 of a 300-byte file\\)$`));
+      expect(() => source.read(299, 2)).toThrow(
+        new RegExp(
+          `^checkpoint: ${source.name.replace(/[/.]/g, '\\$&')} is truncated or corrupt \\(wanted bytes 299\\.\\.301 of a 300-byte file\\)$`,
+        ),
+      );
       expect(() => source.read(-1, 1)).toThrow(/truncated or corrupt/);
     }
   });

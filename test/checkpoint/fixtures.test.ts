@@ -14,13 +14,26 @@ interface Expected {
   unwrapped?: string;
   strippedPrefix?: string;
 }
-const { _hostile: hostile, ...readable } = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8')) as Record<string, Expected> & { _hostile: string[] };
+const { _hostile: hostile, ...readable } = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8')) as Record<
+  string,
+  Expected
+> & { _hostile: string[] };
 
 describe('checkpoints written by torch and safetensors', () => {
   it('has every kind of fixture', () => {
     expect(Object.keys(readable).sort()).toEqual([
-      'dtypes.pt', 'f32.safetensors', 'half.safetensors', 'nested-model.pt', 'nested-state-dict.pt', 'script-attributes.pt', 'scripted.pt',
-      'state-dict-deflated.pt', 'state-dict-proto4.pt', 'state-dict.pt', 'traced-fp16.pt', 'views.pt',
+      'dtypes.pt',
+      'f32.safetensors',
+      'half.safetensors',
+      'nested-model.pt',
+      'nested-state-dict.pt',
+      'script-attributes.pt',
+      'scripted.pt',
+      'state-dict-deflated.pt',
+      'state-dict-proto4.pt',
+      'state-dict.pt',
+      'traced-fp16.pt',
+      'views.pt',
     ]);
     expect(hostile.length).toBe(6);
   });

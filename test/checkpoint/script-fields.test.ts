@@ -20,7 +20,10 @@ const source = [
 
 describe('TorchScript class fields', () => {
   it('maps a qualified class name to its code/ file', () => {
-    expect(getScriptClassFile('__torch__.torch.nn.modules.linear.___torch_mangle_4.Linear')).toEqual({ file: '__torch__/torch/nn/modules/linear/___torch_mangle_4.py', className: 'Linear' });
+    expect(getScriptClassFile('__torch__.torch.nn.modules.linear.___torch_mangle_4.Linear')).toEqual({
+      file: '__torch__/torch/nn/modules/linear/___torch_mangle_4.py',
+      className: 'Linear',
+    });
     expect(getScriptClassFile('__torch__.M')).toEqual({ file: '__torch__.py', className: 'M' });
   });
 

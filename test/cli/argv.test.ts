@@ -12,12 +12,20 @@ describe('normalizeListFlag', () => {
   });
 
   it('leaves the = form, other flags and a dangling flag alone', () => {
-    expect(normalizeListFlag(['--vit-layers=-2,-1', '--d-vit', '-5'], '--vit-layers')).toEqual(['--vit-layers=-2,-1', '--d-vit', '-5']);
+    expect(normalizeListFlag(['--vit-layers=-2,-1', '--d-vit', '-5'], '--vit-layers')).toEqual([
+      '--vit-layers=-2,-1',
+      '--d-vit',
+      '-5',
+    ]);
     expect(normalizeListFlag(['--vit-layers'], '--vit-layers')).toEqual(['--vit-layers']);
     expect(normalizeListFlag(['--vit-layers', 'x'], '--vit-layers')).toEqual(['--vit-layers', 'x']);
   });
 
   it('stops at the first non-integer', () => {
-    expect(normalizeListFlag(['--vit-layers', '3', '11', '--json'], '--vit-layers')).toEqual(['--vit-layers=3', '--vit-layers=11', '--json']);
+    expect(normalizeListFlag(['--vit-layers', '3', '11', '--json'], '--vit-layers')).toEqual([
+      '--vit-layers=3',
+      '--vit-layers=11',
+      '--json',
+    ]);
   });
 });

@@ -5,27 +5,41 @@ import { describe, expect, it } from 'vitest';
 import { interpolateBicubic, resizePositionGrid } from '../../src/convert/interpolate.js';
 import { PARITY_DIR } from './parity-helpers.js';
 
-interface Case { in: [number, number]; out: [number, number]; scale_factor: [number, number] | null; antialias: boolean; grid_DHW: number[]; expected_DHW: number[] }
+interface Case {
+  in: [number, number];
+  out: [number, number];
+  scale_factor: [number, number] | null;
+  antialias: boolean;
+  grid_DHW: number[];
+  expected_DHW: number[];
+}
 const cases = JSON.parse(readFileSync(`${PARITY_DIR}interpolate.json`, 'utf8')) as Case[];
 
 describe('interpolateBicubic', () => {
-  it.each(cases.map((c) => [`${c.in.join('x')} -> ${c.out.join('x')}`, c.scale_factor ? 'scale factor' : 'size', c.antialias ? 'antialias' : 'no antialias', c] as const))(
-    '%s by %s, %s',
-    (_a, _b, _c, c) => {
-      const depth = c.grid_DHW.length / (c.in[0] * c.in[1]);
-      const out = interpolateBicubic(Float32Array.from(c.grid_DHW), depth, c.in[0], c.in[1], {
-        outH: c.out[0],
-        outW: c.out[1],
-        antialias: c.antialias,
-        ...(c.scale_factor ? { scaleFactor: c.scale_factor } : {}),
-      });
-      expect(out.length).toBe(c.expected_DHW.length);
-      let maxAbs = 0;
-      for (let i = 0; i < out.length; i++) maxAbs = Math.max(maxAbs, Math.abs(out[i] - c.expected_DHW[i]));
-      // torch accumulates in float32 in its own order; values are N(0, 1).
-      expect(maxAbs).toBeLessThan(5e-6);
-    },
-  );
+  it.each(
+    cases.map(
+      (c) =>
+        [
+          `${c.in.join('x')} -> ${c.out.join('x')}`,
+          c.scale_factor ? 'scale factor' : 'size',
+          c.antialias ? 'antialias' : 'no antialias',
+          c,
+        ] as const,
+    ),
+  )('%s by %s, %s', (_a, _b, _c, c) => {
+    const depth = c.grid_DHW.length / (c.in[0] * c.in[1]);
+    const out = interpolateBicubic(Float32Array.from(c.grid_DHW), depth, c.in[0], c.in[1], {
+      outH: c.out[0],
+      outW: c.out[1],
+      antialias: c.antialias,
+      ...(c.scale_factor ? { scaleFactor: c.scale_factor } : {}),
+    });
+    expect(out.length).toBe(c.expected_DHW.length);
+    let maxAbs = 0;
+    for (let i = 0; i < out.length; i++) maxAbs = Math.max(maxAbs, Math.abs(out[i] - c.expected_DHW[i]));
+    // torch accumulates in float32 in its own order; values are N(0, 1).
+    expect(maxAbs).toBeLessThan(5e-6);
+  });
 
   it('the 0.1 offset moves the samples: a scale factor is not the same as the size', () => {
     const c = cases.find((x) => x.scale_factor && x.in[0] === 9)!;

@@ -24,7 +24,10 @@ function readF32(path: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-/** A case's pixels and blocks; with `checkpoint`, the blocks its layout's code recorded (the case's only ones otherwise). */
+/**
+ * A case's pixels and blocks; with `checkpoint`, the blocks its layout's code recorded (the case's only ones
+ * otherwise).
+ */
 export function loadCase(name: string, checkpoint?: string): ParityCase {
   const dir = `${PARITY_DIR}${name}/`;
   const manifest = JSON.parse(readFileSync(`${dir}case.json`, 'utf8')) as Omit<ParityCase, 'dir' | 'pixels' | 'blocks'>;
@@ -39,7 +42,10 @@ export function loadCase(name: string, checkpoint?: string): ParityCase {
 export function readFixtureSafetensors(path: string): StateDict {
   const bytes = readFileSync(path);
   const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const state: StateDict = new Map();
   for (const [key, entry] of Object.entries(header)) {
     if (key === '__metadata__') continue;
@@ -65,7 +71,8 @@ export interface BlockError {
 }
 
 export function measure(ours: Float32Array, upstream: Float32Array, block: number): BlockError {
-  if (ours.length !== upstream.length) throw new Error(`block ${block}: ${ours.length} values, upstream has ${upstream.length}`);
+  if (ours.length !== upstream.length)
+    throw new Error(`block ${block}: ${ours.length} values, upstream has ${upstream.length}`);
   let maxAbs = 0;
   let err2 = 0;
   let ref2 = 0;

@@ -19,7 +19,8 @@ beforeAll(async () => {
   backend = (await initBackend()).name;
 });
 afterAll(() => {
-  if (report.length) process.stderr.write(`parity on ${backend} (max abs / rel RMS per block):\n${report.join('\n')}\n`);
+  if (report.length)
+    process.stderr.write(`parity on ${backend} (max abs / rel RMS per block):\n${report.join('\n')}\n`);
 });
 
 /**
@@ -73,7 +74,11 @@ describe.each(CASES)('%s (%s)', (name, checkpointFile, flags) => {
     const family = getFamily(parity.family);
     const path = `${parity.dir}${checkpointFile}`;
     const config = await readConfigHints(path, family);
-    const made = makeVitFromCheckpoint({ tensors: await readTensors(path) }, family, { ...flags, file: checkpointFile, config });
+    const made = makeVitFromCheckpoint({ tensors: await readTensors(path) }, family, {
+      ...flags,
+      file: checkpointFile,
+      config,
+    });
     expect(made.arch.imageSize).toBe(parity.image_size);
     expect([made.arch.clsToken ? 1 : 0, made.arch.nRegisters]).toEqual([parity.tokens.cls, parity.tokens.registers]);
     const [depth, batch, nTokens, width] = parity.blocks_LBND;
@@ -92,7 +97,9 @@ describe.each(CASES)('%s (%s)', (name, checkpointFile, flags) => {
     tf.dispose([pixels_BHWC, ...outputs]);
     expect(tf.memory().numTensors).toBe(before);
     made.model.dispose();
-    report.push(`  ${name} ${checkpointFile}: ${errors.map((e) => `b${e.block} ${e.maxAbs.toExponential(1)} / ${e.relRms.toExponential(1)}`).join(', ')}`);
+    report.push(
+      `  ${name} ${checkpointFile}: ${errors.map((e) => `b${e.block} ${e.maxAbs.toExponential(1)} / ${e.relRms.toExponential(1)}`).join(', ')}`,
+    );
     for (const e of errors) expect(e.relRms, `block ${e.block}`).toBeLessThan(REL_RMS_TOLERANCE);
   });
 });

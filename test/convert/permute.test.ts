@@ -24,7 +24,13 @@ function permuteReference(data: Float32Array, shape: number[], perm: number[]): 
 
 describe('permute', () => {
   it('transposes 2-D arrays of any size, tile-aligned or not', () => {
-    for (const [rows, cols] of [[1, 1], [3, 5], [64, 64], [65, 130], [200, 7]]) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 5],
+      [64, 64],
+      [65, 130],
+      [200, 7],
+    ]) {
       const data = iota(rows * cols);
       expect(transpose2d(data, rows, cols)).toEqual(permuteReference(data, [rows, cols], [1, 0]));
       expect(permute(data, [rows, cols], [1, 0])).toEqual(permuteReference(data, [rows, cols], [1, 0]));

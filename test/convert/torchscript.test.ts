@@ -39,11 +39,21 @@ describe('converting a TorchScript (OpenAI-style) CLIP checkpoint', () => {
 
     const conv = values('visual.conv1.weight'); // [O=8, I=3, 4, 4]
     const kernel = (await vit.model.getLayer('patch_embed').getWeights()[0].array()) as number[][][][]; // [kh, kw, I, O]
-    for (const [o, i, y, x] of [[0, 0, 0, 0], [7, 2, 3, 1], [3, 1, 2, 3]]) expect(kernel[y][x][i][o]).toBe(conv[((o * 3 + i) * 4 + y) * 4 + x]);
+    for (const [o, i, y, x] of [
+      [0, 0, 0, 0],
+      [7, 2, 3, 1],
+      [3, 1, 2, 3],
+    ])
+      expect(kernel[y][x][i][o]).toBe(conv[((o * 3 + i) * 4 + y) * 4 + x]);
 
     const inProj = values('visual.transformer.resblocks.1.attn.in_proj_weight'); // [3D=24, D=8]
     const qkv = (await vit.model.getLayer('block1_attn').getWeights()[0].array()) as number[][]; // [D, 3D]
-    for (const [row, col] of [[0, 0], [23, 7], [10, 3]]) expect(qkv[col][row]).toBe(inProj[row * 8 + col]);
+    for (const [row, col] of [
+      [0, 0],
+      [23, 7],
+      [10, 3],
+    ])
+      expect(qkv[col][row]).toBe(inProj[row * 8 + col]);
     vit.model.dispose();
   });
 });

@@ -7,7 +7,12 @@ import { copyFixture, EXPECTED, FIXTURES, makeHooks, rgbDigest, useTempCache } f
 import { createHash } from 'node:crypto';
 
 const ROOT = path.join(FIXTURES, 'ade20k');
-const ade20k = (dataRoot: string, dataSplit?: string) => ({ data: 'ade20k' as const, dataRoot, dataNImgs: 1, dataSplit });
+const ade20k = (dataRoot: string, dataSplit?: string) => ({
+  data: 'ade20k' as const,
+  dataRoot,
+  dataNImgs: 1,
+  dataSplit,
+});
 
 describe('ade20k (ADEChallengeData2016)', () => {
   beforeEach(() => {
@@ -17,10 +22,22 @@ describe('ade20k (ADEChallengeData2016)', () => {
   for (const split of ['training', 'validation']) {
     it(`item i of '${split}' has the producer's pixels, segmentation and scene (keyed by stem)`, async () => {
       const { dataset } = await setupDataset(ade20k(ROOT, split));
-      const expected = EXPECTED.ade20k[split] as Array<{ stem: string; label: string; target: number; width: number; height: number; sha256: string; seg_sha256: string }>;
+      const expected = EXPECTED.ade20k[split] as Array<{
+        stem: string;
+        label: string;
+        target: number;
+        width: number;
+        height: number;
+        sha256: string;
+        seg_sha256: string;
+      }>;
       expect(dataset.nImgs).toBe(expected.length);
       for (const [i, item] of expected.entries()) {
-        expect(rgbDigest(await dataset.getImage(i))).toEqual({ width: item.width, height: item.height, sha256: item.sha256 });
+        expect(rgbDigest(await dataset.getImage(i))).toEqual({
+          width: item.width,
+          height: item.height,
+          sha256: item.sha256,
+        });
         expect(await dataset.getLabel!(i)).toEqual({ target: item.target, label: item.label });
         const seg = await dataset.getSegmentation!(i);
         expect([seg.width, seg.height]).toEqual([item.width, item.height]);
@@ -43,7 +60,9 @@ describe('ade20k (ADEChallengeData2016)', () => {
     const lines = readFileSync(path.join(ROOT, 'sceneCategories.txt'), 'utf8').trim().split('\n');
     expect(lines[0].startsWith('ADE_val_')).toBe(true);
     const { dataset } = await setupDataset(ade20k(ROOT, 'training'));
-    const got = await Promise.all([...Array(dataset.nImgs).keys()].map(async (i) => (await dataset.getLabel!(i)).label));
+    const got = await Promise.all(
+      [...Array(dataset.nImgs).keys()].map(async (i) => (await dataset.getLabel!(i)).label),
+    );
     expect(got).toEqual(EXPECTED.ade20k.training.map((x: { label: string }) => x.label));
     expect(got).not.toEqual(lines.slice(0, got.length).map((l) => l.split(' ')[1]));
   });
@@ -51,7 +70,9 @@ describe('ade20k (ADEChallengeData2016)', () => {
   it("has saev's repr and default split", async () => {
     const { dataset, report } = await setupDataset(ade20k('./test/fixtures/data/ade20k'));
     expect(dataset.repr).toBe("Ade20kDataset(root='./test/fixtures/data/ade20k', split='training')");
-    expect(report.summary).toBe("6 images (split 'training', 8 scenes, with segmentation maps) under ./test/fixtures/data/ade20k");
+    expect(report.summary).toBe(
+      "6 images (split 'training', 8 scenes, with segmentation maps) under ./test/fixtures/data/ade20k",
+    );
   });
 
   it('caches, and notices a removed image', async () => {
@@ -83,8 +104,12 @@ describe('ade20k (ADEChallengeData2016)', () => {
     });
 
     it('a root without images/ or a bad split', async () => {
-      await expect(setupDataset(ade20k(FIXTURES))).rejects.toThrow(/^data: ade20k root '.*' has no images\/training\/ directory/);
-      await expect(setupDataset(ade20k(ROOT, 'test'))).rejects.toThrow("config: ade20k --data-split must be one of training, validation, found 'test'");
+      await expect(setupDataset(ade20k(FIXTURES))).rejects.toThrow(
+        /^data: ade20k root '.*' has no images\/training\/ directory/,
+      );
+      await expect(setupDataset(ade20k(ROOT, 'test'))).rejects.toThrow(
+        "config: ade20k --data-split must be one of training, validation, found 'test'",
+      );
     });
   });
 });

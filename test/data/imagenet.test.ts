@@ -8,7 +8,12 @@ import { decodeRgb } from '../../src/images/decode.js';
 import { copyFixture, EXPECTED, FIXTURES, makeHooks, rgbDigest, useTempCache } from './helpers.js';
 
 const ROOT = path.join(FIXTURES, 'imagenet');
-const imagenet = (dataRoot: string, dataSplit?: string) => ({ data: 'imagenet' as const, dataRoot, dataNImgs: 1, dataSplit });
+const imagenet = (dataRoot: string, dataSplit?: string) => ({
+  data: 'imagenet' as const,
+  dataRoot,
+  dataNImgs: 1,
+  dataSplit,
+});
 
 describe('imagenet (Hugging Face parquet)', () => {
   beforeEach(() => {
@@ -28,13 +33,23 @@ describe('imagenet (Hugging Face parquet)', () => {
   for (const split of ['train', 'validation']) {
     it(`item i of split '${split}' is load_dataset's item i: same pixels, target and ClassLabel name`, async () => {
       const { dataset, report } = await setupDataset(imagenet(ROOT, split), makeHooks());
-      const expected = EXPECTED.imagenet[split] as Array<{ target: number; label: string; width: number; height: number; sha256: string }>;
+      const expected = EXPECTED.imagenet[split] as Array<{
+        target: number;
+        label: string;
+        width: number;
+        height: number;
+        sha256: string;
+      }>;
       expect(dataset.nImgs).toBe(expected.length);
       expect(report.nImgs).toBe(expected.length);
       // read out of order, to exercise random access across row groups and files
       const order = [...expected.keys()].reverse();
       for (const i of order) {
-        expect(rgbDigest(await dataset.getImage(i)), `index ${i}`).toEqual({ width: expected[i].width, height: expected[i].height, sha256: expected[i].sha256 });
+        expect(rgbDigest(await dataset.getImage(i)), `index ${i}`).toEqual({
+          width: expected[i].width,
+          height: expected[i].height,
+          sha256: expected[i].sha256,
+        });
         expect(await dataset.getLabel!(i)).toEqual({ target: expected[i].target, label: expected[i].label });
       }
     });
@@ -73,7 +88,8 @@ describe('imagenet (Hugging Face parquet)', () => {
   it('reads a Hugging Face hub cache snapshot, whose files are symlinks to blobs', async () => {
     const snapshot = path.join(mkdtempSync(path.join(os.tmpdir(), 'saev-hub-')), 'snapshots', 'abc123');
     mkdirSync(path.join(snapshot, 'data'), { recursive: true });
-    for (const name of ['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet']) symlinkSync(path.join(ROOT, 'data', name), path.join(snapshot, 'data', name));
+    for (const name of ['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'])
+      symlinkSync(path.join(ROOT, 'data', name), path.join(snapshot, 'data', name));
     const { dataset } = await setupDataset(imagenet(snapshot));
     expect(dataset.nImgs).toBe(10);
     expect(rgbDigest(await dataset.getImage(7)).sha256).toBe(EXPECTED.imagenet.train[7].sha256);
@@ -97,7 +113,9 @@ describe('imagenet (Hugging Face parquet)', () => {
 
   describe('bad input: one line naming the file or row', () => {
     it('a split with no files', async () => {
-      await expect(setupDataset(imagenet(ROOT, 'test'))).rejects.toThrow(/^data: split 'test' has no parquet files under .*imagenet \(expected data\/test-00000-of-0000N.parquet\); splits found: train, validation/);
+      await expect(setupDataset(imagenet(ROOT, 'test'))).rejects.toThrow(
+        /^data: split 'test' has no parquet files under .*imagenet \(expected data\/test-00000-of-0000N.parquet\); splits found: train, validation/,
+      );
     });
 
     it('a truncated parquet file', async () => {
@@ -105,7 +123,9 @@ describe('imagenet (Hugging Face parquet)', () => {
       const shard = path.join(root, 'data', 'train-00001-of-00002.parquet');
       const bytes = readFileSync(shard);
       writeFileSync(shard, bytes.subarray(0, Math.floor(bytes.length / 2)));
-      await expect(setupDataset(imagenet(root))).rejects.toThrow(`data: ${shard} has no parquet footer (no PAR1 magic at its end: truncated or corrupt); re-download it`);
+      await expect(setupDataset(imagenet(root))).rejects.toThrow(
+        `data: ${shard} has no parquet footer (no PAR1 magic at its end: truncated or corrupt); re-download it`,
+      );
     });
 
     it('a bad footer (corrupt metadata length, then corrupt thrift)', async () => {
@@ -115,11 +135,15 @@ describe('imagenet (Hugging Face parquet)', () => {
       const length = bytes.readUInt32LE(bytes.length - 8);
       bytes.writeUInt32LE(bytes.length * 2, bytes.length - 8);
       writeFileSync(shard, bytes);
-      await expect(setupDataset(imagenet(root))).rejects.toThrow(/^data: .*train-00000-of-00002.parquet has a bad parquet footer \(footer length \d+ exceeds the \d+-byte file/);
+      await expect(setupDataset(imagenet(root))).rejects.toThrow(
+        /^data: .*train-00000-of-00002.parquet has a bad parquet footer \(footer length \d+ exceeds the \d+-byte file/,
+      );
       bytes.writeUInt32LE(length, bytes.length - 8);
       bytes.fill(0xff, bytes.length - 8 - length, bytes.length - 8 - length + 16);
       writeFileSync(shard, bytes);
-      await expect(setupDataset(imagenet(root))).rejects.toThrow(/^data: .*train-00000-of-00002.parquet has a bad parquet footer \(/);
+      await expect(setupDataset(imagenet(root))).rejects.toThrow(
+        /^data: .*train-00000-of-00002.parquet has a bad parquet footer \(/,
+      );
     });
 
     it('a corrupt compressed page (footer intact) fails on its rows, naming file and rows', async () => {
@@ -137,12 +161,16 @@ describe('imagenet (Hugging Face parquet)', () => {
       const root = copyFixture('imagenet');
       const shard = path.join(root, 'data', 'validation-00000-of-00001.parquet');
       writeFileSync(shard, 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n');
-      await expect(setupDataset(imagenet(root, 'validation'))).rejects.toThrow(`data: ${shard} is not a parquet file (no PAR1 magic at its start); re-download it`);
+      await expect(setupDataset(imagenet(root, 'validation'))).rejects.toThrow(
+        `data: ${shard} is not a parquet file (no PAR1 magic at its start); re-download it`,
+      );
     });
 
     it("a missing 'image' column", async () => {
       const file = path.join(FIXTURES, 'imagenet-bad', 'no-image', 'data', 'train-00000-of-00001.parquet');
-      await expect(setupDataset(imagenet(path.join(FIXTURES, 'imagenet-bad', 'no-image')))).rejects.toThrow(`data: ${file} has no 'image' column (columns: img, label); expected a Hugging Face dataset with an Image feature named 'image'`);
+      await expect(setupDataset(imagenet(path.join(FIXTURES, 'imagenet-bad', 'no-image')))).rejects.toThrow(
+        `data: ${file} has no 'image' column (columns: img, label); expected a Hugging Face dataset with an Image feature named 'image'`,
+      );
     });
 
     it('a non-image payload fails on its own row, and its neighbours still read', async () => {
@@ -150,14 +178,18 @@ describe('imagenet (Hugging Face parquet)', () => {
       const { dataset } = await setupDataset(imagenet(root));
       expect(dataset.nImgs).toBe(3);
       const file = path.join(root, 'data', 'train-00000-of-00001.parquet');
-      await expect(dataset.getImage(1)).rejects.toThrow(new RegExp(`^image: cannot decode ${file.replace(/[.]/g, '\\.')} row 1 \\(index 1\\) \\(`));
+      await expect(dataset.getImage(1)).rejects.toThrow(
+        new RegExp(`^image: cannot decode ${file.replace(/[.]/g, '\\.')} row 1 \\(index 1\\) \\(`),
+      );
       expect(rgbDigest(await dataset.getImage(0)).sha256).toBe(EXPECTED.imagenet.train[0].sha256);
       expect(rgbDigest(await dataset.getImage(2)).sha256).toBe(EXPECTED.imagenet.train[1].sha256);
       await expect(dataset.getImage(3)).rejects.toThrow(/^data: index 3 is outside the 3 images of /);
     });
 
     it('a missing root', async () => {
-      await expect(setupDataset(imagenet('/nonexistent/imagenet'))).rejects.toThrow(/^data: imagenet root '\/nonexistent\/imagenet' does not exist/);
+      await expect(setupDataset(imagenet('/nonexistent/imagenet'))).rejects.toThrow(
+        /^data: imagenet root '\/nonexistent\/imagenet' does not exist/,
+      );
     });
   });
 
@@ -165,6 +197,12 @@ describe('imagenet (Hugging Face parquet)', () => {
     const root = copyFixture('imagenet');
     await setupDataset(imagenet(root));
     const names = await fs.readdir(root, { recursive: true });
-    expect(names.sort()).toEqual(['README.md', 'data', 'data/train-00000-of-00002.parquet', 'data/train-00001-of-00002.parquet', 'data/validation-00000-of-00001.parquet']);
+    expect(names.sort()).toEqual([
+      'README.md',
+      'data',
+      'data/train-00000-of-00002.parquet',
+      'data/train-00001-of-00002.parquet',
+      'data/validation-00000-of-00001.parquet',
+    ]);
   });
 });

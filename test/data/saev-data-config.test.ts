@@ -22,7 +22,10 @@ interface ConfigVector {
   repr: string;
 }
 
-const vectors = JSON.parse(readFileSync(new URL('../fixtures/protocol-v21-vectors.json', import.meta.url), 'utf8')) as { python: string; configs: ConfigVector[] };
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/protocol-v21-vectors.json', import.meta.url), 'utf8')) as {
+  python: string;
+  configs: ConfigVector[];
+};
 
 /** The vector's config as our flags would give it. */
 function toDatasetConfig(c: ConfigVector['config']): DatasetConfig {
@@ -33,9 +36,25 @@ function toDatasetConfig(c: ConfigVector['config']): DatasetConfig {
 describe('vectors', () => {
   it('come from Python 3.12 and cover every kind, big and small integers, and memo references', () => {
     expect(vectors.python).toMatch(/^3\.12\./);
-    expect(new Set(vectors.configs.map((v) => v.config.kind))).toEqual(new Set(['image-folder', 'imagenet', 'ade20k', 'fake']));
+    expect(new Set(vectors.configs.map((v) => v.config.kind))).toEqual(
+      new Set(['image-folder', 'imagenet', 'ade20k', 'fake']),
+    );
     const opcodes = new Set(vectors.configs.flatMap((v) => v.opcodes));
-    for (const op of ['BININT1', 'BININT2', 'BININT', 'LONG1', 'BINGET', 'LONG_BINGET', 'BINUNICODE', 'TUPLE1', 'TUPLE2', 'TUPLE3', 'TUPLE', 'SETITEM', 'SETITEMS']) {
+    for (const op of [
+      'BININT1',
+      'BININT2',
+      'BININT',
+      'LONG1',
+      'BINGET',
+      'LONG_BINGET',
+      'BINUNICODE',
+      'TUPLE1',
+      'TUPLE2',
+      'TUPLE3',
+      'TUPLE',
+      'SETITEM',
+      'SETITEMS',
+    ]) {
       expect(opcodes, op).toContain(op);
     }
   });
@@ -62,12 +81,18 @@ describe('makeSaevDataConfig', () => {
   it("fills the flags' defaults, as saev records them", () => {
     const imagenet = makeSaevDataConfig({ data: 'imagenet', dataRoot: '/hf/copy', dataNImgs: 1 });
     expect(encodeSaevDataConfig(imagenet)).toBe(vectors.configs.find((v) => v.name === 'imagenet-default')!.base64);
-    expect(formatSaevDataConfig(makeSaevDataConfig({ data: 'ade20k', dataRoot: '/x', dataNImgs: 1 }))).toBe("ImgSegFolder(root=PosixPath('/x'), split='training', labels_csv='labels.csv', bg_label=0)");
+    expect(formatSaevDataConfig(makeSaevDataConfig({ data: 'ade20k', dataRoot: '/x', dataNImgs: 1 }))).toBe(
+      "ImgSegFolder(root=PosixPath('/x'), split='training', labels_csv='labels.csv', bg_label=0)",
+    );
   });
 
   it('maps each kind to its saev class; only ade20k is segmentation data', () => {
     const make = (data: DatasetConfig['data']) => makeSaevDataConfig({ data, dataRoot: '/r', dataNImgs: 3 });
-    expect(['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => make(k as DatasetConfig['data']).className)).toEqual(['ImgFolder', 'Imagenet', 'ImgSegFolder', 'FakeImg']);
-    expect(['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => isSegmentationConfig(make(k as DatasetConfig['data'])))).toEqual([false, false, true, false]);
+    expect(
+      ['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => make(k as DatasetConfig['data']).className),
+    ).toEqual(['ImgFolder', 'Imagenet', 'ImgSegFolder', 'FakeImg']);
+    expect(
+      ['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => isSegmentationConfig(make(k as DatasetConfig['data']))),
+    ).toEqual([false, false, true, false]);
   });
 });

@@ -3,12 +3,30 @@ import { clip } from '../../models/clip.js';
 import type { BackendInfo } from '../../src/backend.js';
 import { getDefaultBatchSize } from '../../src/extract/batch-size.js';
 
-const cpu: BackendInfo = { name: 'tensorflow', package: 'p', version: '1', libVersion: '2.21.0', oneDnn: true, gpu: false, adapter: null, skipped: [], failed: [] };
+const cpu: BackendInfo = {
+  name: 'tensorflow',
+  package: 'p',
+  version: '1',
+  libVersion: '2.21.0',
+  oneDnn: true,
+  gpu: false,
+  adapter: null,
+  skipped: [],
+  failed: [],
+};
 const webgpu = (maxStorageBufferBindingSize: number, software: boolean): BackendInfo => ({
   ...cpu,
   name: 'webgpu',
   gpu: !software,
-  adapter: { vendor: 'v', architecture: 'a', device: 'd', description: 'x', software, features: [], maxStorageBufferBindingSize },
+  adapter: {
+    vendor: 'v',
+    architecture: 'a',
+    device: 'd',
+    description: 'x',
+    software,
+    features: [],
+    maxStorageBufferBindingSize,
+  },
 });
 
 describe('getDefaultBatchSize', () => {

@@ -19,7 +19,10 @@ import { setRandomWeights } from '../../src/vit/random-weights.js';
 import { recordActivations } from '../../src/vit/tokens.js';
 import { makeConfig, makePhotoFolder } from './helpers.js';
 
-const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
+const quiet = {
+  log: () => undefined,
+  progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+};
 
 beforeAll(async () => {
   await initBackend();
@@ -28,13 +31,25 @@ beforeAll(async () => {
 describe.each(Object.values(FAMILIES))('$name', (family) => {
   it('stores, at row i and layer l, the block output the model gives for image i alone', async () => {
     const [archName, real] = Object.entries(family.archs).find(([name]) => name !== 'demo')!;
-    const arch = validateArch({ ...real, width: 32, nHeads: 2, mlpWidth: 48, depth: 3 }, `${family.name}/${archName} narrowed`);
+    const arch = validateArch(
+      { ...real, width: 32, nHeads: 2, mlpWidth: 48, depth: 3 },
+      `${family.name}/${archName} narrowed`,
+    );
     const model = buildVit(arch, `${family.name}_narrow`);
     setRandomWeights(model, 11);
     const ckpt = mkdtempSync(path.join(os.tmpdir(), `saev-${family.name}-`));
     await saveVit({ model, arch, family }, ckpt);
     const root = makePhotoFolder();
-    const config = validateExtractConfig(makeConfig({ vitFamily: family.name, vitCkpt: ckpt, vitLayers: [0, -1], dataRoot: root, vitBatchSize: 4, nPatchesPerShard: 2_000_000 }));
+    const config = validateExtractConfig(
+      makeConfig({
+        vitFamily: family.name,
+        vitCkpt: ckpt,
+        vitLayers: [0, -1],
+        dataRoot: root,
+        vitBatchSize: 4,
+        nPatchesPerShard: 2_000_000,
+      }),
+    );
     const result = await runExtraction(config, family, quiet);
 
     const spec = family.getPreprocess(arch);

@@ -13,14 +13,27 @@ import { verifyShardDir } from '../../src/shards/verify-shards.js';
 import { ActivationsDataset } from '../../src/reader/dataset.js';
 import { makeConfig, readTree } from './helpers.js';
 
-const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
-const base: Partial<ExtractConfig> = { data: 'fake', dataNImgs: 10, vitLayers: [-1], nPatchesPerShard: 150, vitBatchSize: 4 };
-const run = (overrides: Partial<ExtractConfig>) => runExtraction(validateExtractConfig(makeConfig({ ...base, ...overrides })), clip, quiet);
+const quiet = {
+  log: () => undefined,
+  progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+};
+const base: Partial<ExtractConfig> = {
+  data: 'fake',
+  dataNImgs: 10,
+  vitLayers: [-1],
+  nPatchesPerShard: 150,
+  vitBatchSize: 4,
+};
+const run = (overrides: Partial<ExtractConfig>) =>
+  runExtraction(validateExtractConfig(makeConfig({ ...base, ...overrides })), clip, quiet);
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 /** base64(pickle.dumps(FakeImg(n_examples=10))) as Python 3.12 writes it (test/fixtures/protocol-v21-vectors.json). */
-const FAKE_10 = (JSON.parse(readFileSync(path.join(FIXTURES, 'protocol-v21-vectors.json'), 'utf8')).configs as Array<{ name: string; base64: string }>).find(
-  (c) => c.name === 'fake-10',
-)!.base64;
+const FAKE_10 = (
+  JSON.parse(readFileSync(path.join(FIXTURES, 'protocol-v21-vectors.json'), 'utf8')).configs as Array<{
+    name: string;
+    base64: string;
+  }>
+).find((c) => c.name === 'fake-10')!.base64;
 
 let v21: Awaited<ReturnType<typeof run>>;
 let v01: Awaited<ReturnType<typeof run>>;
@@ -49,10 +62,21 @@ describe('an extraction in protocol 2.1', () => {
     const a = readTree(v21.shardDir);
     const b = readTree(v01.shardDir);
     const shards = [...a.keys()].filter((k) => /acts\d{6}\.bin/.test(k));
-    expect(shards).toEqual(['.saev-tfjs/acts000000.bin.done', '.saev-tfjs/acts000001.bin.done', '.saev-tfjs/acts000002.bin.done', '.saev-tfjs/acts000003.bin.done', 'acts000000.bin', 'acts000001.bin', 'acts000002.bin', 'acts000003.bin']);
+    expect(shards).toEqual([
+      '.saev-tfjs/acts000000.bin.done',
+      '.saev-tfjs/acts000001.bin.done',
+      '.saev-tfjs/acts000002.bin.done',
+      '.saev-tfjs/acts000003.bin.done',
+      'acts000000.bin',
+      'acts000001.bin',
+      'acts000002.bin',
+      'acts000003.bin',
+    ]);
     for (const key of shards) expect(a.get(key), key).toEqual(b.get(key));
     const record = (k: number, n: number) => `  {\n    "name": "acts00000${k}.bin",\n    "n_examples": ${n}\n  }`;
-    expect(a.get('shards.json')!.toString()).toBe(`[\n${[record(0, 3), record(1, 3), record(2, 3), record(3, 1)].join(',\n')}\n]`);
+    expect(a.get('shards.json')!.toString()).toBe(
+      `[\n${[record(0, 3), record(1, 3), record(2, 3), record(3, 1)].join(',\n')}\n]`,
+    );
   });
 
   it('records the format and the saev dataset config in saev-tfjs.json', () => {
@@ -87,7 +111,12 @@ describe('an extraction in protocol 2.1', () => {
 
 describe('segmentation data in protocol 2.1', () => {
   it('writes labels.bin with pixel_agg recorded; prefer-fg keeps every non-background majority label', async () => {
-    const ade = { data: 'ade20k' as const, dataRoot: path.join(FIXTURES, 'data', 'ade20k'), dataSplit: 'training', format: 'saev-2.1' as const };
+    const ade = {
+      data: 'ade20k' as const,
+      dataRoot: path.join(FIXTURES, 'data', 'ade20k'),
+      dataSplit: 'training',
+      format: 'saev-2.1' as const,
+    };
     const majority = await run(ade);
     const preferFg = await run({ ...ade, pixelAgg: 'prefer-fg' });
     expect(preferFg.shardDir).not.toBe(majority.shardDir);
@@ -102,12 +131,19 @@ describe('segmentation data in protocol 2.1', () => {
 });
 
 describe('what protocol 2.1 refuses', () => {
-  const refuse = (overrides: Partial<ExtractConfig>) => () => validateExtractConfig(makeConfig({ ...base, ...overrides }));
+  const refuse = (overrides: Partial<ExtractConfig>) => () =>
+    validateExtractConfig(makeConfig({ ...base, ...overrides }));
 
   it('half dtypes, families saev has no name for, and prefer-fg in saev-0.1, in one line each', () => {
-    expect(refuse({ format: 'saev-2.1', dtype: 'float16' })).toThrow(/^config: --dtype float16 cannot be written as --format saev-2\.1, whose protocol stores float32 only; drop --dtype or use --format saev-0\.1$/);
-    expect(refuse({ format: 'saev-2.1', vitFamily: 'moondream2' })).toThrow(/^config: saev's protocol 2\.1 has no family name for --vit-family moondream2 \(it knows bird-mae, clip, .*\); use --format saev-0\.1$/);
+    expect(refuse({ format: 'saev-2.1', dtype: 'float16' })).toThrow(
+      /^config: --dtype float16 cannot be written as --format saev-2\.1, whose protocol stores float32 only; drop --dtype or use --format saev-0\.1$/,
+    );
+    expect(refuse({ format: 'saev-2.1', vitFamily: 'moondream2' })).toThrow(
+      /^config: saev's protocol 2\.1 has no family name for --vit-family moondream2 \(it knows bird-mae, clip, .*\); use --format saev-0\.1$/,
+    );
     expect(refuse({ pixelAgg: 'prefer-fg' })).toThrow(/^config: --pixel-agg prefer-fg needs --format saev-2\.1 .*$/);
-    expect(refuse({ format: 'saev-3' as never })).toThrow(/^config: unknown --format 'saev-3' \(known: saev-0\.1, saev-2\.1\)$/);
+    expect(refuse({ format: 'saev-3' as never })).toThrow(
+      /^config: unknown --format 'saev-3' \(known: saev-0\.1, saev-2\.1\)$/,
+    );
   });
 });

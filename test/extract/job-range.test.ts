@@ -39,13 +39,23 @@ describe('resolveJob', () => {
     expect(resolveJob({}, {})).toEqual({ nJobs: 1, jobIndex: 0 });
   });
   it('reads SLURM_ARRAY_TASK_ID/COUNT, and flags win over them', () => {
-    expect(resolveJob({}, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '4' })).toEqual({ nJobs: 4, jobIndex: 2 });
+    expect(resolveJob({}, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '4' })).toEqual({
+      nJobs: 4,
+      jobIndex: 2,
+    });
     // A resubmitted single task (--array=2): the count is 1, but the script passes --n-jobs.
-    expect(resolveJob({ nJobs: 4 }, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '1' })).toEqual({ nJobs: 4, jobIndex: 2 });
+    expect(resolveJob({ nJobs: 4 }, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '1' })).toEqual({
+      nJobs: 4,
+      jobIndex: 2,
+    });
     expect(resolveJob({ nJobs: 4, jobIndex: 1 }, { SLURM_ARRAY_TASK_ID: '2' })).toEqual({ nJobs: 4, jobIndex: 1 });
   });
   it('rejects a bad index or a malformed variable in one line', () => {
-    expect(() => resolveJob({ nJobs: 2, jobIndex: 2 }, {})).toThrow('config: job index 2 is outside 0..1 (--n-jobs 2); pass --job-index below --n-jobs');
-    expect(() => resolveJob({}, { SLURM_ARRAY_TASK_ID: 'x' })).toThrow("config: SLURM_ARRAY_TASK_ID='x' is not a non-negative integer");
+    expect(() => resolveJob({ nJobs: 2, jobIndex: 2 }, {})).toThrow(
+      'config: job index 2 is outside 0..1 (--n-jobs 2); pass --job-index below --n-jobs',
+    );
+    expect(() => resolveJob({}, { SLURM_ARRAY_TASK_ID: 'x' })).toThrow(
+      "config: SLURM_ARRAY_TASK_ID='x' is not a non-negative integer",
+    );
   });
 });

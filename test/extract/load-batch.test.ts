@@ -11,7 +11,10 @@ import type { RgbImage } from '../../src/images/resample.js';
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Image i is one byte, i; preprocessing gives [i, i + 0.5]; the preprocessor takes a varying time per image. */
-function makeFakes(nImgs: number, options: { encoded?: boolean; unreadable?: number; undecodable?: number; failing?: number } = {}) {
+function makeFakes(
+  nImgs: number,
+  options: { encoded?: boolean; unreadable?: number; undecodable?: number; failing?: number } = {},
+) {
   const reads: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -46,7 +49,8 @@ function makeFakes(nImgs: number, options: { encoded?: boolean; unreadable?: num
   };
   if (options.encoded !== false) {
     preprocessor.preprocessEncoded = async ({ bytes }: EncodedImage) => {
-      if (bytes[0] === options.undecodable) throw new DecodeError(`image: cannot decode f${bytes[0]}.jpg (index ${bytes[0]}) (VipsJpeg: premature end)`);
+      if (bytes[0] === options.undecodable)
+        throw new DecodeError(`image: cannot decode f${bytes[0]}.jpg (index ${bytes[0]}) (VipsJpeg: premature end)`);
       return work(bytes[0]);
     };
   }
@@ -54,7 +58,8 @@ function makeFakes(nImgs: number, options: { encoded?: boolean; unreadable?: num
 }
 
 const values = (batch: { pixels: Float32Array }) => Array.from(batch.pixels);
-const expected = (start: number, size: number) => Array.from({ length: size }, (_, k) => [start + k, start + k + 0.5]).flat();
+const expected = (start: number, size: number) =>
+  Array.from({ length: size }, (_, k) => [start + k, start + k + 0.5]).flat();
 
 describe('loadBatch', () => {
   it('gives each batch in index order and reads every image once, reading ahead at most nInFlight past the batch', async () => {
@@ -94,13 +99,21 @@ describe('loadBatch', () => {
 
   it('adds the unreadable-image advice to read and decode failures, not to other preprocessing errors', async () => {
     const unreadable = makeFakes(10, { unreadable: 3 });
-    await expect(loadBatch(unreadable.dataset, 0, 5, unreadable.preprocessor, 2)).rejects.toThrow(`image: cannot read f3.jpg (index 3): ENOENT; ${UNREADABLE_ADVICE}`);
+    await expect(loadBatch(unreadable.dataset, 0, 5, unreadable.preprocessor, 2)).rejects.toThrow(
+      `image: cannot read f3.jpg (index 3): ENOENT; ${UNREADABLE_ADVICE}`,
+    );
     const undecodable = makeFakes(10, { undecodable: 4 });
-    await expect(loadBatch(undecodable.dataset, 0, 5, undecodable.preprocessor, 2)).rejects.toThrow(`image: cannot decode f4.jpg (index 4) (VipsJpeg: premature end); ${UNREADABLE_ADVICE}`);
+    await expect(loadBatch(undecodable.dataset, 0, 5, undecodable.preprocessor, 2)).rejects.toThrow(
+      `image: cannot decode f4.jpg (index 4) (VipsJpeg: premature end); ${UNREADABLE_ADVICE}`,
+    );
     const old = makeFakes(10, { encoded: false, unreadable: 1 });
-    await expect(loadBatch(old.dataset, 0, 5, old.preprocessor, 2)).rejects.toThrow(`image: cannot decode f1.jpg (index 1) (broken); ${UNREADABLE_ADVICE}`);
+    await expect(loadBatch(old.dataset, 0, 5, old.preprocessor, 2)).rejects.toThrow(
+      `image: cannot decode f1.jpg (index 1) (broken); ${UNREADABLE_ADVICE}`,
+    );
     const failing = makeFakes(10, { failing: 2 });
-    await expect(loadBatch(failing.dataset, 0, 5, failing.preprocessor, 2)).rejects.toThrow(/^preprocess: a 10x10 image is smaller than the 224 px crop$/);
+    await expect(loadBatch(failing.dataset, 0, 5, failing.preprocessor, 2)).rejects.toThrow(
+      /^preprocess: a 10x10 image is smaller than the 224 px crop$/,
+    );
   });
 
   it('keeps a failure among the images read ahead until a batch asks for it', async () => {

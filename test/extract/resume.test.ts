@@ -15,8 +15,17 @@ import { runExtraction } from '../../src/extract/run-extraction.js';
 import { decodeValues, encodeValues } from '../../src/shards/dtype.js';
 import { makeConfig, readTree } from './helpers.js';
 
-const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
-const base: Partial<ExtractConfig> = { data: 'fake', dataNImgs: 8, vitLayers: [-1], nPatchesPerShard: 150, vitBatchSize: 2 };
+const quiet = {
+  log: () => undefined,
+  progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+};
+const base: Partial<ExtractConfig> = {
+  data: 'fake',
+  dataNImgs: 8,
+  vitLayers: [-1],
+  nPatchesPerShard: 150,
+  vitBatchSize: 2,
+};
 const run = (overrides: Partial<ExtractConfig>, log: (line: string) => void = () => undefined) =>
   runExtraction(validateExtractConfig(makeConfig({ ...base, ...overrides })), clip, { ...quiet, log });
 
@@ -46,7 +55,11 @@ describe('an uninterrupted run', () => {
     const marker = JSON.parse(reference.get('.saev-tfjs/acts000002.bin.done')!.toString());
     expect(marker).toMatchObject({ name: 'acts000002.bin', n_examples: 2, bytes: 3 * 50 * 128 * 4, dtype: 'float32' });
     // The digest covers the 2 real rows, computed here independently from the bytes on disk.
-    expect(marker.rows_sha256).toBe(createHash('sha256').update(reference.get('acts000002.bin')!.subarray(0, 2 * 50 * 128 * 4)).digest('hex'));
+    expect(marker.rows_sha256).toBe(
+      createHash('sha256')
+        .update(reference.get('acts000002.bin')!.subarray(0, 2 * 50 * 128 * 4))
+        .digest('hex'),
+    );
   });
 });
 
@@ -88,7 +101,9 @@ describe('resume', () => {
     const again = await run({ dumpTo }, (line) => lines.push(line));
     expect(tf.memory().numTensors).toBe(before);
     expect(again).toMatchObject({ written: [1, 2], skipped: [0], complete: true, nImgsDone: 5 });
-    expect(lines).toContain('resume: redoing acts000002.bin (marked complete but the file has 10 bytes, expected 76800)');
+    expect(lines).toContain(
+      'resume: redoing acts000002.bin (marked complete but the file has 10 bytes, expected 76800)',
+    );
     expect(readTree(dir)).toEqual(reference);
   });
 
@@ -109,7 +124,9 @@ describe('resume', () => {
     expect(info.tool).toEqual({ name: pkg.name, version: pkg.version });
     info.model.weightsSha256 = '0'.repeat(64);
     await fs.writeFile(infoPath, JSON.stringify(info, null, 2) + '\n');
-    await expect(run({ dumpTo, nJobs: 2, jobIndex: 1 })).rejects.toThrow(`shards: ${infoPath} already exists and disagrees with this run`);
+    await expect(run({ dumpTo, nJobs: 2, jobIndex: 1 })).rejects.toThrow(
+      `shards: ${infoPath} already exists and disagrees with this run`,
+    );
   });
 });
 
@@ -154,7 +171,8 @@ function mountTinyFs(sizeKb: number): string | null {
   }
 }
 const tinyFs = mountTinyFs(200);
-if (tinyFs === null) process.stderr.write('test/extract/resume.test.ts: the disk-full test skipped: mounting a tmpfs needs root\n');
+if (tinyFs === null)
+  process.stderr.write('test/extract/resume.test.ts: the disk-full test skipped: mounting a tmpfs needs root\n');
 
 describe.skipIf(tinyFs === null)('a disk that fills up (a real 200 KB tmpfs)', () => {
   afterAll(() => execFileSync('umount', [tinyFs!]));
@@ -164,7 +182,9 @@ describe.skipIf(tinyFs === null)('a disk that fills up (a real 200 KB tmpfs)', (
     const error = await run({ dumpTo: tinyFs! }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
-    expect(message).toMatch(/^shards: disk full writing \S+\/acts00000(\d)\.bin\.partial \(ENOSPC\); that shard was not marked complete; free space and rerun the same command to resume$/);
+    expect(message).toMatch(
+      /^shards: disk full writing \S+\/acts00000(\d)\.bin\.partial \(ENOSPC\); that shard was not marked complete; free space and rerun the same command to resume$/,
+    );
     const failing = `acts00000${/acts00000(\d)/.exec(message)![1]}.bin`;
     const dir = path.join(tinyFs!, (await fs.readdir(tinyFs!))[0]);
     const tree = readTree(dir);

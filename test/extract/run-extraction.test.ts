@@ -14,13 +14,18 @@ import { runExtraction } from '../../src/extract/run-extraction.js';
 import { loadCase, measure } from '../convert/parity-helpers.js';
 import { makeConfig, makePhotoFolder } from './helpers.js';
 
-const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
-const run = (overrides: Parameters<typeof makeConfig>[0]) => runExtraction(validateExtractConfig(makeConfig(overrides)), clip, quiet);
+const quiet = {
+  log: () => undefined,
+  progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+};
+const run = (overrides: Parameters<typeof makeConfig>[0]) =>
+  runExtraction(validateExtractConfig(makeConfig(overrides)), clip, quiet);
 
 /** Python's own hash of a metadata.json, when python3 is here (it is in CI). */
 function pythonHash(metadataPath: string): string | null {
   try {
-    const script = 'import hashlib,json,sys; print(hashlib.sha256(json.dumps(json.load(open(sys.argv[1])), sort_keys=True).encode()).hexdigest())';
+    const script =
+      'import hashlib,json,sys; print(hashlib.sha256(json.dumps(json.load(open(sys.argv[1])), sort_keys=True).encode()).hexdigest())';
     return execFileSync('python3', ['-c', script, metadataPath], { encoding: 'utf8' }).trim();
   } catch {
     return null;
@@ -28,7 +33,10 @@ function pythonHash(metadataPath: string): string | null {
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const shardFiles = (dir: string) => readdirSync(dir).filter((f) => /^acts\d{6}\.bin$/.test(f)).sort();
+const shardFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /^acts\d{6}\.bin$/.test(f))
+    .sort();
 
 beforeAll(async () => {
   await initBackend();
@@ -51,9 +59,15 @@ describe('runExtraction on real photographs', () => {
 
     // S = 300 // 2 // 50 = 3 images per shard -> 4 shards, the last with 1 real image.
     expect(result.nImgsPerShard).toBe(3);
-    expect(shardFiles(result.shardDir)).toEqual(['acts000000.bin', 'acts000001.bin', 'acts000002.bin', 'acts000003.bin']);
+    expect(shardFiles(result.shardDir)).toEqual([
+      'acts000000.bin',
+      'acts000001.bin',
+      'acts000002.bin',
+      'acts000003.bin',
+    ]);
     const rowValues = 2 * 50 * 128;
-    for (const file of shardFiles(result.shardDir)) expect(statSync(path.join(result.shardDir, file)).size).toBe(3 * rowValues * 4);
+    for (const file of shardFiles(result.shardDir))
+      expect(statSync(path.join(result.shardDir, file)).size).toBe(3 * rowValues * 4);
     expect(JSON.parse(readFileSync(path.join(result.shardDir, 'shards.json'), 'utf8'))).toEqual([
       { name: 'acts000000.bin', n_examples: 3 },
       { name: 'acts000001.bin', n_examples: 3 },
@@ -84,15 +98,18 @@ describe('runExtraction on real photographs', () => {
 
   it('records the same rows whatever the batch size, within float32 rounding', async () => {
     const dumpTo = makeConfig({}).dumpTo;
-    const read = (dir: string) => shardFiles(dir).map((f) => new Float32Array(readFileSync(path.join(dir, f)).buffer.slice(0)));
+    const read = (dir: string) =>
+      shardFiles(dir).map((f) => new Float32Array(readFileSync(path.join(dir, f)).buffer.slice(0)));
     const a = read((await run({ dataRoot: root, dumpTo, vitBatchSize: 4 })).shardDir);
     const b = read((await run({ dataRoot: root, dumpTo, vitBatchSize: 3 })).shardDir);
     let maxDiff = 0;
     let maxAbs = 0;
-    a.forEach((shard, s) => shard.forEach((v, i) => {
-      maxDiff = Math.max(maxDiff, Math.abs(v - b[s][i]));
-      maxAbs = Math.max(maxAbs, Math.abs(v));
-    }));
+    a.forEach((shard, s) =>
+      shard.forEach((v, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - b[s][i]));
+        maxAbs = Math.max(maxAbs, Math.abs(v));
+      }),
+    );
     expect(maxAbs).toBeGreaterThan(0.1);
     expect(maxDiff).toBeLessThan(1e-5 * maxAbs);
   });
@@ -126,12 +143,22 @@ describe('runExtraction with a converted DINOv3 (RoPE, storage tokens)', () => {
     const config = makeConfig({ vitFamily: 'dinov3', vitCkpt, dataRoot: root, nPatchesPerShard: 10 * 2 * 17 });
     const result = await runExtraction(validateExtractConfig(config), family, quiet);
     const md = JSON.parse(readFileSync(path.join(result.shardDir, 'metadata.json'), 'utf8'));
-    expect(md).toMatchObject({ vit_family: 'dinov3', layers: [-2, -1], n_imgs: 10, d_vit: 24, n_patches_per_img: 16, cls_token: true });
+    expect(md).toMatchObject({
+      vit_family: 'dinov3',
+      layers: [-2, -1],
+      n_imgs: 10,
+      d_vit: 24,
+      n_patches_per_img: 16,
+      cls_token: true,
+    });
     const shard = new Float32Array(readFileSync(path.join(result.shardDir, 'acts000000.bin')).buffer.slice(0));
     // The fixture's photos are dataset rows 0 (animal/cat.jpg) and 4 (people/astronaut.png); upstream tokens
     // [CLS, 4 storage, 16 patches] against stored [CLS, 16 patches].
     const [depth, batch, nTokens, width] = parity.blocks_LBND;
-    for (const [b, row] of [[0, 0], [1, 4]]) {
+    for (const [b, row] of [
+      [0, 0],
+      [1, 4],
+    ]) {
       for (let l = 0; l < depth; l++) {
         const [want, got]: number[][] = [[], []];
         for (let t = 0; t < nTokens; t++) {
@@ -153,7 +180,9 @@ describe('runExtraction on bad input', () => {
     const { dumpTo } = makeConfig({});
     const file = path.join(dumpTo, 'a-file');
     writeFileSync(file, '');
-    await expect(run({ dataRoot: makePhotoFolder(), dumpTo: file })).rejects.toThrow(`shards: --dump-to ${file} is a file, not a directory; pass a directory for the shards`);
+    await expect(run({ dataRoot: makePhotoFolder(), dumpTo: file })).rejects.toThrow(
+      `shards: --dump-to ${file} is a file, not a directory; pass a directory for the shards`,
+    );
     // A file on the way to a --dump-to that does not exist yet is named too.
     await expect(run({ dataRoot: makePhotoFolder(), dumpTo: path.join(file, 'below') })).rejects.toThrow(
       `shards: ${file}, the nearest existing folder above --dump-to ${path.join(file, 'below')}, is a file, not a directory`,
@@ -162,7 +191,10 @@ describe('runExtraction on bad input', () => {
 
   it('names the corrupt image and its index, and leaves no partial or unrecorded shard', async () => {
     const root = makePhotoFolder();
-    writeFileSync(path.join(root, 'space', 'launch_pad.jpg'), readFileSync(path.join(root, 'space', 'launch_pad.jpg')).subarray(0, 300));
+    writeFileSync(
+      path.join(root, 'space', 'launch_pad.jpg'),
+      readFileSync(path.join(root, 'space', 'launch_pad.jpg')).subarray(0, 300),
+    );
     const dumpTo = makeConfig({}).dumpTo;
     await expect(run({ dataRoot: root, dumpTo })).rejects.toThrow(
       /^image: cannot decode .*space\/launch_pad\.jpg \(index 8\) \(.*\); the shards finished so far are kept: make this image readable and rerun the same command \(removing it renumbers/,
@@ -176,7 +208,9 @@ describe('runExtraction on bad input', () => {
   });
 
   it('rejects a missing data root', async () => {
-    await expect(run({ dataRoot: '/nonexistent/photos' })).rejects.toThrow(/image-folder root '\/nonexistent\/photos' does not exist/);
+    await expect(run({ dataRoot: '/nonexistent/photos' })).rejects.toThrow(
+      /image-folder root '\/nonexistent\/photos' does not exist/,
+    );
   });
 
   it('rejects layers out of range or naming one block twice', async () => {
@@ -185,11 +219,15 @@ describe('runExtraction on bad input', () => {
   });
 
   it('rejects a shard budget too small for one image', async () => {
-    await expect(run({ data: 'fake', nPatchesPerShard: 99 })).rejects.toThrow(/--n-patches-per-shard 99 is too small for one image \(2 layers x 50 tokens = 100\)/);
+    await expect(run({ data: 'fake', nPatchesPerShard: 99 })).rejects.toThrow(
+      /--n-patches-per-shard 99 is too small for one image \(2 layers x 50 tokens = 100\)/,
+    );
   });
 
   it('checks given model properties against the model', async () => {
-    await expect(run({ data: 'fake', dVit: 768 })).rejects.toThrow(/--d-vit 768 disagrees with clip 'demo', which has 128/);
+    await expect(run({ data: 'fake', dVit: 768 })).rejects.toThrow(
+      /--d-vit 768 disagrees with clip 'demo', which has 128/,
+    );
     await expect(run({ data: 'fake', nPatchesPerImg: 196 })).rejects.toThrow(/--n-patches-per-img 196 disagrees/);
     await expect(run({ data: 'fake', clsToken: false })).rejects.toThrow(/has a CLS token/);
   });

@@ -29,10 +29,19 @@ function respond(bytes: Buffer, status: number, headers: Record<string, string> 
 }
 
 function makeSpec(dir: string, open: DownloadSpec['open'], overrides: Partial<DownloadSpec> = {}): DownloadSpec {
-  return { open, dest: path.join(dir, 'blob'), label: 'blob', from: 'test', size: data.length, sha256: sha256(data), ...overrides };
+  return {
+    open,
+    dest: path.join(dir, 'blob'),
+    label: 'blob',
+    from: 'test',
+    size: data.length,
+    sha256: sha256(data),
+    ...overrides,
+  };
 }
 
-const run = (spec: DownloadSpec, retries = 0) => downloadFile(spec, { log: () => undefined, progressStream: quiet, retries, retryDelayMs: 1 });
+const run = (spec: DownloadSpec, retries = 0) =>
+  downloadFile(spec, { log: () => undefined, progressStream: quiet, retries, retryDelayMs: 1 });
 
 describe('downloadFile', () => {
   it('resumes from the partial file with a range request and checks the whole', async () => {
@@ -41,7 +50,9 @@ describe('downloadFile', () => {
     const offsets: number[] = [];
     const spec = makeSpec(dir, async (offset) => {
       offsets.push(offset);
-      return respond(data.subarray(offset), 206, { 'content-range': `bytes ${offset}-${data.length - 1}/${data.length}` });
+      return respond(data.subarray(offset), 206, {
+        'content-range': `bytes ${offset}-${data.length - 1}/${data.length}`,
+      });
     });
     expect(await run(spec)).toEqual({ sha256: sha256(data), size: data.length });
     expect(offsets).toEqual([1234]);
@@ -70,7 +81,9 @@ describe('downloadFile', () => {
     const offsets: number[] = [];
     const spec = makeSpec(dir, async (offset) => {
       offsets.push(offset);
-      const headers: Record<string, string> = offset ? { 'content-range': `bytes ${offset}-${data.length - 1}/${data.length}` } : {};
+      const headers: Record<string, string> = offset
+        ? { 'content-range': `bytes ${offset}-${data.length - 1}/${data.length}` }
+        : {};
       return respond(data.subarray(offset), offset ? 206 : 200, headers, offset === 0 ? 3000 : undefined);
     });
     await run(spec, 1);
@@ -83,8 +96,14 @@ describe('downloadFile', () => {
     const good = makeSpec(dir, async () => respond(data, 200), { sha256: null, gitBlobId: gitBlobId(data) });
     await run(good);
     expect(readFileSync(good.dest).equals(data)).toBe(true);
-    const bad = makeSpec(dir, async () => respond(data, 200), { dest: path.join(dir, 'other'), sha256: null, gitBlobId: gitBlobId(Buffer.from('x')) });
-    await expect(run(bad)).rejects.toThrow(/^hub: blob as downloaded from test does not hash to its git blob id [0-9a-f]{40}; the download was removed, rerun to fetch it again$/);
+    const bad = makeSpec(dir, async () => respond(data, 200), {
+      dest: path.join(dir, 'other'),
+      sha256: null,
+      gitBlobId: gitBlobId(Buffer.from('x')),
+    });
+    await expect(run(bad)).rejects.toThrow(
+      /^hub: blob as downloaded from test does not hash to its git blob id [0-9a-f]{40}; the download was removed, rerun to fetch it again$/,
+    );
     expect(existsSync(bad.dest) || existsSync(getPartialPath(bad.dest))).toBe(false);
   });
 

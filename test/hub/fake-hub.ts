@@ -58,14 +58,19 @@ export class FakeHub {
   private cdn!: http.Server;
 
   constructor(readonly repos: FakeRepo[]) {
-    for (const repo of repos) for (const files of Object.values(repo.revisions)) for (const file of files) if (isLfs(file)) this.blobs.set(sha256(file.data), file.data);
+    for (const repo of repos)
+      for (const files of Object.values(repo.revisions))
+        for (const file of files) if (isLfs(file)) this.blobs.set(sha256(file.data), file.data);
   }
 
   static async start(repos: FakeRepo[]): Promise<FakeHub> {
     const hub = new FakeHub(repos);
     hub.hub = http.createServer((req, res) => hub.serveHub(req, res));
     hub.cdn = http.createServer((req, res) => hub.serveCdn(req, res));
-    for (const [server, key] of [[hub.hub, 'url'], [hub.cdn, 'cdnUrl']] as const) {
+    for (const [server, key] of [
+      [hub.hub, 'url'],
+      [hub.cdn, 'cdnUrl'],
+    ] as const) {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       hub[key] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     }
@@ -85,7 +90,13 @@ export class FakeHub {
   }
 
   private log(req: http.IncomingMessage, server: 'hub' | 'cdn'): void {
-    this.requests.push({ method: req.method ?? '', path: req.url ?? '', range: (req.headers.range as string) ?? null, auth: (req.headers.authorization as string) ?? null, server });
+    this.requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      range: (req.headers.range as string) ?? null,
+      auth: (req.headers.authorization as string) ?? null,
+      server,
+    });
   }
 
   private findRevision(repo: FakeRepo, rev: string): { commit: string; files: FakeFile[] } | null {
@@ -117,10 +128,20 @@ export class FakeHub {
       const siblings = found.files.map((f) => ({
         rfilename: f.name,
         ...(url.searchParams.get('blobs') ? { size: f.data.length, blobId: gitBlobId(f.data) } : {}),
-        ...(isLfs(f) && url.searchParams.get('blobs') ? { lfs: { sha256: sha256(f.data), size: f.data.length, pointerSize: 134 } } : {}),
+        ...(isLfs(f) && url.searchParams.get('blobs')
+          ? { lfs: { sha256: sha256(f.data), size: f.data.length, pointerSize: 134 } }
+          : {}),
       }));
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ id: repo.repo, modelId: repo.repo, sha: found.commit, gated: repo.gatedTokens ? 'manual' : false, siblings }));
+      return void res.end(
+        JSON.stringify({
+          id: repo.repo,
+          modelId: repo.repo,
+          sha: found.commit,
+          gated: repo.gatedTokens ? 'manual' : false,
+          siblings,
+        }),
+      );
     }
     if (repo.gatedTokens) {
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -132,10 +153,22 @@ export class FakeHub {
     if (!file) return this.error(res, 404, 'EntryNotFound', commitHeader);
     if (isLfs(file)) {
       const digest = sha256(file.data);
-      res.writeHead(302, { ...commitHeader, location: `${this.cdnUrl}/lfs/${digest}`, etag: `"${gitBlobId(Buffer.from(digest))}"`, 'x-linked-etag': `"${digest}"`, 'x-linked-size': String(file.data.length), 'content-length': '0' });
+      res.writeHead(302, {
+        ...commitHeader,
+        location: `${this.cdnUrl}/lfs/${digest}`,
+        etag: `"${gitBlobId(Buffer.from(digest))}"`,
+        'x-linked-etag': `"${digest}"`,
+        'x-linked-size': String(file.data.length),
+        'content-length': '0',
+      });
       return void res.end();
     }
-    res.writeHead(200, { ...commitHeader, etag: `"${gitBlobId(file.data)}"`, 'content-length': String(file.data.length), 'content-type': 'application/octet-stream' });
+    res.writeHead(200, {
+      ...commitHeader,
+      etag: `"${gitBlobId(file.data)}"`,
+      'content-length': String(file.data.length),
+      'content-type': 'application/octet-stream',
+    });
     res.end(req.method === 'HEAD' ? undefined : file.data);
   }
 

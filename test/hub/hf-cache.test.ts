@@ -1,4 +1,7 @@
-/** The Hugging Face cache layout: where it is, refs, relative snapshot links, listings, `.no_exist`; and the digest cache. */
+/**
+ * The Hugging Face cache layout: where it is, refs, relative snapshot links, listings, `.no_exist`; and the digest
+ * cache.
+ */
 import { mkdtempSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +44,15 @@ describe('the Hugging Face cache', () => {
   it('reads the Hub settings as huggingface_hub does', () => {
     const home = tmp();
     writeFileSync(path.join(home, 'token'), 'hf_file\n');
-    expect(getHubEnv({ HF_HOME: home })).toEqual({ endpoint: 'https://huggingface.co', token: 'hf_file', tokenSource: path.join(home, 'token'), offline: false });
-    expect(getHubEnv({ HF_HOME: home, HF_TOKEN: 'hf_env', HF_ENDPOINT: 'https://mirror/', HF_HUB_OFFLINE: 'true' })).toEqual({ endpoint: 'https://mirror', token: 'hf_env', tokenSource: 'HF_TOKEN', offline: true });
+    expect(getHubEnv({ HF_HOME: home })).toEqual({
+      endpoint: 'https://huggingface.co',
+      token: 'hf_file',
+      tokenSource: path.join(home, 'token'),
+      offline: false,
+    });
+    expect(
+      getHubEnv({ HF_HOME: home, HF_TOKEN: 'hf_env', HF_ENDPOINT: 'https://mirror/', HF_HUB_OFFLINE: 'true' }),
+    ).toEqual({ endpoint: 'https://mirror', token: 'hf_env', tokenSource: 'HF_TOKEN', offline: true });
     expect(getHubEnv({ HF_HOME: tmp(), TRANSFORMERS_OFFLINE: '1' }).offline).toBe(true);
   });
 });

@@ -17,13 +17,19 @@ export function makeTinyDinov2Safetensors(seed = 1): Buffer {
   };
   for (const i of [0, 1]) {
     Object.assign(shapes, {
-      [`blocks.${i}.norm1.weight`]: [width], [`blocks.${i}.norm1.bias`]: [width],
-      [`blocks.${i}.attn.qkv.weight`]: [3 * width, width], [`blocks.${i}.attn.qkv.bias`]: [3 * width],
-      [`blocks.${i}.attn.proj.weight`]: [width, width], [`blocks.${i}.attn.proj.bias`]: [width],
+      [`blocks.${i}.norm1.weight`]: [width],
+      [`blocks.${i}.norm1.bias`]: [width],
+      [`blocks.${i}.attn.qkv.weight`]: [3 * width, width],
+      [`blocks.${i}.attn.qkv.bias`]: [3 * width],
+      [`blocks.${i}.attn.proj.weight`]: [width, width],
+      [`blocks.${i}.attn.proj.bias`]: [width],
       [`blocks.${i}.ls1.gamma`]: [width],
-      [`blocks.${i}.norm2.weight`]: [width], [`blocks.${i}.norm2.bias`]: [width],
-      [`blocks.${i}.mlp.fc1.weight`]: [mlp, width], [`blocks.${i}.mlp.fc1.bias`]: [mlp],
-      [`blocks.${i}.mlp.fc2.weight`]: [width, mlp], [`blocks.${i}.mlp.fc2.bias`]: [width],
+      [`blocks.${i}.norm2.weight`]: [width],
+      [`blocks.${i}.norm2.bias`]: [width],
+      [`blocks.${i}.mlp.fc1.weight`]: [mlp, width],
+      [`blocks.${i}.mlp.fc1.bias`]: [mlp],
+      [`blocks.${i}.mlp.fc2.weight`]: [width, mlp],
+      [`blocks.${i}.mlp.fc2.bias`]: [width],
       [`blocks.${i}.ls2.gamma`]: [width],
     });
   }

@@ -11,7 +11,16 @@ import { cropRgb, resizeLikePillow, ResampleFilter, RgbImage } from '../../src/i
 interface Manifest {
   sources: Record<string, { file: string; width: number; height: number }>;
   resizes: Array<{ source: string; filter: ResampleFilter; width: number; height: number; file: string }>;
-  pipelines: Array<{ name: string; source: string; filter: ResampleFilter; resized: [number, number]; crop_offset?: [number, number]; width: number; height: number; file: string }>;
+  pipelines: Array<{
+    name: string;
+    source: string;
+    filter: ResampleFilter;
+    resized: [number, number];
+    crop_offset?: [number, number];
+    width: number;
+    height: number;
+    file: string;
+  }>;
 }
 const fixtureUrl = (file: string) => new URL(`../fixtures/resize/${file}`, import.meta.url);
 const manifest = JSON.parse(readFileSync(fixtureUrl('manifest.json'), 'utf8')) as Manifest;
@@ -80,21 +89,38 @@ describe('Resampler against the reference resize + crop', () => {
       expect(Buffer.from(floats.buffer, 8, bw * bh * 12).equals(Buffer.from(expectedFloats.buffer)), label).toBe(true);
       expect([...floats.subarray(0, 2), ...floats.subarray(2 + bw * bh * 3)], label).toEqual([-7, -7, -7, -7, -7]);
     }
-    for (const order of ['vertical first', 'horizontal first', 'horizontal only', 'vertical only', 'none']) expect(seen.get(order), order).toBeGreaterThan(5);
+    for (const order of ['vertical first', 'horizontal first', 'horizontal only', 'vertical only', 'none'])
+      expect(seen.get(order), order).toBeGreaterThan(5);
   });
 
   it('matches on photo-sized images: 451x300 and 300x451 to Resize(224) + CenterCrop(224), Resize(256) + crop, squash', () => {
     const rand = makeRandom(3);
     const resampler = new Resampler();
-    for (const [w, h] of [[451, 300], [300, 451], [500, 375]]) {
+    for (const [w, h] of [
+      [451, 300],
+      [300, 451],
+      [500, 375],
+    ]) {
       const src = makeImage(rand, w, h);
       const short = Math.min(w, h);
-      for (const [side, crop, filter] of [[224, 224, 'bicubic'], [256, 224, 'bilinear'], [378, null, 'bicubic']] as const) {
-        const [width, height] = crop === null ? [side, side] : w <= h ? [side, Math.trunc((side * h) / short)] : [Math.trunc((side * w) / short), side];
+      for (const [side, crop, filter] of [
+        [224, 224, 'bicubic'],
+        [256, 224, 'bilinear'],
+        [378, null, 'bicubic'],
+      ] as const) {
+        const [width, height] =
+          crop === null
+            ? [side, side]
+            : w <= h
+              ? [side, Math.trunc((side * h) / short)]
+              : [Math.trunc((side * w) / short), side];
         const cw = crop ?? side;
         const box = { left: Math.round((width - cw) / 2), top: Math.round((height - cw) / 2), width: cw, height: cw };
         const expected = reference(src, width, height, filter, box);
-        expect(Buffer.from(resampler.resizeCrop(src, width, height, filter, box).data).equals(Buffer.from(expected.data)), `${w}x${h} ${side} ${filter}`).toBe(true);
+        expect(
+          Buffer.from(resampler.resizeCrop(src, width, height, filter, box).data).equals(Buffer.from(expected.data)),
+          `${w}x${h} ${side} ${filter}`,
+        ).toBe(true);
       }
     }
   });
@@ -104,9 +130,17 @@ describe('Resampler against the reference resize + crop', () => {
     const resampler = new Resampler(1 << 18);
     const big = makeImage(rand, 400, 300); // ~360 KB of source alone
     const small = makeImage(rand, 40, 30);
-    for (const [src, width, height] of [[small, 23, 17], [big, 97, 61], [small, 57, 41]] as const) {
+    for (const [src, width, height] of [
+      [small, 23, 17],
+      [big, 97, 61],
+      [small, 57, 41],
+    ] as const) {
       const box = { left: 1, top: 2, width: width - 3, height: height - 4 };
-      expect(Buffer.from(resampler.resizeCrop(src, width, height, 'bicubic', box).data).equals(Buffer.from(reference(src, width, height, 'bicubic', box).data))).toBe(true);
+      expect(
+        Buffer.from(resampler.resizeCrop(src, width, height, 'bicubic', box).data).equals(
+          Buffer.from(reference(src, width, height, 'bicubic', box).data),
+        ),
+      ).toBe(true);
     }
     expect(resampler.keptBytes).toBeLessThanOrEqual(1 << 18);
   });
@@ -121,27 +155,52 @@ describe('Resampler against the reference resize + crop', () => {
   it('refuses a non-positive size, a box outside the resized image, and pixels that do not fit the size', () => {
     const src = loadSource('cat-small');
     const r = new Resampler();
-    expect(() => r.resizeCrop(src, 0, 10, 'bicubic', { left: 0, top: 0, width: 1, height: 1 })).toThrow('resample: target size 0x10 must be positive');
-    expect(() => r.resizeCrop(src, 20, 10, 'bicubic', { left: 5, top: 0, width: 16, height: 10 })).toThrow('resample: crop 16x10+5+0 falls outside a 20x10 image');
-    expect(() => r.resizeCrop({ ...src, height: src.height + 1 }, 20, 10, 'bicubic', { left: 0, top: 0, width: 20, height: 10 })).toThrow(/needs 4752 bytes, found 4608/);
+    expect(() => r.resizeCrop(src, 0, 10, 'bicubic', { left: 0, top: 0, width: 1, height: 1 })).toThrow(
+      'resample: target size 0x10 must be positive',
+    );
+    expect(() => r.resizeCrop(src, 20, 10, 'bicubic', { left: 5, top: 0, width: 16, height: 10 })).toThrow(
+      'resample: crop 16x10+5+0 falls outside a 20x10 image',
+    );
+    expect(() =>
+      r.resizeCrop({ ...src, height: src.height + 1 }, 20, 10, 'bicubic', { left: 0, top: 0, width: 20, height: 10 }),
+    ).toThrow(/needs 4752 bytes, found 4608/);
   });
 });
 
 describe("Resampler against Pillow's output", () => {
-  it.each(manifest.resizes.map((r) => [`${r.source} ${r.filter} ${r.width}x${r.height}`, r] as const))('%s, whole and a box', (_label, r) => {
-    const src = loadSource(r.source);
-    const pillow: RgbImage = { width: r.width, height: r.height, data: new Uint8Array(readFileSync(fixtureUrl(r.file))) };
-    const resampler = new Resampler();
-    const whole = resampler.resizeCrop(src, r.width, r.height, r.filter, { left: 0, top: 0, width: r.width, height: r.height });
-    expect(Buffer.from(whole.data).equals(Buffer.from(pillow.data))).toBe(true);
-    const box = { left: r.width >> 2, top: r.height >> 3, width: r.width >> 1, height: r.height - (r.height >> 2) };
-    const part = resampler.resizeCrop(src, r.width, r.height, r.filter, box);
-    expect(Buffer.from(part.data).equals(Buffer.from(cropRgb(pillow, box.left, box.top, box.width, box.height).data))).toBe(true);
-  });
+  it.each(manifest.resizes.map((r) => [`${r.source} ${r.filter} ${r.width}x${r.height}`, r] as const))(
+    '%s, whole and a box',
+    (_label, r) => {
+      const src = loadSource(r.source);
+      const pillow: RgbImage = {
+        width: r.width,
+        height: r.height,
+        data: new Uint8Array(readFileSync(fixtureUrl(r.file))),
+      };
+      const resampler = new Resampler();
+      const whole = resampler.resizeCrop(src, r.width, r.height, r.filter, {
+        left: 0,
+        top: 0,
+        width: r.width,
+        height: r.height,
+      });
+      expect(Buffer.from(whole.data).equals(Buffer.from(pillow.data))).toBe(true);
+      const box = { left: r.width >> 2, top: r.height >> 3, width: r.width >> 1, height: r.height - (r.height >> 2) };
+      const part = resampler.resizeCrop(src, r.width, r.height, r.filter, box);
+      expect(
+        Buffer.from(part.data).equals(Buffer.from(cropRgb(pillow, box.left, box.top, box.width, box.height).data)),
+      ).toBe(true);
+    },
+  );
 
   it.each(manifest.pipelines.map((p) => [p.name, p] as const))('pipeline %s', (_name, p) => {
     const [left, top] = p.crop_offset ?? [0, 0];
-    const out = new Resampler().resizeCrop(loadSource(p.source), p.resized[0], p.resized[1], p.filter, { left, top, width: p.width, height: p.height });
+    const out = new Resampler().resizeCrop(loadSource(p.source), p.resized[0], p.resized[1], p.filter, {
+      left,
+      top,
+      width: p.width,
+      height: p.height,
+    });
     expect(Buffer.from(out.data).equals(readFileSync(fixtureUrl(p.file)))).toBe(true);
   });
 });

@@ -5,7 +5,14 @@ import sharp from 'sharp';
 import { decodeRgb, getJpegFrame } from '../../src/images/decode.js';
 
 interface Expected {
-  files: Array<{ file: string; pil_mode_on_open: string; width: number; height: number; rgb_hex: string; note: string }>;
+  files: Array<{
+    file: string;
+    pil_mode_on_open: string;
+    width: number;
+    height: number;
+    rgb_hex: string;
+    note: string;
+  }>;
 }
 
 const fixtureUrl = (file: string) => new URL(`../fixtures/rgb-modes/${file}`, import.meta.url);
@@ -17,12 +24,15 @@ describe('decodeRgb against Pillow convert("RGB")', () => {
     expect(expected.files.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(expected.files.map((f) => [`${f.file} (${f.pil_mode_on_open}: ${f.note})`, f] as const))('%s', async (_label, f) => {
-    const image = await decodeRgb(readFixture(f.file), f.file);
-    expect([image.width, image.height]).toEqual([f.width, f.height]);
-    expect(image.data.length).toBe(f.width * f.height * 3);
-    expect(Buffer.from(image.data).toString('hex')).toBe(f.rgb_hex);
-  });
+  it.each(expected.files.map((f) => [`${f.file} (${f.pil_mode_on_open}: ${f.note})`, f] as const))(
+    '%s',
+    async (_label, f) => {
+      const image = await decodeRgb(readFixture(f.file), f.file);
+      expect([image.width, image.height]).toEqual([f.width, f.height]);
+      expect(image.data.length).toBe(f.width * f.height * 3);
+      expect(Buffer.from(image.data).toString('hex')).toBe(f.rgb_hex);
+    },
+  );
 });
 
 describe('decodeRgb errors', () => {
@@ -61,8 +71,20 @@ describe('decodeRgb errors', () => {
 
 describe('getJpegFrame (which JPEGs skip the metadata probe)', () => {
   // SOI, an APP0 segment of 4 bytes (length 6), then a baseline frame header: precision 8, 2x3 pixels, N components.
-  const sof = (marker: number, precision: number, nComponents: number) => [0xff, marker, 0x00, 0x0b, precision, 0x00, 0x03, 0x00, 0x02, nComponents];
-  const jpeg = (...parts: number[][]) => Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x06, 1, 2, 3, 4, ...parts.flat()]);
+  const sof = (marker: number, precision: number, nComponents: number) => [
+    0xff,
+    marker,
+    0x00,
+    0x0b,
+    precision,
+    0x00,
+    0x03,
+    0x00,
+    0x02,
+    nComponents,
+  ];
+  const jpeg = (...parts: number[][]) =>
+    Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x06, 1, 2, 3, 4, ...parts.flat()]);
 
   it('reads precision and components from SOF0, SOF1 and SOF2, past fill bytes and length-less markers', () => {
     expect(getJpegFrame(jpeg(sof(0xc0, 8, 3)))).toEqual({ precision: 8, nComponents: 3 });
@@ -71,7 +93,10 @@ describe('getJpegFrame (which JPEGs skip the metadata probe)', () => {
   });
 
   it('skips DHT (C4), which shares the frame markers range', () => {
-    expect(getJpegFrame(jpeg([0xff, 0xc4, 0x00, 0x03, 0x00], sof(0xc0, 8, 1)))).toEqual({ precision: 8, nComponents: 1 });
+    expect(getJpegFrame(jpeg([0xff, 0xc4, 0x00, 0x03, 0x00], sof(0xc0, 8, 1)))).toEqual({
+      precision: 8,
+      nComponents: 1,
+    });
   });
 
   it('gives null for no JPEG, a scan before any frame, a cut frame header and a broken segment chain', () => {

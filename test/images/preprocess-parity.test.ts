@@ -21,7 +21,13 @@ import { loadCase, PARITY_DIR } from '../convert/parity-helpers.js';
 
 const PHOTOS_DIR = new URL('../../src/demo/images/', import.meta.url).pathname;
 
-interface PixelEntry { pipeline: string; photo: string; file: string; height: number; width: number }
+interface PixelEntry {
+  pipeline: string;
+  photo: string;
+  file: string;
+  height: number;
+  width: number;
+}
 const manifest = JSON.parse(readFileSync(`${PARITY_DIR}preprocess/manifest.json`, 'utf8')) as PixelEntry[];
 
 const PIPELINES: Record<string, PreprocessSpec> = {
@@ -46,21 +52,24 @@ describe('family preprocessing equals upstream on real photos (8-bit, real sizes
 });
 
 describe('family preprocessing equals upstream at the parity models sizes (normalised float32)', () => {
-  it.each(['clip-quickgelu', 'siglip', 'dinov2', 'moondream2', 'dinov3', 'pe-core', 'pe-spatial'])('%s', async (name) => {
-    const parity = loadCase(name);
-    const family = getFamily(parity.family);
-    // Only imageSize matters to preprocessing.
-    const spec = family.getPreprocess({ imageSize: parity.image_size } as VitArch);
-    const side = getInputSize(spec);
-    expect(side).toBe(parity.image_size);
-    const perImg = side * side * 3;
-    const ours = new Float32Array(parity.photos.length * perImg);
-    for (const [k, photo] of parity.photos.entries()) {
-      const image = resizeAndCrop(await decodeRgb(readFileSync(`${PHOTOS_DIR}${photo}`), photo), spec);
-      normalizeInto(image, spec, ours, k * perImg);
-    }
-    let maxAbs = 0;
-    for (let i = 0; i < ours.length; i++) maxAbs = Math.max(maxAbs, Math.abs(ours[i] - parity.pixels[i]));
-    expect(maxAbs).toBeLessThan(1e-6);
-  });
+  it.each(['clip-quickgelu', 'siglip', 'dinov2', 'moondream2', 'dinov3', 'pe-core', 'pe-spatial'])(
+    '%s',
+    async (name) => {
+      const parity = loadCase(name);
+      const family = getFamily(parity.family);
+      // Only imageSize matters to preprocessing.
+      const spec = family.getPreprocess({ imageSize: parity.image_size } as VitArch);
+      const side = getInputSize(spec);
+      expect(side).toBe(parity.image_size);
+      const perImg = side * side * 3;
+      const ours = new Float32Array(parity.photos.length * perImg);
+      for (const [k, photo] of parity.photos.entries()) {
+        const image = resizeAndCrop(await decodeRgb(readFileSync(`${PHOTOS_DIR}${photo}`), photo), spec);
+        normalizeInto(image, spec, ours, k * perImg);
+      }
+      let maxAbs = 0;
+      for (let i = 0; i < ours.length; i++) maxAbs = Math.max(maxAbs, Math.abs(ours[i] - parity.pixels[i]));
+      expect(maxAbs).toBeLessThan(1e-6);
+    },
+  );
 });

@@ -11,7 +11,11 @@ describe('preprocessPixels', () => {
     const parity = loadCase('dinov2');
     const spec = getFamily('dinov2').getPreprocess({ imageSize: parity.image_size } as VitArch);
     const photo = parity.photos[1];
-    const pixels = await preprocessPixels(readFileSync(new URL(`../../src/demo/images/${photo}`, import.meta.url)), photo, spec);
+    const pixels = await preprocessPixels(
+      readFileSync(new URL(`../../src/demo/images/${photo}`, import.meta.url)),
+      photo,
+      spec,
+    );
     const perImg = parity.image_size * parity.image_size * 3;
     expect(pixels.length).toBe(perImg);
     const upstream = parity.pixels.subarray(perImg, 2 * perImg);
@@ -22,6 +26,8 @@ describe('preprocessPixels', () => {
 
   it('names the file in a decode error', async () => {
     const spec = getFamily('clip').getPreprocess({ imageSize: 32 } as VitArch);
-    await expect(preprocessPixels(new Uint8Array([1, 2, 3]), 'broken.jpg', spec)).rejects.toThrow(/^image: cannot decode broken\.jpg/);
+    await expect(preprocessPixels(new Uint8Array([1, 2, 3]), 'broken.jpg', spec)).rejects.toThrow(
+      /^image: cannot decode broken\.jpg/,
+    );
   });
 });

@@ -60,7 +60,13 @@ describe('resizeAndCrop against torchvision-on-PIL arithmetic', () => {
   });
 
   it.each(manifest.pipelines.map((p) => [p.name, p] as const))('%s', (_name, p) => {
-    const spec: PreprocessSpec = { resize: p.resize, resizeSize: p.resize_size, filter: p.filter, cropSize: p.crop_size, ...ANY_NORM };
+    const spec: PreprocessSpec = {
+      resize: p.resize,
+      resizeSize: p.resize_size,
+      filter: p.filter,
+      cropSize: p.crop_size,
+      ...ANY_NORM,
+    };
     const src = loadSource(p.source);
     expect(getResizedSize(src.width, src.height, spec)).toEqual(p.resized);
     expect(getInputSize(spec)).toBe(p.width);
@@ -75,7 +81,13 @@ describe('resizeAndCrop against torchvision-on-PIL arithmetic', () => {
 });
 
 describe('getResizedSize', () => {
-  const spec = (size: number): PreprocessSpec => ({ resize: 'shortest', resizeSize: size, filter: 'bicubic', cropSize: size, ...ANY_NORM });
+  const spec = (size: number): PreprocessSpec => ({
+    resize: 'shortest',
+    resizeSize: size,
+    filter: 'bicubic',
+    cropSize: size,
+    ...ANY_NORM,
+  });
 
   it('truncates the long side like int(size * long / short)', () => {
     // python3: int(224 * 451 / 300) == 336 (round would give 337); int(224 * 427 / 320) == 298
@@ -111,7 +123,9 @@ describe('centerCrop', () => {
 
   it('rounds (5 - 4) / 2 = 0.5 -> 0 and (4 - 4) / 2 = 0', () => {
     const out = centerCrop(image, 4);
-    expect(Array.from(out.data.filter((_, i) => i % 3 === 0))).toEqual([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33]);
+    expect(Array.from(out.data.filter((_, i) => i % 3 === 0))).toEqual([
+      0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33,
+    ]);
   });
 
   it('refuses an image smaller than the crop', () => {
@@ -121,7 +135,14 @@ describe('centerCrop', () => {
 
 describe('normalizeInto against numpy float32', () => {
   it.each(manifest.normalize.map((n) => [n.name, n] as const))('%s', (_name, n) => {
-    const spec: PreprocessSpec = { resize: 'squash', resizeSize: n.width, filter: 'bicubic', cropSize: null, mean: n.mean, std: n.std };
+    const spec: PreprocessSpec = {
+      resize: 'squash',
+      resizeSize: n.width,
+      filter: 'bicubic',
+      cropSize: null,
+      mean: n.mean,
+      std: n.std,
+    };
     const image: RgbImage = { width: n.width, height: n.height, data: Uint8Array.from(n.pixels_HWC) };
     const offset = 4;
     const out = new Float32Array(offset + n.values_HWC.length + 2).fill(-99);
@@ -137,8 +158,18 @@ describe('preprocessInto (resize, crop and normalise in one call)', () => {
   const norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
   it.each(manifest.pipelines.map((p) => [p.name, p] as const))("%s: Pillow's pixels, normalised", (_name, p) => {
-    const spec: PreprocessSpec = { resize: p.resize, resizeSize: p.resize_size, filter: p.filter, cropSize: p.crop_size, ...norm };
-    const pillow: RgbImage = { width: p.width, height: p.height, data: new Uint8Array(readFileSync(fixtureUrl(p.file))) };
+    const spec: PreprocessSpec = {
+      resize: p.resize,
+      resizeSize: p.resize_size,
+      filter: p.filter,
+      cropSize: p.crop_size,
+      ...norm,
+    };
+    const pillow: RgbImage = {
+      width: p.width,
+      height: p.height,
+      data: new Uint8Array(readFileSync(fixtureUrl(p.file))),
+    };
     const n = p.width * p.height * 3;
     const expected = new Float32Array(n);
     normalizeInto(pillow, spec, expected, 0);
@@ -150,7 +181,9 @@ describe('preprocessInto (resize, crop and normalise in one call)', () => {
 
   it('refuses an image smaller than the crop, as centerCrop does', () => {
     const spec: PreprocessSpec = { resize: 'squash', resizeSize: 10, filter: 'bicubic', cropSize: 12, ...norm };
-    expect(() => preprocessInto(loadSource('cat-small'), spec, new Float32Array(12 * 12 * 3), 0)).toThrow('preprocess: a 10x10 image is smaller than the 12 px crop');
+    expect(() => preprocessInto(loadSource('cat-small'), spec, new Float32Array(12 * 12 * 3), 0)).toThrow(
+      'preprocess: a 10x10 image is smaller than the 12 px crop',
+    );
   });
 });
 

@@ -9,13 +9,21 @@ const ONE = 1 << 22; // weight 1.0 in Pillow's fixed point
 
 function setup() {
   const memory = new WebAssembly.Memory({ initial: 4 });
-  return { memory, kernels: makeResampleKernels(memory), bytes: new Uint8Array(memory.buffer), ints: new Int32Array(memory.buffer) };
+  return {
+    memory,
+    kernels: makeResampleKernels(memory),
+    bytes: new Uint8Array(memory.buffer),
+    ints: new Int32Array(memory.buffer),
+  };
 }
 
 describe('resample kernels', () => {
   it('normalize gives normalizeInto float32 values for every byte value in every channel position', () => {
     const { memory, kernels, bytes } = setup();
-    const spec = { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] } as unknown as PreprocessSpec;
+    const spec = {
+      mean: [0.48145466, 0.4578275, 0.40821073],
+      std: [0.26862954, 0.26130258, 0.27577711],
+    } as unknown as PreprocessSpec;
     const nPixels = 257; // every byte value in every channel, and a group of four cut short
     const pixels = new Uint8Array(nPixels * 3).map((_, i) => (i * 7 + (i % 3)) % 256);
     bytes.set(pixels, 0);
@@ -55,8 +63,16 @@ describe('resample kernels', () => {
     ints.set([0, 3], offsets / 4);
     bytes.fill(0xee, 4096, 4096 + 64);
     kernels.hpass(2048, 9, 4096, 6, 1, 2, offsets, counts, weights, 2);
-    expect(Array.from(bytes.subarray(4096, 4102))).toEqual([clip(15 - 15 + 0.5), clip(300 + 0.5), clip(382.5 - 50 + 0.5), 30, 0, 100]);
-    // A block of HPASS_ROWS rows is written (rows 1..3 are scratch), each exactly its pixels' bytes: nothing after row 3.
+    expect(Array.from(bytes.subarray(4096, 4102))).toEqual([
+      clip(15 - 15 + 0.5),
+      clip(300 + 0.5),
+      clip(382.5 - 50 + 0.5),
+      30,
+      0,
+      100,
+    ]);
+    // A block of HPASS_ROWS rows is written (rows 1..3 are scratch), each exactly its pixels' bytes: nothing after row
+    // 3.
     expect(bytes[4096 + HPASS_ROWS * 6]).toBe(0xee);
   });
 });

@@ -40,14 +40,17 @@ describe('resizeLikePillow against Pillow', () => {
     expect(new Set(manifest.resizes.map((r) => r.filter))).toEqual(new Set(['bicubic', 'bilinear']));
   });
 
-  it.each(manifest.resizes.map((r) => [`${r.source} ${r.filter} ${r.width}x${r.height} (${r.why})`, r] as const))('%s', (_label, r) => {
-    const src = loadSource(r.source);
-    const expected = new Uint8Array(readFileSync(fixtureUrl(r.file)));
-    const out = resizeLikePillow(src, r.width, r.height, r.filter);
-    expect([out.width, out.height]).toEqual([r.width, r.height]);
-    expect(diffSummary(out.data, expected)).toEqual({ length: expected.length, differing: 0, maxDiff: 0, first: -1 });
-    expect(Buffer.from(out.data).equals(Buffer.from(expected))).toBe(true);
-  });
+  it.each(manifest.resizes.map((r) => [`${r.source} ${r.filter} ${r.width}x${r.height} (${r.why})`, r] as const))(
+    '%s',
+    (_label, r) => {
+      const src = loadSource(r.source);
+      const expected = new Uint8Array(readFileSync(fixtureUrl(r.file)));
+      const out = resizeLikePillow(src, r.width, r.height, r.filter);
+      expect([out.width, out.height]).toEqual([r.width, r.height]);
+      expect(diffSummary(out.data, expected)).toEqual({ length: expected.length, differing: 0, maxDiff: 0, first: -1 });
+      expect(Buffer.from(out.data).equals(Buffer.from(expected))).toBe(true);
+    },
+  );
 
   it('leaves the source untouched', () => {
     const src = loadSource('cat');
@@ -85,7 +88,11 @@ describe('cropRgb', () => {
   };
 
   it('copies the box row by row', () => {
-    expect(cropRgb(image, 1, 0, 2, 2)).toEqual({ width: 2, height: 2, data: Uint8Array.from([1, 101, 201, 2, 102, 202, 11, 111, 211, 12, 112, 212]) });
+    expect(cropRgb(image, 1, 0, 2, 2)).toEqual({
+      width: 2,
+      height: 2,
+      data: Uint8Array.from([1, 101, 201, 2, 102, 202, 11, 111, 211, 12, 112, 212]),
+    });
     expect(cropRgb(image, 0, 1, 1, 1)).toEqual({ width: 1, height: 1, data: Uint8Array.from([10, 110, 210]) });
   });
 

@@ -4,7 +4,12 @@ import { initBackend, tf } from '../../src/backend.js';
 import { Gelu, GeluApproximation } from '../../src/layers/gelu.js';
 import { countLeakedTensors } from './leaks.js';
 
-interface Vector { x: number; none: number; tanh: number; quick: number }
+interface Vector {
+  x: number;
+  none: number;
+  tanh: number;
+  quick: number;
+}
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/gelu-vectors.json', import.meta.url), 'utf8')) as Vector[];
 
 beforeAll(async () => {
@@ -33,7 +38,9 @@ describe('Gelu', () => {
   });
 
   it('rejects an unknown variant', () => {
-    expect(() => new Gelu({ approximate: 'erf' as GeluApproximation })).toThrow(/approximate must be one of none, tanh, quick/);
+    expect(() => new Gelu({ approximate: 'erf' as GeluApproximation })).toThrow(
+      /approximate must be one of none, tanh, quick/,
+    );
   });
 
   it('leaks no tensor', () => {

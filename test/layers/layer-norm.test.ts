@@ -68,7 +68,10 @@ describe('LayerNorm', () => {
     const layer = new LayerNorm({ epsilon: 1e-6, name: 'ln' });
     const out = layer.apply(tf.input({ shape: [5, 8] })) as tf.SymbolicTensor;
     expect(out.shape).toEqual([null, 5, 8]);
-    expect(await Promise.all(layer.getWeights().map(async (w) => Array.from(await w.data())))).toEqual([Array(8).fill(1), Array(8).fill(0)]);
+    expect(await Promise.all(layer.getWeights().map(async (w) => Array.from(await w.data())))).toEqual([
+      Array(8).fill(1),
+      Array(8).fill(0),
+    ]);
     expect(layer.weights.map((w) => w.originalName)).toEqual(['ln/gamma', 'ln/beta']);
     const copy = LayerNorm.fromConfig(LayerNorm, layer.getConfig()) as LayerNorm;
     expect([copy.epsilon, copy.name]).toEqual([1e-6, 'ln']);

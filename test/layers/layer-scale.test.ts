@@ -10,12 +10,22 @@ beforeAll(async () => {
 describe('LayerScale', () => {
   it('scales each channel by its gamma', async () => {
     const layer = new LayerScale();
-    const x = tf.tensor3d([[[1, 2, 3], [-4, 5, -6]]]);
+    const x = tf.tensor3d([
+      [
+        [1, 2, 3],
+        [-4, 5, -6],
+      ],
+    ]);
     layer.build(x.shape);
     const gamma = tf.tensor1d([2, -1, 0.5]);
     layer.setWeights([gamma]);
     const y = layer.apply(x) as tf.Tensor;
-    expect(await y.array()).toEqual([[[2, -2, 1.5], [-8, -5, -3]]]);
+    expect(await y.array()).toEqual([
+      [
+        [2, -2, 1.5],
+        [-8, -5, -3],
+      ],
+    ]);
     tf.dispose([x, y, gamma]);
   });
 

@@ -13,12 +13,18 @@ beforeAll(async () => {
  * each head's query and key of token n (given the head's vector) before the scores.
  */
 function referenceAttention(
-  x: number[][][], qkvW: number[][], qkvB: number[], outW: number[][], outB: number[], nHeads: number,
+  x: number[][][],
+  qkvW: number[][],
+  qkvB: number[],
+  outW: number[][],
+  outB: number[],
+  nHeads: number,
   rope: (v: number[], n: number) => number[] = (v) => v,
 ): number[][][] {
   const d = outB.length;
   const e = d / nHeads;
-  const linear = (row: number[], w: number[][], b: number[]) => b.map((bias, j) => row.reduce((s, v, i) => s + v * w[i][j], bias));
+  const linear = (row: number[], w: number[][], b: number[]) =>
+    b.map((bias, j) => row.reduce((s, v, i) => s + v * w[i][j], bias));
   return x.map((tokens) => {
     const qkv = tokens.map((t) => linear(t, qkvW, qkvB));
     const mixed = tokens.map(() => new Array<number>(d).fill(0));
@@ -38,7 +44,8 @@ function referenceAttention(
   });
 }
 
-const matrix = (rows: number, cols: number, next: () => number) => Array.from({ length: rows }, () => Array.from({ length: cols }, next));
+const matrix = (rows: number, cols: number, next: () => number) =>
+  Array.from({ length: rows }, () => Array.from({ length: cols }, next));
 
 describe('SelfAttention', () => {
   it('equals a float64 reference with PyTorch weight layout', async () => {
@@ -57,7 +64,8 @@ describe('SelfAttention', () => {
     const out = layer.apply(input) as tf.Tensor3D;
     const got = await out.array();
     const want = referenceAttention(x, qkvW, qkvB, outW, outB, k);
-    for (let i = 0; i < b; i++) for (let t = 0; t < n; t++) for (let c = 0; c < d; c++) expect(got[i][t][c]).toBeCloseTo(want[i][t][c], 4);
+    for (let i = 0; i < b; i++)
+      for (let t = 0; t < n; t++) for (let c = 0; c < d; c++) expect(got[i][t][c]).toBeCloseTo(want[i][t][c], 4);
     tf.dispose([input, out, ...weights]);
   });
 
@@ -80,7 +88,10 @@ describe('SelfAttention', () => {
         return v[i] * Math.cos(a) + s * Math.sin(a);
       });
     };
-    const table = [angles.map((row) => row.flatMap((a) => [Math.sin(a), Math.sin(a)])), angles.map((row) => row.flatMap((a) => [Math.cos(a), Math.cos(a)]))];
+    const table = [
+      angles.map((row) => row.flatMap((a) => [Math.sin(a), Math.sin(a)])),
+      angles.map((row) => row.flatMap((a) => [Math.cos(a), Math.cos(a)])),
+    ];
     const layer = new SelfAttention({ nHeads: k, rope: 'interleaved' });
     const input = tf.tensor3d(x);
     const sinCos = tf.tensor3d(table);
@@ -108,9 +119,15 @@ describe('SelfAttention', () => {
   it('refuses a RoPE table it was not built for, and the lack of one it was', () => {
     const x = tf.ones([1, 5, 8]);
     const table = tf.ones([2, 4, 4]);
-    expect(() => new SelfAttention({ nHeads: 2, name: 'plain' }).apply([x, table])).toThrow(/plain \(rope none\) got a RoPE table/);
-    expect(() => new SelfAttention({ nHeads: 2, rope: 'half', name: 'rotary' }).apply(x)).toThrow(/rotary \(rope half\) got no RoPE table/);
-    expect(() => new SelfAttention({ nHeads: 2, rope: 'sideways' as 'half' })).toThrow(/rope must be none, half or interleaved/);
+    expect(() => new SelfAttention({ nHeads: 2, name: 'plain' }).apply([x, table])).toThrow(
+      /plain \(rope none\) got a RoPE table/,
+    );
+    expect(() => new SelfAttention({ nHeads: 2, rope: 'half', name: 'rotary' }).apply(x)).toThrow(
+      /rotary \(rope half\) got no RoPE table/,
+    );
+    expect(() => new SelfAttention({ nHeads: 2, rope: 'sideways' as 'half' })).toThrow(
+      /rope must be none, half or interleaved/,
+    );
     tf.dispose([x, table]);
   });
 
@@ -128,7 +145,9 @@ describe('SelfAttention', () => {
   });
 
   it('rejects a width that is not a multiple of the head count', () => {
-    expect(() => new SelfAttention({ nHeads: 3 }).apply(tf.input({ shape: [4, 8] }))).toThrow(/width 8 must be a known multiple of nHeads 3/);
+    expect(() => new SelfAttention({ nHeads: 3 }).apply(tf.input({ shape: [4, 8] }))).toThrow(
+      /width 8 must be a known multiple of nHeads 3/,
+    );
   });
 
   it('leaks no tensor', () => {

@@ -5,7 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dinov3 } from '../../models/dinov3.js';
 import { PE_BASE } from '../../models/perception-encoder.js';
 import { initBackend, tf } from '../../src/backend.js';
-import { getRopeFrequencies, getRopeGrid, makeRopeRotation, makeRopeTable, rotateQueriesKeys } from '../../src/ops/rope.js';
+import {
+  getRopeFrequencies,
+  getRopeGrid,
+  makeRopeRotation,
+  makeRopeTable,
+  rotateQueriesKeys,
+} from '../../src/ops/rope.js';
 import { makeNormal } from '../../src/random.js';
 import type { VitArch } from '../../src/vit/arch.js';
 
@@ -26,7 +32,10 @@ function dinov3Reference(side: number, headWidth: number, base = 100): Reference
   const angles: number[][] = [];
   for (let h = 0; h < side; h++) {
     for (let w = 0; w < side; w++) {
-      const half = [...periods.map((p) => (2 * Math.PI * coord(h)) / p), ...periods.map((p) => (2 * Math.PI * coord(w)) / p)];
+      const half = [
+        ...periods.map((p) => (2 * Math.PI * coord(h)) / p),
+        ...periods.map((p) => (2 * Math.PI * coord(w)) / p),
+      ];
       angles.push([...half, ...half]);
     }
   }
@@ -47,8 +56,22 @@ function peReference(side: number, headWidth: number, withCls: boolean, theta = 
 }
 
 const tiny = (rope: VitArch['rope'], clsToken: boolean): VitArch => ({
-  imageSize: 48, patchSize: 16, width: 24, depth: 1, nHeads: 2, mlpWidth: 8, gelu: 'none', layerNormEps: 1e-5, clsToken, nRegisters: 0,
-  patchBias: true, preNorm: false, layerScale: false, positionEmbedding: false, rope, mlp: 'gelu',
+  imageSize: 48,
+  patchSize: 16,
+  width: 24,
+  depth: 1,
+  nHeads: 2,
+  mlpWidth: 8,
+  gelu: 'none',
+  layerNormEps: 1e-5,
+  clsToken,
+  nRegisters: 0,
+  patchBias: true,
+  preNorm: false,
+  layerScale: false,
+  positionEmbedding: false,
+  rope,
+  mlp: 'gelu',
 });
 
 const CASES: Array<[string, VitArch, Reference]> = [
@@ -127,11 +150,15 @@ describe('RoPE inputs', () => {
     const qkv_MC = tf.zeros([8, 24]) as tf.Tensor2D;
     const sinCos_2PE = tf.zeros([2, 9, 4]) as tf.Tensor3D;
     const rotation_EE = tf.zeros([4, 4]) as tf.Tensor2D;
-    expect(() => rotateQueriesKeys(qkv_MC, sinCos_2PE, rotation_EE, 4, 2)).toThrow(/^rope: a 9-patch table of head width 4 does not fit 4 tokens/);
+    expect(() => rotateQueriesKeys(qkv_MC, sinCos_2PE, rotation_EE, 4, 2)).toThrow(
+      /^rope: a 9-patch table of head width 4 does not fit 4 tokens/,
+    );
     tf.dispose([qkv_MC, sinCos_2PE, rotation_EE]);
   });
 
   it('refuses band frequencies that do not match the head width', () => {
-    expect(() => makeRopeTable({ side: 2, headWidth: 8, pairing: 'half', coords: 'centered', axes: 'yx', offset: 0 }, [1])).toThrow(/1 band frequencies for head width 8, expected 2/);
+    expect(() =>
+      makeRopeTable({ side: 2, headWidth: 8, pairing: 'half', coords: 'centered', axes: 'yx', offset: 0 }, [1]),
+    ).toThrow(/1 band frequencies for head width 8, expected 2/);
   });
 });

@@ -24,11 +24,15 @@ describe.each(vectors.shards_json.map((v) => [v.name, v] as const))('shards.json
 
 describe('orjsonDumps', () => {
   it('escapes only quote, backslash and C0 controls (short forms where JSON has them), and keeps UTF-8 as is', () => {
-    expect(orjsonDumps('"\\/\b\t\n\f\r\u0000\u001f\u007f é😺\u2028')).toBe('"\\"\\\\/\\b\\t\\n\\f\\r\\u0000\\u001f\u007f é😺\u2028"');
+    expect(orjsonDumps('"\\/\b\t\n\f\r\u0000\u001f\u007f é😺\u2028')).toBe(
+      '"\\"\\\\/\\b\\t\\n\\f\\r\\u0000\\u001f\u007f é😺\u2028"',
+    );
   });
 
   it('writes empty containers as [] and {} also when indented, with no final newline', () => {
-    expect(orjsonDumps({ a: [], b: {}, c: [[]] }, { indent2: true })).toBe('{\n  "a": [],\n  "b": {},\n  "c": [\n    []\n  ]\n}');
+    expect(orjsonDumps({ a: [], b: {}, c: [[]] }, { indent2: true })).toBe(
+      '{\n  "a": [],\n  "b": {},\n  "c": [\n    []\n  ]\n}',
+    );
     expect(orjsonDumps({ a: [1, -2], b: true, c: null })).toBe('{"a":[1,-2],"b":true,"c":null}');
   });
 

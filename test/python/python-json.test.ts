@@ -43,7 +43,6 @@ function untag(x: unknown): PyJson {
   return x as PyJson;
 }
 
-
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 describe('pythonJsonDumps against Python-made vectors', () => {
@@ -86,12 +85,22 @@ describe('pythonJsonDumps', () => {
 describe('pythonJsonDumps key order without sort_keys', () => {
   // python3: json.dumps({'b': 1, '10': 2}, indent=4) == '{\n    "b": 1,\n    "10": 2\n}'
   it('keeps insertion order for integer-like keys given as a Map', () => {
-    expect(pythonJsonDumps(new Map<string, PyJson>([['b', 1], ['10', 2]]), { indent: 4 })).toBe('{\n    "b": 1,\n    "10": 2\n}');
+    expect(
+      pythonJsonDumps(
+        new Map<string, PyJson>([
+          ['b', 1],
+          ['10', 2],
+        ]),
+        { indent: 4 },
+      ),
+    ).toBe('{\n    "b": 1,\n    "10": 2\n}');
   });
 
   it('keeps insertion order for ordinary keys', () => {
     // python3: json.dumps({'b': 1, 'a': [2, {}]}, indent=4)
-    expect(pythonJsonDumps({ b: 1, a: [2, {}] }, { indent: 4 })).toBe('{\n    "b": 1,\n    "a": [\n        2,\n        {}\n    ]\n}');
+    expect(pythonJsonDumps({ b: 1, a: [2, {}] }, { indent: 4 })).toBe(
+      '{\n    "b": 1,\n    "a": [\n        2,\n        {}\n    ]\n}',
+    );
   });
 });
 

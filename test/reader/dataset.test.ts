@@ -19,7 +19,9 @@ function randomShape(seed: number) {
   const int = (lo: number, hi: number) => lo + Math.floor(u() * (hi - lo + 1));
   const depth = 6;
   const L = int(1, 3);
-  const chosen = [...new Set([...Array(L)].map(() => int(0, depth - 1)))].sort((a, b) => a - b).map((b) => (u() < 0.5 ? b - depth : b));
+  const chosen = [...new Set([...Array(L)].map(() => int(0, depth - 1)))]
+    .sort((a, b) => a - b)
+    .map((b) => (u() < 0.5 ? b - depth : b));
   const clsToken = u() < 0.5;
   const P = int(1, 5);
   const T = P + (clsToken ? 1 : 0);
@@ -82,7 +84,13 @@ describe('ActivationsDataset: every mode against a naive reference', () => {
   for (const dtype of ['float16', 'bfloat16'] as const) {
     it(`reads ${dtype} shards (metadata dtype field)`, async () => {
       const shape = randomShape(99);
-      const m = makeShardDir({ ...shape, clsToken: true, nImgs: 7, nPatchesPerShard: 3 * shape.layers.length * (shape.nPatchesPerImg + 1), dtype });
+      const m = makeShardDir({
+        ...shape,
+        clsToken: true,
+        nImgs: 7,
+        nPatchesPerShard: 3 * shape.layers.length * (shape.nPatchesPerImg + 1),
+        dtype,
+      });
       expect(m.metadata.dtype).toBe(dtype);
       await checkAllModes(m, 99);
     });
@@ -102,7 +110,10 @@ describe('ActivationsDataset: iterator options', () => {
       [() => ds.ordered({ batchSize: 2.5 }), /batchSize must be a positive integer, found 2.5/],
       [() => ds.ordered({ chunkBytes: NaN }), /^reader: chunkBytes must be a positive number of bytes, found NaN$/],
       [() => ds.ordered({ chunkBytes: Infinity }), /chunkBytes must be a positive number of bytes, found Infinity/],
-      [() => ds.ordered({ reuseBatches: 'yes' as unknown as boolean }), /^reader: reuseBatches must be a boolean, found "yes"$/],
+      [
+        () => ds.ordered({ reuseBatches: 'yes' as unknown as boolean }),
+        /^reader: reuseBatches must be a boolean, found "yes"$/,
+      ],
       [() => ds.shuffled({ batchSize: NaN }), /batchSize must be a positive integer, found NaN/],
       [() => ds.shuffled({ bufferSize: 2.5 }), /^reader: bufferSize must be a positive integer, found 2.5$/],
       [() => ds.shuffled({ chunkBytes: 0 }), /chunkBytes must be a positive number of bytes, found 0/],
@@ -112,13 +123,19 @@ describe('ActivationsDataset: iterator options', () => {
     ];
     for (const [make, message] of wrong) expect(make).toThrow(message);
     await expect(ds.get('3' as unknown as number)).rejects.toThrow(/^reader: index "3" is not an integer$/);
-    await expect(ds.getBatch(5 as unknown as number[])).rejects.toThrow(/^reader: getBatch takes a list of indices, found 5$/);
+    await expect(ds.getBatch(5 as unknown as number[])).rejects.toThrow(
+      /^reader: getBatch takes a list of indices, found 5$/,
+    );
     await ds.close();
   });
 
   it('batches, buffers and chunks larger than the dataset give every item once, in every iterator', async () => {
     const m = makeShardDir(spec);
-    for (const [patches, layer] of [['patches', 'all'], ['meanpool', 'all'], ['cls', 'meanpool']] as const) {
+    for (const [patches, layer] of [
+      ['patches', 'all'],
+      ['meanpool', 'all'],
+      ['cls', 'meanpool'],
+    ] as const) {
       const ds = await ActivationsDataset.open(m.dir, { patches, layer });
       const naive = getNaiveItems(m, patches, layer);
       const huge = { batchSize: 1e9, chunkBytes: 1e12 };
@@ -133,12 +150,16 @@ describe('ActivationsDataset: iterator options', () => {
 });
 
 describe('ActivationsDataset: shuffled order', () => {
-  const order = async (ds: ActivationsDataset, options: object) => (await collect(ds.shuffled(options))).map((r) => r.imageI * 2 + r.patchI);
+  const order = async (ds: ActivationsDataset, options: object) =>
+    (await collect(ds.shuffled(options))).map((r) => r.imageI * 2 + r.patchI);
   const ascending = (n: number) => Array.from({ length: n }, (_, i) => i);
 
   it('repeats with its seed and changes with another', async () => {
     // 40 images of 2 patches, 10 per shard: 4 shards.
-    const ds = await ActivationsDataset.open(makeShardDir({ nImgs: 40, layers: [-1], nPatchesPerImg: 2, clsToken: false, dVit: 1, nPatchesPerShard: 20 }).dir, { layer: -1 });
+    const ds = await ActivationsDataset.open(
+      makeShardDir({ nImgs: 40, layers: [-1], nPatchesPerImg: 2, clsToken: false, dVit: 1, nPatchesPerShard: 20 }).dir,
+      { layer: -1 },
+    );
     const a = await order(ds, { seed: 1, batchSize: 7, bufferSize: 16, chunkBytes: 1 });
     expect([...a].sort((x, y) => x - y)).toEqual(ascending(80));
     expect(a).not.toEqual(ascending(80));
@@ -148,9 +169,13 @@ describe('ActivationsDataset: shuffled order', () => {
   });
 
   it('mixes through the buffer alone (one shard read as one chunk) and through the chunk order alone (a one-item buffer)', async () => {
-    const ds = await ActivationsDataset.open(makeShardDir({ nImgs: 10, layers: [-1], nPatchesPerImg: 2, clsToken: false, dVit: 1, nPatchesPerShard: 20 }).dir, { layer: -1 });
+    const ds = await ActivationsDataset.open(
+      makeShardDir({ nImgs: 10, layers: [-1], nPatchesPerImg: 2, clsToken: false, dVit: 1, nPatchesPerShard: 20 }).dir,
+      { layer: -1 },
+    );
     expect(await order(ds, { seed: 3, chunkBytes: 1e9 })).not.toEqual(ascending(20));
-    const byChunks = await order(ds, { seed: 3, bufferSize: 1, chunkBytes: 1 }); // one image per chunk: its two patches stay together
+    // one image per chunk: its two patches stay together
+    const byChunks = await order(ds, { seed: 3, bufferSize: 1, chunkBytes: 1 });
     expect(byChunks).not.toEqual(ascending(20));
     for (let k = 0; k < 20; k += 2) expect(byChunks[k + 1]).toBe(byChunks[k] + 1);
     await ds.close();
@@ -160,7 +185,15 @@ describe('ActivationsDataset: shuffled order', () => {
 describe('ActivationsDataset: the saev 0.1.0 modes, by hand', () => {
   // N=5, layers [-2, -1], P=2 + CLS (T=3), D=2, budget 13 -> S = 13 // 2 // 3 = 2: three shards, the last half full.
   const valueAt = (n: number, l: number, t: number, d: number) => n * 1000 + l * 100 + t * 10 + d;
-  const spec = { nImgs: 5, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 2, nPatchesPerShard: 13, valueAt };
+  const spec = {
+    nImgs: 5,
+    layers: [-2, -1],
+    nPatchesPerImg: 2,
+    clsToken: true,
+    dVit: 2,
+    nPatchesPerShard: 13,
+    valueAt,
+  };
 
   it('(patches, -1): image 2 patch 1 is token 2 of layer slot 1, in shard 1', async () => {
     const ds = await ActivationsDataset.open(makeShardDir(spec).dir, { patches: 'patches', layer: -1 });
@@ -184,7 +217,10 @@ describe('ActivationsDataset: the saev 0.1.0 modes, by hand', () => {
   });
 
   it('without CLS, patch 0 is token 0 (no +1)', async () => {
-    const ds = await ActivationsDataset.open(makeShardDir({ ...spec, clsToken: false }).dir, { patches: 'patches', layer: -2 });
+    const ds = await ActivationsDataset.open(makeShardDir({ ...spec, clsToken: false }).dir, {
+      patches: 'patches',
+      layer: -2,
+    });
     expect([...(await ds.get(0)).act]).toEqual([0, 1]);
     expect([...(await ds.get(3)).act]).toEqual([1010, 1011]);
     await ds.close();
@@ -213,12 +249,29 @@ describe('ActivationsDataset: reads what the project writer writes', () => {
     const { formatMetadata } = await import('../../src/shards/metadata.js');
     // N=5, L=2, P=2 + CLS (T=3), D=3, budget 13 -> S=2
     const dir = mkdtempSync(pathMod.join(os.tmpdir(), 'saev-reader-writer-'));
-    const md = { vit_family: 'clip', vit_ckpt: 'demo', layers: [-2, -1], n_patches_per_img: 2, cls_token: true, d_vit: 3, seed: 42, n_imgs: 5, n_patches_per_shard: 13, data: 'X()' };
+    const md = {
+      vit_family: 'clip',
+      vit_ckpt: 'demo',
+      layers: [-2, -1],
+      n_patches_per_img: 2,
+      cls_token: true,
+      d_vit: 3,
+      seed: 42,
+      n_imgs: 5,
+      n_patches_per_shard: 13,
+      data: 'X()',
+    };
     writeFileSync(pathMod.join(dir, 'metadata.json'), formatMetadata(md));
     const geometry = { nLayers: 2, nPatchesPerImg: 2, clsToken: true, dVit: 3, nPatchesPerShard: 13, bytesPerValue: 4 };
     const value = (n: number, l: number, t: number, d: number) => n * 1000 + l * 100 + t * 10 + d;
-    const all = Float32Array.from({ length: 5 * 2 * 3 * 3 }, (_, k) => value(Math.floor(k / 18), Math.floor(k / 9) % 2, Math.floor(k / 3) % 3, k % 3));
-    for (const [shard, first, end] of [[0, 0, 2], [1, 2, 4], [2, 4, 5]]) {
+    const all = Float32Array.from({ length: 5 * 2 * 3 * 3 }, (_, k) =>
+      value(Math.floor(k / 18), Math.floor(k / 9) % 2, Math.floor(k / 3) % 3, k % 3),
+    );
+    for (const [shard, first, end] of [
+      [0, 0, 2],
+      [1, 2, 4],
+      [2, 4, 5],
+    ]) {
       const file = await ShardFile.open(dir, geometry, shard);
       await file.write(all.subarray(first * 18, end * 18));
       await file.commit();
@@ -227,7 +280,10 @@ describe('ActivationsDataset: reads what the project writer writes', () => {
     expect(ds.length).toBe(5 * 2 * 2);
     const got = await collect(ds.ordered({ batchSize: 7 }));
     const want = [];
-    for (let n = 0; n < 5; n++) for (let l = 0; l < 2; l++) for (let p = 0; p < 2; p++) want.push({ act: [0, 1, 2].map((d) => value(n, l, p + 1, d)), imageI: n, layerI: l, patchI: p });
+    for (let n = 0; n < 5; n++)
+      for (let l = 0; l < 2; l++)
+        for (let p = 0; p < 2; p++)
+          want.push({ act: [0, 1, 2].map((d) => value(n, l, p + 1, d)), imageI: n, layerI: l, patchI: p });
     expect(got).toEqual(want);
     await ds.close();
   });

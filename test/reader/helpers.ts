@@ -11,7 +11,13 @@ import path from 'node:path';
 import { encodeValues, getBytesPerValue, StorageDtype } from '../../src/shards/dtype.js';
 import { encodeSaevDataConfig, makeSaevDataConfig } from '../../src/data/saev-data-config.js';
 import { formatMetadata, Metadata } from '../../src/shards/metadata.js';
-import { formatShardMetadata, formatShardsJson, fromV21Metadata, getShardDirPath, ShardFormat } from '../../src/shards/shard-metadata.js';
+import {
+  formatShardMetadata,
+  formatShardsJson,
+  fromV21Metadata,
+  getShardDirPath,
+  ShardFormat,
+} from '../../src/shards/shard-metadata.js';
 import { makeUniform } from '../../src/random.js';
 import type { ActsBatch } from '../../src/reader/batch.js';
 
@@ -52,7 +58,9 @@ export function makeShardDir(spec: ShardSpec, parent?: string): MadeShards {
   const valueAt = spec.valueAt ?? (() => Math.round(uniform() * 254 - 127) / 4 + 0);
   const values = new Float32Array(spec.nImgs * L * T * D);
   let k = 0;
-  for (let n = 0; n < spec.nImgs; n++) for (let l = 0; l < L; l++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) values[k++] = valueAt(n, l, t, d);
+  for (let n = 0; n < spec.nImgs; n++)
+    for (let l = 0; l < L; l++)
+      for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) values[k++] = valueAt(n, l, t, d);
   const metadata: Metadata = {
     vit_family: 'clip',
     vit_ckpt: 'hand-made',
@@ -63,15 +71,26 @@ export function makeShardDir(spec: ShardSpec, parent?: string): MadeShards {
     seed: 42,
     n_imgs: spec.nImgs,
     n_patches_per_shard: spec.nPatchesPerShard,
-    data: "FakeDataset(n_imgs=" + spec.nImgs + ")",
+    data: 'FakeDataset(n_imgs=' + spec.nImgs + ')',
     ...(dtype !== 'float32' ? { dtype } : {}),
   };
   let dir = mkdtempSync(path.join(parent ?? os.tmpdir(), 'saev-reader-'));
   if (spec.format === 'saev-2.1') {
     const data = makeSaevDataConfig({ data: 'fake', dataRoot: '', dataNImgs: spec.nImgs });
     const v21 = fromV21Metadata({
-      family: 'clip', ckpt: 'hand-made', layers: spec.layers, content_tokens_per_example: spec.nPatchesPerImg, cls_token: spec.clsToken, d_model: D,
-      n_examples: spec.nImgs, max_tokens_per_shard: spec.nPatchesPerShard, data: encodeSaevDataConfig(data), dataset: 'fake', pixel_agg: 'majority', dtype: 'float32', protocol: '2.1',
+      family: 'clip',
+      ckpt: 'hand-made',
+      layers: spec.layers,
+      content_tokens_per_example: spec.nPatchesPerImg,
+      cls_token: spec.clsToken,
+      d_model: D,
+      n_examples: spec.nImgs,
+      max_tokens_per_shard: spec.nPatchesPerShard,
+      data: encodeSaevDataConfig(data),
+      dataset: 'fake',
+      pixel_agg: 'majority',
+      dtype: 'float32',
+      protocol: '2.1',
     });
     dir = getShardDirPath(dir, v21);
     mkdirSync(dir, { recursive: true });
@@ -91,7 +110,10 @@ export function makeShardDir(spec: ShardSpec, parent?: string): MadeShards {
     writeFileSync(path.join(dir, name), bytes);
     records.push({ name, n_examples: n });
   }
-  writeFileSync(path.join(dir, 'shards.json'), spec.format === 'saev-2.1' ? formatShardsJson('saev-2.1', records) : JSON.stringify(records, null, 4) + '\n');
+  writeFileSync(
+    path.join(dir, 'shards.json'),
+    spec.format === 'saev-2.1' ? formatShardsJson('saev-2.1', records) : JSON.stringify(records, null, 4) + '\n',
+  );
   return { dir, metadata, values_NLTD: values, T, S, bytesPerShard };
 }
 
@@ -102,7 +124,11 @@ export type LayerMode = number | 'all' | 'meanpool';
  * Naive reference for every mode: the item list in index order, straight from
  * the definitions (image-major; `all` modes layer before patch).
  */
-export function getNaiveItems(m: MadeShards, patches: PatchMode, layer: LayerMode): Array<{ act: number[]; imageI: number; layerI: number; patchI: number }> {
+export function getNaiveItems(
+  m: MadeShards,
+  patches: PatchMode,
+  layer: LayerMode,
+): Array<{ act: number[]; imageI: number; layerI: number; patchI: number }> {
   const { layers, n_patches_per_img: P, cls_token, d_vit: D, n_imgs: N } = m.metadata;
   const L = layers.length;
   const T = m.T;
@@ -117,8 +143,17 @@ export function getNaiveItems(m: MadeShards, patches: PatchMode, layer: LayerMod
     for (const slot of slots) {
       for (const p of tokens) {
         const ls = slot >= 0 ? [slot] : [...Array(L).keys()];
-        const ts = patches === 'cls' ? [0] : patches === 'patches' ? [cls + p] : [...Array(P).keys()].map((q) => cls + q);
-        out.push({ act: mean(ls.flatMap((l) => ts.map((t) => [l, t] as [number, number])), n), imageI: n, layerI: slot, patchI: p });
+        const ts =
+          patches === 'cls' ? [0] : patches === 'patches' ? [cls + p] : [...Array(P).keys()].map((q) => cls + q);
+        out.push({
+          act: mean(
+            ls.flatMap((l) => ts.map((t) => [l, t] as [number, number])),
+            n,
+          ),
+          imageI: n,
+          layerI: slot,
+          patchI: p,
+        });
       }
     }
   }

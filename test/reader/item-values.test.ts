@@ -7,7 +7,9 @@ import { makeUniform } from '../../src/random.js';
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -3e-39, 100, -100, 100.00001, -1e30, 3.5];
 
 function randomRow(u: () => number, n: number, pSpecial: number): Float32Array {
-  return Float32Array.from({ length: n }, () => (u() < pSpecial ? SPECIAL[Math.floor(u() * SPECIAL.length)] : (u() - 0.5) * 300));
+  return Float32Array.from({ length: n }, () =>
+    u() < pSpecial ? SPECIAL[Math.floor(u() * SPECIAL.length)] : (u() - 0.5) * 300,
+  );
 }
 
 describe('clamp scan', () => {

@@ -15,7 +15,9 @@ import { makeShardDir } from './helpers.js';
 const PYTHON = process.env.SAEV_INTEROP_PYTHON;
 const REQUIRED = process.env.SAEV_INTEROP_REQUIRED === '1';
 if (!PYTHON && !REQUIRED) {
-  process.stderr.write('test/reader/saev-interop.test.ts: skipped: set SAEV_INTEROP_PYTHON to a Python with saev 0.1.0 (python3 scripts/saev-interop.py setup <venv>), as CI does\n');
+  process.stderr.write(
+    'test/reader/saev-interop.test.ts: skipped: set SAEV_INTEROP_PYTHON to a Python with saev 0.1.0 (python3 scripts/saev-interop.py setup <venv>), as CI does\n',
+  );
 }
 const SCRIPT = path.resolve(__dirname, '../../scripts/saev-interop.py');
 
@@ -31,7 +33,14 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
   });
 
   it('with CLS, over shard boundaries: Metadata, hash, all nine lengths, the five item modes, and our stats files equal', async () => {
-    const m = makeShardDir({ nImgs: 7, layers: [-3, -1], nPatchesPerImg: 3, clsToken: true, dVit: 4, nPatchesPerShard: 2 * 4 * 3 + 5 });
+    const m = makeShardDir({
+      nImgs: 7,
+      layers: [-3, -1],
+      nPatchesPerImg: 3,
+      clsToken: true,
+      dVit: 4,
+      nPatchesPerShard: 2 * 4 * 3 + 5,
+    });
     await runStats(m.dir, { plots: false, progressStream: { write: () => true } as unknown as NodeJS.WritableStream });
     const report = compare(m.dir);
     expect(report.failures).toEqual([]);
@@ -46,7 +55,11 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
   it("reads what the project's own extraction writes: the demo model, two layers, four shards, the last partial", () => {
     const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-interop-'));
     const cli = path.resolve(__dirname, '../../bin/run.js');
-    const run = spawnSync(process.execPath, [cli, 'activations', 'extract', '--vit-layers', '-3', '-1', '--n-patches-per-shard', '317', '--dump-to', dumpTo], { encoding: 'utf8', timeout: 300_000 });
+    const run = spawnSync(
+      process.execPath,
+      [cli, 'activations', 'extract', '--vit-layers', '-3', '-1', '--n-patches-per-shard', '317', '--dump-to', dumpTo],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
     expect(run.status, run.stderr).toBe(0);
     const shardDir = run.stdout.trim().split('\n').at(-1)!;
     expect(readdirSync(shardDir).filter((f) => /^acts\d{6}\.bin$/.test(f))).toHaveLength(4); // 10 images, 3 per shard
@@ -59,7 +72,14 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
   });
 
   it('without CLS: the saev 0.1.0 reader bug is reported as known, ours is not bent', () => {
-    const m = makeShardDir({ nImgs: 5, layers: [-2], nPatchesPerImg: 3, clsToken: false, dVit: 2, nPatchesPerShard: 6 });
+    const m = makeShardDir({
+      nImgs: 5,
+      layers: [-2],
+      nPatchesPerImg: 3,
+      clsToken: false,
+      dVit: 2,
+      nPatchesPerShard: 6,
+    });
     const report = compare(m.dir);
     expect(report.failures).toEqual([]);
     expect(report.known.join('\n')).toMatch(/seed CLS bug/);
@@ -68,7 +88,15 @@ describe.runIf(PYTHON || REQUIRED)('saev 0.1.0 reads saev-tfjs shards', () => {
   });
 
   it('float16 shards: saev 0.1.0 Metadata refuses the dtype field (known)', () => {
-    const m = makeShardDir({ nImgs: 3, layers: [-2], nPatchesPerImg: 2, clsToken: true, dVit: 2, nPatchesPerShard: 6, dtype: 'float16' });
+    const m = makeShardDir({
+      nImgs: 3,
+      layers: [-2],
+      nPatchesPerImg: 2,
+      clsToken: true,
+      dVit: 2,
+      nPatchesPerShard: 6,
+      dtype: 'float16',
+    });
     const report = compare(m.dir);
     expect(report.known.join('\n')).toMatch(/refuses dtype='float16'/);
   });

@@ -44,10 +44,38 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'image-folder', args: ['--vit-layers', '-3', '-1', '--n-patches-per-shard', '317'], data: { kind: 'image-folder' } },
-  { name: 'imagenet', args: ['--data', 'imagenet', '--data-root', path.join(DATA, 'imagenet'), '--vit-layers', '-1', '--n-patches-per-shard', '200'], data: { kind: 'imagenet', name: 'ILSVRC/imagenet-1k', split: 'train' } },
-  { name: 'ade20k-prefer-fg', split: 'training', pixelAgg: 'prefer-fg', args: ['--vit-layers', '-2', '-1', '--n-patches-per-shard', '300'], data: { kind: 'ade20k', root: path.join(DATA, 'ade20k'), split: 'training' } },
-  { name: 'ade20k-majority', split: 'validation', args: ['--vit-layers', '-1', '--n-patches-per-shard', '100'], data: { kind: 'ade20k', root: path.join(DATA, 'ade20k'), split: 'validation' } },
+  {
+    name: 'image-folder',
+    args: ['--vit-layers', '-3', '-1', '--n-patches-per-shard', '317'],
+    data: { kind: 'image-folder' },
+  },
+  {
+    name: 'imagenet',
+    args: [
+      '--data',
+      'imagenet',
+      '--data-root',
+      path.join(DATA, 'imagenet'),
+      '--vit-layers',
+      '-1',
+      '--n-patches-per-shard',
+      '200',
+    ],
+    data: { kind: 'imagenet', name: 'ILSVRC/imagenet-1k', split: 'train' },
+  },
+  {
+    name: 'ade20k-prefer-fg',
+    split: 'training',
+    pixelAgg: 'prefer-fg',
+    args: ['--vit-layers', '-2', '-1', '--n-patches-per-shard', '300'],
+    data: { kind: 'ade20k', root: path.join(DATA, 'ade20k'), split: 'training' },
+  },
+  {
+    name: 'ade20k-majority',
+    split: 'validation',
+    args: ['--vit-layers', '-1', '--n-patches-per-shard', '100'],
+    data: { kind: 'ade20k', root: path.join(DATA, 'ade20k'), split: 'validation' },
+  },
 ];
 
 /** Runs a child process without blocking this one (a blocked test worker misses vitest's own messages). */
@@ -65,9 +93,24 @@ function run(command: string, args: string[]): Promise<{ status: number | null; 
 
 /** Extracts one case through the CLI and describes it for the checker. */
 async function extract(c: Case, dumpTo: string): Promise<Record<string, unknown>> {
-  const ade = c.data.kind === 'ade20k' ? ['--data', 'ade20k', '--data-root', c.data.root as string, '--data-split', c.split!] : [];
+  const ade =
+    c.data.kind === 'ade20k'
+      ? ['--data', 'ade20k', '--data-root', c.data.root as string, '--data-split', c.split!]
+      : [];
   const pixel = c.pixelAgg ? ['--pixel-agg', c.pixelAgg] : [];
-  const result = await run(process.execPath, [CLI, 'activations', 'extract', '--format', 'saev-2.1', ...ade, ...pixel, ...c.args, '--dump-to', dumpTo, '--json']);
+  const result = await run(process.execPath, [
+    CLI,
+    'activations',
+    'extract',
+    '--format',
+    'saev-2.1',
+    ...ade,
+    ...pixel,
+    ...c.args,
+    '--dump-to',
+    dumpTo,
+    '--json',
+  ]);
   expect(result.status, result.stderr).toBe(0);
   const { shardDir } = JSON.parse(result.stdout) as { shardDir: string };
   const md = JSON.parse(readFileSync(path.join(shardDir, 'metadata.json'), 'utf8'));
@@ -77,13 +120,31 @@ async function extract(c: Case, dumpTo: string): Promise<Record<string, unknown>
   if (c.data.kind === 'ade20k') {
     const dir = path.join(c.data.root as string, 'annotations', c.split!);
     const { resize, resizeSize, cropSize } = info.preprocess;
-    labels = { resize, resize_size: resizeSize, crop_size: cropSize, patch_size: info.model.arch.patchSize, annotations: readdirSync(dir).sort().map((f) => path.join(dir, f)) };
+    labels = {
+      resize,
+      resize_size: resizeSize,
+      crop_size: cropSize,
+      patch_size: info.model.arch.patchSize,
+      annotations: readdirSync(dir)
+        .sort()
+        .map((f) => path.join(dir, f)),
+    };
   }
   return { shard_dir: shardDir, data, ...pick(md), labels };
 }
 
 const pick = (md: Record<string, unknown>) => {
-  const keys = ['family', 'ckpt', 'layers', 'content_tokens_per_example', 'cls_token', 'd_model', 'n_examples', 'max_tokens_per_shard', 'pixel_agg'];
+  const keys = [
+    'family',
+    'ckpt',
+    'layers',
+    'content_tokens_per_example',
+    'cls_token',
+    'd_model',
+    'n_examples',
+    'max_tokens_per_shard',
+    'pixel_agg',
+  ];
   return Object.fromEntries(keys.map((k) => [k, md[k]]));
 };
 
@@ -99,7 +160,15 @@ describe.runIf(READY || REQUIRED)("today's saev (protocol 2.1) reads saev-tfjs s
       writeFileSync(file, JSON.stringify(await extract(c, path.join(work, c.name))));
       expects.push([c.name, file]);
     }
-    const m = makeShardDir({ nImgs: 5, layers: [3, 7], nPatchesPerImg: 4, clsToken: false, dVit: 3, nPatchesPerShard: 2 * 2 * 4 + 3, format: 'saev-2.1' });
+    const m = makeShardDir({
+      nImgs: 5,
+      layers: [3, 7],
+      nPatchesPerImg: 4,
+      clsToken: false,
+      dVit: 3,
+      nPatchesPerShard: 2 * 2 * 4 + 3,
+      format: 'saev-2.1',
+    });
     const file = path.join(work, 'no-cls.json');
     const md = JSON.parse(readFileSync(path.join(m.dir, 'metadata.json'), 'utf8'));
     writeFileSync(file, JSON.stringify({ shard_dir: m.dir, data: { kind: 'fake', n: 5 }, ...pick(md), labels: null }));
@@ -129,8 +198,12 @@ describe.runIf(READY || REQUIRED)("today's saev (protocol 2.1) reads saev-tfjs s
     const r = reports.get('image-folder')!;
     common(r);
     expect(r.checked).toContain('shards.json counts [3, 3, 3, 1]');
-    expect(r.checked.filter((c) => /^IndexedDataset\(content, layer -[13]\): 490 items exact$/.test(c))).toHaveLength(2);
-    expect(r.checked.filter((c) => /^ShuffledDataLoader\(layer -[13]\): 490 tokens, each once, exact$/.test(c))).toHaveLength(2);
+    expect(r.checked.filter((c) => /^IndexedDataset\(content, layer -[13]\): 490 items exact$/.test(c))).toHaveLength(
+      2,
+    );
+    expect(
+      r.checked.filter((c) => /^ShuffledDataLoader\(layer -[13]\): 490 tokens, each once, exact$/.test(c)),
+    ).toHaveLength(2);
     expect(r.checked).toContain('OrderedDataLoader(layer -1): 490 tokens in order, exact');
     expect(r.known.join('\n')).toMatch(/saev's IndexMap takes row idx \/\/ examples_per_shard/);
   });
@@ -146,10 +219,22 @@ describe.runIf(READY || REQUIRED)("today's saev (protocol 2.1) reads saev-tfjs s
     for (const name of ['ade20k-prefer-fg', 'ade20k-majority']) {
       const r = reports.get(name)!;
       common(r);
-      expect(r.checked.filter((c) => /^make_data_cfg\(\) == ImgSegFolder\(root=PosixPath\('.*ade20k'\), split='(training|validation)', labels_csv='labels.csv', bg_label=0\)$/.test(c))).toHaveLength(1);
-      expect(r.checked.filter((c) => /^labels\.bin equals saev's pixel_to_patch_labels \((prefer-fg|majority)\) for [36] maps$/.test(c))).toHaveLength(1);
+      expect(
+        r.checked.filter((c) =>
+          /^make_data_cfg\(\) == ImgSegFolder\(root=PosixPath\('.*ade20k'\), split='(training|validation)', labels_csv='labels.csv', bg_label=0\)$/.test(
+            c,
+          ),
+        ),
+      ).toHaveLength(1);
+      expect(
+        r.checked.filter((c) =>
+          /^labels\.bin equals saev's pixel_to_patch_labels \((prefer-fg|majority)\) for [36] maps$/.test(c),
+        ),
+      ).toHaveLength(1);
       expect(r.checked.filter((c) => /with labels$/.test(c)).length).toBeGreaterThanOrEqual(2);
-      expect(r.checked.filter((c) => /ignore_labels=\[0\]\): \d+ tokens, each once, exact$/.test(c)).length).toBeGreaterThanOrEqual(1);
+      expect(
+        r.checked.filter((c) => /ignore_labels=\[0\]\): \d+ tokens, each once, exact$/.test(c)).length,
+      ).toBeGreaterThanOrEqual(1);
     }
   });
 

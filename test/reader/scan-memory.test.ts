@@ -12,7 +12,10 @@ describe('scan memory', () => {
     expect(hasSimdScan).toBe(true);
   });
 
-  for (const [name, alloc] of [['simd', allocSimdScanMemory], ['fresh', allocFreshScanMemory]] as const) {
+  for (const [name, alloc] of [
+    ['simd', allocSimdScanMemory],
+    ['fresh', allocFreshScanMemory],
+  ] as const) {
     it(`${name}: maxAbsBits equals getMaxAbsBits on random ranges with NaN, Inf and large values`, () => {
       const u = makeUniform(7);
       const n = 5000;
@@ -25,7 +28,8 @@ describe('scan memory', () => {
         for (let i = 0; i < n; i++) values[i] = (u() - 0.5) * 200;
         const start = Math.floor(u() * 64);
         const end = start + Math.floor(u() * 300);
-        if (trial % 2 === 0 && end > start) values[start + Math.floor(u() * (end - start))] = special[trial % special.length];
+        if (trial % 2 === 0 && end > start)
+          values[start + Math.floor(u() * (end - start))] = special[trial % special.length];
         reference.set(new Uint32Array(values.buffer, 0, n));
         expect(memory.maxAbsBits(start, end), `[${start}, ${end})`).toBe(getMaxAbsBits(reference, start, end));
       }

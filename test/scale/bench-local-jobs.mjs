@@ -16,7 +16,21 @@ const nImgs = Number(arg('--n-imgs', '64'));
 const ckpt = arg('--ckpt', 'demo');
 // Shards of 4 images, so 4 jobs each get whole shards.
 const tokensPerImg = ckpt === 'demo' ? 50 : 197;
-const base = ['activations', 'extract', '--vit-ckpt', ckpt, '--data', 'fake', '--data-n-imgs', String(nImgs), '--vit-layers=-1', '--n-patches-per-shard', String(4 * tokensPerImg), '--vit-batch-size', '4'];
+const base = [
+  'activations',
+  'extract',
+  '--vit-ckpt',
+  ckpt,
+  '--data',
+  'fake',
+  '--data-n-imgs',
+  String(nImgs),
+  '--vit-layers=-1',
+  '--n-patches-per-shard',
+  String(4 * tokensPerImg),
+  '--vit-batch-size',
+  '4',
+];
 
 function run(extra) {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-'));
@@ -25,7 +39,9 @@ function run(extra) {
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`bench: ${extra.join(' ')} failed: ${r.stderr.slice(-500)}`);
   const dir = path.join(dumpTo, readdirSync(dumpTo)[0]);
-  const bytes = readdirSync(dir).filter((f) => /^acts\d+\.bin$/.test(f)).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+  const bytes = readdirSync(dir)
+    .filter((f) => /^acts\d+\.bin$/.test(f))
+    .reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
   rmSync(dumpTo, { recursive: true, force: true });
   return { seconds, bytes };
 }
@@ -34,11 +50,19 @@ const jobs = [];
 for (const n of [1, 2, 4]) {
   const { seconds } = run(n === 1 ? [] : ['--n-jobs', String(n), '--local']);
   jobs.push({ nJobs: n, seconds: +seconds.toFixed(2), imgsPerS: +(nImgs / seconds).toFixed(2) });
-  process.stderr.write(`bench: ${n} jobs: ${nImgs} images in ${seconds.toFixed(1)} s (wall clock, process start included)\n`);
+  process.stderr.write(
+    `bench: ${n} jobs: ${nImgs} images in ${seconds.toFixed(1)} s (wall clock, process start included)\n`,
+  );
 }
 const dtypes = [];
 for (const dtype of ['float32', 'float16', 'bfloat16']) {
   const { bytes } = run(['--dtype', dtype]);
   dtypes.push({ dtype, bytesPerImg: bytes / nImgs });
 }
-console.log(JSON.stringify({ ckpt, nImgs, cores: os.cpus().length, loadavg: os.loadavg().map((x) => +x.toFixed(2)), jobs, dtypes }, null, 2));
+console.log(
+  JSON.stringify(
+    { ckpt, nImgs, cores: os.cpus().length, loadavg: os.loadavg().map((x) => +x.toFixed(2)), jobs, dtypes },
+    null,
+    2,
+  ),
+);

@@ -12,12 +12,20 @@ export interface CliResult {
 }
 
 export function saevSync(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts the CLI; `killAfterMs` sends SIGKILL that long after start, or after stderr first matches `killFrom`. */
-export function saev(args: string[], env: NodeJS.ProcessEnv = {}, killAfterMs?: number, killFrom?: RegExp): Promise<CliResult> {
+export function saev(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  killAfterMs?: number,
+  killFrom?: RegExp,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
     let stdout = '';

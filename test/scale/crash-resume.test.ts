@@ -11,7 +11,20 @@ import { readTree } from '../extract/helpers.js';
 import { saev, saevSync } from './cli.js';
 
 // 8 fake images, 1 layer x 50 tokens, budget 150 -> 3 images per shard -> 3 shards.
-export const ARGS = ['activations', 'extract', '--data', 'fake', '--data-n-imgs', '8', '--vit-layers', '-1', '--n-patches-per-shard', '150', '--vit-batch-size', '2'];
+export const ARGS = [
+  'activations',
+  'extract',
+  '--data',
+  'fake',
+  '--data-n-imgs',
+  '8',
+  '--vit-layers',
+  '-1',
+  '--n-patches-per-shard',
+  '150',
+  '--vit-batch-size',
+  '2',
+];
 const dumpTo = () => mkdtempSync(path.join(os.tmpdir(), 'saev-crash-'));
 const shardDirOf = (root: string) => path.join(root, readdirSync(root)[0]);
 
@@ -41,7 +54,10 @@ describe('kill -9 at a named point, then rerun', () => {
 describe('the same job started twice at once', () => {
   it('both succeed, every shard is written once, and the bytes are right', async () => {
     const root = dumpTo();
-    const [a, b] = await Promise.all([saev([...ARGS, '--dump-to', root, '--json']), saev([...ARGS, '--dump-to', root, '--json'])]);
+    const [a, b] = await Promise.all([
+      saev([...ARGS, '--dump-to', root, '--json']),
+      saev([...ARGS, '--dump-to', root, '--json']),
+    ]);
     expect(a.status, a.stderr).toBe(0);
     expect(b.status, b.stderr).toBe(0);
     const written = [...JSON.parse(a.stdout).written, ...JSON.parse(b.stdout).written].sort();

@@ -15,8 +15,24 @@ import { readTree } from '../extract/helpers.js';
 import { saev, saevSync } from './cli.js';
 
 const SLOW = process.env.SAEV_SLOW === '1';
-if (!SLOW) process.stderr.write('test/scale/scale.slow.test.ts: skipped: it takes minutes; npm run test:slow (SAEV_SLOW=1) runs it, as CI does\n');
-const ARGS = ['activations', 'extract', '--data', 'fake', '--data-n-imgs', '8', '--vit-layers', '-1', '--n-patches-per-shard', '150', '--vit-batch-size', '2'];
+if (!SLOW)
+  process.stderr.write(
+    'test/scale/scale.slow.test.ts: skipped: it takes minutes; npm run test:slow (SAEV_SLOW=1) runs it, as CI does\n',
+  );
+const ARGS = [
+  'activations',
+  'extract',
+  '--data',
+  'fake',
+  '--data-n-imgs',
+  '8',
+  '--vit-layers',
+  '-1',
+  '--n-patches-per-shard',
+  '150',
+  '--vit-batch-size',
+  '2',
+];
 const dumpTo = () => mkdtempSync(path.join(os.tmpdir(), 'saev-slow-'));
 const shardDirOf = (root: string) => path.join(root, readdirSync(root)[0]);
 
@@ -46,7 +62,7 @@ describe.skipIf(!SLOW)('kill -9 at 24 points, resume, compare bytes', () => {
   ];
   it('every kill is resumed to the uninterrupted bytes', async () => {
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     // First occurrences are always reached while work remains, so a second kill in a row still fires.
     const firsts = ['create-once#1', 'create-once#2', 'batch-written#1', 'shard-synced#1', 'shard-renamed#1'];
     // Each directory: one named point, then a random one (a random first occurrence, or a kill at a
@@ -61,7 +77,12 @@ describe.skipIf(!SLOW)('kill -9 at 24 points, resume, compare bytes', () => {
     for (const plan of plans) {
       const root = dumpTo();
       for (const step of plan) {
-        const r = await saev([...ARGS, '--dump-to', root], step.crashAt ? { SAEV_CRASH_AT: step.crashAt } : {}, step.afterMs, /^shards: /m);
+        const r = await saev(
+          [...ARGS, '--dump-to', root],
+          step.crashAt ? { SAEV_CRASH_AT: step.crashAt } : {},
+          step.afterMs,
+          /^shards: /m,
+        );
         if (r.signal === 'SIGKILL') kills++;
         else expect(r.status, r.stderr).toBe(0); // a timed kill may come after the work is done
       }
@@ -89,21 +110,28 @@ describe.skipIf(!SLOW)('--local', () => {
   it('fails with one line naming the job and its error when a child fails', async () => {
     const r = await saev([...ARGS, '--dump-to', dumpTo(), '--n-jobs', '2', '--local', '--d-vit', '7']);
     expect(r.status).not.toBe(0);
-    expect(r.stderr.replace(/\s*\n ›\s+/g, ' ')).toMatch(/jobs: 2 of 2 local jobs failed: job 0 \(exit 1: config: --d-vit 7 disagrees/);
+    expect(r.stderr.replace(/\s*\n ›\s+/g, ' ')).toMatch(
+      /jobs: 2 of 2 local jobs failed: job 0 \(exit 1: config: --d-vit 7 disagrees/,
+    );
   }, 300_000);
 });
 
 const CLUSTER = path.resolve(__dirname, 'slurm-local-cluster.sh');
 const hasSlurm = (() => {
   try {
-    execFileSync('sh', ['-c', 'command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged'], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', 'command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged'], {
+      stdio: 'ignore',
+    });
     return process.getuid?.() === 0;
   } catch {
     return false;
   }
 })();
 
-if (SLOW && !hasSlurm) process.stderr.write('test/scale/scale.slow.test.ts: the Slurm part skipped: no slurmctld/slurmd here (CI installs them as root)\n');
+if (SLOW && !hasSlurm)
+  process.stderr.write(
+    'test/scale/scale.slow.test.ts: the Slurm part skipped: no slurmctld/slurmd here (CI installs them as root)\n',
+  );
 describe.skipIf(!SLOW || !hasSlurm)('a real Slurm job array', () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'saev-slurm-'));
   const env = { SLURM_TEST_DIR: base, SLURM_CONF: path.join(base, 'etc', 'slurm.conf') };
@@ -115,7 +143,10 @@ describe.skipIf(!SLOW || !hasSlurm)('a real Slurm job array', () => {
   }, 90_000);
 
   const submit = (root: string, extra: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-    saev([...ARGS, '--dump-to', root, '--slurm', '--wait', '--log-to', path.join(base, 'logs'), '--json', ...extra], { ...env, ...extraEnv });
+    saev([...ARGS, '--dump-to', root, '--slurm', '--wait', '--log-to', path.join(base, 'logs'), '--json', ...extra], {
+      ...env,
+      ...extraEnv,
+    });
 
   it('4 tasks through the CLI assemble the single-process bytes', async () => {
     const root = dumpTo();
@@ -123,7 +154,12 @@ describe.skipIf(!SLOW || !hasSlurm)('a real Slurm job array', () => {
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.array).toBe('0-3');
-    expect(doc.tasks.map((t: { state: string }) => t.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(doc.tasks.map((t: { state: string }) => t.state)).toEqual([
+      'COMPLETED',
+      'COMPLETED',
+      'COMPLETED',
+      'COMPLETED',
+    ]);
     expect(readTree(shardDirOf(root))).toEqual(reference);
   }, 300_000);
 
@@ -132,7 +168,9 @@ describe.skipIf(!SLOW || !hasSlurm)('a real Slurm job array', () => {
     // Every task dies with SIGKILL between its first shard's fsync and rename.
     const killed = await submit(root, ['--n-jobs', '3'], { SAEV_CRASH_AT: 'shard-synced#1' });
     expect(killed.status).not.toBe(0);
-    expect(JSON.parse(killed.stdout).error.message).toMatch(/slurm: job \d+: task 0 FAILED .*task 1 FAILED .*task 2 FAILED/);
+    expect(JSON.parse(killed.stdout).error.message).toMatch(
+      /slurm: job \d+: task 0 FAILED .*task 1 FAILED .*task 2 FAILED/,
+    );
     const one = await submit(root, ['--n-jobs', '3', '--job-index', '1']);
     expect(one.status, one.stderr).toBe(0);
     expect(JSON.parse(one.stdout).array).toBe('1');

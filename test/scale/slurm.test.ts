@@ -6,8 +6,35 @@ import { makeSbatchScript, parseScontrolTasks, validateSlurmOptions } from '../.
 
 describe('getJobArgs', () => {
   it('drops launcher and split flags in both spellings, keeps everything else, appends the split', () => {
-    const argv = ['--data', 'fake', '--vit-layers=-2', '--vit-layers=-1', '--slurm', '--n-jobs', '4', '--job-index=1', '--slurm-acct', 'A', '--log-to=./l', '--wait', '--dry-run', '--json', '--local', '--dtype', 'float16'];
-    expect(getJobArgs(argv, 4)).toEqual(['--data', 'fake', '--vit-layers=-2', '--vit-layers=-1', '--dtype', 'float16', '--n-jobs', '4']);
+    const argv = [
+      '--data',
+      'fake',
+      '--vit-layers=-2',
+      '--vit-layers=-1',
+      '--slurm',
+      '--n-jobs',
+      '4',
+      '--job-index=1',
+      '--slurm-acct',
+      'A',
+      '--log-to=./l',
+      '--wait',
+      '--dry-run',
+      '--json',
+      '--local',
+      '--dtype',
+      'float16',
+    ];
+    expect(getJobArgs(argv, 4)).toEqual([
+      '--data',
+      'fake',
+      '--vit-layers=-2',
+      '--vit-layers=-1',
+      '--dtype',
+      'float16',
+      '--n-jobs',
+      '4',
+    ]);
     expect(getJobArgs(['--data-root', 'x'], 3, 2)).toEqual(['--data-root', 'x', '--n-jobs', '3', '--job-index', '2']);
   });
 
@@ -19,8 +46,21 @@ describe('getJobArgs', () => {
 
 describe('makeSbatchScript', () => {
   it('writes one array directive per option and execs the same extraction with --n-jobs', () => {
-    const options = validateSlurmOptions({ nJobs: 4, acct: 'PAS2136', partition: 'gpu', time: '12:00:00', cpus: 8, gpus: 1, mem: '32G', logTo: '/scratch/logs' });
-    const script = makeSbatchScript(['--data-root', '/data/photos', '--slurm', '--n-jobs', '4'], options, '/home/me/work');
+    const options = validateSlurmOptions({
+      nJobs: 4,
+      acct: 'PAS2136',
+      partition: 'gpu',
+      time: '12:00:00',
+      cpus: 8,
+      gpus: 1,
+      mem: '32G',
+      logTo: '/scratch/logs',
+    });
+    const script = makeSbatchScript(
+      ['--data-root', '/data/photos', '--slurm', '--n-jobs', '4'],
+      options,
+      '/home/me/work',
+    );
     const lines = script.split('\n');
     expect(lines[0]).toBe('#!/bin/bash');
     expect(lines.filter((l) => l.startsWith('#SBATCH'))).toEqual([
@@ -36,16 +76,24 @@ describe('makeSbatchScript', () => {
       '#SBATCH --mem=32G',
     ]);
     expect(lines).toContain('cd /home/me/work');
-    expect(lines.find((l) => l.startsWith('exec '))).toMatch(/^exec \S+ \S+\/bin\/run\.js activations extract --data-root \/data\/photos --n-jobs 4$/);
+    expect(lines.find((l) => l.startsWith('exec '))).toMatch(
+      /^exec \S+ \S+\/bin\/run\.js activations extract --data-root \/data\/photos --n-jobs 4$/,
+    );
   });
 
   it('submits one index alone when --job-index is given', () => {
-    expect(makeSbatchScript([], validateSlurmOptions({ nJobs: 4, jobIndex: 2, logTo: '/l' }))).toContain('#SBATCH --array=2\n');
+    expect(makeSbatchScript([], validateSlurmOptions({ nJobs: 4, jobIndex: 2, logTo: '/l' }))).toContain(
+      '#SBATCH --array=2\n',
+    );
   });
 
   it('rejects values that could break the script', () => {
-    expect(() => validateSlurmOptions({ nJobs: 2, acct: 'a\n#SBATCH --x', logTo: '/l' })).toThrow(/^slurm: --slurm-acct 'a\n#SBATCH --x' has characters/);
-    expect(() => validateSlurmOptions({ nJobs: 2, jobIndex: 2, logTo: '/l' })).toThrow('slurm: --job-index 2 is outside 0..1');
+    expect(() => validateSlurmOptions({ nJobs: 2, acct: 'a\n#SBATCH --x', logTo: '/l' })).toThrow(
+      /^slurm: --slurm-acct 'a\n#SBATCH --x' has characters/,
+    );
+    expect(() => validateSlurmOptions({ nJobs: 2, jobIndex: 2, logTo: '/l' })).toThrow(
+      'slurm: --job-index 2 is outside 0..1',
+    );
   });
 });
 

@@ -45,7 +45,14 @@ function makeCases(nCases: number): Case[] {
     const s = rand(1, 5000);
     const budget = rand(0, 2) === 0 ? s * perImg : s * perImg + rand(0, perImg - 1);
     cases.push({
-      g: { nLayers, nPatchesPerImg, clsToken, dVit: rand(1, 2048), nPatchesPerShard: budget, bytesPerValue: rand(0, 1) ? 4 : 2 },
+      g: {
+        nLayers,
+        nPatchesPerImg,
+        clsToken,
+        dVit: rand(1, 2048),
+        nPatchesPerShard: budget,
+        bytesPerValue: rand(0, 1) ? 4 : 2,
+      },
       t,
     });
   }
@@ -67,7 +74,14 @@ describe('getImgsPerShard', () => {
   });
 
   it('matches saev defaults: 2400000 // 1 // 197 = 12182 (ViT-B/16 with CLS, one layer)', () => {
-    const g: ShardGeometry = { nLayers: 1, nPatchesPerImg: 196, clsToken: true, dVit: 768, nPatchesPerShard: 2_400_000, bytesPerValue: 4 };
+    const g: ShardGeometry = {
+      nLayers: 1,
+      nPatchesPerImg: 196,
+      clsToken: true,
+      dVit: 768,
+      nPatchesPerShard: 2_400_000,
+      bytesPerValue: 4,
+    };
     expect(getTokensPerImg(g)).toBe(197);
     expect(getImgsPerShard(g)).toBe(12182);
     expect(getImgsPerShard({ ...g, nLayers: 2 })).toBe(6091);
@@ -82,7 +96,14 @@ describe('getImgsPerShard', () => {
       const clsToken = rand(0, 1) === 1;
       const perImg = nLayers * (nPatchesPerImg + (clsToken ? 1 : 0));
       const budget = rand(0, perImg - 1);
-      const g: ShardGeometry = { nLayers, nPatchesPerImg, clsToken, dVit: 8, nPatchesPerShard: budget, bytesPerValue: 4 };
+      const g: ShardGeometry = {
+        nLayers,
+        nPatchesPerImg,
+        clsToken,
+        dVit: 8,
+        nPatchesPerShard: budget,
+        bytesPerValue: 4,
+      };
       expect(() => getImgsPerShard(g)).toThrow(`--n-patches-per-shard ${budget} is too small`);
       expect(() => getImgsPerShard(g)).toThrow(`at least that`);
       expect(() => getImgsPerShard(g)).toThrow(`= ${perImg})`);
@@ -102,9 +123,8 @@ describe('sizes', () => {
 
 describe('shard counts', () => {
   /** n values around every interesting point for S. */
-  const nsFor = (s: number, rand: (lo: number, hi: number) => number) => [
-    0, 1, s - 1, s, s + 1, 2 * s, 2 * s + 1, 3 * s - 1, rand(1, 20 * s), rand(0, 100) * s,
-  ].filter((n) => n >= 0);
+  const nsFor = (s: number, rand: (lo: number, hi: number) => number) =>
+    [0, 1, s - 1, s, s + 1, 2 * s, 2 * s + 1, 3 * s - 1, rand(1, 20 * s), rand(0, 100) * s].filter((n) => n >= 0);
 
   it('is ceil(n / S) with no empty extra shard on an exact boundary', () => {
     const rand = makeRandom(99);
@@ -142,7 +162,14 @@ describe('shard counts', () => {
   });
 
   it('a small example by hand: S = 3, n = 7 -> [3, 3, 1]; n = 9 -> [3, 3, 3]', () => {
-    const g: ShardGeometry = { nLayers: 2, nPatchesPerImg: 3, clsToken: true, dVit: 4, nPatchesPerShard: 24 + 7, bytesPerValue: 4 };
+    const g: ShardGeometry = {
+      nLayers: 2,
+      nPatchesPerImg: 3,
+      clsToken: true,
+      dVit: 4,
+      nPatchesPerShard: 24 + 7,
+      bytesPerValue: 4,
+    };
     expect(getImgsPerShard(g)).toBe(3);
     expect(getImgsPerEachShard(7, g)).toEqual([3, 3, 1]);
     expect(getImgsPerEachShard(9, g)).toEqual([3, 3, 3]);

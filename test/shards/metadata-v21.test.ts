@@ -43,13 +43,28 @@ describe('checkMetadataV21', () => {
   });
 
   it('refuses other protocols, unknown and missing fields, half dtypes and bad values, in one line each', () => {
-    expectOneLine(() => checkMetadataV21({ ...good(), protocol: '1.1' }, 'm.json'), /^metadata: m\.json has protocol "1\.1"; only saev 0\.1's metadata and protocol '2\.1' are read/);
-    expectOneLine(() => checkMetadataV21({ ...good(), seed: 1 }, 'm.json'), /^metadata: m\.json has unknown seed; protocol 2\.1 has exactly \[family, /);
+    expectOneLine(
+      () => checkMetadataV21({ ...good(), protocol: '1.1' }, 'm.json'),
+      /^metadata: m\.json has protocol "1\.1"; only saev 0\.1's metadata and protocol '2\.1' are read/,
+    );
+    expectOneLine(
+      () => checkMetadataV21({ ...good(), seed: 1 }, 'm.json'),
+      /^metadata: m\.json has unknown seed; protocol 2\.1 has exactly \[family, /,
+    );
     const { ckpt: _c, ...noCkpt } = good();
     expectOneLine(() => checkMetadataV21(noCkpt, 'm.json'), /^metadata: m\.json lacks ckpt; /);
-    expectOneLine(() => checkMetadataV21({ ...good(), dtype: 'float16' }, 'm.json'), /^metadata: m\.json: protocol 2\.1 stores float32 only, found dtype "float16"$/);
-    expectOneLine(() => checkMetadataV21({ ...good(), pixel_agg: 'mode' }, 'm.json'), /^metadata: m\.json: pixel_agg must be one of majority, prefer-fg, found "mode"$/);
-    expectOneLine(() => checkMetadataV21({ ...good(), d_model: 0 }, 'm.json'), /^metadata: m\.json: d_model must be an integer of at least 1, found 0$/);
+    expectOneLine(
+      () => checkMetadataV21({ ...good(), dtype: 'float16' }, 'm.json'),
+      /^metadata: m\.json: protocol 2\.1 stores float32 only, found dtype "float16"$/,
+    );
+    expectOneLine(
+      () => checkMetadataV21({ ...good(), pixel_agg: 'mode' }, 'm.json'),
+      /^metadata: m\.json: pixel_agg must be one of majority, prefer-fg, found "mode"$/,
+    );
+    expectOneLine(
+      () => checkMetadataV21({ ...good(), d_model: 0 }, 'm.json'),
+      /^metadata: m\.json: d_model must be an integer of at least 1, found 0$/,
+    );
     expectOneLine(() => checkMetadataV21({ ...good(), layers: [1.5] }, 'm.json'), /layers must be a list of integers/);
     expectOneLine(() => checkMetadataV21({ ...good(), cls_token: 1 }, 'm.json'), /cls_token must be a boolean/);
     expectOneLine(() => checkMetadataV21({ ...good(), dataset: null }, 'm.json'), /dataset must be a string/);

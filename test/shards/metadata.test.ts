@@ -1,7 +1,13 @@
 // Tests src/shards/metadata.ts against saev-shaped cases of the Python-made hash vectors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkStoredShape, formatMetadata, getMetadataHash, Metadata, parseMetadata } from '../../src/shards/metadata.js';
+import {
+  checkStoredShape,
+  formatMetadata,
+  getMetadataHash,
+  Metadata,
+  parseMetadata,
+} from '../../src/shards/metadata.js';
 
 interface HashVector {
   name: string;
@@ -133,10 +139,13 @@ describe('parseMetadata errors', () => {
     expectOneLine(parse(raw), /has fields/);
   });
 
-  it.each(['n_patches_per_img', 'd_vit', 'seed', 'n_imgs', 'n_patches_per_shard'])('rejects a non-integer %s', (key) => {
-    expectOneLine(parse({ ...good(), [key]: 1.5 }), new RegExp(`${key} must be an integer, found 1.5`));
-    expectOneLine(parse({ ...good(), [key]: '196' }), new RegExp(`${key} must be an integer, found "196"`));
-  });
+  it.each(['n_patches_per_img', 'd_vit', 'seed', 'n_imgs', 'n_patches_per_shard'])(
+    'rejects a non-integer %s',
+    (key) => {
+      expectOneLine(parse({ ...good(), [key]: 1.5 }), new RegExp(`${key} must be an integer, found 1.5`));
+      expectOneLine(parse({ ...good(), [key]: '196' }), new RegExp(`${key} must be an integer, found "196"`));
+    },
+  );
 
   it.each([
     ['n_patches_per_img', -1, 0],
@@ -148,7 +157,9 @@ describe('parseMetadata errors', () => {
   });
 
   it('accepts the smallest valid counts: no images, no patches beside the CLS token', () => {
-    expect(parseMetadata(JSON.stringify({ ...good(), n_imgs: 0, n_patches_per_img: 0, cls_token: true }), 'm.json').n_imgs).toBe(0);
+    expect(
+      parseMetadata(JSON.stringify({ ...good(), n_imgs: 0, n_patches_per_img: 0, cls_token: true }), 'm.json').n_imgs,
+    ).toBe(0);
   });
 
   it('rejects layers that are not a list of integers', () => {
@@ -193,11 +204,15 @@ describe('checkStoredShape', () => {
   });
 
   it('rejects an image with no tokens at all', () => {
-    expect(message(md({ n_patches_per_img: 0, cls_token: false }))).toBe('metadata: runs/abc/metadata.json: an image stores no tokens (n_patches_per_img 0 and no CLS token)');
+    expect(message(md({ n_patches_per_img: 0, cls_token: false }))).toBe(
+      'metadata: runs/abc/metadata.json: an image stores no tokens (n_patches_per_img 0 and no CLS token)',
+    );
   });
 
   it('rejects an empty or repeating layer list', () => {
-    expect(message(md({ layers: [] }))).toMatch(/^metadata: runs\/abc\/metadata.json: layers must be a non-empty list of distinct layers, found \[\]$/);
+    expect(message(md({ layers: [] }))).toMatch(
+      /^metadata: runs\/abc\/metadata.json: layers must be a non-empty list of distinct layers, found \[\]$/,
+    );
     expect(message(md({ layers: [-1, -1] }))).toMatch(/distinct layers, found \[-1,-1\]$/);
   });
 });

@@ -13,7 +13,15 @@ describe('openShardDir', () => {
   it('derives the geometry and the real image count of every shard', async () => {
     const m = makeShardDir(spec);
     const sd = await openShardDir(m.dir);
-    expect(sd).toMatchObject({ nLayers: 2, nTokensPerImg: 3, dVit: 2, nImgsPerShard: 2, nImgs: 5, bytesPerShard: 96, dtype: 'float32' });
+    expect(sd).toMatchObject({
+      nLayers: 2,
+      nTokensPerImg: 3,
+      dVit: 2,
+      nImgsPerShard: 2,
+      nImgs: 5,
+      bytesPerShard: 96,
+      dtype: 'float32',
+    });
     expect(sd.shards.map((s) => s.nImgs)).toEqual([2, 2, 1]);
   });
 
@@ -28,33 +36,52 @@ describe('openShardDir', () => {
   it('rejects a truncated shard', async () => {
     const m = makeShardDir(spec);
     truncateSync(path.join(m.dir, 'acts000001.bin'), 90);
-    await expect(openShardDir(m.dir)).rejects.toThrow(/^reader: .*acts000001\.bin has 90 bytes, metadata\.json implies 96 \(2 x 2 x 3 x 2 float32\); it is truncated, re-extract it$/);
+    await expect(openShardDir(m.dir)).rejects.toThrow(
+      /^reader: .*acts000001\.bin has 90 bytes, metadata\.json implies 96 \(2 x 2 x 3 x 2 float32\); it is truncated, re-extract it$/,
+    );
   });
 
   it('rejects metadata that disagrees with the file sizes', async () => {
     const m = makeShardDir(spec);
     const file = path.join(m.dir, 'metadata.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"d_vit": 2', '"d_vit": 1'));
-    await expect(openShardDir(m.dir)).rejects.toThrow(/acts000000\.bin has 96 bytes, metadata\.json implies 48 .* it is too long/);
+    await expect(openShardDir(m.dir)).rejects.toThrow(
+      /acts000000\.bin has 96 bytes, metadata\.json implies 48 .* it is too long/,
+    );
   });
 
   it('rejects a missing shard and a shards.json that disagrees', async () => {
     const a = makeShardDir(spec);
     rmSync(path.join(a.dir, 'acts000002.bin'));
-    await expect(openShardDir(a.dir)).rejects.toThrow(/acts000002\.bin is missing \(metadata\.json implies 3 shards\); re-extract the directory$/);
+    await expect(openShardDir(a.dir)).rejects.toThrow(
+      /acts000002\.bin is missing \(metadata\.json implies 3 shards\); re-extract the directory$/,
+    );
     // In a directory saev-tfjs is still extracting (it has the state directory), say so and how to finish.
     mkdirSync(path.join(a.dir, STATE_DIR));
     rmSync(path.join(a.dir, 'acts000000.bin'));
-    await expect(openShardDir(a.dir)).rejects.toThrow(/acts000000\.bin is missing .*; 1 of 3 shards are complete, so the extraction is unfinished: rerun the same saev activations extract command/);
+    await expect(openShardDir(a.dir)).rejects.toThrow(
+      /acts000000\.bin is missing .*; 1 of 3 shards are complete, so the extraction is unfinished: rerun the same saev activations extract command/,
+    );
     const b = makeShardDir(spec);
-    writeFileSync(path.join(b.dir, 'shards.json'), JSON.stringify([{ name: 'acts000000.bin', n_examples: 2 }, { name: 'acts000001.bin', n_examples: 2 }]));
-    await expect(openShardDir(b.dir)).rejects.toThrow('lists [2,2] images per shard, but metadata.json implies [2,2,1]');
+    writeFileSync(
+      path.join(b.dir, 'shards.json'),
+      JSON.stringify([
+        { name: 'acts000000.bin', n_examples: 2 },
+        { name: 'acts000001.bin', n_examples: 2 },
+      ]),
+    );
+    await expect(openShardDir(b.dir)).rejects.toThrow(
+      'lists [2,2] images per shard, but metadata.json implies [2,2,1]',
+    );
   });
 
   it("accepts the trailing empty entry saev's writer leaves in shards.json", async () => {
     const m = makeShardDir(spec);
     const file = path.join(m.dir, 'shards.json');
-    writeFileSync(file, JSON.stringify([...JSON.parse(readFileSync(file, 'utf8')), { name: 'acts000003.bin', n_examples: 0 }]));
+    writeFileSync(
+      file,
+      JSON.stringify([...JSON.parse(readFileSync(file, 'utf8')), { name: 'acts000003.bin', n_examples: 0 }]),
+    );
     expect((await openShardDir(m.dir)).shards.map((s) => s.nImgs)).toEqual([2, 2, 1]);
   });
 
@@ -67,14 +94,18 @@ describe('openShardDir', () => {
   it('rejects a shards.json that is not JSON, naming the file', async () => {
     const m = makeShardDir(spec);
     writeFileSync(path.join(m.dir, 'shards.json'), '[{"name": "acts0');
-    await expect(openShardDir(m.dir)).rejects.toThrow(/^reader: .*shards\.json is not valid JSON \(.*\); re-extract the directory or remove the file$/);
+    await expect(openShardDir(m.dir)).rejects.toThrow(
+      /^reader: .*shards\.json is not valid JSON \(.*\); re-extract the directory or remove the file$/,
+    );
   });
 
   it('rejects metadata with no layers before reading any shard', async () => {
     const m = makeShardDir(spec);
     const file = path.join(m.dir, 'metadata.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/"layers": \[[^\]]*\]/, '"layers": []'));
-    await expect(openShardDir(m.dir)).rejects.toThrow(/^metadata: .*metadata\.json: layers must be a non-empty list of distinct layers, found \[\]$/);
+    await expect(openShardDir(m.dir)).rejects.toThrow(
+      /^metadata: .*metadata\.json: layers must be a non-empty list of distinct layers, found \[\]$/,
+    );
   });
 
   it('the digest changes with the shard contents, not with other files', async () => {
@@ -111,9 +142,14 @@ describe('openShardDir', () => {
     // 8 images of 2 x 3 x 512 float32 (12 KiB) per shard: 24 pages, of which the digest reads 8.
     const big = { nImgs: 16, layers: [-2, -1], nPatchesPerImg: 2, clsToken: true, dVit: 512, nPatchesPerShard: 48 };
     const a = makeShardDir(big);
-    const b = makeShardDir({ ...big, valueAt: (n, l, t, d) => (n % 8 === 0 ? a.values_NLTD[((n * 2 + l) * 3 + t) * 512 + d] : 0.5) });
+    const b = makeShardDir({
+      ...big,
+      valueAt: (n, l, t, d) => (n % 8 === 0 ? a.values_NLTD[((n * 2 + l) * 3 + t) * 512 + d] : 0.5),
+    });
     const [sa, sb] = [await openShardDir(a.dir), await openShardDir(b.dir)];
-    expect(readFileSync(sa.shards[0].path).subarray(0, 4096)).toEqual(readFileSync(sb.shards[0].path).subarray(0, 4096));
+    expect(readFileSync(sa.shards[0].path).subarray(0, 4096)).toEqual(
+      readFileSync(sb.shards[0].path).subarray(0, 4096),
+    );
     expect(await getShardDirDigest(sb)).not.toBe(await getShardDirDigest(sa));
   });
 });

@@ -9,11 +9,24 @@ import type { ShardGeometry } from '../../src/shards/layout.js';
 import { ShardFile } from '../../src/shards/shard-file.js';
 import { nodeShardIo, ShardIo } from '../../src/shards/shard-io.js';
 
-interface Case { f32_bits: number; f16_bits: number; bf16_bits: number }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/dtype-vectors.json', import.meta.url), 'utf8')) as { cases: Case[] };
+interface Case {
+  f32_bits: number;
+  f16_bits: number;
+  bf16_bits: number;
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/dtype-vectors.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+};
 
 // One layer, one token (no CLS, 1 patch), D = 4 -> 4 values per image; budget 3 -> S = 3 images per shard.
-const geometry = (bytesPerValue: number, nPatchesPerShard = 3): ShardGeometry => ({ nLayers: 1, nPatchesPerImg: 1, clsToken: false, dVit: 4, nPatchesPerShard, bytesPerValue });
+const geometry = (bytesPerValue: number, nPatchesPerShard = 3): ShardGeometry => ({
+  nLayers: 1,
+  nPatchesPerImg: 1,
+  clsToken: false,
+  dVit: 4,
+  nPatchesPerShard,
+  bytesPerValue,
+});
 
 let dir: string;
 beforeEach(async () => {
@@ -24,7 +37,11 @@ afterEach(async () => {
 });
 
 describe('ShardFile', () => {
-  for (const [dtype, key, width] of [['float16', 'f16_bits', 2], ['bfloat16', 'bf16_bits', 2], ['float32', 'f32_bits', 4]] as const) {
+  for (const [dtype, key, width] of [
+    ['float16', 'f16_bits', 2],
+    ['bfloat16', 'bf16_bits', 2],
+    ['float32', 'f32_bits', 4],
+  ] as const) {
     it(`stores ${dtype} bytes equal to the reference conversion, zero-pads, and records the sha256 of its real rows`, async () => {
       // Every reference case (subnormals, overflow and NaN among them), whole images of 4 values, plus one padding row.
       const nImgs = Math.floor(fixture.cases.length / 4);
@@ -40,10 +57,14 @@ describe('ShardFile', () => {
         name: 'acts000007.bin',
         bytes: (nImgs + 1) * 4 * width,
         rowBytes: nImgs * 4 * width,
-        rowsSha256: createHash('sha256').update(bytes.subarray(0, nImgs * 4 * width)).digest('hex'),
+        rowsSha256: createHash('sha256')
+          .update(bytes.subarray(0, nImgs * 4 * width))
+          .digest('hex'),
       });
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      cases.forEach((c, i) => expect(width === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true)).toBe(c[key]));
+      cases.forEach((c, i) =>
+        expect(width === 2 ? view.getUint16(i * 2, true) : view.getUint32(i * 4, true)).toBe(c[key]),
+      );
       expect(bytes.subarray(cases.length * width).every((b) => b === 0)).toBe(true);
       expect(await fs.readdir(dir)).toEqual(['acts000007.bin']);
     });
@@ -58,7 +79,9 @@ describe('ShardFile', () => {
 
   it('rejects rows beyond the shard and leaves no file', async () => {
     const file = await ShardFile.open(dir, geometry(4), 0);
-    await expect(file.write(new Float32Array(16))).rejects.toThrow(/^shards: 16 values at row 0 of acts000000\.bin are not whole images within the shard$/);
+    await expect(file.write(new Float32Array(16))).rejects.toThrow(
+      /^shards: 16 values at row 0 of acts000000\.bin are not whole images within the shard$/,
+    );
     expect(await fs.readdir(dir)).toEqual([]);
   });
 
@@ -72,7 +95,8 @@ describe('ShardFile', () => {
         return {
           ...real,
           async write(data, position) {
-            if (used >= capacity) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            if (used >= capacity)
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
             const n = Math.min(data.byteLength, capacity - used);
             used += n;
             return real.write(data.subarray(0, n), position);
@@ -93,17 +117,36 @@ describe('ShardFile', () => {
   });
 
   it('a write that reports 0 bytes is a failure, not a loop or a success', async () => {
-    const io: ShardIo = { ...nodeShardIo, async open(p) { const real = await nodeShardIo.open(p); return { ...real, write: async () => 0 }; } };
+    const io: ShardIo = {
+      ...nodeShardIo,
+      async open(p) {
+        const real = await nodeShardIo.open(p);
+        return { ...real, write: async () => 0 };
+      },
+    };
     const file = await ShardFile.open(dir, geometry(4), 0, 'float32', io);
     await expect(file.write(new Float32Array(4))).rejects.toThrow(/disk full writing .*acts000000\.bin\.partial/);
     expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('a failing fsync at commit leaves neither the shard nor its partial file', async () => {
-    const io: ShardIo = { ...nodeShardIo, async open(p) { const real = await nodeShardIo.open(p); return { ...real, sync: async () => { throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }); } }; } };
+    const io: ShardIo = {
+      ...nodeShardIo,
+      async open(p) {
+        const real = await nodeShardIo.open(p);
+        return {
+          ...real,
+          sync: async () => {
+            throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          },
+        };
+      },
+    };
     const file = await ShardFile.open(dir, geometry(4), 0, 'float32', io);
     await file.write(new Float32Array(4).fill(2));
-    await expect(file.commit()).rejects.toThrow(/^shards: cannot write .*acts000000\.bin\.partial \(EIO\); that shard was not marked complete/);
+    await expect(file.commit()).rejects.toThrow(
+      /^shards: cannot write .*acts000000\.bin\.partial \(EIO\); that shard was not marked complete/,
+    );
     expect(await fs.readdir(dir)).toEqual([]);
   });
 });

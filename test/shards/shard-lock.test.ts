@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getProcessStart, LockOwner, ShardLock } from '../../src/shards/shard-lock.js';
 
 const tmpDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'saev-lock-'));
-const owner = (o: Partial<LockOwner>): string => JSON.stringify({ pid: 1, host: os.hostname(), start: null, token: 'theirs', leaseUntil: Date.now() + 60_000, ...o });
+const owner = (o: Partial<LockOwner>): string =>
+  JSON.stringify({ pid: 1, host: os.hostname(), start: null, token: 'theirs', leaseUntil: Date.now() + 60_000, ...o });
 const sleeper = spawn('sleep', ['60']);
 afterAll(() => sleeper.kill('SIGKILL'));
 
@@ -34,7 +35,9 @@ describe('ShardLock', () => {
   it('waits behind a live holder of this host', async () => {
     const lockPath = path.join(await tmpDir(), 'a.lock');
     await fs.writeFile(lockPath, owner({ pid: sleeper.pid!, start: getProcessStart(sleeper.pid!) }));
-    expect(await ShardLock.tryAcquire(lockPath, { leaseMs: 1000, log: () => undefined })).toEqual({ heldBy: expect.objectContaining({ pid: sleeper.pid }) });
+    expect(await ShardLock.tryAcquire(lockPath, { leaseMs: 1000, log: () => undefined })).toEqual({
+      heldBy: expect.objectContaining({ pid: sleeper.pid }),
+    });
   });
 
   it('takes over the lock of a process that was killed, and logs it', async () => {
@@ -64,7 +67,9 @@ describe('ShardLock', () => {
     const dir = await tmpDir();
     const live = path.join(dir, 'live.lock');
     await fs.writeFile(live, owner({ host: 'elsewhere', pid: 5, leaseUntil: Date.now() + 60_000 }));
-    expect(await ShardLock.tryAcquire(live, { leaseMs: 1000, log: () => undefined })).toEqual({ heldBy: expect.objectContaining({ host: 'elsewhere' }) });
+    expect(await ShardLock.tryAcquire(live, { leaseMs: 1000, log: () => undefined })).toEqual({
+      heldBy: expect.objectContaining({ host: 'elsewhere' }),
+    });
     const expired = path.join(dir, 'expired.lock');
     await fs.writeFile(expired, owner({ host: 'elsewhere', pid: 5, leaseUntil: Date.now() - 5_000 }));
     const lines: string[] = [];
@@ -83,7 +88,7 @@ describe('ShardLock', () => {
     await lock.release();
   });
 
-  it('notices when another process took the lock over, and does not delete the new holder\'s lock', async () => {
+  it("notices when another process took the lock over, and does not delete the new holder's lock", async () => {
     const lockPath = path.join(await tmpDir(), 'a.lock');
     const lock = (await ShardLock.tryAcquire(lockPath, { leaseMs: 60_000, log: () => undefined })) as ShardLock;
     await fs.writeFile(lockPath, owner({ host: 'elsewhere', pid: 9, token: 'new' }));
@@ -92,10 +97,12 @@ describe('ShardLock', () => {
     expect(JSON.parse(await fs.readFile(lockPath, 'utf8')).token).toBe('new');
   });
 
-  it('of 8 concurrent takers of a dead holder\'s lock, exactly one wins', async () => {
+  it("of 8 concurrent takers of a dead holder's lock, exactly one wins", async () => {
     const lockPath = path.join(await tmpDir(), 'a.lock');
     await fs.writeFile(lockPath, owner({ pid: deadPid() }));
-    const results = await Promise.all(Array.from({ length: 8 }, () => ShardLock.tryAcquire(lockPath, { leaseMs: 60_000, log: () => undefined })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => ShardLock.tryAcquire(lockPath, { leaseMs: 60_000, log: () => undefined })),
+    );
     const winners = results.filter((r) => r instanceof ShardLock) as ShardLock[];
     expect(winners).toHaveLength(1);
     await winners[0].release();

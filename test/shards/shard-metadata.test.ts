@@ -38,8 +38,20 @@ describe('parseShardMetadata', () => {
   it('reads saev 0.1 metadata as format saev-0.1, with the same text and hash', () => {
     const m = parseShardMetadata(formatMetadata(seed), 'm.json');
     expect(m.format).toBe('saev-0.1');
-    expect({ layers: m.layers, nPatchesPerImg: m.nPatchesPerImg, dVit: m.dVit, nImgs: m.nImgs, nTokensPerShard: m.nTokensPerShard, dtype: m.dtype }).toEqual({
-      layers: [-2], nPatchesPerImg: 196, dVit: 768, nImgs: 1281167, nTokensPerShard: 2400000, dtype: 'float32',
+    expect({
+      layers: m.layers,
+      nPatchesPerImg: m.nPatchesPerImg,
+      dVit: m.dVit,
+      nImgs: m.nImgs,
+      nTokensPerShard: m.nTokensPerShard,
+      dtype: m.dtype,
+    }).toEqual({
+      layers: [-2],
+      nPatchesPerImg: 196,
+      dVit: 768,
+      nImgs: 1281167,
+      nTokensPerShard: 2400000,
+      dtype: 'float32',
     });
     expect(formatShardMetadata(m)).toBe(formatMetadata(seed));
     expect(getShardMetadataHash(m)).toBe(SEED_SHA);
@@ -49,7 +61,14 @@ describe('parseShardMetadata', () => {
     const v = v21.metadata.find((x) => x.name === 'ade20k-siglip-no-cls-prefer-fg')!;
     const m = parseShardMetadata(v.indent2, 'm.json');
     expect(m.format).toBe('saev-2.1');
-    expect(getShardGeometryOf(m)).toEqual({ nLayers: 3, nPatchesPerImg: 256, clsToken: false, dVit: 1024, nPatchesPerShard: 10_000_000, bytesPerValue: 4 });
+    expect(getShardGeometryOf(m)).toEqual({
+      nLayers: 3,
+      nPatchesPerImg: 256,
+      clsToken: false,
+      dVit: 1024,
+      nPatchesPerShard: 10_000_000,
+      bytesPerValue: 4,
+    });
     expect(m.nImgs).toBe(2000);
     expect(formatShardMetadata(m)).toBe(v.indent2);
     expect(getShardMetadataHash(m)).toBe(v.hash);
@@ -57,9 +76,15 @@ describe('parseShardMetadata', () => {
 
   it('refuses what holds no tokens or repeats a layer, in both formats', () => {
     const empty = v21.metadata.find((x) => x.name === 'fake-pe-core-empty-layers')!; // saev allows it; there is nothing to read
-    expect(() => parseShardMetadata(empty.indent2, 'm.json')).toThrow(/^metadata: m\.json: layers must be a non-empty list of distinct layers, found \[\]$/);
-    expect(() => parseShardMetadata(formatMetadata({ ...seed, n_patches_per_img: 0, cls_token: false }), 'm.json')).toThrow(/an image stores no tokens/);
-    expect(() => parseShardMetadata(formatMetadata({ ...seed, dtype: 'float64' }), 'm.json')).toThrow(/^metadata: m\.json: unknown storage dtype 'float64'/);
+    expect(() => parseShardMetadata(empty.indent2, 'm.json')).toThrow(
+      /^metadata: m\.json: layers must be a non-empty list of distinct layers, found \[\]$/,
+    );
+    expect(() =>
+      parseShardMetadata(formatMetadata({ ...seed, n_patches_per_img: 0, cls_token: false }), 'm.json'),
+    ).toThrow(/an image stores no tokens/);
+    expect(() => parseShardMetadata(formatMetadata({ ...seed, dtype: 'float64' }), 'm.json')).toThrow(
+      /^metadata: m\.json: unknown storage dtype 'float64'/,
+    );
     expect(() => parseShardMetadata('{', 'm.json')).toThrow(/^metadata: m\.json is not valid JSON/);
   });
 });
@@ -77,14 +102,18 @@ describe('directories', () => {
     expect(checkShardDirPath(`/x/${SEED_SHA}`, m01)).toBeNull();
     expect(checkShardDirPath('/x/other', m01)).toBe(`metadata hashes to ${SEED_SHA}, but the directory is named other`);
     expect(checkShardDirPath(`/x/saev/shards/${v21.metadata[0].hash}`, m21)).toBeNull();
-    expect(checkShardDirPath(path.join('/x/shards', v21.metadata[0].hash), m21)).toMatch(/^\/x\/shards\/\w{8} is not inside a saev\/shards directory, which saev's protocol-2\.1 loaders require; move it to <somewhere>\/saev\/shards\/\w{8}$/);
+    expect(checkShardDirPath(path.join('/x/shards', v21.metadata[0].hash), m21)).toMatch(
+      /^\/x\/shards\/\w{8} is not inside a saev\/shards directory, which saev's protocol-2\.1 loaders require; move it to <somewhere>\/saev\/shards\/\w{8}$/,
+    );
   });
 });
 
 describe('formatShardsJson', () => {
   it('writes 2.1 as saev does (orjson, indent 2) and 0.1 as saev-tfjs always has (indent 4, final newline)', () => {
     for (const v of v21.shards_json) expect(formatShardsJson('saev-2.1', v.records)).toBe(v.indent2);
-    expect(formatShardsJson('saev-0.1', [{ name: 'acts000000.bin', n_examples: 3 }])).toBe('[\n    {\n        "name": "acts000000.bin",\n        "n_examples": 3\n    }\n]\n');
+    expect(formatShardsJson('saev-0.1', [{ name: 'acts000000.bin', n_examples: 3 }])).toBe(
+      '[\n    {\n        "name": "acts000000.bin",\n        "n_examples": 3\n    }\n]\n',
+    );
   });
 });
 

@@ -10,12 +10,19 @@ import { countNonFinite, verifyShardDir } from '../../src/shards/verify-shards.j
 import { LABELS_FILE } from '../../src/extract/run-extraction.js';
 import { makeConfig } from '../extract/helpers.js';
 
-const quiet = { log: () => undefined, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream };
+const quiet = {
+  log: () => undefined,
+  progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+};
 let pristine: string;
 
 beforeAll(async () => {
   // 1 layer x 50 tokens, budget 150 -> 3 images per shard -> shards of 3, 3, 1 images.
-  const result = await runExtraction(validateExtractConfig(makeConfig({ data: 'fake', dataNImgs: 7, vitLayers: [-1], nPatchesPerShard: 150 })), clip, quiet);
+  const result = await runExtraction(
+    validateExtractConfig(makeConfig({ data: 'fake', dataNImgs: 7, vitLayers: [-1], nPatchesPerShard: 150 })),
+    clip,
+    quiet,
+  );
   pristine = result.shardDir;
 });
 
@@ -32,7 +39,14 @@ const kinds = async (dir: string) => (await verifyShardDir(dir)).problems.map((p
 describe('verifyShardDir', () => {
   it('passes a finished extraction, reading every shard', async () => {
     const report = await verifyShardDir(pristine);
-    expect(report).toMatchObject({ ok: true, nImgs: 7, nShards: 3, dtype: 'float32', nShardsVerified: 3, problems: [] });
+    expect(report).toMatchObject({
+      ok: true,
+      nImgs: 7,
+      nShards: 3,
+      dtype: 'float32',
+      nShardsVerified: 3,
+      problems: [],
+    });
   });
 
   it('reports a flipped byte as a checksum mismatch', async () => {
@@ -53,7 +67,9 @@ describe('verifyShardDir', () => {
     await fs.writeFile(file, bytes);
     const report = await verifyShardDir(dir);
     expect(report.problems.map((p) => p.kind).sort()).toEqual(['checksum', 'nonfinite']);
-    expect(report.problems.find((p) => p.kind === 'nonfinite')!.message).toBe('acts000000.bin holds 2 NaN or Inf values');
+    expect(report.problems.find((p) => p.kind === 'nonfinite')!.message).toBe(
+      'acts000000.bin holds 2 NaN or Inf values',
+    );
   });
 
   it('reports a short file, a missing file and a missing marker', async () => {
@@ -89,51 +105,88 @@ describe('verifyShardDir', () => {
     await fs.writeFile(path.join(dir, 'acts000003.bin.partial'), '');
     await fs.writeFile(path.join(dir, 'acts000003.bin'), '');
     await fs.writeFile(path.join(dir, '.saev-tfjs', 'acts000001.bin.lock'), '{}');
-    expect((await kinds(dir)).sort()).toEqual(['leftover .saev-tfjs/acts000001.bin.lock', 'leftover acts000003.bin', 'leftover acts000003.bin.partial']);
+    expect((await kinds(dir)).sort()).toEqual([
+      'leftover .saev-tfjs/acts000001.bin.lock',
+      'leftover acts000003.bin',
+      'leftover acts000003.bin.partial',
+    ]);
   });
 
   it('says so when the directory is not a shard directory', async () => {
     const report = await verifyShardDir(path.dirname(pristine));
     expect(report.ok).toBe(false);
-    expect(report.problems[0].message).toBe(`no metadata.json in ${path.dirname(pristine)}; it holds the shard directory ${pristine}: pass that`);
+    expect(report.problems[0].message).toBe(
+      `no metadata.json in ${path.dirname(pristine)}; it holds the shard directory ${pristine}: pass that`,
+    );
     const onFile = await verifyShardDir(path.join(pristine, 'metadata.json'));
-    expect(onFile.problems.map((p) => p.message)).toEqual([`${path.join(pristine, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it`]);
+    expect(onFile.problems.map((p) => p.message)).toEqual([
+      `${path.join(pristine, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it`,
+    ]);
   });
 });
 
 describe('verifyShardDir on protocol 2.1', () => {
   let v21: string;
   beforeAll(async () => {
-    const config = makeConfig({ data: 'ade20k', dataRoot: path.resolve(__dirname, '../fixtures/data/ade20k'), dataSplit: 'validation', vitLayers: [-1], nPatchesPerShard: 100, format: 'saev-2.1' });
+    const config = makeConfig({
+      data: 'ade20k',
+      dataRoot: path.resolve(__dirname, '../fixtures/data/ade20k'),
+      dataSplit: 'validation',
+      vitLayers: [-1],
+      nPatchesPerShard: 100,
+      format: 'saev-2.1',
+    });
     v21 = (await runExtraction(validateExtractConfig(config), clip, quiet)).shardDir;
   });
 
   it('passes a finished extraction with its labels.bin', async () => {
-    expect(await verifyShardDir(v21)).toMatchObject({ ok: true, nImgs: 3, nShards: 2, nShardsVerified: 2, problems: [] });
+    expect(await verifyShardDir(v21)).toMatchObject({
+      ok: true,
+      nImgs: 3,
+      nShards: 2,
+      nShardsVerified: 2,
+      problems: [],
+    });
   });
 
   it('reports a directory outside saev/shards, which saev cannot load, and a labels.bin of the wrong size', async () => {
-    const dir = path.join(await fs.mkdtemp(path.join(path.dirname(path.dirname(path.dirname(v21))), 'moved-')), path.basename(v21));
+    const dir = path.join(
+      await fs.mkdtemp(path.join(path.dirname(path.dirname(path.dirname(v21))), 'moved-')),
+      path.basename(v21),
+    );
     await fs.cp(v21, dir, { recursive: true });
     await fs.appendFile(path.join(dir, LABELS_FILE), Buffer.from([0]));
     const { problems } = await verifyShardDir(dir);
     expect(problems.map((p) => `${p.kind} ${p.file}`)).toEqual(['metadata metadata.json', 'sidecar labels.bin']);
-    expect(problems[0].message).toMatch(/is not inside a saev\/shards directory, which saev's protocol-2\.1 loaders require; move it to <somewhere>\/saev\/shards\/[0-9a-f]{8}$/);
-    expect(problems[1].message).toBe('labels.bin has 148 bytes, metadata.json implies 147 (3 images x 49 patches, uint8)');
+    expect(problems[0].message).toMatch(
+      /is not inside a saev\/shards directory, which saev's protocol-2\.1 loaders require; move it to <somewhere>\/saev\/shards\/[0-9a-f]{8}$/,
+    );
+    expect(problems[1].message).toBe(
+      'labels.bin has 148 bytes, metadata.json implies 147 (3 images x 49 patches, uint8)',
+    );
   });
 
   it('finds the shard directory under saev/shards when given --dump-to', async () => {
     const dumpTo = path.dirname(path.dirname(path.dirname(v21)));
-    expect((await verifyShardDir(dumpTo)).problems[0].message).toBe(`no metadata.json in ${dumpTo}; it holds the shard directory ${v21}: pass that`);
+    expect((await verifyShardDir(dumpTo)).problems[0].message).toBe(
+      `no metadata.json in ${dumpTo}; it holds the shard directory ${v21}: pass that`,
+    );
   });
 });
 
 describe('countNonFinite', () => {
   it('counts by exponent bits in each dtype (hand-built bytes)', () => {
     // float32: 1.0, +Inf, NaN, -0
-    expect(countNonFinite(new Uint8Array(new Uint32Array([0x3f800000, 0x7f800000, 0x7fc00000, 0x80000000]).buffer), 'float32')).toBe(2);
+    expect(
+      countNonFinite(
+        new Uint8Array(new Uint32Array([0x3f800000, 0x7f800000, 0x7fc00000, 0x80000000]).buffer),
+        'float32',
+      ),
+    ).toBe(2);
     // float16: 1.0, -Inf, NaN, max finite 65504; bfloat16: 1.0, Inf, NaN, max finite
     expect(countNonFinite(new Uint8Array(new Uint16Array([0x3c00, 0xfc00, 0x7e00, 0x7bff]).buffer), 'float16')).toBe(2);
-    expect(countNonFinite(new Uint8Array(new Uint16Array([0x3f80, 0x7f80, 0x7fc0, 0x7f7f]).buffer), 'bfloat16')).toBe(2);
+    expect(countNonFinite(new Uint8Array(new Uint16Array([0x3f80, 0x7f80, 0x7fc0, 0x7f7f]).buffer), 'bfloat16')).toBe(
+      2,
+    );
   });
 });

@@ -8,7 +8,10 @@ const panel = (change: Partial<Panel> = {}): Panel => ({
   xLabel: 'position',
   yLabel: 'mean norm',
   x: [0, 1, 2, 3],
-  series: [[11.34, 11.6, NaN, 11.5], [1, 2, 3, 4]],
+  series: [
+    [11.34, 11.6, NaN, 11.5],
+    [1, 2, 3, 4],
+  ],
   names: ['layer -2', 'layer -1'],
   ...change,
 });
@@ -20,19 +23,28 @@ describe('ticks', () => {
     expect(getNiceTicks(11.33, 11.61, 11)).toEqual([11.35, 11.4, 11.45, 11.5, 11.55, 11.6]);
     expect(getNiceTicks(-3.2, 0.4)).toEqual([-3, -2, -1, 0]);
     expect(getNiceTicks(5, 5)).toEqual([5]);
-    expect(getNiceTicks(1, 1 + 2 ** -52)).toEqual([1]); // values a float barely tells apart: one tick, and the loop ends
+    // values a float barely tells apart: one tick, and the loop ends
+    expect(getNiceTicks(1, 1 + 2 ** -52)).toEqual([1]);
     expect(getNiceTicks(0, Infinity)).toEqual([0]);
   });
 
   it('formats ticks short', () => {
-    expect([0, 0.05, 11.35, 20000, 0.001, 1234.5678].map(formatTick)).toEqual(['0', '0.05', '11.35', '2e4', '1e-3', '1235']);
+    expect([0, 0.05, 11.35, 20000, 0.001, 1234.5678].map(formatTick)).toEqual([
+      '0',
+      '0.05',
+      '11.35',
+      '2e4',
+      '1e-3',
+      '1235',
+    ]);
   });
 });
 
 describe('renderPlotSvg', () => {
   it('draws the title, axis labels, legend and y ticks over the data range', () => {
     const svg = renderPlotSvg([panel()]);
-    for (const s of ['Norms &amp; more', '>position<', '>mean norm<', '>layer -2<', '>layer -1<']) expect(svg).toContain(s);
+    for (const s of ['Norms &amp; more', '>position<', '>mean norm<', '>layer -2<', '>layer -1<'])
+      expect(svg).toContain(s);
     // y spans 1..11.6, padded to 0.47..12.13: (12.13 - 0.47) / 5 = 2.33, so ticks every 5
     const yTicks = [...svg.matchAll(/text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
     expect(yTicks).toEqual(['5', '10']);
@@ -40,8 +52,14 @@ describe('renderPlotSvg', () => {
 
   it('breaks a line at NaN and gives each series its colour', () => {
     const svg = renderPlotSvg([panel()]);
-    const lines = [...svg.matchAll(/<polyline points="([^"]+)" fill="none" stroke="([^"]+)"/g)].map((m) => [m[1].split(' ').length, m[2]]);
-    expect(lines).toEqual([[2, 'rgb(30,90,220)'], [4, 'rgb(230,90,30)']]); // 11.34, 11.6 | gap | 11.5 alone is no line
+    const lines = [...svg.matchAll(/<polyline points="([^"]+)" fill="none" stroke="([^"]+)"/g)].map((m) => [
+      m[1].split(' ').length,
+      m[2],
+    ]);
+    expect(lines).toEqual([
+      [2, 'rgb(30,90,220)'],
+      [4, 'rgb(230,90,30)'],
+    ]); // 11.34, 11.6 | gap | 11.5 alone is no line
   });
 
   it('draws a series that is flat to float precision as flat', () => {

@@ -1,5 +1,6 @@
 // Tests src/stats/stats-kernels.ts through src/stats/stats-memory.ts: the WebAssembly pass-1 and centred
-// kernels (per-dimension and per-token sums, max x²) against plain float64 loops, over random widths (odd and even), token counts around the
+// kernels (per-dimension and per-token sums, max x²) against plain float64 loops, over random widths (odd and even),
+// token counts around the
 // four-token groups, and unaligned, overlapping token offsets; a token's sums do not depend on the
 // tokens around it; half-precision chunks decode into the memory the kernels read.
 import { describe, expect, it } from 'vitest';
@@ -35,7 +36,13 @@ describe('stats kernels', () => {
       offsets.forEach((o, k) => {
         const xs = Array.from(vals.subarray(o, o + D));
         wantMax = Math.max(wantMax, ...xs.map((x) => x * x));
-        expect(relClose(mem.sumSq[k], xs.reduce((a, x) => a + x * x, 0)), `sumSq token ${k}`).toBe(true);
+        expect(
+          relClose(
+            mem.sumSq[k],
+            xs.reduce((a, x) => a + x * x, 0),
+          ),
+          `sumSq token ${k}`,
+        ).toBe(true);
       });
       expect(maxSq).toBe(wantMax);
       mem.centred(vals, nTok);

@@ -25,7 +25,9 @@ describe('createFileOnce', () => {
     const dir = await tmpDir();
     const file = path.join(dir, 'metadata.json');
     await createFileOnce(file, 'one\n');
-    await expect(createFileOnce(file, 'two\n')).rejects.toThrow(`shards: ${file} already exists and disagrees with this run`);
+    await expect(createFileOnce(file, 'two\n')).rejects.toThrow(
+      `shards: ${file} already exists and disagrees with this run`,
+    );
     expect(await fs.readFile(file, 'utf8')).toBe('one\n');
     expect(await fs.readdir(dir)).toEqual(['metadata.json']);
   });
@@ -34,7 +36,9 @@ describe('createFileOnce', () => {
     const dir = await tmpDir();
     const file = path.join(dir, 'info.json');
     await createFileOnce(file, '{"a":1,"backend":"x"}');
-    expect(await createFileOnce(file, '{"a":1,"backend":"y"}', (existing) => JSON.parse(existing).a === 1)).toBe('existing');
+    expect(await createFileOnce(file, '{"a":1,"backend":"y"}', (existing) => JSON.parse(existing).a === 1)).toBe(
+      'existing',
+    );
   });
 });
 

@@ -11,7 +11,10 @@ import { FilePool } from '../../src/util/file-pool.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-file-pool-'));
 const files = [0, 1, 2].map((i) => {
   const file = path.join(dir, `f${i}.bin`);
-  writeFileSync(file, Uint8Array.from({ length: 1000 }, (_, j) => (j * 3 + i) & 0xff));
+  writeFileSync(
+    file,
+    Uint8Array.from({ length: 1000 }, (_, j) => (j * 3 + i) & 0xff),
+  );
   return file;
 });
 
@@ -24,7 +27,9 @@ describe('FilePool', () => {
     const got = await pool.read(files[1], 990, 10, into);
     expect(got.buffer).toBe(into.buffer);
     expect([...got]).toEqual(Array.from({ length: 10 }, (_, j) => ((990 + j) * 3 + 1) & 0xff));
-    await expect(pool.read(files[1], 995, 10)).rejects.toThrow(`reader: ${files[1]} ended at byte 1000, expected 1005; the shard is truncated`);
+    await expect(pool.read(files[1], 995, 10)).rejects.toThrow(
+      `reader: ${files[1]} ended at byte 1000, expected 1005; the shard is truncated`,
+    );
     await pool.close();
   });
 

@@ -14,7 +14,13 @@ describe('ReadBuffer', () => {
     writeFileSync(file, data);
     const rb = new ReadBuffer(9000);
     const pool = new FilePool();
-    for (const [position, length] of [[0, 9000], [4, 100], [4095, 1], [4097, 8999], [10996, 9000]]) {
+    for (const [position, length] of [
+      [0, 9000],
+      [4, 100],
+      [4095, 1],
+      [4097, 8999],
+      [10996, 9000],
+    ]) {
       const target = rb.getTarget(position, length);
       expect(target.byteOffset % 4096).toBe(position % 4096);
       expect(target.length).toBe(length);
@@ -33,7 +39,9 @@ describe('ReadBuffer', () => {
     expect(target.buffer).toBe(buffer);
     expect(target.byteOffset).toBe(8192 + 4);
     expect(ReadBuffer.getFootprint(1000)).toBe(1000 + 4096);
-    expect(() => new ReadBuffer(1000, { buffer, byteOffset: 100 })).toThrow('reader: a 5096-byte read buffer does not fit at byte 100 of 65536 (it must start on a 4096-byte page)');
+    expect(() => new ReadBuffer(1000, { buffer, byteOffset: 100 })).toThrow(
+      'reader: a 5096-byte read buffer does not fit at byte 100 of 65536 (it must start on a 4096-byte page)',
+    );
     expect(() => new ReadBuffer(1000, { buffer, byteOffset: 61440 })).toThrow('does not fit at byte 61440 of 65536');
   });
 });

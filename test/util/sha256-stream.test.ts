@@ -63,7 +63,10 @@ describe('Sha256Stream', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-sha256-'));
     const script = path.join(dir, 'hash.mjs');
     const module = pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'util', 'sha256-stream.js')).href;
-    writeFileSync(script, `const { Sha256Stream } = await import(${JSON.stringify(module)}); const s = new Sha256Stream(); await s.update(Buffer.from('abc')); console.log(await s.digest());`);
+    writeFileSync(
+      script,
+      `const { Sha256Stream } = await import(${JSON.stringify(module)}); const s = new Sha256Stream(); await s.update(Buffer.from('abc')); console.log(await s.digest());`,
+    );
     const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
     expect(out.trim()).toBe(sha256(Buffer.from('abc')));
   });

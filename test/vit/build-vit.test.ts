@@ -12,9 +12,22 @@ import { loadVit, saveVit } from '../../src/vit/load-vit.js';
 import { setRandomWeights } from '../../src/vit/random-weights.js';
 
 const tiny: VitArch = {
-  imageSize: 32, patchSize: 8, width: 16, depth: 4, nHeads: 2, mlpWidth: 32,
-  gelu: 'quick', layerNormEps: 1e-5, clsToken: true, nRegisters: 0, patchBias: false, preNorm: true, layerScale: false,
-  positionEmbedding: true, rope: null, mlp: 'gelu',
+  imageSize: 32,
+  patchSize: 8,
+  width: 16,
+  depth: 4,
+  nHeads: 2,
+  mlpWidth: 32,
+  gelu: 'quick',
+  layerNormEps: 1e-5,
+  clsToken: true,
+  nRegisters: 0,
+  patchBias: false,
+  preNorm: true,
+  layerScale: false,
+  positionEmbedding: true,
+  rope: null,
+  mlp: 'gelu',
 };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-vit-'));
 
@@ -55,13 +68,22 @@ describe('buildVit', () => {
     const plain = buildVit(tiny, 'plain');
     const scaled = buildVit({ ...tiny, layerScale: true, clsToken: true, nRegisters: 2 }, 'scaled');
     expect(plain.layers.some((layer) => /_ls\d$/.test(layer.name))).toBe(false);
-    expect(scaled.layers.filter((layer) => /^block0_ls[12]$/.test(layer.name)).map((layer) => layer.getClassName())).toEqual(['SaevLayerScale', 'SaevLayerScale']);
+    expect(
+      scaled.layers.filter((layer) => /^block0_ls[12]$/.test(layer.name)).map((layer) => layer.getClassName()),
+    ).toEqual(['SaevLayerScale', 'SaevLayerScale']);
     expect(scaled.outputs[0].shape).toEqual([null, 19, 16]);
     [plain, scaled].forEach((m) => m.dispose());
   });
 
   it('builds DINOv3-like models: storage tokens, no position embeddings, one RoPE table for every block, SwiGLU', async () => {
-    const arch: VitArch = { ...dinov3.archs.dinov3_vits16plus, imageSize: 32, width: 16, depth: 2, nHeads: 2, mlpWidth: 24 };
+    const arch: VitArch = {
+      ...dinov3.archs.dinov3_vits16plus,
+      imageSize: 32,
+      width: 16,
+      depth: 2,
+      nHeads: 2,
+      mlpWidth: 24,
+    };
     const vit = buildVit(arch, 'rotary');
     expect(vit.outputs[0].shape).toEqual([null, 1 + 4 + 4, 16]);
     const names = vit.weights.map((w) => w.originalName);
@@ -69,7 +91,10 @@ describe('buildVit', () => {
     expect(names.filter((n) => n.startsWith('rope/'))).toEqual(['rope/sin_cos']);
     expect(vit.getLayer('block0_fc1').getWeights()[0].shape).toEqual([16, 48]);
     expect(vit.getLayer('block0_swiglu').getClassName()).toBe('SaevSwiGlu');
-    expect(vit.getLayer('block1_attn').inboundNodes[0].inboundLayers.map((l) => l.name)).toEqual(['block1_ln1', 'rope']);
+    expect(vit.getLayer('block1_attn').inboundNodes[0].inboundLayers.map((l) => l.name)).toEqual([
+      'block1_ln1',
+      'rope',
+    ]);
     const table = await vit.getLayer('rope').getWeights()[0].data();
     setRandomWeights(vit, 1);
     expect(await vit.getLayer('rope').getWeights()[0].data()).toEqual(table); // non-trainable: kept
@@ -94,7 +119,9 @@ describe('buildVit', () => {
     const depth = tiny.depth;
     const byNegative = makeRecorder(vit, [-2, -1]);
     expect(byNegative.outputs.map((t) => t.name.split('/')[0])).toEqual([`block${depth - 2}`, `block${depth - 1}`]);
-    expect(() => makeRecorder(vit, [depth])).toThrow(`vit: block ${depth} does not exist; tiny has ${depth} blocks (0..${depth - 1}, or -${depth}..-1)`);
+    expect(() => makeRecorder(vit, [depth])).toThrow(
+      `vit: block ${depth} does not exist; tiny has ${depth} blocks (0..${depth - 1}, or -${depth}..-1)`,
+    );
     expect(() => makeRecorder(vit, [-depth - 1])).toThrow(/does not exist/);
     vit.dispose();
   });
@@ -129,7 +156,15 @@ describe('saveVit / loadVit', () => {
   });
 
   it('round-trips a RoPE model (PE-Spatial-G-like: no CLS, LayerScale, absolute positions)', async () => {
-    const arch: VitArch = { ...peSpatial.archs['PE-Spatial-G14-448'], imageSize: 32, patchSize: 8, width: 16, depth: 2, nHeads: 2, mlpWidth: 32 };
+    const arch: VitArch = {
+      ...peSpatial.archs['PE-Spatial-G14-448'],
+      imageSize: 32,
+      patchSize: 8,
+      width: 16,
+      depth: 2,
+      nHeads: 2,
+      mlpWidth: 32,
+    };
     const model = buildVit(arch, 'pe');
     setRandomWeights(model, 2);
     const dir = path.join(tmp, 'pe');
@@ -171,7 +206,11 @@ describe('saveVit / loadVit', () => {
   });
 
   it('names the accepted forms for an unknown checkpoint', async () => {
-    await expect(loadVit(clip, 'ViT-B-16/openai')).rejects.toThrow(/does not exist; pass a checkpoint file, a converted model directory .* or a name/);
-    await expect(loadVit(clip, 'random:ViT-H-99')).rejects.toThrow(/no architecture 'ViT-H-99' \(known: ViT-B-32, ViT-B-16, ViT-L-14, demo\)/);
+    await expect(loadVit(clip, 'ViT-B-16/openai')).rejects.toThrow(
+      /does not exist; pass a checkpoint file, a converted model directory .* or a name/,
+    );
+    await expect(loadVit(clip, 'random:ViT-H-99')).rejects.toThrow(
+      /no architecture 'ViT-H-99' \(known: ViT-B-32, ViT-B-16, ViT-L-14, demo\)/,
+    );
   });
 });

@@ -42,13 +42,17 @@ describe('a model directory with its weights in several files', () => {
     const manifest = JSON.parse(readFileSync(path.join(splitDir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     const paths = manifest.weightsManifest[0].paths;
     const bytes = manifest.weightsManifest[0].weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-    expect(paths).toEqual(Array.from({ length: Math.ceil(bytes / LIMIT) }, (_, i) => `weights-${i + 1}-of-${paths.length}.bin`));
+    expect(paths).toEqual(
+      Array.from({ length: Math.ceil(bytes / LIMIT) }, (_, i) => `weights-${i + 1}-of-${paths.length}.bin`),
+    );
     expect(paths.length).toBeGreaterThan(3);
-    expect(paths.map((p) => statSync(path.join(splitDir, p)).size)).toEqual(paths.map((_, i) => (i < paths.length - 1 ? LIMIT : bytes - LIMIT * i)));
+    expect(paths.map((p) => statSync(path.join(splitDir, p)).size)).toEqual(
+      paths.map((_, i) => (i < paths.length - 1 ? LIMIT : bytes - LIMIT * i)),
+    );
     expect(readdirSync(splitDir).sort()).toEqual(['model.json', 'saev-vit.json', ...paths].sort());
   });
 
-  it('loads weight by weight with the same weights digest and outputs, and leaves only the model\'s tensors', async () => {
+  it("loads weight by weight with the same weights digest and outputs, and leaves only the model's tensors", async () => {
     const before = tf.memory().numTensors;
     const loaded = await loadVit(clip, splitDir);
     expect(tf.memory().numTensors - before).toBe(loaded.model.weights.length);
@@ -60,10 +64,16 @@ describe('a model directory with its weights in several files', () => {
 
   it('loads with plain tf.loadLayersModel, our handler giving one buffer per file, never joined', async () => {
     const artifacts = await makeDirectoryLoader(splitDir).load!();
-    const paths = JSON.parse(readFileSync(path.join(splitDir, 'model.json'), 'utf8')).weightsManifest[0].paths as string[];
+    const paths = JSON.parse(readFileSync(path.join(splitDir, 'model.json'), 'utf8')).weightsManifest[0]
+      .paths as string[];
     expect(Array.isArray(artifacts.weightData)).toBe(true);
-    expect((artifacts.weightData as ArrayBuffer[]).map((b) => b.byteLength)).toEqual(paths.map((p) => statSync(path.join(splitDir, p)).size));
-    for (const model of [await tf.loadLayersModel(makeDirectoryLoader(splitDir)), await tf.loadLayersModel(`file://${splitDir}/model.json`)]) {
+    expect((artifacts.weightData as ArrayBuffer[]).map((b) => b.byteLength)).toEqual(
+      paths.map((p) => statSync(path.join(splitDir, p)).size),
+    );
+    for (const model of [
+      await tf.loadLayersModel(makeDirectoryLoader(splitDir)),
+      await tf.loadLayersModel(`file://${splitDir}/model.json`),
+    ]) {
       expect(await outputsOf(model)).toEqual(await outputsOf(original.model));
       model.dispose();
     }
@@ -72,9 +82,16 @@ describe('a model directory with its weights in several files', () => {
   it('is written the same way by plain model.save through our saver', async () => {
     const dir = path.join(tmp, 'saved-plain');
     await original.model.save(makeDirectorySaver(dir, LIMIT));
-    const files = readdirSync(dir).filter((f) => f.endsWith('.bin')).sort();
-    expect(files).toEqual(readdirSync(splitDir).filter((f) => f.endsWith('.bin')).sort());
-    for (const f of files) expect(readFileSync(path.join(dir, f)).equals(readFileSync(path.join(splitDir, f)))).toBe(true);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.bin'))
+      .sort();
+    expect(files).toEqual(
+      readdirSync(splitDir)
+        .filter((f) => f.endsWith('.bin'))
+        .sort(),
+    );
+    for (const f of files)
+      expect(readFileSync(path.join(dir, f)).equals(readFileSync(path.join(splitDir, f)))).toBe(true);
     const { model, weightsSha256 } = await loadModelDir(dir);
     expect(weightsSha256).toBe(original.weightsSha256);
     model.dispose();
@@ -91,7 +108,13 @@ describe('a model directory from before the split (one weights.bin)', () => {
         const parts = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData!];
         writeFileSync(path.join(dir, 'weights.bin'), Buffer.concat(parts.map((p) => Buffer.from(p))));
         const { modelTopology, format, generatedBy, convertedBy, weightSpecs } = artifacts;
-        const manifest = { format, generatedBy, convertedBy, modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] };
+        const manifest = {
+          format,
+          generatedBy,
+          convertedBy,
+          modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }],
+        };
         writeFileSync(path.join(dir, 'model.json'), JSON.stringify(manifest));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
@@ -115,7 +138,9 @@ describe('a broken model directory', () => {
 
   it('names a truncated weight file and a missing one, in one line, leaving no tensor behind', async () => {
     const before = tf.memory().numTensors;
-    const files = readdirSync(splitDir).filter((f) => f.endsWith('.bin')).sort();
+    const files = readdirSync(splitDir)
+      .filter((f) => f.endsWith('.bin'))
+      .sort();
     const truncated = await copyTo('truncated');
     truncateSync(path.join(truncated, files[1]), 1000);
     await expect(loadVit(clip, truncated)).rejects.toThrow(
@@ -123,7 +148,9 @@ describe('a broken model directory', () => {
     );
     const missing = await copyTo('missing');
     await fs.rm(path.join(missing, files.at(-1)!));
-    await expect(loadVit(clip, missing)).rejects.toThrow(/^weights: cannot open weight file .*missing\/weights-(\d)-of-\1\.bin \(ENOENT.*\); the model directory is incomplete$/);
+    await expect(loadVit(clip, missing)).rejects.toThrow(
+      /^weights: cannot open weight file .*missing\/weights-(\d)-of-\1\.bin \(ENOENT.*\); the model directory is incomplete$/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -138,11 +165,20 @@ describe('a broken model directory', () => {
       return dir;
     };
     const renamed = await edit('renamed', (m) => (m.weightsManifest[0].weights[3].name = 'block9_extra/kernel'));
-    await expect(loadVit(clip, renamed)).rejects.toThrow(/^weights: .*renamed\/model\.json lists no weight \S+, which its topology has; convert the model again$/);
+    await expect(loadVit(clip, renamed)).rejects.toThrow(
+      /^weights: .*renamed\/model\.json lists no weight \S+, which its topology has; convert the model again$/,
+    );
     const reshaped = await edit('reshaped', (m) => (m.weightsManifest[0].weights[0].shape = [32, 32, 128, 3]));
-    await expect(loadVit(clip, reshaped)).rejects.toThrow(/^weights: patch_embed\/kernel in .*model\.json is \[32, 32, 128, 3\] but the topology wants \[32, 32, 3, 128\]$/);
-    const quantized = await edit('quantized', (m) => (m.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', min: 0, scale: 1 }));
-    await expect(loadVit(clip, quantized)).rejects.toThrow(/^weights: patch_embed\/kernel in .*model\.json is quantized to uint8; only float32 weights are read \(convert the checkpoint again\)$/);
+    await expect(loadVit(clip, reshaped)).rejects.toThrow(
+      /^weights: patch_embed\/kernel in .*model\.json is \[32, 32, 128, 3\] but the topology wants \[32, 32, 3, 128\]$/,
+    );
+    const quantized = await edit(
+      'quantized',
+      (m) => (m.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', min: 0, scale: 1 }),
+    );
+    await expect(loadVit(clip, quantized)).rejects.toThrow(
+      /^weights: patch_embed\/kernel in .*model\.json is quantized to uint8; only float32 weights are read \(convert the checkpoint again\)$/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -5,7 +5,12 @@ import { promises as fs, readdirSync, statSync, truncateSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getWeightFileNames, MAX_WEIGHT_FILE_BYTES, openWeightFiles, WeightFilesWriter } from '../../src/vit/weight-files.js';
+import {
+  getWeightFileNames,
+  MAX_WEIGHT_FILE_BYTES,
+  openWeightFiles,
+  WeightFilesWriter,
+} from '../../src/vit/weight-files.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -32,17 +37,25 @@ describe('getWeightFileNames', () => {
     expect(getWeightFileNames(2 ** 30 + 1)).toEqual(['weights-1-of-2.bin', 'weights-2-of-2.bin']);
     expect(getWeightFileNames(2523054080)).toEqual(['weights-1-of-3.bin', 'weights-2-of-3.bin', 'weights-3-of-3.bin']); // ViT-H/14
     expect(getWeightFileNames(1000, 300)).toHaveLength(4);
-    expect(() => getWeightFileNames(10, 0)).toThrow('weights: the weight file size limit must be a positive integer, found 0');
+    expect(() => getWeightFileNames(10, 0)).toThrow(
+      'weights: the weight file size limit must be a positive integer, found 0',
+    );
   });
 });
 
 describe('WeightFilesWriter and openWeightFiles', () => {
-  for (const [total, limit] of [[5000, 300], [3000, 1000], [999, 1000], [1000, 1000], [0, 64]] as const) {
+  for (const [total, limit] of [
+    [5000, 300],
+    [3000, 1000],
+    [999, 1000],
+    [1000, 1000],
+    [0, 64],
+  ] as const) {
     it(`writes ${total} bytes in pieces as files of at most ${limit} and reads any range back (reads of at most 7 bytes)`, async () => {
       const data = randomBytes(total);
       const writer = new WeightFilesWriter(dir, total, limit);
       const lengths = pieceLengths(total + limit);
-      for (let done = 0; done < total; ) {
+      for (let done = 0; done < total;) {
         const n = Math.min(total - done, lengths.next().value as number);
         await writer.write(data.subarray(done, done + n));
         done += n;
@@ -64,7 +77,9 @@ describe('WeightFilesWriter and openWeightFiles', () => {
           const length = Math.min(total - start, starts.next().value as number);
           expect(Buffer.from(await reader.read(start, length)).equals(data.subarray(start, start + length))).toBe(true);
         }
-        await expect(reader.read(total - 1, 2)).rejects.toThrow(`weights: bytes ${total - 1}..${total + 1} asked of weight files holding ${total}`);
+        await expect(reader.read(total - 1, 2)).rejects.toThrow(
+          `weights: bytes ${total - 1}..${total + 1} asked of weight files holding ${total}`,
+        );
         await reader.close();
       }
     });
@@ -73,10 +88,14 @@ describe('WeightFilesWriter and openWeightFiles', () => {
   it('refuses more or fewer bytes than announced, and a file that exists already', async () => {
     const writer = new WeightFilesWriter(dir, 10, 4);
     await writer.write(new Uint8Array(6));
-    await expect(writer.write(new Uint8Array(5))).rejects.toThrow(`weights: 11 bytes written to ${dir}, more than the 10 the manifest lists`);
+    await expect(writer.write(new Uint8Array(5))).rejects.toThrow(
+      `weights: 11 bytes written to ${dir}, more than the 10 the manifest lists`,
+    );
     await expect(writer.close()).rejects.toThrow(`weights: 6 bytes written to ${dir}, but the manifest lists 10`);
     const again = new WeightFilesWriter(dir, 10, 4);
-    await expect(again.write(new Uint8Array(1))).rejects.toThrow(/^weights: cannot create .*weights-1-of-3\.bin \(EEXIST[^\n]*\)$/);
+    await expect(again.write(new Uint8Array(1))).rejects.toThrow(
+      /^weights: cannot create .*weights-1-of-3\.bin \(EEXIST[^\n]*\)$/,
+    );
     await again.abort();
   });
 
@@ -85,12 +104,16 @@ describe('WeightFilesWriter and openWeightFiles', () => {
     await writer.write(new Uint8Array(100));
     const paths = await writer.close();
     await expect(openWeightFiles(dir, [...paths, 'weights-4-of-3.bin'])).rejects.toThrow(
-      new RegExp(`^weights: cannot open weight file ${path.join(dir, 'weights-4-of-3.bin')} \\(ENOENT[^\\n]*\\); the model directory is incomplete$`),
+      new RegExp(
+        `^weights: cannot open weight file ${path.join(dir, 'weights-4-of-3.bin')} \\(ENOENT[^\\n]*\\); the model directory is incomplete$`,
+      ),
     );
     truncateSync(path.join(dir, paths[1]), 10);
     const reader = await openWeightFiles(dir, paths);
     expect(reader.totalBytes).toBe(70);
-    await expect(reader.read(60, 20)).rejects.toThrow(/^weights: bytes 60\.\.80 asked of weight files holding 70 \(weights-1-of-3\.bin, weights-2-of-3\.bin, weights-3-of-3\.bin in .*\); is a file truncated\?$/);
+    await expect(reader.read(60, 20)).rejects.toThrow(
+      /^weights: bytes 60\.\.80 asked of weight files holding 70 \(weights-1-of-3\.bin, weights-2-of-3\.bin, weights-3-of-3\.bin in .*\); is a file truncated\?$/,
+    );
     await reader.close();
   });
 });

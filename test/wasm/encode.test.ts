@@ -22,28 +22,68 @@ describe('wasm encoder', () => {
   it('builds a module whose functions run: a scalar loop and f64x2 arithmetic on memory', () => {
     // sum(p, n): Σ of n float64 at byte p, a loop with a body longer than 127 bytes of code in the module.
     const sum = {
-      name: 'sum', params: [I32, I32] as const, results: [F64] as const, locals: [I32, V128] as const,
+      name: 'sum',
+      params: [I32, I32] as const,
+      results: [F64] as const,
+      locals: [I32, V128] as const,
       body: [
-        op.block, op.loop,
-        op.localGet(2), op.localGet(1), op.i32GeU, op.brIf(1),
-        op.localGet(3), op.localGet(0), op.localGet(2), op.i32Const(3), op.i32Shl, op.i32Add, op.v128Load64Zero(), op.f64x2Add, op.localSet(3),
-        op.localGet(2), op.i32Const(1), op.i32Add, op.localSet(2),
-        op.br(0), op.end, op.end,
-        op.localGet(3), op.f64x2ExtractLane(0),
+        op.block,
+        op.loop,
+        op.localGet(2),
+        op.localGet(1),
+        op.i32GeU,
+        op.brIf(1),
+        op.localGet(3),
+        op.localGet(0),
+        op.localGet(2),
+        op.i32Const(3),
+        op.i32Shl,
+        op.i32Add,
+        op.v128Load64Zero(),
+        op.f64x2Add,
+        op.localSet(3),
+        op.localGet(2),
+        op.i32Const(1),
+        op.i32Add,
+        op.localSet(2),
+        op.br(0),
+        op.end,
+        op.end,
+        op.localGet(3),
+        op.f64x2ExtractLane(0),
       ],
     };
-    // square(p): the float32 pair at byte p, widened, squared, stored as two float64 at byte p + 16 (pmax with 0 keeps it).
+    // square(p): the float32 pair at byte p, widened, squared, stored as two float64 at byte p + 16 (pmax with 0 keeps
+    // it).
     const square = {
-      name: 'square', params: [I32] as const, results: [] as const, locals: [V128] as const,
+      name: 'square',
+      params: [I32] as const,
+      results: [] as const,
+      locals: [V128] as const,
       body: [
-        op.localGet(0), op.v128Load64Zero(), op.f64x2PromoteLowF32x4, op.localTee(1), op.localGet(1), op.f64x2Mul, op.localSet(1),
-        op.localGet(0), op.v128Zero, op.localGet(1), op.f64x2Pmax, op.v128Store(16),
+        op.localGet(0),
+        op.v128Load64Zero(),
+        op.f64x2PromoteLowF32x4,
+        op.localTee(1),
+        op.localGet(1),
+        op.f64x2Mul,
+        op.localSet(1),
+        op.localGet(0),
+        op.v128Zero,
+        op.localGet(1),
+        op.f64x2Pmax,
+        op.v128Store(16),
       ],
     };
-    const bytes = encodeModule([sum, square].map((f) => ({ ...f, params: [...f.params], results: [...f.results], locals: [...f.locals] })));
+    const bytes = encodeModule(
+      [sum, square].map((f) => ({ ...f, params: [...f.params], results: [...f.results], locals: [...f.locals] })),
+    );
     expect(WebAssembly.validate(bytes)).toBe(true);
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const fns = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as { sum(p: number, n: number): number; square(p: number): void };
+    const fns = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
+      sum(p: number, n: number): number;
+      square(p: number): void;
+    };
     new Float64Array(memory.buffer, 64, 5).set([1.5, -2, 1e-3, 4, 0.25]);
     expect(fns.sum(64, 5)).toBe(1.5 - 2 + 1e-3 + 4 + 0.25);
     expect(fns.sum(64, 0)).toBe(0);

@@ -30,10 +30,18 @@ describe.runIf(info)('webgpu matmul', () => {
   for (const tile of Object.keys(MATMUL_TILES)) {
     it(`tile ${tile}: a_MK @ b_KN + bias for ragged sizes`, async () => {
       setMatMulTileOverride(tile);
-      for (const [m, k, n] of [[1, 4, 4], [130, 36, 100], [197, 68, 264]]) {
-        const a = randomValues(m * k, m), b = randomValues(k * n, k, 0.2), bias = randomValues(n, n);
+      for (const [m, k, n] of [
+        [1, 4, 4],
+        [130, 36, 100],
+        [197, 68, 264],
+      ]) {
+        const a = randomValues(m * k, m),
+          b = randomValues(k * n, k, 0.2),
+          bias = randomValues(n, n);
         const before = tf.memory().numTensors;
-        const out = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(a, [m, k]), b: tf.tensor2d(b, [k, n]), bias: tf.tensor1d(bias) }));
+        const out = tf.tidy(() =>
+          tf.fused.matMul({ a: tf.tensor2d(a, [m, k]), b: tf.tensor2d(b, [k, n]), bias: tf.tensor1d(bias) }),
+        );
         expect(out.shape).toEqual([m, n]);
         const got = await out.data();
         out.dispose();
@@ -45,7 +53,9 @@ describe.runIf(info)('webgpu matmul', () => {
 
   it('runs our kernel for Dense-shaped products and batches, broadcasting b', async () => {
     const [batch, m, k, n] = [3, 37, 20, 12];
-    const a = randomValues(batch * m * k, 1), b = randomValues(batch * k * n, 2), shared = randomValues(k * n, 3);
+    const a = randomValues(batch * m * k, 1),
+      b = randomValues(batch * k * n, 2),
+      shared = randomValues(k * n, 3);
     const names = await kernelsOf(() => tf.matMul(tf.tensor3d(a, [batch, m, k]), tf.tensor3d(b, [batch, k, n])));
     expect(names).toContain('BatchMatMul');
     const batched = tf.matMul(tf.tensor3d(a, [batch, m, k]), tf.tensor3d(b, [batch, k, n]));
@@ -53,15 +63,23 @@ describe.runIf(info)('webgpu matmul', () => {
     const [gotBatched, gotBroadcast] = [await batched.data(), await broadcast.data()];
     for (let i = 0; i < batch; i++) {
       const ai = a.subarray(i * m * k, (i + 1) * m * k);
-      expect(compare(gotBatched.subarray(i * m * n, (i + 1) * m * n), matMulReference(ai, b.subarray(i * k * n, (i + 1) * k * n), m, k, n)).relRms).toBeLessThan(TOLERANCE);
-      expect(compare(gotBroadcast.subarray(i * m * n, (i + 1) * m * n), matMulReference(ai, shared, m, k, n)).relRms).toBeLessThan(TOLERANCE);
+      expect(
+        compare(
+          gotBatched.subarray(i * m * n, (i + 1) * m * n),
+          matMulReference(ai, b.subarray(i * k * n, (i + 1) * k * n), m, k, n),
+        ).relRms,
+      ).toBeLessThan(TOLERANCE);
+      expect(
+        compare(gotBroadcast.subarray(i * m * n, (i + 1) * m * n), matMulReference(ai, shared, m, k, n)).relRms,
+      ).toBeLessThan(TOLERANCE);
     }
     tf.dispose([batched, broadcast]);
   });
 
   it('leaves what it does not take (transposed b, N not a multiple of 4) to tfjs, with the same values', async () => {
     const [m, k, n] = [9, 8, 6];
-    const a = randomValues(m * k, 4), b = randomValues(k * n, 5);
+    const a = randomValues(m * k, 4),
+      b = randomValues(k * n, 5);
     const bT = new Float32Array(n * k);
     for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) bT[j * k + i] = b[i * n + j];
     const want = matMulReference(a, b, m, k, n);
@@ -76,7 +94,13 @@ describe.runIf(info)('webgpu matmul', () => {
 describe.runIf(info)('webgpu attention', () => {
   // [batch, tokens, width, heads]: head widths 8, 20 (5 vec4), 32 and 4; one token; 65 tokens span two query
   // workgroups and three key tiles.
-  const CASES: Array<[number, number, number, number]> = [[2, 37, 32, 4], [1, 70, 60, 3], [3, 1, 16, 2], [1, 65, 64, 2], [2, 9, 8, 2]];
+  const CASES: Array<[number, number, number, number]> = [
+    [2, 37, 32, 4],
+    [1, 70, 60, 3],
+    [3, 1, 16, 2],
+    [1, 65, 64, 2],
+    [2, 9, 8, 2],
+  ];
   for (const [batch, nTokens, width, nHeads] of CASES) {
     it(`equals softmax(q k^T / sqrt(E)) v: B=${batch} N=${nTokens} D=${width} K=${nHeads}`, async () => {
       const qkv = randomValues(batch * nTokens * 3 * width, nTokens + width, 0.7);
@@ -100,7 +124,9 @@ describe.runIf(info)('webgpu attention', () => {
     expect(names).not.toContain('SaevAttention');
     expect(names).toContain('Softmax');
     const out = tf.tidy(make);
-    expect(compare(await out.data(), attentionReference(qkv, batch, nTokens, width, nHeads)).relRms).toBeLessThan(TOLERANCE);
+    expect(compare(await out.data(), attentionReference(qkv, batch, nTokens, width, nHeads)).relRms).toBeLessThan(
+      TOLERANCE,
+    );
     out.dispose();
   });
 });
@@ -110,7 +136,8 @@ describe.runIf(info)('webgpu LayerNorm', () => {
     it(`normalises rows of width ${width} far from zero, with gamma and beta`, async () => {
       const nRows = 7;
       const x = randomValues(nRows * width, width, 3).map((v, i) => v + 50 * Math.floor(i / width) - 100);
-      const gamma = randomValues(width, 1).map((v) => 1 + 0.3 * v), beta = randomValues(width, 2, 0.5);
+      const gamma = randomValues(width, 1).map((v) => 1 + 0.3 * v),
+        beta = randomValues(width, 2, 0.5);
       const make = () => layerNorm(tf.tensor2d(x, [nRows, width]), tf.tensor1d(gamma), tf.tensor1d(beta), 1e-6);
       expect(await kernelsOf(make)).toContain('SaevLayerNorm');
       const out = tf.tidy(make);
@@ -122,8 +149,15 @@ describe.runIf(info)('webgpu LayerNorm', () => {
 });
 
 describe.runIf(info)('webgpu GELU', () => {
-  interface Vector { x: number; none: number; tanh: number; quick: number }
-  const vectors = JSON.parse(readFileSync(new URL('../fixtures/gelu-vectors.json', import.meta.url), 'utf8')) as Vector[];
+  interface Vector {
+    x: number;
+    none: number;
+    tanh: number;
+    quick: number;
+  }
+  const vectors = JSON.parse(
+    readFileSync(new URL('../fixtures/gelu-vectors.json', import.meta.url), 'utf8'),
+  ) as Vector[];
   // Python's float64 values (scripts/make-gelu-vectors.py), repeated to a multiple of 4 values.
   const padded = [...vectors, ...vectors, ...vectors, ...vectors];
   for (const approximate of ['none', 'tanh', 'quick'] as GeluApproximation[]) {

@@ -10,7 +10,10 @@ const BIN = path.resolve(__dirname, '../../bin/run.js');
 
 function manifest(dir: string, name: string, library: string): string {
   const file = path.join(dir, name);
-  writeFileSync(file, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: library, api_version: '1.3.0' } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: library, api_version: '1.3.0' } }),
+  );
   return file;
 }
 
@@ -22,7 +25,9 @@ describe('getNoHardwareGpuReason', () => {
 
   it('names a missing driver and a software-only one, and lets a hardware driver through', () => {
     expect(getNoHardwareGpuReason({ VK_DRIVER_FILES: path.join(dir, 'missing.json') }, 'linux')).toBe(NO_VULKAN_DRIVER);
-    expect(getNoHardwareGpuReason({ VK_DRIVER_FILES: `${lavapipe}:${renamedLavapipe}` }, 'linux')).toMatch(/only a software Vulkan driver.*--backend webgpu/);
+    expect(getNoHardwareGpuReason({ VK_DRIVER_FILES: `${lavapipe}:${renamedLavapipe}` }, 'linux')).toMatch(
+      /only a software Vulkan driver.*--backend webgpu/,
+    );
     expect(getNoHardwareGpuReason({ VK_ICD_FILENAMES: `${lavapipe}:${nvidia}` }, 'linux')).toBeNull();
     expect(getNoHardwareGpuReason({ XDG_DATA_DIRS: path.join(dir, 'nowhere') }, 'linux')).toBe(NO_VULKAN_DRIVER);
   });
@@ -42,19 +47,32 @@ describe('--backend webgpu without a Vulkan driver', () => {
     });
     expect(r.status).toBe(1);
     const errors = r.stderr.split('\n').filter((line) => /error|warning|\bat /i.test(line));
-    expect(errors).toEqual([`Error: backend: could not load the 'webgpu' backend (webgpu: ${NO_VULKAN_DRIVER}); --backend auto picks whichever works`]);
+    expect(errors).toEqual([
+      `Error: backend: could not load the 'webgpu' backend (webgpu: ${NO_VULKAN_DRIVER}); --backend auto picks whichever works`,
+    ]);
   });
 });
 
 describe('auto with only a software adapter (Mesa llvmpipe)', () => {
   const software = getNoHardwareGpuReason() !== NO_VULKAN_DRIVER && process.platform === 'linux';
   it.runIf(software)('does not pick it, and does not count it as a failure worth a log line', () => {
-    const script = "const { initBackend } = await import('./dist/src/backend.js'); const i = await initBackend('auto'); console.log(JSON.stringify({ name: i.name, skipped: i.skipped, failed: i.failed }));";
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', env: { ...process.env, SAEV_BACKEND: '' } });
+    const script =
+      "const { initBackend } = await import('./dist/src/backend.js'); const i = await initBackend('auto'); console.log(JSON.stringify({ name: i.name, skipped: i.skipped, failed: i.failed }));";
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+      env: { ...process.env, SAEV_BACKEND: '' },
+    });
     expect(r.status, r.stderr).toBe(0);
-    const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; skipped: string[]; failed: string[] };
+    const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      name: string;
+      skipped: string[];
+      failed: string[];
+    };
     expect(info.name).not.toBe('webgpu');
-    expect(info.skipped.find((s) => s.startsWith('webgpu:'))).toMatch(/^webgpu: (only a software adapter|no WebGPU adapter|only a software Vulkan driver)/);
+    expect(info.skipped.find((s) => s.startsWith('webgpu:'))).toMatch(
+      /^webgpu: (only a software adapter|no WebGPU adapter|only a software Vulkan driver)/,
+    );
     expect(info.failed.filter((s) => s.startsWith('webgpu:'))).toEqual([]);
   });
 });

@@ -7,7 +7,14 @@ export function randomValues(n: number, seed: number, scale = 1): Float32Array {
 }
 
 /** `a_MK @ b_KN + bias_N`, row-major. */
-export function matMulReference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, bias?: Float32Array): Float64Array {
+export function matMulReference(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  bias?: Float32Array,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -20,7 +27,13 @@ export function matMulReference(a: Float32Array, b: Float32Array, m: number, k: 
 }
 
 /** Softmax attention from `qkv_MC` (C = 3D; q, k, v, heads contiguous) to `mixed_MD`. */
-export function attentionReference(qkv: Float32Array, batch: number, nTokens: number, width: number, nHeads: number): Float64Array {
+export function attentionReference(
+  qkv: Float32Array,
+  batch: number,
+  nTokens: number,
+  width: number,
+  nHeads: number,
+): Float64Array {
   const e = width / nHeads;
   const out = new Float64Array(batch * nTokens * width);
   const at = (image: number, token: number, column: number) => qkv[(image * nTokens + token) * 3 * width + column];
@@ -46,13 +59,20 @@ export function attentionReference(qkv: Float32Array, batch: number, nTokens: nu
   return out;
 }
 
-export function layerNormReference(x: Float32Array, width: number, gamma: Float32Array, beta: Float32Array, eps: number): Float64Array {
+export function layerNormReference(
+  x: Float32Array,
+  width: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+): Float64Array {
   const out = new Float64Array(x.length);
   for (let r = 0; r < x.length / width; r++) {
     const row = x.subarray(r * width, (r + 1) * width);
     const mean = row.reduce((s, v) => s + v, 0) / width;
     const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / width;
-    for (let d = 0; d < width; d++) out[r * width + d] = ((row[d] - mean) / Math.sqrt(variance + eps)) * gamma[d] + beta[d];
+    for (let d = 0; d < width; d++)
+      out[r * width + d] = ((row[d] - mean) / Math.sqrt(variance + eps)) * gamma[d] + beta[d];
   }
   return out;
 }

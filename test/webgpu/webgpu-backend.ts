@@ -15,7 +15,8 @@ export async function openWebGpuForTests(suite: string): Promise<{ info: Backend
     return { info, reason: '' };
   } catch (error) {
     const reason = firstLine(error);
-    if (!WEBGPU_REQUIRED) process.stderr.write(`${suite}: skipped, no webgpu backend here (${reason}); CI runs it on Mesa's llvmpipe\n`);
+    if (!WEBGPU_REQUIRED)
+      process.stderr.write(`${suite}: skipped, no webgpu backend here (${reason}); CI runs it on Mesa's llvmpipe\n`);
     return { info: null, reason };
   }
 }

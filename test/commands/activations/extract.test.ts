@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 const BIN = path.resolve(__dirname, '../../../bin/run.js');
 
 function saev(args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, 'activations', 'extract', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const result = spawnSync(process.execPath, [BIN, 'activations', 'extract', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -29,7 +32,16 @@ describe('saev activations extract', () => {
 
   for (const layers of [['--vit-layers', '-2', '-1'], ['--vit-layers=-2,-1'], ['--vit-layers', '-1', '-2']]) {
     it(`parses ${layers.join(' ')} as saev does and prints one JSON document`, () => {
-      const { status, stdout, stderr } = saev([...layers, '--data', 'fake', '--data-n-imgs', '3', '--dump-to', dumpTo(), '--json']);
+      const { status, stdout, stderr } = saev([
+        ...layers,
+        '--data',
+        'fake',
+        '--data-n-imgs',
+        '3',
+        '--dump-to',
+        dumpTo(),
+        '--json',
+      ]);
       expect(status, stderr).toBe(0);
       const doc = JSON.parse(stdout);
       expect(doc).toMatchObject({ nImgs: 3, nShards: 1, layers: [-2, -1] });
@@ -46,7 +58,20 @@ describe('saev activations extract', () => {
 
   it('--slurm --dry-run prints the job-array script and submits nothing', () => {
     const out = dumpTo();
-    const { status, stdout, stderr } = saev(['--data', 'fake', '--dump-to', out, '--n-jobs', '3', '--slurm', '--dry-run', '--slurm-partition', 'gpu', '--log-to', out]);
+    const { status, stdout, stderr } = saev([
+      '--data',
+      'fake',
+      '--dump-to',
+      out,
+      '--n-jobs',
+      '3',
+      '--slurm',
+      '--dry-run',
+      '--slurm-partition',
+      'gpu',
+      '--log-to',
+      out,
+    ]);
     expect(status, stderr).toBe(0);
     expect(stdout).toContain('#SBATCH --array=0-2\n');
     expect(stdout).toContain('#SBATCH --partition=gpu\n');
@@ -55,20 +80,53 @@ describe('saev activations extract', () => {
 
   it('--slurm puts the task logs beside the shards unless --log-to says otherwise', () => {
     const out = dumpTo();
-    const { status, stdout, stderr } = saev(['--data', 'fake', '--dump-to', out, '--n-jobs', '2', '--slurm', '--dry-run']);
+    const { status, stdout, stderr } = saev([
+      '--data',
+      'fake',
+      '--dump-to',
+      out,
+      '--n-jobs',
+      '2',
+      '--slurm',
+      '--dry-run',
+    ]);
     expect(status, stderr).toBe(0);
     expect(stdout).toContain(`#SBATCH --output=${path.join(out, 'logs')}/saev-extract-%A_%a.out\n`);
   });
 
   it('--n-jobs/--job-index write one share and say the directory is not complete yet', () => {
-    const { status, stdout, stderr } = saev(['--data', 'fake', '--data-n-imgs', '4', '--n-patches-per-shard', '100', '--n-jobs', '2', '--job-index', '1', '--dump-to', dumpTo(), '--json']);
+    const { status, stdout, stderr } = saev([
+      '--data',
+      'fake',
+      '--data-n-imgs',
+      '4',
+      '--n-patches-per-shard',
+      '100',
+      '--n-jobs',
+      '2',
+      '--job-index',
+      '1',
+      '--dump-to',
+      dumpTo(),
+      '--json',
+    ]);
     expect(status, stderr).toBe(0);
     // 100 tokens / 50 per image -> 2 images per shard -> 2 shards; job 1 of 2 writes shard 1.
-    expect(JSON.parse(stdout)).toMatchObject({ nShards: 2, nJobs: 2, jobIndex: 1, share: { first: 1, end: 2 }, written: [1], complete: false, dtype: 'float32' });
+    expect(JSON.parse(stdout)).toMatchObject({
+      nShards: 2,
+      nJobs: 2,
+      jobIndex: 1,
+      share: { first: 1, end: 2 },
+      written: [1],
+      complete: false,
+      dtype: 'float32',
+    });
   });
 
   it('rejects a job index outside the jobs, and reads SLURM_ARRAY_TASK_ID', () => {
-    expect(saev(['--data', 'fake', '--n-jobs', '2', '--job-index', '2', '--dump-to', dumpTo()]).stderr).toMatch(/job index 2 is outside 0\.\.1/);
+    expect(saev(['--data', 'fake', '--n-jobs', '2', '--job-index', '2', '--dump-to', dumpTo()]).stderr).toMatch(
+      /job index 2 is outside 0\.\.1/,
+    );
     const r = spawnSync(process.execPath, [BIN, 'activations', 'extract', '--data', 'fake', '--dump-to', dumpTo()], {
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1', SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4' },
@@ -79,17 +137,49 @@ describe('saev activations extract', () => {
 
   it('--format saev-2.1 writes into <dump-to>/saev/shards/<8 hex> and says so in the JSON; --slurm passes it on', () => {
     const out = dumpTo();
-    const { status, stdout, stderr } = saev(['--data', 'fake', '--data-n-imgs', '3', '--format', 'saev-2.1', '--dump-to', out, '--json']);
+    const { status, stdout, stderr } = saev([
+      '--data',
+      'fake',
+      '--data-n-imgs',
+      '3',
+      '--format',
+      'saev-2.1',
+      '--dump-to',
+      out,
+      '--json',
+    ]);
     expect(status, stderr).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ format: 'saev-2.1', nImgs: 3, complete: true, shardDir: expect.stringMatching(new RegExp(`^${out}/saev/shards/[0-9a-f]{8}$`)) });
-    const slurm = saev(['--data', 'fake', '--format', 'saev-2.1', '--dump-to', out, '--n-jobs', '2', '--slurm', '--dry-run', '--log-to', out]);
-    expect(slurm.stdout).toMatch(/\nexec .*activations extract --data fake --format saev-2\.1 --dump-to \S+ --n-jobs 2\n?$/);
+    expect(JSON.parse(stdout)).toMatchObject({
+      format: 'saev-2.1',
+      nImgs: 3,
+      complete: true,
+      shardDir: expect.stringMatching(new RegExp(`^${out}/saev/shards/[0-9a-f]{8}$`)),
+    });
+    const slurm = saev([
+      '--data',
+      'fake',
+      '--format',
+      'saev-2.1',
+      '--dump-to',
+      out,
+      '--n-jobs',
+      '2',
+      '--slurm',
+      '--dry-run',
+      '--log-to',
+      out,
+    ]);
+    expect(slurm.stdout).toMatch(
+      /\nexec .*activations extract --data fake --format saev-2\.1 --dump-to \S+ --n-jobs 2\n?$/,
+    );
   });
 
   it('refuses, in one line, what protocol 2.1 cannot hold', () => {
     const r = saev(['--vit-family', 'moondream2', '--format', 'saev-2.1', '--data', 'fake', '--dump-to', dumpTo()]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim()).toMatch(/^(Error: )?config: saev's protocol 2\.1 has no family name for --vit-family moondream2 \(it knows [^\n]*\); use --format saev-0\.1$/);
+    expect(r.stderr.trim()).toMatch(
+      /^(Error: )?config: saev's protocol 2\.1 has no family name for --vit-family moondream2 \(it knows [^\n]*\); use --format saev-0\.1$/,
+    );
   });
 
   it('rejects an unknown family before doing any work', () => {
@@ -119,7 +209,17 @@ describe('saev activations extract, mistakes caught before TensorFlow loads', ()
   });
 
   it('names the model in the JSON summary and warns on stderr that random weights are not a trained model', () => {
-    const { status, stdout, stderr } = saev(['--vit-ckpt', 'random:demo@3', '--data', 'fake', '--data-n-imgs', '2', '--dump-to', dumpTo(), '--json']);
+    const { status, stdout, stderr } = saev([
+      '--vit-ckpt',
+      'random:demo@3',
+      '--data',
+      'fake',
+      '--data-n-imgs',
+      '2',
+      '--dump-to',
+      dumpTo(),
+      '--json',
+    ]);
     expect(status, stderr).toBe(0);
     expect(JSON.parse(stdout).model).toMatchObject({ family: 'clip', ckpt: 'random:demo@3', kind: 'random' });
     expect(stderr).toMatch(/warning: 'random:demo@3' has random weights, not a trained model/);
@@ -130,7 +230,22 @@ describe('saev activations extract, stopped and rerun', () => {
   it('on SIGINT says how many shards are complete and that rerunning resumes; the rerun says what it resumes', async () => {
     const out = dumpTo();
     // 5 images per shard (2 layers x 50 tokens), 60 images: 12 shards, a few seconds on any backend.
-    const args = [BIN, 'activations', 'extract', '--data', 'fake', '--data-n-imgs', '60', '--vit-layers=-2,-1', '--n-patches-per-shard', '500', '--vit-batch-size', '5', '--dump-to', out];
+    const args = [
+      BIN,
+      'activations',
+      'extract',
+      '--data',
+      'fake',
+      '--data-n-imgs',
+      '60',
+      '--vit-layers=-2,-1',
+      '--n-patches-per-shard',
+      '500',
+      '--vit-batch-size',
+      '5',
+      '--dump-to',
+      out,
+    ];
     const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1' } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -139,7 +254,8 @@ describe('saev activations extract, stopped and rerun', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    const stopped = /interrupted \(SIGINT\): (\d+) of 12 shards complete in (\S+); rerun the same command to resume/.exec(stderr);
+    const stopped =
+      /interrupted \(SIGINT\): (\d+) of 12 shards complete in (\S+); rerun the same command to resume/.exec(stderr);
     expect(stopped, stderr).not.toBeNull();
     expect(stopped![2]).toBe(path.join(out, shardDir));
     const nDone = Number(stopped![1]);

@@ -11,7 +11,10 @@ import { makeShardDir } from '../../reader/helpers.js';
 const BIN = path.resolve(__dirname, '../../../bin/run.js');
 
 function saev(args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, 'activations', 'stats', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const result = spawnSync(process.execPath, [BIN, 'activations', 'stats', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -27,17 +30,24 @@ describe('saev activations stats', () => {
     expect(stdout).toMatch(/^\s+2\s+cls\s+11 /m);
     expect(stderr).toMatch(/stats: 11 images x 2 passes in/);
     expect(stderr).toMatch(/stats: wrote stats-mean-patches\.npy, .*stats\.json in /);
-    for (const f of ['stats.json', 'stats-mean-patches.npy', 'stats-mean-cls.npy', 'stats-norm-hist.png', 'stats.txt']) expect(existsSync(path.join(m.dir, f))).toBe(true);
+    for (const f of ['stats.json', 'stats-mean-patches.npy', 'stats-mean-cls.npy', 'stats-norm-hist.png', 'stats.txt'])
+      expect(existsSync(path.join(m.dir, f))).toBe(true);
     expect(stderr).not.toMatch(/warning/);
     expect(stdout).toMatch(/^ {2}normScalar: centredMeanNorm \/ sqrt\(d\): saev 0\.1\.0's scalar/m);
   });
 
   it('warns on stderr, exit 0, when tokens hold NaN or infinite values', () => {
-    const m = makeShardDir({ ...spec, valueAt: (n, l, t, d) => (n === 3 && t === 1 && d === 0 ? NaN : n === 4 && t === 0 && d < 2 ? -Infinity : n + t + d) });
+    const m = makeShardDir({
+      ...spec,
+      valueAt: (n, l, t, d) =>
+        n === 3 && t === 1 && d === 0 ? NaN : n === 4 && t === 0 && d < 2 ? -Infinity : n + t + d,
+    });
     const { status, stderr } = saev([m.dir, '--no-plots']);
     expect(status, stderr).toBe(0);
     // NaN at (image 3, patch token 1) and two -Inf at (image 4, CLS), in both layers
-    expect(stderr).toContain(`stats: warning: 4 tokens hold NaN or infinite values (2 NaN, 4 infinite) and are left out of every statistic; saev activations verify ${m.dir} names their shards`);
+    expect(stderr).toContain(
+      `stats: warning: 4 tokens hold NaN or infinite values (2 NaN, 4 infinite) and are left out of every statistic; saev activations verify ${m.dir} names their shards`,
+    );
   });
 
   it('--json prints one document, and --n-jobs 3 gives the same numbers as one job', () => {
@@ -63,7 +73,9 @@ describe('saev activations stats', () => {
     truncateSync(path.join(m.dir, 'acts000001.bin'), 7);
     const { status, stderr } = saev([m.dir]);
     expect(status).toBe(1);
-    expect(stderr).toMatch(/^Error: reader: \S*acts000001\.bin has 7 bytes, metadata\.json implies 480 .*it is truncated, re-extract it\n$/);
+    expect(stderr).toMatch(
+      /^Error: reader: \S*acts000001\.bin has 7 bytes, metadata\.json implies 480 .*it is truncated, re-extract it\n$/,
+    );
   });
 
   it('fails with one line naming what the path is, however long', () => {
@@ -71,9 +83,13 @@ describe('saev activations stats', () => {
     const parent = path.dirname(m.dir);
     const { status, stderr } = saev([path.join(m.dir, 'metadata.json')]);
     expect(status).toBe(1);
-    expect(stderr).toBe(`Error: reader: ${path.join(m.dir, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it\n`);
+    expect(stderr).toBe(
+      `Error: reader: ${path.join(m.dir, 'metadata.json')} is a file, not a directory; pass the shard directory that holds it\n`,
+    );
     const missing = saev([path.join(parent, 'no-such-directory-'.repeat(6))]);
-    expect(missing.stderr).toMatch(/^Error: reader: \S+ does not exist; pass a shard directory \(<dump-to>\/<hash>\)\n$/);
+    expect(missing.stderr).toMatch(
+      /^Error: reader: \S+ does not exist; pass a shard directory \(<dump-to>\/<hash>\)\n$/,
+    );
     const json = saev([path.join(parent, 'no-such-directory'), '--json']);
     expect(json.status).toBe(1);
     expect(JSON.parse(json.stdout).error.message).toMatch(/does not exist/);

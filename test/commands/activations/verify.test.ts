@@ -9,12 +9,29 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = path.resolve(__dirname, '../../../bin/run.js');
-const saev = (args: string[]) => spawnSync(process.execPath, [BIN, 'activations', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const saev = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, 'activations', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 
 let dir: string;
 beforeAll(() => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'saev-verify-cli-'));
-  const r = saev(['extract', '--data', 'fake', '--data-n-imgs', '4', '--vit-layers=-1', '--n-patches-per-shard', '150', '--dump-to', root, '--dtype', 'float16']);
+  const r = saev([
+    'extract',
+    '--data',
+    'fake',
+    '--data-n-imgs',
+    '4',
+    '--vit-layers=-1',
+    '--n-patches-per-shard',
+    '150',
+    '--dump-to',
+    root,
+    '--dtype',
+    'float16',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   dir = path.join(root, readdirSync(root)[0]);
 });
@@ -33,9 +50,19 @@ describe('saev activations verify', () => {
     writeFileSync(file, bytes);
     const r = saev(['verify', dir]);
     expect(r.status).toBe(1);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(['checksum', 'nonfinite', 'FAILED']);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(':')[0]),
+    ).toEqual(['checksum', 'nonfinite', 'FAILED']);
     const json = saev(['verify', dir, '--json']);
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, nShards: 2, dtype: 'float16', problems: [{ kind: 'checksum', file: 'acts000000.bin' }, { kind: 'nonfinite' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      nShards: 2,
+      dtype: 'float16',
+      problems: [{ kind: 'checksum', file: 'acts000000.bin' }, { kind: 'nonfinite' }],
+    });
   });
 });
