@@ -7,7 +7,15 @@
  * (`visual.*`, the text tower skipped), a bare visual tower, or HF
  * transformers' `CLIPModel` (`vision_model.*`, with its config.json).
  */
-import { getOpenClipArch, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
+import {
+  type ConfigTable,
+  isRecord,
+  num,
+  oneOf,
+  readConfigTable,
+  readConfigValue,
+} from '../src/convert/config-table.js';
+import { getOpenClipImageSize, type OpenClipConfig, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
 import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
@@ -105,39 +113,50 @@ const formats: CheckpointFormat[] = [
   },
 ];
 
-const HF_ACTIVATIONS: Record<string, VitArch['gelu']> = {
-  quick_gelu: 'quick',
-  gelu: 'none',
-  gelu_pytorch_tanh: 'tanh',
+/** open_clip `vision_cfg` keys -> our fields; heads and MLP width follow from head_width and mlp_ratio. */
+const OPEN_CLIP: ConfigTable<VitArch> = {
+  depth: num('layers'),
+  width: num('width'),
+  patchSize: num('patch_size'),
+};
+
+/** `open_clip_config.json` of an open_clip `VisionTransformer`; null for a timm trunk (SigLIP's). */
+function readOpenClipConfig(config: OpenClipConfig, file: string): ConfigHints | null {
+  const { vision } = config;
+  if (vision.timm_model_name) return null;
+  const arch: Partial<VitArch> = {
+    gelu: config.quickGelu ? 'quick' : 'none',
+    ...readConfigTable(vision, OPEN_CLIP, file),
+  };
+  const imageSize = getOpenClipImageSize(vision, file);
+  if (imageSize !== undefined) arch.imageSize = imageSize;
+  if (arch.width !== undefined) {
+    arch.nHeads = arch.width / readConfigValue(vision, num('head_width', 64), file)!;
+    arch.mlpWidth = Math.trunc(arch.width * readConfigValue(vision, num('mlp_ratio', 4), file)!);
+  }
+  return { file, arch, preprocess: config.preprocess };
+}
+
+/** HF `CLIPVisionConfig` keys -> our fields. */
+const HF: ConfigTable<VitArch> = {
+  // HF CLIPVisionConfig's default activation is QuickGELU.
+  gelu: oneOf('hidden_act', { quick_gelu: 'quick', gelu: 'none', gelu_pytorch_tanh: 'tanh' }, 'quick_gelu'),
+  width: num('hidden_size'),
+  mlpWidth: num('intermediate_size'),
+  depth: num('num_hidden_layers'),
+  nHeads: num('num_attention_heads'),
+  imageSize: num('image_size'),
+  patchSize: num('patch_size'),
+  layerNormEps: num('layer_norm_eps'),
 };
 
 /** HF `config.json` of a `CLIPModel` (its `vision_config`) or a `CLIPVisionModel`. */
 function readHfClipConfig(json: unknown, file: string): ConfigHints | null {
-  const c = json as Record<string, unknown>;
-  if (typeof c !== 'object' || c === null) return null;
-  const vision = (
-    c.model_type === 'clip' ? c.vision_config : c.model_type === 'clip_vision_model' ? c : null
-  ) as Record<string, unknown> | null;
-  if (!vision || typeof vision !== 'object') return null;
-  const arch: Partial<VitArch> = {};
-  const act = vision.hidden_act ?? 'quick_gelu'; // HF CLIPVisionConfig's default
-  if (typeof act !== 'string' || !HF_ACTIVATIONS[act])
-    throw new Error(
-      `convert: ${file}: hidden_act '${String(act)}' is not supported (${Object.keys(HF_ACTIVATIONS).join(', ')})`,
-    );
-  arch.gelu = HF_ACTIVATIONS[act];
-  const fields: Array<[keyof VitArch, string]> = [
-    ['width', 'hidden_size'],
-    ['mlpWidth', 'intermediate_size'],
-    ['depth', 'num_hidden_layers'],
-    ['nHeads', 'num_attention_heads'],
-    ['imageSize', 'image_size'],
-    ['patchSize', 'patch_size'],
-    ['layerNormEps', 'layer_norm_eps'],
-  ];
-  for (const [ours, theirs] of fields)
-    if (typeof vision[theirs] === 'number') (arch as Record<string, number>)[ours] = vision[theirs] as number;
-  return { file, arch, preprocess: {} };
+  if (!isRecord(json)) return null;
+  const vision =
+    json.model_type === 'clip' ? json.vision_config : json.model_type === 'clip_vision_model' ? json : null;
+  if (!isRecord(vision)) return null;
+  return { file, arch: readConfigTable(vision, HF, file), preprocess: {} };
 }
 
 export const clip: VitFamily = {
@@ -158,9 +177,7 @@ export const clip: VitFamily = {
     configFiles: ['open_clip_config.json', 'config.json'],
     readConfig(json, file) {
       const config = parseOpenClipConfig(json, file);
-      if (!config) return readHfClipConfig(json, file);
-      if (config.vision.timm_model_name) return null;
-      return { file, arch: getOpenClipArch(config, file), preprocess: config.preprocess };
+      return config ? readOpenClipConfig(config, file) : readHfClipConfig(json, file);
     },
     // QuickGELU (OpenAI's weights and their descendants) or exact GELU is a config choice in open_clip, so it is
     // left unsettled here: a config, an OpenAI TorchScript archive or --gelu must say.

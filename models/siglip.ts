@@ -6,7 +6,8 @@
  * size (bicubic), mean = std = 0.5.
  */
 import { getOpenClipImageSize, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
-import type { CheckpointFormat, KeyRename } from '../src/vit/checkpoint-spec.js';
+import { type ConfigTable, num, readConfigTable, readConfigValue, str } from '../src/convert/config-table.js';
+import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
@@ -72,14 +73,20 @@ const formats: CheckpointFormat[] = [
   },
 ];
 
-/**
- * open_clip `vision_cfg` of a timm SigLIP: sizes from the model name; `model_cfg.timm_kwargs` (tiny test models)
- * overrides.
- */
-function readTimmConfig(json: unknown, file: string) {
+/** `model_cfg.timm_kwargs` (tiny test models) keys -> our fields, over the sizes the model name gives. */
+const TIMM_KWARGS: ConfigTable<VitArch> = {
+  width: num('model_cfg.timm_kwargs.embed_dim'),
+  nHeads: num('model_cfg.timm_kwargs.num_heads'),
+  patchSize: num('model_cfg.timm_kwargs.patch_size'),
+  imageSize: num('model_cfg.timm_kwargs.img_size'),
+};
+
+/** open_clip `vision_cfg` of a timm SigLIP: sizes from the model name, then `model_cfg.timm_kwargs`. */
+function readTimmConfig(json: unknown, file: string): ConfigHints | null {
   const config = parseOpenClipConfig(json, file);
-  const name = config?.vision.timm_model_name;
-  if (!config || !name) return null;
+  if (!config) return null;
+  const name = readConfigValue(config.vision, str('timm_model_name'), file);
+  if (!name) return null;
   const match = /^vit_([a-z0-9]+)_patch(\d+)_siglip2?_(\d+)/.exec(name);
   if (!match)
     throw new Error(
@@ -88,16 +95,9 @@ function readTimmConfig(json: unknown, file: string) {
   const arch: Partial<VitArch> = {
     patchSize: Number(match[2]),
     imageSize: getOpenClipImageSize(config.vision, file) ?? Number(match[3]),
+    ...TIMM_SIZES[match[1]],
+    ...readConfigTable(json as Record<string, unknown>, TIMM_KWARGS, file),
   };
-  const size = TIMM_SIZES[match[1]];
-  if (size) Object.assign(arch, size);
-  const kwargs = (json as { model_cfg: { timm_kwargs?: Record<string, number> } }).model_cfg.timm_kwargs;
-  if (kwargs) {
-    if (kwargs.embed_dim !== undefined) arch.width = kwargs.embed_dim;
-    if (kwargs.num_heads !== undefined) arch.nHeads = kwargs.num_heads;
-    if (kwargs.patch_size !== undefined) arch.patchSize = kwargs.patch_size;
-    if (kwargs.img_size !== undefined) arch.imageSize = kwargs.img_size;
-  }
   return { file, arch, preprocess: config.preprocess };
 }
 
