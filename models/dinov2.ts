@@ -17,6 +17,15 @@
  * the models without registers; saev runs the hub models.) Preprocessing:
  * shortest side to 256 (bilinear), centre crop 224, ImageNet mean/std.
  */
+import {
+  bool,
+  type ConfigTable,
+  isRecord,
+  num,
+  oneOf,
+  readConfigTable,
+  readConfigValue,
+} from '../src/convert/config-table.js';
 import { resizePositionGrid } from '../src/convert/interpolate.js';
 import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
@@ -166,6 +175,13 @@ const TIMM_SIZES: Record<string, keyof typeof sizes> = {
   giant: 'vitg14',
 };
 
+/** timm `config.json` keys -> our fields, over the sizes the model name gives. */
+const TIMM: ConfigTable<VitArch> = {
+  width: num('model_args.embed_dim'),
+  depth: num('model_args.depth'),
+  nHeads: num('model_args.num_heads'),
+};
+
 /**
  * timm's `config.json` (architecture `vit_{small,base,large,giant}_patch14[_reg4]_dinov2`): sizes from the name,
  * overridden by model_args.
@@ -176,36 +192,34 @@ function readTimmConfig(c: Record<string, unknown>, file: string): ConfigHints |
   if (!match) return null;
   const { width, depth, nHeads, mlp } = sizes[TIMM_SIZES[match[1]]] ?? {};
   const arch: Partial<VitArch> = { width, depth, nHeads, mlp, nRegisters: match[2] ? 4 : 0 };
-  const args = c.model_args as Record<string, unknown> | undefined;
-  if (typeof args?.embed_dim === 'number') arch.width = args.embed_dim;
-  if (typeof args?.depth === 'number') arch.depth = args.depth;
-  if (typeof args?.num_heads === 'number') arch.nHeads = args.num_heads;
   for (const key of Object.keys(arch) as Array<keyof VitArch>) if (arch[key] === undefined) delete arch[key];
-  return { file, arch, preprocess: {} };
+  return { file, arch: { ...arch, ...readConfigTable(c, TIMM, file) }, preprocess: {} };
 }
+
+/** HF `Dinov2Config` keys -> our fields; the MLP width follows from mlp_ratio (below). */
+const HF: ConfigTable<VitArch> = {
+  width: num('hidden_size'),
+  depth: num('num_hidden_layers'),
+  nHeads: num('num_attention_heads'),
+  patchSize: num('patch_size'),
+  layerNormEps: num('layer_norm_eps'),
+  nRegisters: num('num_register_tokens', 0),
+};
 
 /**
  * HF `config.json` (model_type dinov2 or dinov2_with_registers), or timm's; the image size either states is the
  * position grid's, not the input's.
  */
 function readConfig(json: unknown, file: string): ConfigHints | null {
-  const c = json as Record<string, unknown>;
-  if (typeof c !== 'object' || c === null) return null;
-  if (c.model_type !== 'dinov2' && c.model_type !== 'dinov2_with_registers') return readTimmConfig(c, file);
-  const swiglu = c.use_swiglu_ffn === true;
+  if (!isRecord(json)) return null;
+  if (json.model_type !== 'dinov2' && json.model_type !== 'dinov2_with_registers') return readTimmConfig(json, file);
+  const swiglu = readConfigValue(json, bool('use_swiglu_ffn'), file) === true;
   // SwiGLU always gates with SiLU; HF reads hidden_act only for the GELU MLP (ViT-g/14's config still says gelu).
-  if (!swiglu && c.hidden_act !== undefined && c.hidden_act !== 'gelu') {
-    throw new Error(`convert: ${file}: hidden_act '${String(c.hidden_act)}' is not supported (gelu)`);
-  }
-  const arch: Partial<VitArch> = { gelu: 'none', mlp: swiglu ? 'swiglu' : 'gelu' };
-  if (typeof c.hidden_size === 'number') arch.width = c.hidden_size;
-  if (typeof c.num_hidden_layers === 'number') arch.depth = c.num_hidden_layers;
-  if (typeof c.num_attention_heads === 'number') arch.nHeads = c.num_attention_heads;
-  if (typeof c.patch_size === 'number') arch.patchSize = c.patch_size;
-  if (typeof c.layer_norm_eps === 'number') arch.layerNormEps = c.layer_norm_eps;
-  arch.nRegisters = typeof c.num_register_tokens === 'number' ? c.num_register_tokens : 0;
-  if (typeof c.hidden_size === 'number' && typeof c.mlp_ratio === 'number') {
-    const hidden = Math.trunc(c.hidden_size * c.mlp_ratio);
+  if (!swiglu) readConfigValue(json, oneOf('hidden_act', { gelu: 'none' }), file);
+  const arch: Partial<VitArch> = { gelu: 'none', mlp: swiglu ? 'swiglu' : 'gelu', ...readConfigTable(json, HF, file) };
+  const mlpRatio = readConfigValue(json, num('mlp_ratio'), file);
+  if (arch.width !== undefined && mlpRatio !== undefined) {
+    const hidden = Math.trunc(arch.width * mlpRatio);
     // Dinov2SwiGLUFFN keeps two thirds of it, rounded up to a multiple of 8 (the hub's SwiGLUFFNFused).
     arch.mlpWidth = swiglu ? Math.floor((Math.trunc((hidden * 2) / 3) + 7) / 8) * 8 : hidden;
   }

@@ -12,6 +12,17 @@
  * the repository's `make_transform`, a squash resize to S x S with antialiased bilinear (as Pillow does it),
  * ImageNet mean/std. ViT-7B is refused.
  */
+import {
+  bool,
+  type ConfigTable,
+  isRecord,
+  num,
+  readConfigTable,
+  readConfigValue,
+  rgb,
+  str,
+} from '../src/convert/config-table.js';
+import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import { getRopeGrid, makeRopeTable } from '../src/ops/rope.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
@@ -207,17 +218,28 @@ const TIMM_SIZES: Record<string, { width: number; nHeads: number }> = {
   '7b': { width: 4096, nHeads: 32 },
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** HF `DINOv3ViTConfig` keys -> our fields; the MLP, activation and RoPE base are checked below. */
+const HF: ConfigTable<VitArch> = {
+  width: num('hidden_size'),
+  depth: num('num_hidden_layers'),
+  nHeads: num('num_attention_heads'),
+  mlpWidth: num('intermediate_size'),
+  patchSize: num('patch_size'),
+  layerNormEps: num('layer_norm_eps'),
+  nRegisters: num('num_register_tokens'),
+};
 
+/** timm `config.json` keys -> our fields, over the sizes the model name gives. */
+const TIMM: ConfigTable<VitArch> = {
+  width: num('model_args.embed_dim'),
+  nHeads: num('model_args.num_heads'),
+  depth: num('model_args.depth'),
+};
 /** mean/std a config states (timm's pretrained_cfg); the resize is DINOv3's own, whatever timm records. */
-function getNormalization(cfg: Record<string, unknown>): ConfigHints['preprocess'] {
-  const out: ConfigHints['preprocess'] = {};
-  if (Array.isArray(cfg.mean)) out.mean = cfg.mean as [number, number, number];
-  if (Array.isArray(cfg.std)) out.std = cfg.std as [number, number, number];
-  return out;
-}
+const TIMM_PREPROCESS: ConfigTable<PreprocessSpec> = {
+  mean: rgb('pretrained_cfg.mean'),
+  std: rgb('pretrained_cfg.std'),
+};
 
 /**
  * HF `config.json` (model_type dinov3_vit) or timm's (architecture `vit_*_patch16_dinov3*`). Neither's image
@@ -225,38 +247,22 @@ function getNormalization(cfg: Record<string, unknown>): ConfigHints['preprocess
  */
 function readConfig(json: unknown, file: string): ConfigHints | null {
   if (!isRecord(json)) return null;
-  const arch: Partial<VitArch> = {};
   if (json.model_type === 'dinov3_vit') {
-    const fields: Array<[keyof VitArch, string]> = [
-      ['width', 'hidden_size'],
-      ['depth', 'num_hidden_layers'],
-      ['nHeads', 'num_attention_heads'],
-      ['mlpWidth', 'intermediate_size'],
-      ['patchSize', 'patch_size'],
-      ['layerNormEps', 'layer_norm_eps'],
-      ['nRegisters', 'num_register_tokens'],
-    ];
-    for (const [ours, theirs] of fields)
-      if (typeof json[theirs] === 'number') (arch as Record<string, number>)[ours] = json[theirs] as number;
-    arch.mlp = json.use_gated_mlp === true ? 'swiglu' : 'gelu';
-    const act = json.hidden_act ?? 'gelu';
+    const arch = readConfigTable(json, HF, file);
+    arch.mlp = readConfigValue(json, bool('use_gated_mlp'), file) === true ? 'swiglu' : 'gelu';
+    const act = readConfigValue(json, str('hidden_act', 'gelu'), file);
     if (act !== (arch.mlp === 'swiglu' ? 'silu' : 'gelu'))
       throw new Error(`convert: ${file}: hidden_act '${String(act)}' is not DINOv3's (gelu, or silu when gated)`);
-    if (typeof json.rope_theta === 'number') arch.rope = { ...rope, base: json.rope_theta };
+    const ropeTheta = readConfigValue(json, num('rope_theta'), file);
+    if (ropeTheta !== undefined) arch.rope = { ...rope, base: ropeTheta };
     return { file, arch, preprocess: {} };
   }
   const name = json.architecture;
   if (typeof name !== 'string') return null;
   const match = /^vit_([a-z0-9_]+?)_patch(\d+)_dinov3(?:_qkvb)?$/.exec(name);
   if (!match) return null;
-  Object.assign(arch, TIMM_SIZES[match[1]] ?? {}, { patchSize: Number(match[2]) });
-  if (isRecord(json.model_args)) {
-    const args = json.model_args;
-    if (typeof args.embed_dim === 'number') arch.width = args.embed_dim;
-    if (typeof args.num_heads === 'number') arch.nHeads = args.num_heads;
-    if (typeof args.depth === 'number') arch.depth = args.depth;
-  }
-  return { file, arch, preprocess: isRecord(json.pretrained_cfg) ? getNormalization(json.pretrained_cfg) : {} };
+  const arch = { ...TIMM_SIZES[match[1]], patchSize: Number(match[2]), ...readConfigTable(json, TIMM, file) };
+  return { file, arch, preprocess: readConfigTable(json, TIMM_PREPROCESS, file) };
 }
 
 export const dinov3: VitFamily = {

@@ -13,6 +13,7 @@
  * interpolation). Preprocessing: timm's data config, shortest side to the
  * input size (bicubic), centre crop (crop_pct 1.0), mean = std = 0.5.
  */
+import { type ConfigTable, isRecord, num, readConfigTable, rgb } from '../src/convert/config-table.js';
 import type { ArchSource, CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
@@ -126,10 +127,6 @@ const TIMM_SIZES: Record<string, keyof typeof PE_SIZES> = {
   gigantic: 'G',
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function getSide(value: unknown, file: string): number | undefined {
   const sides = Array.isArray(value) ? value.slice(-2) : [value, value];
   if (typeof sides[0] !== 'number') return undefined;
@@ -137,6 +134,18 @@ function getSide(value: unknown, file: string): number | undefined {
     throw new Error(`convert: ${file}: non-square input ${JSON.stringify(value)} is not supported`);
   return sides[0];
 }
+
+/** timm `config.json` keys -> our fields, over the sizes the model name gives; the input side is read below. */
+const TIMM: ConfigTable<VitArch> = {
+  width: num('model_args.embed_dim'),
+  nHeads: num('model_args.num_heads'),
+  depth: num('model_args.depth'),
+  patchSize: num('model_args.patch_size'),
+};
+const TIMM_PREPROCESS: ConfigTable<PreprocessSpec> = {
+  mean: rgb('pretrained_cfg.mean'),
+  std: rgb('pretrained_cfg.std'),
+};
 
 /** timm's `config.json` of a `vit_pe_<kind>_*` model; null for anything else (another family's file). */
 function readTimmConfig(kind: 'core' | 'spatial', json: unknown, file: string): ConfigHints | null {
@@ -147,25 +156,17 @@ function readTimmConfig(kind: 'core' | 'spatial', json: unknown, file: string): 
   const arch: Partial<VitArch> = {
     ...(size ? { width: size.width, nHeads: size.nHeads, depth: size.depth } : {}),
     patchSize: Number(match[3]),
+    ...readConfigTable(json, TIMM, file),
   };
-  const preprocess: Partial<PreprocessSpec> = {};
   const cfg = isRecord(json.pretrained_cfg) ? json.pretrained_cfg : {};
-  arch.imageSize = getSide(cfg.input_size, file) ?? Number(match[4]);
-  if (Array.isArray(cfg.mean)) preprocess.mean = cfg.mean as [number, number, number];
-  if (Array.isArray(cfg.std)) preprocess.std = cfg.std as [number, number, number];
+  const args = isRecord(json.model_args) ? json.model_args : {};
+  const stated = getSide(cfg.input_size, file) ?? Number(match[4]);
+  arch.imageSize = getSide(args.img_size, file) ?? stated;
+  const preprocess = readConfigTable(json, TIMM_PREPROCESS, file);
+  // Other filters are left to the family's own (bicubic).
   if (cfg.interpolation === 'bicubic' || cfg.interpolation === 'bilinear') preprocess.filter = cfg.interpolation;
   if (cfg.crop_pct !== undefined && cfg.crop_pct !== 1)
     throw new Error(`convert: ${file}: crop_pct ${String(cfg.crop_pct)} is not supported (1.0)`);
-  const args = isRecord(json.model_args) ? json.model_args : {};
-  const numbers: Array<[keyof VitArch, string]> = [
-    ['width', 'embed_dim'],
-    ['nHeads', 'num_heads'],
-    ['depth', 'depth'],
-    ['patchSize', 'patch_size'],
-  ];
-  for (const [ours, theirs] of numbers)
-    if (typeof args[theirs] === 'number') (arch as Record<string, number>)[ours] = args[theirs] as number;
-  arch.imageSize = getSide(args.img_size, file) ?? arch.imageSize;
   return { file, arch, preprocess };
 }
 
