@@ -28,7 +28,7 @@ import {
 } from '../src/convert/config-table.js';
 import { resizePositionGrid } from '../src/convert/interpolate.js';
 import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
-import type { VitArch } from '../src/vit/arch.js';
+import { getGridSide, type VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
@@ -157,7 +157,7 @@ const interpolatePositions: TensorFix = {
     const side = Math.round(Math.sqrt(nPatches));
     if (side * side !== nPatches)
       throw new Error(`weights: DINOv2 position embeddings hold ${nPatches} patches, not a square grid`);
-    const grid = arch.imageSize / arch.patchSize;
+    const grid = getGridSide(arch);
     if (grid === side) return { shape: [1 + nPatches, width], data: tensor.data };
     // Hub models without registers pass scale_factor (grid + 0.1) / side; the register models pass the size,
     // antialiased.

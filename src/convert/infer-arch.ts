@@ -8,7 +8,7 @@
  * or flag that contradicts the tensors is an error.
  */
 import type { GeluApproximation } from '../layers/gelu.js';
-import { validateArch, VitArch } from '../vit/arch.js';
+import { checkImageSizeChoice, getGridSide, validateArch, VitArch } from '../vit/arch.js';
 import type { ArchSource, ConfigHints } from '../vit/checkpoint-spec.js';
 import type { Renamed } from './remap-weights.js';
 
@@ -184,11 +184,18 @@ export function inferArch(
       `convert: --image-size ${flags.imageSize} contradicts ${config!.file} (image size ${hints.imageSize})`,
     );
   }
+  // A size someone picks must be whole patches; one a config states is what upstream runs, even where its
+  // strided patch convolution leaves the last pixels out (SigLIP SO400M/14 at 384 px).
+  if (flags.imageSize !== undefined)
+    checkImageSizeChoice(flags.imageSize, patchSize, `${options.family} checkpoint ${file}`);
   const imageSize = flags.imageSize ?? stated;
   if (imageSize === undefined) throw new Error(`convert: nothing gives the image size of ${file}; pass --image-size`);
-  if (gridSide !== null && imageSize !== gridSide * patchSize && !options.interpolatesPositions) {
+  if (imageSize < patchSize)
+    throw new Error(`convert: image size ${imageSize} is smaller than one ${patchSize}-px patch`);
+  const imageGrid = getGridSide({ imageSize, patchSize });
+  if (gridSide !== null && imageGrid !== gridSide && !options.interpolatesPositions) {
     throw new Error(
-      `convert: image size ${imageSize} needs a ${imageSize / patchSize}-patch grid but ${keyOf('tokens/positions')} holds ${gridSide}x${gridSide} ` +
+      `convert: image size ${imageSize} needs a ${imageGrid}-patch grid but ${keyOf('tokens/positions')} holds ${gridSide}x${gridSide} ` +
         `(${options.family} does not interpolate position embeddings; use --image-size ${gridSide * patchSize})`,
     );
   }

@@ -64,7 +64,7 @@ export function getRopeGrid(arch: RopeArch): RopeGrid {
   if (!rope) throw new Error('rope: this architecture has no rotary position embedding');
   const offset = rope.coords === 'index' && rope.clsAtOrigin && arch.clsToken ? 1 : 0;
   return {
-    side: arch.imageSize / arch.patchSize,
+    side: Math.floor(arch.imageSize / arch.patchSize), // the patch grid (vit/arch.ts's getGridSide)
     headWidth: arch.width / arch.nHeads,
     pairing: rope.pairing,
     coords: rope.coords,

@@ -53,10 +53,26 @@ const LATER_FIELDS = { positionEmbedding: true, rope: null, mlp: 'gelu' } as con
 /** An arch as stored by any version (saev-vit.json), before the later fields are filled in. */
 export type StoredVitArch = Omit<VitArch, keyof typeof LATER_FIELDS> & Partial<VitArch>;
 
+/**
+ * Patches per side: the strided patch convolution's output, so pixels past the last whole patch are left out
+ * (SigLIP's SO400M/14 at 384 px reads a 27x27 grid, 378 px of each side, as timm's and open_clip's model does).
+ */
+export function getGridSide(arch: Pick<VitArch, 'imageSize' | 'patchSize'>): number {
+  return Math.floor(arch.imageSize / arch.patchSize);
+}
+
 /** P: patches per image (the grid is square). */
 export function getPatchCount(arch: Pick<VitArch, 'imageSize' | 'patchSize'>): number {
-  const side = arch.imageSize / arch.patchSize;
-  return side * side;
+  return getGridSide(arch) ** 2;
+}
+
+/** The one-line refusal of an image size someone chose that leaves pixels past the last whole patch. */
+export function checkImageSizeChoice(imageSize: number, patchSize: number, name: string): void {
+  if (imageSize % patchSize === 0) return;
+  const nearest = Math.max(1, Math.round(imageSize / patchSize)) * patchSize;
+  throw new Error(
+    `vit: ${name}: image size ${imageSize} is not a multiple of the patch size ${patchSize}; pass a multiple, e.g. ${nearest}`,
+  );
 }
 
 /** Output width of each block's fc1. */
@@ -87,11 +103,8 @@ export function validateArch(stored: StoredVitArch, name: string): VitArch {
     if (!Number.isInteger(arch[key]) || arch[key] < 1)
       throw new Error(`vit: ${name}.${key} must be a positive integer, found ${arch[key]}`);
   }
-  if (arch.imageSize % arch.patchSize !== 0) {
-    throw new Error(
-      `vit: ${name}: image size ${arch.imageSize} is not a multiple of the patch size ${arch.patchSize}; pass a multiple, e.g. ${Math.max(1, Math.round(arch.imageSize / arch.patchSize)) * arch.patchSize}`,
-    );
-  }
+  if (arch.imageSize < arch.patchSize)
+    throw new Error(`vit: ${name}: image size ${arch.imageSize} is smaller than one patch (${arch.patchSize})`);
   if (arch.width % arch.nHeads !== 0)
     throw new Error(`vit: ${name}: width ${arch.width} is not a multiple of nHeads ${arch.nHeads}`);
   if (arch.mlp !== 'gelu' && arch.mlp !== 'swiglu')

@@ -141,6 +141,34 @@ describe('a bare state dict (no config beside it)', () => {
   });
 });
 
+describe('image sizes', () => {
+  /** A timm SigLIP tower's keys (open_clip's `visual.trunk.`) with the real shapes of ViT-SO400M-14-SigLIP-384. */
+  function so400m(grid: number): StateDict {
+    const state: StateDict = new Map();
+    state.set('visual.trunk.patch_embed.proj.weight', shapeOnly([1152, 3, 14, 14]));
+    state.set('visual.trunk.pos_embed', shapeOnly([1, grid * grid, 1152]));
+    state.set('visual.trunk.blocks.0.attn.qkv.weight', shapeOnly([3 * 1152, 1152]));
+    state.set('visual.trunk.blocks.0.mlp.fc1.weight', shapeOnly([4304, 1152]));
+    state.set('visual.trunk.blocks.0.mlp.fc2.weight', shapeOnly([1152, 4304]));
+    return state;
+  }
+  const config = (imageSize: number): ConfigHints => ({ file: 'open_clip_config.json', arch: { imageSize } });
+
+  it("takes a size the checkpoint's config states even where the last pixels fall outside every patch (SO400M/14 at 384 px)", () => {
+    const arch = infer('siglip', so400m(27), {}, 'safetensors', config(384));
+    expect(arch).toMatchObject({ imageSize: 384, patchSize: 14, width: 1152 });
+  });
+
+  it('refuses a size someone passes that is not whole patches, and a stated size that does not fit the positions', () => {
+    expect(() => infer('siglip', so400m(27), { imageSize: 384 })).toThrow(
+      'vit: siglip checkpoint ckpt.safetensors: image size 384 is not a multiple of the patch size 14; pass a multiple, e.g. 378',
+    );
+    expect(() => infer('siglip', so400m(27), {}, 'safetensors', config(392))).toThrow(
+      'convert: image size 392 needs a 28-patch grid but visual.trunk.pos_embed holds 27x27',
+    );
+  });
+});
+
 describe('contradictions (one line each, nothing written)', () => {
   const fixture = `${PARITY_DIR}clip-gelu/`;
 

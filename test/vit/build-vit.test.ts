@@ -64,6 +64,23 @@ describe('buildVit', () => {
     vit.dispose();
   });
 
+  it('leaves out the pixels past the last whole patch, as a strided patch convolution does (384 px at patch 14)', async () => {
+    // 38 px at patch 8: a 4x4 grid over the top-left 32 px, as the 32 px model sees them; the last 6 px are unread.
+    const wide = buildVit({ ...tiny, imageSize: 38 }, 'wide');
+    expect(wide.outputs[0].shape).toEqual([null, 17, 16]);
+    setRandomWeights(wide, 3);
+    const exact = buildVit(tiny, 'exact');
+    exact.setWeights(wide.getWeights());
+    const x = tf.tidy(() => tf.sin(tf.mul(tf.range(0, 38 * 38 * 3), 0.37)).reshape([1, 38, 38, 3]));
+    const cropped = tf.slice(x, [0, 0, 0, 0], [1, 32, 32, 3]);
+    const fromWide = wide.predict(x) as tf.Tensor[];
+    const fromExact = exact.predict(cropped) as tf.Tensor[];
+    expect(await fromWide[3].array()).toEqual(await fromExact[3].array());
+    tf.dispose([x, cropped, ...fromWide, ...fromExact]);
+    wide.dispose();
+    exact.dispose();
+  });
+
   it('adds LayerScale to both residual branches only when the arch asks (DINOv2)', () => {
     const plain = buildVit(tiny, 'plain');
     const scaled = buildVit({ ...tiny, layerScale: true, clsToken: true, nRegisters: 2 }, 'scaled');
