@@ -110,8 +110,11 @@ conversion leaves nothing at --out. Converted models are large: write them outsi
     try {
       const family = getFamily(flags.family);
       const layerNormEps = parseLayerNormEps(flags['layer-norm-eps']);
-      const backend = await initBackend(flags.backend as BackendRequest);
-      process.stderr.write(`convert: backend ${describeBackend(backend)}\n`); // also under --json, where logToStderr is silent
+      const startBackend = async () => {
+        const backend = await initBackend(flags.backend as BackendRequest);
+        // On stderr also under --json, where logToStderr is silent.
+        process.stderr.write(`convert: backend ${describeBackend(backend)}\n`);
+      };
       const result = await convertCheckpoint({
         checkpointPath: args.checkpoint,
         family,
@@ -123,6 +126,7 @@ conversion leaves nothing at --out. Converted models are large: write them outsi
         configPath: flags.config,
         strict: flags.strict,
         readCheckpoint,
+        beforeBuild: startBackend,
       });
       if (!this.jsonEnabled()) this.log(formatResult(result));
       return { ...result, family: family.name };

@@ -143,6 +143,12 @@ export interface ConvertOptions extends ArchFlags {
   configPath?: string;
   /** Largest weight file written (default 1 GiB); tests pass a few kB. */
   maxWeightFileBytes?: number;
+  /**
+   * Called once the checkpoint is read and its architecture settled, before anything needs TensorFlow: the
+   * CLI starts the backend here, so a bad path or an unsettled head count fails before TensorFlow's start-up
+   * lines.
+   */
+  beforeBuild?(): Promise<void>;
 }
 
 export interface ConvertResult {
@@ -166,6 +172,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   const checkpoint = await options.readCheckpoint(options.checkpointPath);
   const { renamed, arch } = planConversion(checkpoint, family, { ...options, file, config });
   const context = { file, family: family.name };
+  await options.beforeBuild?.();
   // The topology and the weight names only: its weights are never drawn or touched (zeroInit).
   const model = buildVit(arch, `${family.name}_converted`, { zeroInit: true });
   const tmpDir = path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.partial-${process.pid}`);

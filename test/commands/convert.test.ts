@@ -76,6 +76,16 @@ describe('saev convert', () => {
     expect(existsSync(outDir)).toBe(false);
   });
 
+  it('settles the architecture before TensorFlow starts: a refusal there prints only its line', () => {
+    const hub = path.join(PARITY_DIR, 'dinov2-swiglu/dinov2-swiglu_hub.pth');
+    const r = saev([hub, '--family', 'dinov2', '--out', path.join(tmp, 'unsettled')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'Error: convert: cannot tell the head count of dinov2-swiglu_hub.pth (no config file beside it, and dinov2 ' +
+        'knows the heads of widths 384, 768, 1024, 1536, not 32); pass --n-heads',
+    );
+  });
+
   it('exits 1 with the one-line error on stderr and writes nothing', () => {
     const outDir = path.join(tmp, 'wrong-family');
     const r = saev([path.join(PARITY_DIR, 'moondream2/model.safetensors'), '--family', 'dinov2', '--out', outDir]);

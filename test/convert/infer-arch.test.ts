@@ -152,7 +152,11 @@ describe('image sizes', () => {
     state.set('visual.trunk.blocks.0.mlp.fc2.weight', shapeOnly([1152, 4304]));
     return state;
   }
-  const config = (imageSize: number): ConfigHints => ({ file: 'open_clip_config.json', arch: { imageSize } });
+  const config = (imageSize: number): ConfigHints => ({
+    file: 'open_clip_config.json',
+    arch: { imageSize },
+    preprocess: {},
+  });
 
   it("takes a size the checkpoint's config states even where the last pixels fall outside every patch (SO400M/14 at 384 px)", () => {
     const arch = infer('siglip', so400m(27), {}, 'safetensors', config(384));
