@@ -1,8 +1,28 @@
 /** Runs the built CLI (test/build-dist.ts builds it first when stale) as a user would, for the scale-out tests. */
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 export const BIN = path.resolve(__dirname, '../../bin/run.js');
+
+/** 8 fake images, 1 layer x 50 tokens, budget 150 -> 3 images per shard -> 3 shards: the crash tests' run. */
+export const SMALL_RUN = [
+  'activations',
+  'extract',
+  '--data',
+  'fake',
+  '--data-n-imgs',
+  '8',
+  '--vit-layers',
+  '-1',
+  '--n-patches-per-shard',
+  '150',
+  '--vit-batch-size',
+  '2',
+];
+
+/** The one shard directory an extraction made under `root`. */
+export const shardDirOf = (root: string) => path.join(root, readdirSync(root)[0]);
 
 export interface CliResult {
   status: number | null;

@@ -3,30 +3,14 @@
 // marker) is resumed by rerunning the same command, and the directory ends byte-identical to an
 // uninterrupted run; and two processes started at once on one directory. Kept to a few child
 // processes; the 20+-point kill loop, --local and real Slurm are in scale.slow.test.ts (SAEV_SLOW=1).
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTree } from '../extract/helpers.js';
-import { saev, saevSync } from './cli.js';
+import { SMALL_RUN as ARGS, saev, saevSync, shardDirOf } from './cli.js';
 
-// 8 fake images, 1 layer x 50 tokens, budget 150 -> 3 images per shard -> 3 shards.
-export const ARGS = [
-  'activations',
-  'extract',
-  '--data',
-  'fake',
-  '--data-n-imgs',
-  '8',
-  '--vit-layers',
-  '-1',
-  '--n-patches-per-shard',
-  '150',
-  '--vit-batch-size',
-  '2',
-];
 const dumpTo = () => mkdtempSync(path.join(os.tmpdir(), 'saev-crash-'));
-const shardDirOf = (root: string) => path.join(root, readdirSync(root)[0]);
 
 let reference: Map<string, Buffer>;
 beforeAll(() => {

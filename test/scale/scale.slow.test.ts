@@ -12,29 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTree } from '../extract/helpers.js';
-import { saev, saevSync } from './cli.js';
+import { SMALL_RUN as ARGS, saev, saevSync, shardDirOf } from './cli.js';
 
 const SLOW = process.env.SAEV_SLOW === '1';
 if (!SLOW)
   process.stderr.write(
     'test/scale/scale.slow.test.ts: skipped: it takes minutes; npm run test:slow (SAEV_SLOW=1) runs it, as CI does\n',
   );
-const ARGS = [
-  'activations',
-  'extract',
-  '--data',
-  'fake',
-  '--data-n-imgs',
-  '8',
-  '--vit-layers',
-  '-1',
-  '--n-patches-per-shard',
-  '150',
-  '--vit-batch-size',
-  '2',
-];
 const dumpTo = () => mkdtempSync(path.join(os.tmpdir(), 'saev-slow-'));
-const shardDirOf = (root: string) => path.join(root, readdirSync(root)[0]);
 
 let reference: Map<string, Buffer>;
 beforeAll(() => {
