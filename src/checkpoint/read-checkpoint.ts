@@ -7,8 +7,7 @@
  *   the way out.
  * Also hashes the file (sha256) for the converted model's provenance.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { hashFile } from '../util/hash-file.js';
 import { makeFileSource, type ByteSource } from './byte-source.js';
 import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
 import type { Checkpoint } from './state-dict.js';
@@ -37,14 +36,12 @@ export function readCheckpointSource(source: ByteSource): Omit<Checkpoint, 'sha2
   );
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Opens `path`, detects its format by content and returns its tensors (values read lazily) and sha256. */
-export async function readCheckpoint(path: string): Promise<Checkpoint> {
+/**
+ * Opens `path`, detects its format by content and returns its tensors (values read lazily) and sha256:
+ * hashed here, unless the caller has just hashed this file and passes `known.sha256` (a checkpoint of many GB
+ * is then not read twice for it).
+ */
+export async function readCheckpoint(path: string, known: { sha256?: string } = {}): Promise<Checkpoint> {
   let source: ByteSource;
   try {
     source = makeFileSource(path);
@@ -55,5 +52,5 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     });
   }
   const contents = readCheckpointSource(source);
-  return { ...contents, sha256: await hashFile(path) };
+  return { ...contents, sha256: known.sha256 ?? (await hashFile(path)) };
 }

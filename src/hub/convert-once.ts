@@ -112,7 +112,8 @@ export async function getConvertedModel(
           checkpointPath,
           family,
           outDir: dir,
-          readCheckpoint,
+          // Without a published digest the file was hashed just above (or its unchanged digest kept): not again.
+          readCheckpoint: expected === null ? (file) => readCheckpoint(file, { sha256 }) : readCheckpoint,
           strict: true,
           nHeads: fetched.nHeads,
         });

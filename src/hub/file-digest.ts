@@ -5,10 +5,11 @@
  * seconds to hash; the converted-model cache is keyed by the digest).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { getCacheDir } from '../data/cache-dir.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { hashFile } from '../util/hash-file.js';
 
 interface DigestEntry {
   path: string;
@@ -27,12 +28,6 @@ function getEntryPath(realPath: string, env: NodeJS.ProcessEnv): string {
     'digests',
     `${createHash('sha256').update(realPath).digest('hex').slice(0, 32)}.json`,
   );
-}
-
-export async function hashFile(filePath: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** The file's sha256, from the digest cache when the file has not changed since it was hashed. */
