@@ -8,8 +8,6 @@
  * `dtype` field (covered by the hash); float32 output is exactly saev 0.1.0's.
  */
 import { createHash } from 'node:crypto';
-import { getBytesPerValue, StorageDtype } from './dtype.js';
-import type { ShardGeometry } from './layout.js';
 import { PyJson, pythonJsonDumps } from '../python/python-json.js';
 
 export interface Metadata {
@@ -105,30 +103,4 @@ export function parseMetadata(text: string, source: string): Metadata {
     if (typeof raw[key] !== 'string') throw new Error(`metadata: ${source}: ${key} must be a string`);
   }
   return raw as unknown as Metadata;
-}
-
-/**
- * Checks that metadata describes shards that hold something: saev's `Metadata` itself accepts an
- * empty layer list (one of its hash vectors has one), but such a directory has no activations.
- */
-export function checkStoredShape(md: Metadata, source: string): void {
-  if (md.layers.length === 0 || new Set(md.layers).size !== md.layers.length) {
-    throw new Error(
-      `metadata: ${source}: layers must be a non-empty list of distinct layers, found ${JSON.stringify(md.layers)}`,
-    );
-  }
-  if (md.n_patches_per_img === 0 && !md.cls_token)
-    throw new Error(`metadata: ${source}: an image stores no tokens (n_patches_per_img 0 and no CLS token)`);
-}
-
-/** The shard geometry a metadata file describes, with values of `dtype` (checked by the caller). */
-export function getShardGeometry(md: Metadata, dtype: StorageDtype): ShardGeometry {
-  return {
-    nLayers: md.layers.length,
-    nPatchesPerImg: md.n_patches_per_img,
-    clsToken: md.cls_token,
-    dVit: md.d_vit,
-    nPatchesPerShard: md.n_patches_per_shard,
-    bytesPerValue: getBytesPerValue(dtype),
-  };
 }

@@ -1,13 +1,7 @@
 // Tests src/shards/metadata.ts against saev-shaped cases of the Python-made hash vectors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  checkStoredShape,
-  formatMetadata,
-  getMetadataHash,
-  Metadata,
-  parseMetadata,
-} from '../../src/shards/metadata.js';
+import { formatMetadata, getMetadataHash, Metadata, parseMetadata } from '../../src/shards/metadata.js';
 
 interface HashVector {
   name: string;
@@ -185,34 +179,5 @@ describe('parseMetadata errors', () => {
 
   it('rejects a JSON list with a one-line error', () => {
     expectOneLine(() => parseMetadata('[]', 'runs/abc/metadata.json'), /must hold a JSON object, found \[\]/);
-  });
-});
-
-describe('checkStoredShape', () => {
-  const md = (change: Partial<Metadata>) => ({ ...asMetadata(plain), ...change });
-  const message = (m: Metadata) => {
-    try {
-      checkStoredShape(m, 'runs/abc/metadata.json');
-    } catch (error) {
-      return (error as Error).message;
-    }
-    return 'accepted';
-  };
-
-  it('accepts shards of CLS tokens only', () => {
-    expect(message(md({ n_patches_per_img: 0, cls_token: true }))).toBe('accepted');
-  });
-
-  it('rejects an image with no tokens at all', () => {
-    expect(message(md({ n_patches_per_img: 0, cls_token: false }))).toBe(
-      'metadata: runs/abc/metadata.json: an image stores no tokens (n_patches_per_img 0 and no CLS token)',
-    );
-  });
-
-  it('rejects an empty or repeating layer list', () => {
-    expect(message(md({ layers: [] }))).toMatch(
-      /^metadata: runs\/abc\/metadata.json: layers must be a non-empty list of distinct layers, found \[\]$/,
-    );
-    expect(message(md({ layers: [-1, -1] }))).toMatch(/distinct layers, found \[-1,-1\]$/);
   });
 });

@@ -74,6 +74,11 @@ describe('parseShardMetadata', () => {
     expect(getShardMetadataHash(m)).toBe(v.hash);
   });
 
+  it('accepts shards of CLS tokens only', () => {
+    const m = parseShardMetadata(formatMetadata({ ...seed, n_patches_per_img: 0, cls_token: true }), 'm.json');
+    expect(getShardGeometryOf(m)).toMatchObject({ nPatchesPerImg: 0, clsToken: true });
+  });
+
   it('refuses what holds no tokens or repeats a layer, in both formats', () => {
     const empty = v21.metadata.find((x) => x.name === 'fake-pe-core-empty-layers')!; // saev allows it; there is nothing to read
     expect(() => parseShardMetadata(empty.indent2, 'm.json')).toThrow(
@@ -81,7 +86,10 @@ describe('parseShardMetadata', () => {
     );
     expect(() =>
       parseShardMetadata(formatMetadata({ ...seed, n_patches_per_img: 0, cls_token: false }), 'm.json'),
-    ).toThrow(/an image stores no tokens/);
+    ).toThrow('metadata: m.json: an image stores no tokens (no patch tokens and no CLS token)');
+    expect(() => parseShardMetadata(formatMetadata({ ...seed, layers: [-1, -1] }), 'm.json')).toThrow(
+      /distinct layers, found \[-1,-1\]$/,
+    );
     expect(() => parseShardMetadata(formatMetadata({ ...seed, dtype: 'float64' }), 'm.json')).toThrow(
       /^metadata: m\.json: unknown storage dtype 'float64'/,
     );
