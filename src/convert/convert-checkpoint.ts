@@ -184,9 +184,10 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
     );
     await fs.rm(tmpDir, { recursive: true, force: true });
     await fs.mkdir(tmpDir, { recursive: true });
-    const getValues = (weight: tf.LayerVariable) =>
+    // A computed weight is read back as saveVit reads any weight: asynchronously, which every backend supports.
+    const getValues = async (weight: tf.LayerVariable) =>
       isComputedWeight(weight.originalName, renamed)
-        ? (weight.read().dataSync() as Float32Array)
+        ? ((await weight.read().data()) as Float32Array)
         : getTfjsValues(weight.originalName, weight.shape as number[], renamed, family.checkpoint, { arch }, context);
     await writeModelDir(tmpDir, model, getValues, {
       maxFileBytes: options.maxWeightFileBytes,
