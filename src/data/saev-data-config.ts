@@ -19,6 +19,7 @@ import { formatPosixPath, getPathParts, parsePosixPath, PosixPath } from '../pyt
 import { pickleDumps, PickleValue, pyInt, pyStr } from '../python/python-pickle.js';
 import { pythonStrRepr } from '../python/python-repr.js';
 import { DatasetConfig, validateDatasetConfig } from './make-dataset.js';
+import { BG_LABEL } from './patch-labels.js';
 
 type SaevField = { path: PosixPath } | { text: string; interned: boolean } | { int: number };
 
@@ -31,9 +32,11 @@ export interface SaevDataConfig {
   root: PosixPath;
 }
 
-/** saev's `ImgSegFolder` defaults, which our ADE20K reader does not use (it reads sceneCategories.txt). */
+/**
+ * saev's `ImgSegFolder` default labels file, which our ADE20K reader does not use (it reads sceneCategories.txt).
+ * Its `bg_label` is ours, `BG_LABEL`: the label prefer-fg passes over.
+ */
 const SEG_LABELS_CSV = 'labels.csv';
-const SEG_BG_LABEL = 0;
 
 /**
  * The config saev would record for these flags (their defaults filled in: imagenet's name and split, ade20k's split).
@@ -60,7 +63,7 @@ export function makeSaevDataConfig(raw: Readonly<DatasetConfig>): SaevDataConfig
         ['root', { path: root }],
         ['split', { text: split, interned: true }],
         ['labels_csv', { text: SEG_LABELS_CSV, interned: false }],
-        ['bg_label', { int: SEG_BG_LABEL }],
+        ['bg_label', { int: BG_LABEL }],
       ];
       return { className: 'ImgSegFolder', fields, root };
     }

@@ -15,7 +15,7 @@ import type { ImageDataset } from '../data/dataset.js';
 import { makeDataset } from '../data/make-dataset.js';
 import { writePatchLabels } from '../data/patch-labels.js';
 import type { PixelAgg } from '../shards/metadata-v21.js';
-import type { ShardMetadata, ShardRecord } from '../shards/shard-metadata.js';
+import { LABELS_FILE, type ShardMetadata, type ShardRecord } from '../shards/shard-metadata.js';
 import type { PreprocessSpec } from '../images/preprocess.js';
 import { PreprocessPool } from '../images/preprocess-pool.js';
 import { formatCount, Progress } from '../progress.js';
@@ -34,9 +34,6 @@ import { describeJobRange, getJobRange, JobRange } from './job-range.js';
 import { prepareRun, RUN_INFO_FILE } from './prepare-run.js';
 
 export { RUN_INFO_FILE };
-
-/** Per-patch labels of segmentation datasets, beside the shards. */
-export const LABELS_FILE = 'labels.bin';
 
 export interface ExtractResult {
   shardDir: string;

@@ -6,13 +6,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { V21_SHARDS_ROOT } from './shard-metadata.js';
 
 export async function explainNoMetadata(dir: string): Promise<string> {
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat) return `${dir} does not exist; pass a shard directory (<dump-to>/<hash>)`;
   if (!stat.isDirectory()) return `${dir} is a file, not a directory; pass the shard directory that holds it`;
   const children = [];
-  for (const parent of [dir, path.join(dir, 'shards'), path.join(dir, 'saev', 'shards')]) {
+  for (const parent of [dir, path.join(dir, 'shards'), path.join(dir, V21_SHARDS_ROOT)]) {
     const names = await fs.readdir(parent).catch(() => [] as string[]);
     for (const name of names.sort()) {
       if (

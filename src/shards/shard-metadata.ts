@@ -159,6 +159,9 @@ export function getShardGeometryOf(m: ShardMetadata): ShardGeometry {
 
 export const SHARDS_FILE = 'shards.json';
 
+/** Per-patch labels of segmentation datasets, uint8 `[n_imgs, n_patches]`, beside the shards. */
+export const LABELS_FILE = 'labels.bin';
+
 /** One entry of `shards.json`: a shard file and its real (non-padding) image count. */
 export interface ShardRecord {
   name: string;

@@ -20,6 +20,7 @@ import {
   formatShardRecords,
   getShardGeometryOf,
   parseShardMetadata,
+  LABELS_FILE,
   ShardMetadata,
   SHARDS_FILE,
 } from './shard-metadata.js';
@@ -254,7 +255,7 @@ async function checkRunInfo(
 
 /** `labels.bin`, where present, is uint8 `[n_imgs, n_patches]`. */
 async function checkLabels(shardDir: string, md: ShardMetadata, report: Report): Promise<void> {
-  const size = await fs.stat(path.join(shardDir, 'labels.bin')).then(
+  const size = await fs.stat(path.join(shardDir, LABELS_FILE)).then(
     (s) => s.size,
     () => null,
   );
@@ -262,7 +263,7 @@ async function checkLabels(shardDir: string, md: ShardMetadata, report: Report):
   if (size !== null && size !== want)
     report(
       'sidecar',
-      'labels.bin',
+      LABELS_FILE,
       `labels.bin has ${size} bytes, metadata.json implies ${want} (${md.nImgs} images x ${md.nPatchesPerImg} patches, uint8)`,
     );
 }

@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { clip } from '../../models/clip.js';
 import { initBackend } from '../../src/backend.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
-import { LABELS_FILE, runExtraction } from '../../src/extract/run-extraction.js';
+import { runExtraction } from '../../src/extract/run-extraction.js';
+import { LABELS_FILE } from '../../src/shards/shard-metadata.js';
 import { makeConfig } from './helpers.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/data');

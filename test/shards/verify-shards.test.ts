@@ -7,7 +7,7 @@ import { clip } from '../../models/clip.js';
 import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
 import { countNonFinite, verifyShardDir } from '../../src/shards/verify-shards.js';
-import { LABELS_FILE } from '../../src/extract/run-extraction.js';
+import { LABELS_FILE } from '../../src/shards/shard-metadata.js';
 import { makeConfig } from '../extract/helpers.js';
 
 const quiet = {
