@@ -43,7 +43,10 @@ export interface ShardJobContext {
   log: (line: string) => void;
   /** Called after each batch is written, with its image count. */
   onImages: (n: number) => void;
-  /** Called once a shard is complete on disk: its marker written here, or found written by another job. */
+  /**
+   * Called for each shard found complete on disk, whether its marker was written here (before the lock is
+   * released) or by another job, including shards complete before this run started (the caller tells them apart).
+   */
   onShardDone?: (shard: number) => void;
   /** Poll interval while waiting for a shard another process holds. */
   pollMs?: number;
@@ -64,11 +67,14 @@ export interface JobRangeStatus {
   nImgs: number;
   nCompleteShards: number;
   nCompleteImgs: number;
+  /** The shards complete at the start (`nCompleteShards` of them). */
+  completeShards: ReadonlySet<number>;
 }
 
 export async function getJobRangeStatus(run: PreparedRun, range: JobRange, dtype: string): Promise<JobRangeStatus> {
   const counts = getImgsPerEachShard(run.metadata.nImgs, run.geometry);
-  const status: JobRangeStatus = { nShards: range.end - range.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0 };
+  const completeShards = new Set<number>();
+  const status = { nShards: range.end - range.first, nImgs: 0, nCompleteShards: 0, nCompleteImgs: 0, completeShards };
   for (let shard = range.first; shard < range.end; shard++) {
     const { complete } = await getShardStatus(run.shardDir, {
       name: getShardFileName(shard),
@@ -78,6 +84,7 @@ export async function getJobRangeStatus(run: PreparedRun, range: JobRange, dtype
     });
     status.nImgs += counts[shard];
     if (complete) {
+      completeShards.add(shard);
       status.nCompleteShards += 1;
       status.nCompleteImgs += counts[shard];
     }
@@ -97,6 +104,7 @@ export async function extractJobRange(ctx: ShardJobContext, range: JobRange): Pr
     const result = await tryShard(ctx, shard, counts[shard]);
     if (result === 'held') deferred.push(shard);
     else outcome[result === 'written' ? 'written' : 'skipped'].push(shard);
+    if (result === 'complete') ctx.onShardDone?.(shard);
   }
   for (const shard of deferred) {
     let announced = false;

@@ -157,8 +157,8 @@ export async function runExtraction(
           progress.tick(n);
           hooks.onProgress?.(nImgsDone, total);
         },
-        onShardDone: () => {
-          nShardsDone += 1;
+        onShardDone: (shard) => {
+          if (!start.completeShards.has(shard)) nShardsDone += 1; // those are counted already
         },
       },
       range,
