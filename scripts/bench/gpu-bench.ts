@@ -42,6 +42,7 @@ const MODELS = [
     torch: 'timm:vit_base_patch16_clip_224',
     depth: 12,
     tokens: 197,
+    width: 768,
   },
   {
     label: 'DINOv2 B/14',
@@ -50,8 +51,11 @@ const MODELS = [
     torch: 'timm:vit_base_patch14_dinov2',
     depth: 12,
     tokens: 257,
+    width: 768,
   },
 ];
+/** End-to-end extraction runs the first (CLIP B/16). */
+const EXTRACT_MODEL = MODELS[0];
 
 function runLines(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Array<Record<string, unknown>> {
   const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
@@ -152,7 +156,7 @@ function extractOurs(options: GpuBenchOptions, root: string, layers: string, bat
         '--backend',
         options.backend,
         '--vit-ckpt',
-        'random:ViT-B-16',
+        `random:${EXTRACT_MODEL.ours}`,
         '--data',
         'image-folder',
         '--data-root',
@@ -181,7 +185,7 @@ function extractTorch(options: GpuBenchOptions, root: string, layers: string, ba
       TORCH_SCRIPT,
       'extract',
       '--arch',
-      MODELS[0].torch,
+      EXTRACT_MODEL.torch,
       '--data-root',
       root,
       '--layers',
@@ -225,12 +229,13 @@ async function benchExtract(
   options: GpuBenchOptions,
 ): Promise<{ rows: GpuRow[]; disk: { allLayersMBs: number[]; ddMBs: number } }> {
   const rows: GpuRow[] = [];
-  const allLayers = Array.from({ length: 12 }, (_, i) => i).join(',');
-  const bytesPerImgAll = 12 * 197 * 768 * 4;
+  const { depth, tokens, width } = EXTRACT_MODEL;
+  const allLayers = Array.from({ length: depth }, (_, i) => i).join(',');
+  const bytesPerImgAll = depth * tokens * width * 4;
   const disk = { allLayersMBs: [] as number[], ddMBs: 0 };
   for (const [label, layers, nImgs] of [
     ['1 layer', '-2', options.nImgs],
-    ['all 12 layers', allLayers, Math.ceil(options.nImgs / 4)],
+    [`all ${depth} layers`, allLayers, Math.ceil(options.nImgs / 4)],
   ] as const) {
     const root = makeJpegFolder(nImgs);
     const row: GpuRow = { what: `extract ${label}, ${nImgs} JPEGs`, ours: [], strict: [], tf32: [] };

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { getImgsPerShard, ShardGeometry } from '../../src/shards/layout.js';
+import { getImgsPerEachShard, getValuesPerImg, ShardGeometry } from '../../src/shards/layout.js';
 import { ShardFile } from '../../src/shards/shard-file.js';
 import { median } from './median.js';
 import { runAlternatePairs } from './pairs.js';
@@ -39,7 +39,7 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Pro
     nPatchesPerShard: 2_400_000,
     bytesPerValue: 4,
   };
-  const perImg = 197 * 768;
+  const perImg = getValuesPerImg(geometry);
   const nImgs = Math.floor((mb * 1024 * 1024) / (perImg * 4));
   const acts = new Float32Array(nImgs * perImg);
   randomFillSync(acts);
@@ -56,13 +56,14 @@ export async function measureWriter(parentDir: string, mb = 1024, reps = 9): Pro
 
   const runWriter = async (): Promise<number> => {
     const dir = mkdtempSync(path.join(parentDir, 'saev-bench-writer-'));
-    const nImgsPerShard = getImgsPerShard(geometry);
     const start = performance.now();
-    for (let first = 0, shard = 0; first < nImgs; first += nImgsPerShard, shard++) {
-      const end = Math.min(first + nImgsPerShard, nImgs);
+    let first = 0;
+    for (const [shard, n] of getImgsPerEachShard(nImgs, geometry).entries()) {
+      const end = first + n;
       const file = await ShardFile.open(dir, geometry, shard);
       for (let i = first; i < end; i += 64) await file.write(acts.subarray(i * perImg, Math.min(i + 64, end) * perImg));
       await file.commit();
+      first = end;
     }
     const rate = nBytes / 1e6 / ((performance.now() - start) / 1000);
     rmSync(dir, { recursive: true, force: true });

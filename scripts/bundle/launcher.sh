@@ -1,5 +1,5 @@
 #!/bin/sh
-# bin/saev of the offline bundle (written there by scripts/bundle.mjs): runs the bundled Node.js on the
+# bin/saev of the offline bundle (written there by scripts/bundle.ts): runs the bundled Node.js on the
 # bundled tool. Works from any directory and through symlinks (it finds itself, not the caller's cwd),
 # and needs no node on PATH, no registry and no HOME of any kind.
 set -e
