@@ -11,10 +11,11 @@
  * `<cache>` is `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub` (`$XDG_CACHE_HOME`
  * honoured). Reads follow symlinks; a snapshot file that is a plain file (Windows, copies) counts too.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { getPrivateTmpPath } from '../util/create-once.js';
 
 export function getHfHome(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.HF_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'huggingface'));
@@ -65,9 +66,7 @@ export class HfRepoCache {
     const refPath = path.join(this.repoDir, 'refs', ...revision.split('/'));
     if ((await fs.readFile(refPath, 'utf8').catch(() => null)) === commit) return;
     await fs.mkdir(path.dirname(refPath), { recursive: true });
-    const tmpPath = `${refPath}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.writeFile(tmpPath, commit);
-    await fs.rename(tmpPath, refPath);
+    await writeFileAtomic(refPath, commit);
   }
 
   /** Whether the snapshot of `commit` has `file` (a link that resolves, or a plain file). */
@@ -91,11 +90,6 @@ export class HfRepoCache {
     return out.sort();
   }
 
-  /** Whether a previous lookup found that `commit` has no `file` (`.no_exist`). */
-  async isKnownMissing(commit: string, file: string): Promise<boolean> {
-    return (await fs.stat(path.join(this.repoDir, '.no_exist', commit, ...file.split('/'))).catch(() => null)) !== null;
-  }
-
   async markMissing(commit: string, file: string): Promise<void> {
     const marker = path.join(this.repoDir, '.no_exist', commit, ...file.split('/'));
     await fs.mkdir(path.dirname(marker), { recursive: true });
@@ -115,7 +109,7 @@ export class HfRepoCache {
     const pointer = this.snapshotPath(commit, file);
     await fs.mkdir(path.dirname(pointer), { recursive: true });
     const target = path.relative(path.dirname(pointer), this.blobPath(etag));
-    const tmp = `${pointer}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = getPrivateTmpPath(pointer);
     await fs.symlink(target, tmp);
     await fs.rename(tmp, pointer);
   }
