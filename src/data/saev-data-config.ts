@@ -76,11 +76,6 @@ export function makeSaevDataConfig(raw: Readonly<DatasetConfig>): SaevDataConfig
   }
 }
 
-/** Whether saev treats the dataset as segmentation data (it then writes `labels.bin`). */
-export function isSegmentationConfig(cfg: SaevDataConfig): boolean {
-  return cfg.className === 'ImgSegFolder';
-}
-
 function toPickle(field: SaevField): PickleValue {
   if ('path' in field) {
     const args = getPathParts(field.path).map((part) => pyStr(part, true));

@@ -21,8 +21,6 @@ import { CheckpointKind, getCheckpointKind, VIT_CONFIG_FILE } from './checkpoint
 import { loadModelDir, writeModelDir, type WriteModelOptions } from './model-dir.js';
 import { setRandomWeights } from './random-weights.js';
 
-export { VIT_CONFIG_FILE };
-
 export interface LoadedVit {
   /** The whole network: one output per block. */
   model: tf.LayersModel;

@@ -29,7 +29,7 @@ export interface WriteModelOptions {
 const getSize = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The weight names model.json lists; tfjs matches them to a model's weights by `originalName`. */
-export function getWeightSpecs(model: tf.LayersModel): tf.io.WeightsManifestEntry[] {
+function getWeightSpecs(model: tf.LayersModel): tf.io.WeightsManifestEntry[] {
   return model.weights.map((weight) => {
     if (weight.dtype !== 'float32')
       throw new Error(`weights: ${weight.originalName} is ${weight.dtype}; only float32 weights are written`);

@@ -7,7 +7,6 @@ import {
   encodeSaevDataConfig,
   formatSaevDataConfig,
   getSaevDataRoot,
-  isSegmentationConfig,
   makeSaevDataConfig,
   pickleSaevDataConfig,
 } from '../../src/data/saev-data-config.js';
@@ -91,8 +90,5 @@ describe('makeSaevDataConfig', () => {
     expect(
       ['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => make(k as DatasetConfig['data']).className),
     ).toEqual(['ImgFolder', 'Imagenet', 'ImgSegFolder', 'FakeImg']);
-    expect(
-      ['image-folder', 'imagenet', 'ade20k', 'fake'].map((k) => isSegmentationConfig(make(k as DatasetConfig['data']))),
-    ).toEqual([false, false, true, false]);
   });
 });
