@@ -128,8 +128,8 @@ export function makeStridedTensor(spec: StridedTensorSpec): CheckpointTensor {
   };
 }
 
-/** Row-major copy of a strided view whose first element is `values[0]`. */
-function gather(values: Float32Array, shape: number[], stride: number[]): Float32Array {
+/** Row-major copy of a strided view whose first element is `values[0]` (`stride` in elements, per axis). */
+export function gather(values: Float32Array, shape: readonly number[], stride: readonly number[]): Float32Array {
   const out = new Float32Array(getNumel(shape));
   const index = new Array<number>(shape.length).fill(0);
   let source = 0;

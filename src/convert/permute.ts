@@ -6,6 +6,8 @@
  * `[O, I, kh, kw]` -> `[kh, kw, I, O]`).
  */
 
+import { gather, getContiguousStride, getNumel } from '../checkpoint/tensor-data.js';
+
 const TILE = 64;
 
 /** `[rows, cols]` -> `[cols, rows]`. */
@@ -27,31 +29,16 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
 
 /** Output axis i is input axis `perm[i]`, as numpy's `transpose(perm)`. */
 export function permute(data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== n) throw new Error(`permute: ${data.length} values are not [${shape.join(', ')}]`);
+  if (data.length !== getNumel(shape)) throw new Error(`permute: ${data.length} values are not [${shape.join(', ')}]`);
   if (perm.length !== shape.length || [...perm].sort((a, b) => a - b).some((axis, i) => axis !== i)) {
     throw new Error(`permute: [${perm.join(', ')}] is not a permutation of ${shape.length} axes`);
   }
   if (shape.length === 2 && perm[0] === 1) return transpose2d(data, shape[0], shape[1]);
-  const inStride = new Array<number>(shape.length);
-  for (let d = shape.length - 1, step = 1; d >= 0; d--) {
-    inStride[d] = step;
-    step *= shape[d];
-  }
-  const outShape = perm.map((axis) => shape[axis]);
-  const stride = perm.map((axis) => inStride[axis]); // input step per output axis
-  const out = new Float32Array(n);
-  const index = new Array<number>(shape.length).fill(0);
-  let source = 0;
-  for (let i = 0; i < n; i++) {
-    out[i] = data[source];
-    for (let d = outShape.length - 1; d >= 0; d--) {
-      index[d]++;
-      source += stride[d];
-      if (index[d] < outShape[d]) break;
-      source -= index[d] * stride[d];
-      index[d] = 0;
-    }
-  }
-  return out;
+  // The permuted array is a strided view of the input: output axis i steps as input axis perm[i] does.
+  const inStride = getContiguousStride(shape);
+  return gather(
+    data,
+    perm.map((axis) => shape[axis]),
+    perm.map((axis) => inStride[axis]),
+  );
 }

@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { settleTensor, tf } from '../tf.js';
 import { openWeightFiles, WeightFilesReader, WeightFilesWriter } from './weight-files.js';
+import { getNumel } from '../checkpoint/tensor-data.js';
 
 export const MODEL_FILE = 'model.json';
 
@@ -25,8 +26,6 @@ export interface WriteModelOptions {
   /** Recorded as `convertedBy` in model.json. */
   convertedBy?: string;
 }
-
-const getSize = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The weight names model.json lists; tfjs matches them to a model's weights by `originalName`. */
 function getWeightSpecs(model: tf.LayersModel): tf.io.WeightsManifestEntry[] {
@@ -51,7 +50,7 @@ export async function writeModelDir(
   const specs = getWeightSpecs(model);
   const writer = new WeightFilesWriter(
     dir,
-    specs.reduce((n, spec) => n + 4 * getSize(spec.shape), 0),
+    specs.reduce((n, spec) => n + 4 * getNumel(spec.shape), 0),
     options.maxFileBytes,
   );
   const hash = createHash('sha256');
@@ -59,7 +58,7 @@ export async function writeModelDir(
   try {
     for (const [i, weight] of model.weights.entries()) {
       const values = await getValues(weight, i);
-      if (values.length !== getSize(specs[i].shape)) {
+      if (values.length !== getNumel(specs[i].shape)) {
         throw new Error(
           `weights: ${specs[i].name} got ${values.length} values, expected [${specs[i].shape.join(', ')}]`,
         );
@@ -130,7 +129,7 @@ function locateWeights(
         );
       }
       located.set(spec.name, { spec, group, offset });
-      offset += 4 * getSize(spec.shape);
+      offset += 4 * getNumel(spec.shape);
     }
     return offset;
   });
@@ -180,7 +179,7 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
           `weights: ${spec.name} in ${jsonPath} is [${spec.shape.join(', ')}] but the topology wants [${weight.shape.join(', ')}]`,
         );
       }
-      const size = getSize(spec.shape);
+      const size = getNumel(spec.shape);
       const bytes = await readers[group].read(offset, 4 * size);
       hash.update(bytes);
       const value = tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, size), spec.shape, 'float32');

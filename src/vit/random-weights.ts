@@ -9,6 +9,7 @@
  */
 import { tf } from '../tf.js';
 import { makeNormal } from '../random.js';
+import { getNumel } from '../checkpoint/tensor-data.js';
 
 export function setRandomWeights(model: tf.LayersModel, seed: number): void {
   const normal = makeNormal(seed);
@@ -16,7 +17,7 @@ export function setRandomWeights(model: tf.LayersModel, seed: number): void {
     if (!weight.trainable) return tf.clone(weight.read());
     const isScale = /_ln\d|ln_pre/.test(weight.originalName) && weight.originalName.endsWith('gamma');
     const shape = weight.shape as number[];
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const data = new Float32Array(getNumel(shape));
     for (let i = 0; i < data.length; i++) data[i] = isScale ? 1 + 0.1 * normal() : 0.02 * normal();
     return tf.tensor(data, shape);
   });
