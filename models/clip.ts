@@ -19,6 +19,7 @@ import { getOpenClipImageSize, type OpenClipConfig, parseOpenClipConfig } from '
 import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
+import { OPEN_CLIP_IGNORE, OPEN_CLIP_RENAMES } from './open-clip-layout.js';
 
 const base = {
   gelu: 'quick',
@@ -40,29 +41,6 @@ const archs: Record<string, VitArch> = {
   // Tiny and randomly initialised: a demo that runs anywhere in seconds, not a model of anything.
   demo: { ...base, imageSize: 224, patchSize: 32, width: 128, depth: 6, nHeads: 4, mlpWidth: 512 },
 };
-
-/** open_clip `VisionTransformer` keys under `visual.`. */
-const renames: KeyRename[] = [
-  { from: 'conv1.weight', to: 'patch_embed/kernel' },
-  { from: 'class_embedding', to: 'tokens/cls' },
-  { from: 'positional_embedding', to: 'tokens/positions' },
-  { from: 'ln_pre.weight', to: 'ln_pre/gamma' },
-  { from: 'ln_pre.bias', to: 'ln_pre/beta' },
-  { from: 'transformer.resblocks.{i}.ln_1.weight', to: 'block{i}_ln1/gamma' },
-  { from: 'transformer.resblocks.{i}.ln_1.bias', to: 'block{i}_ln1/beta' },
-  { from: 'transformer.resblocks.{i}.attn.in_proj_weight', to: 'block{i}_attn/qkv_kernel' },
-  { from: 'transformer.resblocks.{i}.attn.in_proj_bias', to: 'block{i}_attn/qkv_bias' },
-  { from: 'transformer.resblocks.{i}.attn.out_proj.weight', to: 'block{i}_attn/out_kernel' },
-  { from: 'transformer.resblocks.{i}.attn.out_proj.bias', to: 'block{i}_attn/out_bias' },
-  { from: 'transformer.resblocks.{i}.ln_2.weight', to: 'block{i}_ln2/gamma' },
-  { from: 'transformer.resblocks.{i}.ln_2.bias', to: 'block{i}_ln2/beta' },
-  { from: 'transformer.resblocks.{i}.mlp.c_fc.weight', to: 'block{i}_fc1/kernel' },
-  { from: 'transformer.resblocks.{i}.mlp.c_fc.bias', to: 'block{i}_fc1/bias' },
-  { from: 'transformer.resblocks.{i}.mlp.c_proj.weight', to: 'block{i}_fc2/kernel' },
-  { from: 'transformer.resblocks.{i}.mlp.c_proj.bias', to: 'block{i}_fc2/bias' },
-];
-/** The final norm and projection come after the recorded blocks. */
-const ignore = [/^ln_post\./, /^proj$/];
 
 /** HF transformers `CLIPModel` / `CLIPVisionModel` keys under `vision_model.` (q, k, v stacked back into qkv). */
 const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({
@@ -100,10 +78,16 @@ const formats: CheckpointFormat[] = [
     name: 'open_clip / OpenAI CLIP (visual.*)',
     markers: ['visual.conv1.weight', 'visual.class_embedding'],
     prefix: 'visual.',
-    renames,
-    ignore,
+    renames: OPEN_CLIP_RENAMES,
+    ignore: OPEN_CLIP_IGNORE,
   },
-  { name: 'open_clip visual tower', markers: ['conv1.weight', 'class_embedding'], prefix: '', renames, ignore },
+  {
+    name: 'open_clip visual tower',
+    markers: ['conv1.weight', 'class_embedding'],
+    prefix: '',
+    renames: OPEN_CLIP_RENAMES,
+    ignore: OPEN_CLIP_IGNORE,
+  },
   {
     name: 'HF CLIPModel (vision_model.*)',
     markers: ['vision_model.embeddings.class_embedding'],

@@ -17,6 +17,7 @@ import { type ConfigTable, isRecord, num, readConfigTable, rgb } from '../src/co
 import type { ArchSource, CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
+import { OPEN_CLIP_IGNORE, OPEN_CLIP_RENAMES } from './open-clip-layout.js';
 import { getTimmBlockRenames } from './timm-layout.js';
 
 const rope: RopeSpec = {
@@ -67,27 +68,11 @@ const metaBlock = (from: string, to: string): KeyRename => ({
   to: `block{i}_${to}`,
 });
 const metaRenames: KeyRename[] = [
-  { from: 'conv1.weight', to: 'patch_embed/kernel' },
-  { from: 'class_embedding', to: 'tokens/cls' },
-  { from: 'positional_embedding', to: 'tokens/positions' },
-  { from: 'ln_pre.weight', to: 'ln_pre/gamma' },
-  { from: 'ln_pre.bias', to: 'ln_pre/beta' },
-  metaBlock('ln_1.weight', 'ln1/gamma'),
-  metaBlock('ln_1.bias', 'ln1/beta'),
-  metaBlock('attn.in_proj_weight', 'attn/qkv_kernel'),
-  metaBlock('attn.in_proj_bias', 'attn/qkv_bias'),
-  metaBlock('attn.out_proj.weight', 'attn/out_kernel'),
-  metaBlock('attn.out_proj.bias', 'attn/out_bias'),
+  ...OPEN_CLIP_RENAMES,
   metaBlock('ls_1.gamma', 'ls1/gamma'),
-  metaBlock('ln_2.weight', 'ln2/gamma'),
-  metaBlock('ln_2.bias', 'ln2/beta'),
-  metaBlock('mlp.c_fc.weight', 'fc1/kernel'),
-  metaBlock('mlp.c_fc.bias', 'fc1/bias'),
-  metaBlock('mlp.c_proj.weight', 'fc2/kernel'),
-  metaBlock('mlp.c_proj.bias', 'fc2/bias'),
   metaBlock('ls_2.gamma', 'ls2/gamma'),
 ];
-const metaIgnore = [/^ln_post\./, /^attn_pool\./, /^proj$/];
+const metaIgnore = [...OPEN_CLIP_IGNORE, /^attn_pool\./];
 
 /** Both compute the RoPE frequencies (Meta's `Rope2D` is no module, so they never reach a state dict). */
 const unstored = [/^rope\/sin_cos$/];
