@@ -85,8 +85,17 @@ async function importDawn(): Promise<DawnModule> {
   }
 }
 
-function isSoftware(info: GPUAdapterInfo): boolean {
-  const flagged = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+/** What `isSoftware` reads of an adapter's info (also what the probe's child process sends back). */
+type AdapterIdentity = Pick<GPUAdapterInfo, 'architecture' | 'device' | 'description'> & {
+  isFallbackAdapter?: boolean;
+};
+
+const NO_ADAPTER = 'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device';
+const describeSoftwareAdapter = (info: AdapterIdentity) =>
+  `only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`;
+
+function isSoftware(info: AdapterIdentity): boolean {
+  const flagged = info.isFallbackAdapter === true;
   return (
     flagged ||
     info.architecture === 'software' ||
@@ -110,14 +119,10 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
   const dawn = await importDawn();
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new NoGpuAdapterError('no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device');
+  if (!adapter) throw new NoGpuAdapterError(NO_ADAPTER);
   const info = adapter.info;
   const software = isSoftware(info);
-  if (software && !allowSoftware) {
-    throw new NoGpuAdapterError(
-      `only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`,
-    );
-  }
+  if (software && !allowSoftware) throw new NoGpuAdapterError(describeSoftwareAdapter(info));
   const limits = adapter.limits;
   const features = WANTED_FEATURES.filter((name) => adapter.features.has(name));
   const device = await adapter
@@ -195,12 +200,12 @@ export function getNoHardwareGpuReason(
   return null;
 }
 
-/** The probe a child process runs: the high-performance adapter, as JSON on stdout. */
+/** The probe a child process runs: the high-performance adapter's identity (or null), as JSON on stdout. */
 const PROBE = (dawnUrl: string) => `
 const { create } = await import(${JSON.stringify(dawnUrl)});
 const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
 const i = adapter?.info;
-console.log(JSON.stringify(i ? { description: i.description || i.device, software: i.isFallbackAdapter === true || i.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(i.device + ' ' + i.description) } : null));
+console.log(JSON.stringify(i ? { architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter } : null));
 `;
 
 /**
@@ -217,9 +222,7 @@ export function probeHardwareAdapter(): string | null {
   });
   const line = r.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
   if (!line) return `the WebGPU probe failed (${r.error?.message ?? `exit ${r.status}`})`;
-  const found = JSON.parse(line) as { description: string; software: boolean } | null;
-  if (!found) return 'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device';
-  return found.software
-    ? `only a software adapter (${found.description}); it runs on the CPU, so it is used only when asked for`
-    : null;
+  const found = JSON.parse(line) as AdapterIdentity | null;
+  if (!found) return NO_ADAPTER;
+  return isSoftware(found) ? describeSoftwareAdapter(found) : null;
 }
