@@ -11,10 +11,9 @@ import path from 'node:path';
 import type { BackendInfo } from '../backend.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { createFileOnce } from '../util/create-once.js';
-import { getBytesPerValue } from '../shards/dtype.js';
 import { describeWriteError } from '../shards/shard-io.js';
 import { getBytesPerShard, getImgsPerShard, getShardCount, ShardGeometry } from '../shards/layout.js';
-import { formatShardMetadata, getShardDirPath, ShardMetadata } from '../shards/shard-metadata.js';
+import { formatShardMetadata, getShardDirPath, getShardGeometryOf, ShardMetadata } from '../shards/shard-metadata.js';
 import { TOOL } from '../version.js';
 import type { VitFamily } from '../vit/family.js';
 import { resolveLayers } from '../vit/recorded-blocks.js';
@@ -55,14 +54,10 @@ export async function prepareRun(
 ): Promise<PreparedRun> {
   const shape = checkAgainstModel(config, vit.arch, `${family.name} '${config.vitCkpt}'`);
   const { layers, blocks } = resolveLayers(config.vitLayers, vit.arch.depth);
-  const geometry: ShardGeometry = {
-    nLayers: layers.length,
-    ...shape,
-    nPatchesPerShard: config.nPatchesPerShard,
-    bytesPerValue: getBytesPerValue(config.dtype),
-  };
-  const nImgsPerShard = getImgsPerShard(geometry);
   const { metadata, dataRepr } = makeRunMetadata(config, family.name, dataset, shape, layers);
+  // As a reader derives it from metadata.json, so writer and readers cannot disagree on the layout.
+  const geometry = getShardGeometryOf(metadata);
+  const nImgsPerShard = getImgsPerShard(geometry);
   const shardDir = getShardDirPath(config.dumpTo, metadata);
   const nShards = getShardCount(dataset.nImgs, geometry);
   const create = (name: string, text: string, same?: (existing: string) => boolean) =>
