@@ -13,9 +13,15 @@ export type CheckpointKind = 'demo' | 'random' | 'converted';
 /** The file a converted model directory holds besides model.json (written by saveVit). */
 export const VIT_CONFIG_FILE = 'saev-vit.json';
 
+/** `random:<arch>[@seed]`: the architecture's name and the seed (0 when not given), or null for other names. */
+export function parseRandomCkpt(ckpt: string): { archName: string; seed: number } | null {
+  const match = /^random:([^@]+)(?:@(\d+))?$/.exec(ckpt);
+  return match ? { archName: match[1], seed: Number(match[2] ?? 0) } : null;
+}
+
 export function getCheckpointKind(family: VitFamily, ckpt: string): CheckpointKind {
   if (family.demo && ckpt === family.demo.ckpt) return 'demo';
-  if (/^random:[^@]+(@\d+)?$/.test(ckpt)) return 'random';
+  if (parseRandomCkpt(ckpt)) return 'random';
   if (existsSync(path.join(ckpt, VIT_CONFIG_FILE))) return 'converted';
   const convert = `convert one first: npx saev convert <checkpoint file> --family ${family.name} --out <dir>`;
   if (!existsSync(ckpt))

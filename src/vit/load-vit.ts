@@ -17,7 +17,7 @@ import type { PreprocessSpec } from '../images/preprocess.js';
 import { getPatchCount, validateArch, VitArch } from './arch.js';
 import { buildVit } from './build-vit.js';
 import type { VitFamily } from './family.js';
-import { CheckpointKind, getCheckpointKind, VIT_CONFIG_FILE } from './checkpoint-kind.js';
+import { CheckpointKind, getCheckpointKind, parseRandomCkpt, VIT_CONFIG_FILE } from './checkpoint-kind.js';
 import { loadModelDir, writeModelDir, type WriteModelOptions } from './model-dir.js';
 import { setRandomWeights } from './random-weights.js';
 
@@ -109,13 +109,13 @@ export async function loadVit(family: VitFamily, ckpt: string): Promise<LoadedVi
     );
   }
   if (kind === 'random') {
-    const [, archName, seed] = /^random:([^@]+)(?:@(\d+))?$/.exec(ckpt)!;
+    const { archName, seed } = parseRandomCkpt(ckpt)!;
     return makeRandomVit(
       family,
       ckpt,
       archName,
-      Number(seed ?? 0),
-      `random weights (${family.name} '${archName}', seed ${Number(seed ?? 0)}; not a trained model)`,
+      seed,
+      `random weights (${family.name} '${archName}', seed ${seed}; not a trained model)`,
     );
   }
   return loadConvertedVit(family, ckpt);
