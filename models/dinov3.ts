@@ -19,15 +19,13 @@ import {
   num,
   readConfigTable,
   readConfigValue,
-  rgb,
   str,
 } from '../src/convert/config-table.js';
-import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
 import { getRopeGrid, makeRopeTable } from '../src/ops/rope.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
-import { getTimmBlockRenames } from './timm-layout.js';
+import { getTimmBlockRenames, TIMM_PREPROCESS } from './timm-layout.js';
 
 const rope: RopeSpec = {
   pairing: 'half',
@@ -236,10 +234,6 @@ const TIMM: ConfigTable<VitArch> = {
   depth: num('model_args.depth'),
 };
 /** mean/std a config states (timm's pretrained_cfg); the resize is DINOv3's own, whatever timm records. */
-const TIMM_PREPROCESS: ConfigTable<PreprocessSpec> = {
-  mean: rgb('pretrained_cfg.mean'),
-  std: rgb('pretrained_cfg.std'),
-};
 
 /**
  * HF `config.json` (model_type dinov3_vit) or timm's (architecture `vit_*_patch16_dinov3*`). Neither's image

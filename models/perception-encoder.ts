@@ -13,12 +13,12 @@
  * interpolation). Preprocessing: timm's data config, shortest side to the
  * input size (bicubic), centre crop (crop_pct 1.0), mean = std = 0.5.
  */
-import { type ConfigTable, isRecord, num, readConfigTable, rgb } from '../src/convert/config-table.js';
+import { type ConfigTable, isRecord, num, readConfigTable } from '../src/convert/config-table.js';
 import type { ArchSource, CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import { OPEN_CLIP_IGNORE, OPEN_CLIP_RENAMES } from './open-clip-layout.js';
-import { getTimmBlockRenames } from './timm-layout.js';
+import { getTimmBlockRenames, TIMM_PREPROCESS } from './timm-layout.js';
 
 const rope: RopeSpec = {
   pairing: 'interleaved',
@@ -126,10 +126,6 @@ const TIMM: ConfigTable<VitArch> = {
   nHeads: num('model_args.num_heads'),
   depth: num('model_args.depth'),
   patchSize: num('model_args.patch_size'),
-};
-const TIMM_PREPROCESS: ConfigTable<PreprocessSpec> = {
-  mean: rgb('pretrained_cfg.mean'),
-  std: rgb('pretrained_cfg.std'),
 };
 
 /** timm's `config.json` of a `vit_pe_<kind>_*` model; null for anything else (another family's file). */

@@ -4,6 +4,8 @@
  * attn.proj, norm2, mlp.fc1, mlp.fc2}`, with `ls1.gamma`/`ls2.gamma` where
  * LayerScale is used.
  */
+import { type ConfigTable, rgb } from '../src/convert/config-table.js';
+import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { KeyRename } from '../src/vit/checkpoint-spec.js';
 
 const pairs: Array<[string, string]> = [
@@ -27,3 +29,9 @@ const pairs: Array<[string, string]> = [
 export function getTimmBlockRenames(prefix: string): KeyRename[] {
   return pairs.map(([from, to]) => ({ from: `${prefix}{i}.${from}`, to: `block{i}_${to}` }));
 }
+
+/** The normalisation a timm `config.json` states (its `pretrained_cfg`). */
+export const TIMM_PREPROCESS: ConfigTable<PreprocessSpec> = {
+  mean: rgb('pretrained_cfg.mean'),
+  std: rgb('pretrained_cfg.std'),
+};
