@@ -26,6 +26,7 @@ import { PACKAGE_ROOT } from '../../src/version.js';
 import { runGpuBench } from './gpu-bench.js';
 import { makeJpegFolder } from './jpeg-folder.js';
 import { median } from './median.js';
+import { runAlternatePairs } from './pairs.js';
 import { measureWriter } from './writer-bench.js';
 
 const { values } = parseArgs({
@@ -152,15 +153,17 @@ interface Row {
   ratios: number[];
 }
 
-function pairUp(what: string, ours: () => number, torch: (() => number) | null): Row {
+/** `PAIRS` runs of ours, each paired with one of PyTorch's when there is a PyTorch side; either may run first. */
+async function pairUp(what: string, ours: () => number, torch: (() => number) | null): Promise<Row> {
   const row: Row = { what, ours: [], torch: [], ratios: [] };
-  for (let i = 0; i < PAIRS; i++) {
-    row.ours.push(ours());
+  const pairs = await runAlternatePairs(PAIRS, ours, torch ?? (() => Number.NaN));
+  for (const [oursImgsPerS, torchImgsPerS] of pairs) {
+    row.ours.push(oursImgsPerS);
     if (torch) {
-      row.torch.push(torch());
-      row.ratios.push(row.ours[i] / row.torch[i]);
+      row.torch.push(torchImgsPerS);
+      row.ratios.push(oursImgsPerS / torchImgsPerS);
     }
-    log(`${what}: ours ${row.ours[i].toFixed(2)}${torch ? `, pytorch ${row.torch[i].toFixed(2)}` : ''} images/s`);
+    log(`${what}: ours ${oursImgsPerS.toFixed(2)}${torch ? `, pytorch ${torchImgsPerS.toFixed(2)}` : ''} images/s`);
   }
   return row;
 }
@@ -207,7 +210,7 @@ for (const model of parts.has('forward') ? FORWARD_MODELS : []) {
   for (const batch of values.batches!.split(',').map(Number)) {
     const row = `forward ${model.label} native b${batch}`;
     rows.push(
-      pairUp(
+      await pairUp(
         row,
         () => oursForward('native', model.family, model.ours, batch),
         withTorch ? () => torchForward(model.torch, batch) : null,
@@ -219,7 +222,7 @@ for (const model of parts.has('forward') ? FORWARD_MODELS : []) {
 for (const batch of parts.has('forward') ? values['wasm-batches']!.split(',').map(Number) : []) {
   const clip = FORWARD_MODELS[0];
   rows.push(
-    pairUp(
+    await pairUp(
       `forward ${clip.label} wasm b${batch}`,
       () => oursForward('wasm', clip.family, clip.ours, batch),
       withTorch ? () => torchForward(clip.torch, batch) : null,
@@ -232,12 +235,12 @@ if (parts.has('extract')) {
   const root = makeJpegFolder(Number(values['n-imgs']));
   for (const layers of ['-2', Array.from({ length: 12 }, (_, i) => i).join(',')]) {
     const label = layers === '-2' ? '1 layer' : 'all layers';
-    const extract = pairUp(
+    const extract = await pairUp(
       `extract native ${label} b8`,
       () => oursExtract(root, layers, 8),
       withTorch ? () => torchExtract(root, layers, 8) : null,
     );
-    const modelOnly = pairUp(
+    const modelOnly = await pairUp(
       `model-only native ${label} b8`,
       () => oursForward('native', 'clip', ARCH.ours, 8, layers),
       null,

@@ -5,7 +5,7 @@
  * every recorded block at seeded positions, plus the weight digest); the GPU side recomputes the
  * same sample and compares.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getFamily } from '../../models/registry.js';
 import { tf } from '../../src/backend.js';
@@ -100,6 +100,7 @@ export async function writeReferences(
   log: (line: string) => void,
   names?: string[],
 ): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   for (const c of selectCases(names)) {
     const started = performance.now();
     const { weightsSha256, blocks } = await runCase(c);
