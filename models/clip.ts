@@ -16,7 +16,7 @@ import {
   readConfigValue,
 } from '../src/convert/config-table.js';
 import { getOpenClipImageSize, type OpenClipConfig, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
-import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
+import { blockRename, type CheckpointFormat, type ConfigHints, type KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { OPEN_CLIP_IGNORE, OPEN_CLIP_RENAMES } from './open-clip-layout.js';
@@ -43,11 +43,8 @@ const archs: Record<string, VitArch> = {
 };
 
 /** HF transformers `CLIPModel` / `CLIPVisionModel` keys under `vision_model.` (q, k, v stacked back into qkv). */
-const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({
-  from: `encoder.layers.{i}.${from}`,
-  to: `block{i}_${to}`,
-  part,
-});
+const hfLayer = (from: string, to: string, part?: readonly [number, number]) =>
+  blockRename('encoder.layers.', from, to, part);
 const hfRenames: KeyRename[] = [
   { from: 'embeddings.patch_embedding.weight', to: 'patch_embed/kernel' },
   { from: 'embeddings.class_embedding', to: 'tokens/cls' },

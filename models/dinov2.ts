@@ -27,7 +27,13 @@ import {
   readConfigValue,
 } from '../src/convert/config-table.js';
 import { resizePositionGrid } from '../src/convert/interpolate.js';
-import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
+import {
+  blockRename,
+  type CheckpointFormat,
+  type ConfigHints,
+  type KeyRename,
+  type TensorFix,
+} from '../src/vit/checkpoint-spec.js';
 import { getGridSide, type VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
 import { getTimmBlockRenames } from './timm-layout.js';
@@ -68,19 +74,16 @@ const stem: KeyRename[] = [
 ];
 /** The hub's ViT-g/14 packs SwiGLU's gate and value into `mlp.w12` (timm renames it fc1, w3 fc2). */
 const hubSwiGlu: KeyRename[] = [
-  { from: 'blocks.{i}.mlp.w12.weight', to: 'block{i}_fc1/kernel' },
-  { from: 'blocks.{i}.mlp.w12.bias', to: 'block{i}_fc1/bias' },
-  { from: 'blocks.{i}.mlp.w3.weight', to: 'block{i}_fc2/kernel' },
-  { from: 'blocks.{i}.mlp.w3.bias', to: 'block{i}_fc2/bias' },
+  blockRename('blocks.', 'mlp.w12.weight', 'fc1/kernel'),
+  blockRename('blocks.', 'mlp.w12.bias', 'fc1/bias'),
+  blockRename('blocks.', 'mlp.w3.weight', 'fc2/kernel'),
+  blockRename('blocks.', 'mlp.w3.bias', 'fc2/bias'),
 ];
 const hubRenames = [...stem, ...getTimmBlockRenames('blocks.'), ...hubSwiGlu];
 
 /** HF `Dinov2Model` / `Dinov2WithRegistersModel` (q, k, v as separate Linears, stacked back into qkv). */
-const hfLayer = (from: string, to: string, part?: readonly [number, number]): KeyRename => ({
-  from: `encoder.layer.{i}.${from}`,
-  to: `block{i}_${to}`,
-  part,
-});
+const hfLayer = (from: string, to: string, part?: readonly [number, number]) =>
+  blockRename('encoder.layer.', from, to, part);
 const hfRenames: KeyRename[] = [
   { from: 'embeddings.patch_embeddings.projection.weight', to: 'patch_embed/kernel' },
   { from: 'embeddings.patch_embeddings.projection.bias', to: 'patch_embed/bias' },

@@ -21,7 +21,13 @@ import {
   readConfigValue,
   str,
 } from '../src/convert/config-table.js';
-import type { CheckpointFormat, ConfigHints, KeyRename, TensorFix } from '../src/vit/checkpoint-spec.js';
+import {
+  blockRename,
+  type CheckpointFormat,
+  type ConfigHints,
+  type KeyRename,
+  type TensorFix,
+} from '../src/vit/checkpoint-spec.js';
 import { getRopeGrid, makeRopeTable } from '../src/ops/rope.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
@@ -58,12 +64,6 @@ const archs: Record<string, VitArch> = {
   dinov3_vith16plus: { ...base, width: 1280, depth: 32, nHeads: 20, mlpWidth: 5120, mlp: 'swiglu' },
 };
 
-const block = (prefix: string, from: string, to: string, part?: readonly [number, number]): KeyRename => ({
-  from: `${prefix}{i}.${from}`,
-  to: `block{i}_${to}`,
-  part,
-});
-
 /** facebookresearch/dinov3's `DinoVisionTransformer`; SwiGLU's w1 (gate) and w2 (value) stack into fc1. */
 const hubRenames: KeyRename[] = [
   { from: 'patch_embed.proj.weight', to: 'patch_embed/kernel' },
@@ -72,12 +72,12 @@ const hubRenames: KeyRename[] = [
   { from: 'storage_tokens', to: 'tokens/registers' },
   { from: 'rope_embed.periods', to: 'rope/sin_cos' },
   ...getTimmBlockRenames('blocks.'),
-  block('blocks.', 'mlp.w1.weight', 'fc1/kernel', [0, 2]),
-  block('blocks.', 'mlp.w2.weight', 'fc1/kernel', [1, 2]),
-  block('blocks.', 'mlp.w1.bias', 'fc1/bias', [0, 2]),
-  block('blocks.', 'mlp.w2.bias', 'fc1/bias', [1, 2]),
-  block('blocks.', 'mlp.w3.weight', 'fc2/kernel'),
-  block('blocks.', 'mlp.w3.bias', 'fc2/bias'),
+  blockRename('blocks.', 'mlp.w1.weight', 'fc1/kernel', [0, 2]),
+  blockRename('blocks.', 'mlp.w2.weight', 'fc1/kernel', [1, 2]),
+  blockRename('blocks.', 'mlp.w1.bias', 'fc1/bias', [0, 2]),
+  blockRename('blocks.', 'mlp.w2.bias', 'fc1/bias', [1, 2]),
+  blockRename('blocks.', 'mlp.w3.weight', 'fc2/kernel'),
+  blockRename('blocks.', 'mlp.w3.bias', 'fc2/bias'),
 ];
 /**
  * The final norms come after the recorded blocks; mask_token is for training; bias_mask is applied by `maskKeyBias`.
@@ -97,19 +97,19 @@ const timmRenames: KeyRename[] = [
   { from: 'cls_token', to: 'tokens/cls' },
   { from: 'reg_token', to: 'tokens/registers' },
   ...getTimmBlockRenames('blocks.'),
-  block('blocks.', 'attn.q_bias', 'attn/qkv_bias', [0, 3]),
-  block('blocks.', 'attn.v_bias', 'attn/qkv_bias', [2, 3]),
-  block('blocks.', 'gamma_1', 'ls1/gamma'),
-  block('blocks.', 'gamma_2', 'ls2/gamma'),
-  block('blocks.', 'mlp.fc1_g.weight', 'fc1/kernel', [0, 2]),
-  block('blocks.', 'mlp.fc1_x.weight', 'fc1/kernel', [1, 2]),
-  block('blocks.', 'mlp.fc1_g.bias', 'fc1/bias', [0, 2]),
-  block('blocks.', 'mlp.fc1_x.bias', 'fc1/bias', [1, 2]),
+  blockRename('blocks.', 'attn.q_bias', 'attn/qkv_bias', [0, 3]),
+  blockRename('blocks.', 'attn.v_bias', 'attn/qkv_bias', [2, 3]),
+  blockRename('blocks.', 'gamma_1', 'ls1/gamma'),
+  blockRename('blocks.', 'gamma_2', 'ls2/gamma'),
+  blockRename('blocks.', 'mlp.fc1_g.weight', 'fc1/kernel', [0, 2]),
+  blockRename('blocks.', 'mlp.fc1_x.weight', 'fc1/kernel', [1, 2]),
+  blockRename('blocks.', 'mlp.fc1_g.bias', 'fc1/bias', [0, 2]),
+  blockRename('blocks.', 'mlp.fc1_x.bias', 'fc1/bias', [1, 2]),
 ];
 
 /** HF `DINOv3ViTModel` (files hold `layer.N`): q, k, v apart, k without bias; `gate_proj`/`up_proj` when gated. */
 function getHfRenames(gated: boolean): KeyRename[] {
-  const layer = (from: string, to: string, part?: readonly [number, number]) => block('layer.', from, to, part);
+  const layer = (from: string, to: string, part?: readonly [number, number]) => blockRename('layer.', from, to, part);
   const mlp = gated
     ? [
         layer('mlp.gate_proj.weight', 'fc1/kernel', [0, 2]),

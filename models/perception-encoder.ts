@@ -14,10 +14,16 @@
  * input size (bicubic), centre crop (crop_pct 1.0), mean = std = 0.5.
  */
 import { type ConfigTable, isRecord, num, readConfigTable } from '../src/convert/config-table.js';
-import type { ArchSource, CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
+import {
+  blockRename,
+  type ArchSource,
+  type CheckpointFormat,
+  type ConfigHints,
+  type KeyRename,
+} from '../src/vit/checkpoint-spec.js';
 import type { PreprocessSpec } from '../src/images/preprocess.js';
 import type { RopeSpec, VitArch } from '../src/vit/arch.js';
-import { OPEN_CLIP_IGNORE, OPEN_CLIP_RENAMES } from './open-clip-layout.js';
+import { OPEN_CLIP_IGNORE, OPEN_CLIP_RENAMES, RESBLOCKS } from './open-clip-layout.js';
 import { getTimmBlockRenames, TIMM_PREPROCESS } from './timm-layout.js';
 
 const rope: RopeSpec = {
@@ -58,19 +64,15 @@ const timmRenames: KeyRename[] = [
   { from: 'norm_pre.weight', to: 'ln_pre/gamma' },
   { from: 'norm_pre.bias', to: 'ln_pre/beta' },
   ...getTimmBlockRenames('blocks.'),
-  { from: 'blocks.{i}.gamma_1', to: 'block{i}_ls1/gamma' },
-  { from: 'blocks.{i}.gamma_2', to: 'block{i}_ls2/gamma' },
+  blockRename('blocks.', 'gamma_1', 'ls1/gamma'),
+  blockRename('blocks.', 'gamma_2', 'ls2/gamma'),
 ];
 
 /** Meta's `VisionTransformer` (core/vision_encoder/pe.py of facebookresearch/perception_models). */
-const metaBlock = (from: string, to: string): KeyRename => ({
-  from: `transformer.resblocks.{i}.${from}`,
-  to: `block{i}_${to}`,
-});
 const metaRenames: KeyRename[] = [
   ...OPEN_CLIP_RENAMES,
-  metaBlock('ls_1.gamma', 'ls1/gamma'),
-  metaBlock('ls_2.gamma', 'ls2/gamma'),
+  blockRename(RESBLOCKS, 'ls_1.gamma', 'ls1/gamma'),
+  blockRename(RESBLOCKS, 'ls_2.gamma', 'ls2/gamma'),
 ];
 const metaIgnore = [...OPEN_CLIP_IGNORE, /^attn_pool\./];
 

@@ -6,7 +6,7 @@
  */
 import { type ConfigTable, rgb } from '../src/convert/config-table.js';
 import type { PreprocessSpec } from '../src/images/preprocess.js';
-import type { KeyRename } from '../src/vit/checkpoint-spec.js';
+import { blockRename, type KeyRename } from '../src/vit/checkpoint-spec.js';
 
 const pairs: Array<[string, string]> = [
   ['norm1.weight', 'ln1/gamma'],
@@ -27,7 +27,7 @@ const pairs: Array<[string, string]> = [
 
 /** The block renames under `prefix` (e.g. `blocks.` or `trunk.blocks.`). */
 export function getTimmBlockRenames(prefix: string): KeyRename[] {
-  return pairs.map(([from, to]) => ({ from: `${prefix}{i}.${from}`, to: `block{i}_${to}` }));
+  return pairs.map(([from, to]) => blockRename(prefix, from, to));
 }
 
 /** The normalisation a timm `config.json` states (its `pretrained_cfg`). */

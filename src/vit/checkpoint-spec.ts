@@ -52,6 +52,11 @@ export interface KeyRename {
   part?: readonly [number, number];
 }
 
+/** The rename of one per-block key: upstream `<prefix>{i}.<from>` to our `block{i}_<to>`. */
+export function blockRename(prefix: string, from: string, to: string, part?: readonly [number, number]): KeyRename {
+  return { from: `${prefix}{i}.${from}`, to: `block{i}_${to}`, part };
+}
+
 /** What a tensor fix may look at. */
 export interface FixContext {
   /** The architecture being built (the target shapes follow from it). */
