@@ -104,7 +104,7 @@ export function validateExtractConfig(raw: ExtractConfig, env: JobEnv = {}): Val
   if (raw.dVit !== undefined) requirePositiveInt('d-vit', raw.dVit);
   if (raw.nPatchesPerImg !== undefined) requirePositiveInt('n-patches-per-img', raw.nPatchesPerImg);
   if (!Number.isSafeInteger(raw.seed)) throw new Error(`config: --seed must be an integer, found ${raw.seed}`);
-  validateDatasetConfig(raw);
+  const dataset = validateDatasetConfig(raw); // with imagenet's name and split, and ade20k's split, filled in
   for (const layer of raw.vitLayers) {
     if (!Number.isSafeInteger(layer)) throw new Error(`config: --vit-layers must be integers, found ${layer}`);
   }
@@ -114,6 +114,7 @@ export function validateExtractConfig(raw: ExtractConfig, env: JobEnv = {}): Val
   const format = validateFormat(raw, dtype);
   return Object.freeze({
     ...raw,
+    ...dataset,
     ...resolveJob(raw, env),
     dtype,
     lockLeaseS,
