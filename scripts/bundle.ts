@@ -1,10 +1,11 @@
 /**
- * `npm run bundle -- <out.tar.xz>`: one archive that runs saev-tfjs on a linux-x64 (glibc) machine
- * with no Node.js, no registry and no network, e.g. an air-gapped cluster. It holds the Node.js running
- * this script, the tool compiled afresh, and the production dependencies for linux-x64
- * (scripts/bundle/closure.ts; the native TensorFlow packages are left out), pruned of what Node never
- * loads (scripts/bundle/prune.ts). Unpack it anywhere and run <dir>/bin/saev. Needs the system tar and
- * xz. Progress goes to stderr; the archive's size and contents to stdout.
+ * `npm run bundle -- <out.tar.xz> [--with-native]`: one archive that runs saev-tfjs on a linux-x64 (glibc)
+ * machine with no Node.js, no registry and no network, e.g. an air-gapped cluster. It holds the Node.js
+ * running this script, the tool compiled afresh, and the production dependencies for linux-x64
+ * (scripts/bundle/closure.ts; the native TensorFlow packages are left out unless `--with-native` takes the
+ * CPU one, as `npm run install:native` built it here), pruned of what Node never loads
+ * (scripts/bundle/prune.ts). Unpack it anywhere and run <dir>/bin/saev. Needs the system tar and xz.
+ * Progress goes to stderr; the archive's size and contents to stdout.
  *
  * Packages are copied out of the installed node_modules, each checked against the version
  * package-lock.json pins, rather than installed again by `npm ci --omit=dev` in a staging folder: that
@@ -15,12 +16,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../src/version.js';
 import { treeBytes, writeArchive } from './bundle/archive.js';
 import { getProductionClosure, LEFT_OUT, type Lockfile } from './bundle/closure.js';
+import { NATIVE_LIBRARIES } from './bundle/prune.js';
 import { stageNode, stagePackages, stageTool, writeManifest } from './bundle/stage.js';
 
 const PLATFORM = 'linux-x64';
+/** What `--with-native` adds: the native CPU backend (its CUDA twin stays out: CUDA alone is gigabytes). */
+const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
 const TARGET = { os: 'linux', cpu: 'x64', libc: 'glibc' };
 const t0 = Date.now();
 const say = (msg: string) => console.error(`bundle: ${msg}`);
@@ -69,17 +74,41 @@ function describeTree(stageDir: string): string {
   return [...lines, ...biggest.map(([n, b]) => row([`node_modules/${n}`, b]))].join('\n');
 }
 
-async function main(): Promise<void> {
-  const outArg = process.argv[2];
-  if (!outArg || outArg.startsWith('-') || process.argv.length > 3) {
-    throw new Error('bundle: expected one archive path, e.g. npm run bundle -- saev-tfjs-linux-x64.tar.xz');
+const USAGE = 'npm run bundle -- saev-tfjs-linux-x64.tar.xz [--with-native]';
+
+/** `--with-native`: the installed native CPU backend must be complete, since the bundler cannot build it. */
+function checkNativeInstalled(): void {
+  const dir = path.join(PACKAGE_ROOT, 'node_modules', NATIVE_PACKAGE);
+  const libDir = path.join(dir, 'lib');
+  const addons = fs.existsSync(libDir)
+    ? fs.readdirSync(libDir).filter((d) => fs.existsSync(path.join(libDir, d, 'tfjs_binding.node')))
+    : [];
+  const missing = [
+    ...(addons.length ? [] : ['lib/napi-v<N>/tfjs_binding.node']),
+    ...NATIVE_LIBRARIES.filter((f) => !fs.existsSync(path.join(dir, f))),
+  ];
+  if (missing.length) {
+    throw new Error(
+      `bundle: --with-native needs the native backend built here, but ${NATIVE_PACKAGE} lacks ${missing.join(', ')}; run npm run install:native first`,
+    );
   }
-  const outPath = path.resolve(outArg);
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    options: { 'with-native': { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new Error(`bundle: expected one archive path, e.g. ${USAGE}`);
+  const include = values['with-native'] ? [NATIVE_PACKAGE] : [];
+  if (values['with-native']) checkNativeInstalled();
+  const outPath = path.resolve(positionals[0]);
   const outDir = path.dirname(outPath);
   if (!fs.existsSync(outDir)) throw new Error(`bundle: the folder ${outDir} does not exist; create it first`);
   checkPlatform();
   const lock = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package-lock.json'), 'utf8')) as Lockfile;
-  const closure = getProductionClosure(lock, TARGET);
+  const closure = getProductionClosure(lock, TARGET, include);
+  const leftOut = Object.fromEntries(Object.entries(LEFT_OUT).filter(([name]) => !include.includes(name)));
   const stageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'saev-bundle-'));
   try {
     say(`compiling the tool into ${stageDir}, with ${closure.length} packages for ${PLATFORM}`);
@@ -87,7 +116,7 @@ async function main(): Promise<void> {
     stagePackages(PACKAGE_ROOT, stageDir, closure, PLATFORM);
     const node = stageNode(stageDir);
     if (!node.licence) say(`warning: no LICENSE found near ${node.execPath}; the bundle carries none for Node.js`);
-    writeManifest(stageDir, packageJson, closure, PLATFORM);
+    writeManifest(stageDir, packageJson, closure, PLATFORM, leftOut);
     fs.chmodSync(stageDir, 0o755); // the archive's ./ entry; mkdtemp's 0700 would lock others out of a shared install
     const unpacked = treeBytes(stageDir);
     say(`staged ${mib(unpacked)} in ${seconds()}; compressing (xz -6)`);
@@ -100,7 +129,7 @@ async function main(): Promise<void> {
       `holds Node.js ${node.version} (${node.execPath}), ${tool} and ${closure.length} packages for ${PLATFORM}:`,
     );
     console.log(describeTree(stageDir));
-    console.log(`left out: ${Object.keys(LEFT_OUT).join(', ')} (see bundle.json)`);
+    console.log(`left out: ${Object.keys(leftOut).join(', ')} (see bundle.json)`);
     console.log(`use: mkdir saev && tar -xJf ${path.basename(outPath)} -C saev && saev/bin/saev activations extract`);
   } finally {
     fs.rmSync(stageDir, { recursive: true, force: true });

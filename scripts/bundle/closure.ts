@@ -73,8 +73,15 @@ function admits(list: string[] | undefined, value: string): boolean {
 const fitsTarget = (entry: LockEntry, t: Target) =>
   admits(entry.os, t.os) && admits(entry.cpu, t.cpu) && admits(entry.libc, t.libc);
 
-/** The production closure for `target`, sorted by key. Throws on a required package the lock lacks. */
-export function getProductionClosure(lock: Lockfile, target: Target): BundledPackage[] {
+/**
+ * The production closure for `target`, sorted by key; `include` names packages of `LEFT_OUT` to take after all
+ * (`--with-native`). Throws on a required package the lock lacks.
+ */
+export function getProductionClosure(
+  lock: Lockfile,
+  target: Target,
+  include: readonly string[] = [],
+): BundledPackage[] {
   const packages = lock.packages ?? {};
   const root = packages[''];
   if (!root) {
@@ -84,7 +91,7 @@ export function getProductionClosure(lock: Lockfile, target: Target): BundledPac
   }
   const found = new Map<string, BundledPackage>();
   const visit = (fromKey: string, name: string, optional: boolean): void => {
-    if (LEFT_OUT[name] || isTypesOnly(name)) return;
+    if ((LEFT_OUT[name] && !include.includes(name)) || isTypesOnly(name)) return;
     const key = resolveKey(packages, fromKey, name);
     if (!key) {
       if (optional) return;

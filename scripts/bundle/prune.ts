@@ -18,6 +18,17 @@ function keepTfjsFile(relPath: string, main: string | undefined): boolean {
   return relPath === (main ?? 'index.js').replace(/^\.\//, '') || /^dist\/[^/]+\.wasm$/.test(relPath);
 }
 
+/**
+ * The native backend, `@tensorflow/tfjs-node` (`--with-native`): its CommonJS `dist/` without tests, the
+ * addon node-pre-gyp finds under `lib/napi-v<N>/`, and the two libraries the addon links from `deps/lib/`
+ * (the other names there link to these two; `deps/include` and the build folders serve the build only).
+ */
+export const NATIVE_LIBRARIES = ['deps/lib/libtensorflow_cc.so.2', 'deps/lib/libtensorflow_framework.so.2'];
+function keepTfjsNodeFile(relPath: string): boolean {
+  if (relPath.startsWith('dist/')) return /\.js$/.test(relPath) && !/(_test|\/run_tests)\.js$/.test(relPath);
+  return /^lib\/napi-v\d+\/tfjs_binding\.node$/.test(relPath) || NATIVE_LIBRARIES.includes(relPath);
+}
+
 /** `webgpu` (Dawn): only `dist/<platform>/dawn.node` of its prebuilt binaries, none of its build scripts. */
 function keepWebgpuFile(relPath: string, platform: string): boolean {
   if (relPath.startsWith('build/')) return false;
@@ -33,6 +44,7 @@ export function keepPackageFile(name: string, relPath: string, main: string | un
   const base = parts[parts.length - 1];
   if (relPath === 'package.json' || LICENCE.test(base)) return true;
   if (parts.slice(0, -1).some((dir) => DROPPED_DIR.has(dir) || dir.startsWith('.'))) return false;
+  if (name === '@tensorflow/tfjs-node') return keepTfjsNodeFile(relPath);
   if (name.startsWith('@tensorflow/')) return keepTfjsFile(relPath, main);
   if (name === 'webgpu' && !keepWebgpuFile(relPath, platform)) return false;
   return !DROPPED_FILE.test(base);

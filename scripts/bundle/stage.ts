@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type BundledPackage, LEFT_OUT } from './closure.js';
+import { type BundledPackage } from './closure.js';
 import { keepPackageFile } from './prune.js';
 
 interface PackageJson {
@@ -121,14 +121,20 @@ export function stageNode(stageDir: string): { execPath: string; version: string
 }
 
 /** bundle.json: the tool, the runtime, every package with its version, and what was left out. */
-export function writeManifest(stageDir: string, packageJson: PackageJson, closure: BundledPackage[], platform: string) {
+export function writeManifest(
+  stageDir: string,
+  packageJson: PackageJson,
+  closure: BundledPackage[],
+  platform: string,
+  leftOut: Readonly<Record<string, string>>,
+) {
   const manifest = {
     name: packageJson.name,
     version: packageJson.version,
     platform,
     node: process.version,
     packages: Object.fromEntries(closure.map((p) => [p.key.replace(/^node_modules\//, ''), p.version])),
-    leftOut: LEFT_OUT,
+    leftOut,
   };
   fs.writeFileSync(path.join(stageDir, 'bundle.json'), JSON.stringify(manifest, null, 2) + '\n');
 }

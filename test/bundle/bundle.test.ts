@@ -5,6 +5,8 @@
  * that fails if anything calls it, an empty HOME, npm offline and nothing inherited from this process;
  * on WebGPU too where Dawn finds an adapter.
  * Skipped, with the reason printed, unless SAEV_BUNDLE_TEST=1: building takes minutes (xz of ~150 MB).
+ * With SAEV_BUNDLE_NATIVE=1 too (`npm run test:bundle:native`), the archive is built `--with-native` and
+ * must run the native CPU backend, byte-identical to the repository's own native run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -24,7 +26,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles } from '../../scripts/bundle/stage.js';
 
 const ENABLED = process.env.SAEV_BUNDLE_TEST === '1';
-const MAX_BYTES = 48 * 2 ** 20;
+const WITH_NATIVE = process.env.SAEV_BUNDLE_NATIVE === '1';
+/** What a call to a GPU machine can carry, the repository included; with libtensorflow, what it measured plus room. */
+const MAX_BYTES = (WITH_NATIVE ? 200 : 48) * 2 ** 20;
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLER = path.join(ROOT, 'dist', 'scripts', 'bundle.js');
 
@@ -56,12 +60,34 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 /** Runs the bundle's launcher in the air-gapped environment, from the empty HOME as cwd. */
 const saev = (args: string[]) => run(launcher, args, { cwd: home, env });
 
+/**
+ * The bundle's shard equals the repository's own tool's on the same backend, byte for byte: pruning changed
+ * nothing computed.
+ */
+async function expectSameAsRepository(backend: string, shardDir: string): Promise<void> {
+  const repoCli = path.join(ROOT, 'bin', 'run.js');
+  const dumpTo = path.join(tmp, `repo-${backend}`);
+  const ours = await run(process.execPath, [
+    repoCli,
+    'activations',
+    'extract',
+    '--backend',
+    backend,
+    '--dump-to',
+    dumpTo,
+  ]);
+  expect(ours.status, ours.stderr).toBe(0);
+  const oursDir = ours.stdout.trim().split('\n').at(-1)!;
+  const shard = (dir: string) => readFileSync(path.join(dir, 'acts000000.bin'));
+  expect(shard(shardDir).equals(shard(oursDir))).toBe(true);
+}
+
 beforeAll(async () => {
   if (!ENABLED) return;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'saev-bundle-test-'));
   const archive = path.join(tmp, 'saev-tfjs-linux-x64.tar.xz');
   const t0 = Date.now();
-  const built = await run(process.execPath, [BUNDLER, archive]);
+  const built = await run(process.execPath, [BUNDLER, archive, ...(WITH_NATIVE ? ['--with-native'] : [])]);
   expect(built.status, `${built.stderr}\n${built.stdout}`).toBe(0);
   console.log(`bundle built in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${built.stdout}`);
   expect(readdirSync(tmp)).toEqual(['saev-tfjs-linux-x64.tar.xz']); // no .part left behind
@@ -111,7 +137,7 @@ describe.runIf(ENABLED)('offline bundle', () => {
     ]; // what scripts/gpu/run-from-bundle.sh runs
     for (const p of expected) expect(existsSync(path.join(bundleDir, p)), p).toBe(true);
     expect(readdirSync(path.join(bundleDir, 'node_modules/webgpu/dist'))).toEqual(['linux-x64']);
-    expect(existsSync(path.join(bundleDir, 'node_modules/@tensorflow/tfjs-node'))).toBe(false);
+    expect(existsSync(path.join(bundleDir, 'node_modules/@tensorflow/tfjs-node'))).toBe(WITH_NATIVE);
     expect(existsSync(path.join(bundleDir, 'node_modules/@tensorflow/tfjs-node-gpu'))).toBe(false);
     const files = listFiles(bundleDir);
     expect(files.filter((f) => /\.(map|d\.ts)$/.test(f))).toEqual([]);
@@ -144,23 +170,31 @@ describe.runIf(ENABLED)('offline bundle', () => {
     const v = await saev(['activations', 'verify', shardDir]);
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout).toMatch(/^ok: 1 of 1 shards verified \(10 images, float32\)/);
-    // The same activations as the repository's own tool on the same backend: pruning changed nothing computed.
-    const repoCli = path.join(ROOT, 'bin', 'run.js');
-    const ours = await run(process.execPath, [
-      repoCli,
-      'activations',
-      'extract',
-      '--backend',
-      'wasm',
-      '--dump-to',
-      path.join(tmp, 'repo'),
-    ]);
-    expect(ours.status, ours.stderr).toBe(0);
-    const oursDir = ours.stdout.trim().split('\n').at(-1)!;
-    expect(
-      readFileSync(path.join(shardDir, 'acts000000.bin')).equals(readFileSync(path.join(oursDir, 'acts000000.bin'))),
-    ).toBe(true);
+    await expectSameAsRepository('wasm', shardDir);
   });
+
+  it.runIf(WITH_NATIVE)(
+    '--with-native: auto picks native TensorFlow, and records what the repository records',
+    async () => {
+      const r = await saev(['activations', 'extract', '--dump-to', path.join(tmp, 'native')]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain('backend: tensorflow (@tensorflow/tfjs-node 4.22.0, libtensorflow 2.21.0');
+      await expectSameAsRepository('native', r.stdout.trim().split('\n').at(-1)!);
+    },
+  );
+
+  it.runIf(!WITH_NATIVE)(
+    '--backend native says in one line, with no stack trace, that the bundle has no native backend',
+    async () => {
+      const r = await saev(['activations', 'extract', '--backend', 'native', '--dump-to', path.join(tmp, 'native')]);
+      expect(r.status).not.toBe(0);
+      const lastLine = r.stderr.trim().split('\n').at(-1)!;
+      expect(lastLine).toMatch(
+        /^Error: backend: could not load the 'native' backend \(@tensorflow\/tfjs-node-gpu: .*@tensorflow\/tfjs-node: /,
+      );
+      expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+    },
+  );
 
   it('records on WebGPU when Dawn finds an adapter (a Vulkan driver; Mesa llvmpipe will do), else skips saying why', async (ctx) => {
     const dumpTo = path.join(tmp, 'webgpu');

@@ -86,6 +86,14 @@ describe('getProductionClosure', () => {
       'node_modules/long': { version: '4.0.0' },
     });
     expect(keysOf(lock)).toEqual(['node_modules/@tensorflow/tfjs-core@4.22.0', 'node_modules/long@4.0.0']);
+    // --with-native: the CPU package and what it needs come in; its CUDA twin stays out.
+    const withNative = getProductionClosure(lock, LINUX_X64, ['@tensorflow/tfjs-node']).map((p) => p.key);
+    expect(withNative).toEqual([
+      'node_modules/@mapbox/node-pre-gyp',
+      'node_modules/@tensorflow/tfjs-core',
+      'node_modules/@tensorflow/tfjs-node',
+      'node_modules/long',
+    ]);
   });
 
   it('includes required peers; a required package missing from the lock is one line', () => {

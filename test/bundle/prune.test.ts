@@ -56,6 +56,36 @@ describe('keepPackageFile', () => {
     expect(keep('@tensorflow/tfjs', 'dist/tf.min.js', 'dist/tf.node.js')).toBe(false);
   });
 
+  it('tfjs-node (--with-native): its CommonJS dist without tests, the addon and the two libraries it links', () => {
+    const main = 'dist/index.js';
+    const kept = [
+      'package.json',
+      'LICENSE',
+      'dist/index.js',
+      'dist/kernels/_FusedMatMul.js',
+      'dist/proto/api_pb.js',
+      'lib/napi-v8/tfjs_binding.node',
+      'deps/lib/libtensorflow_cc.so.2',
+      'deps/lib/libtensorflow_framework.so.2',
+    ];
+    const dropped = [
+      'dist/index.d.ts',
+      'dist/index_test.js',
+      'dist/run_tests.js',
+      'dist/io/file_system_test.js',
+      'deps/lib/libtensorflow.so',
+      'deps/lib/libtensorflow.so.2.9.1',
+      'deps/lib/libtensorflow_framework.so',
+      'deps/include',
+      'build-tmp-napi-v8/Release/tfjs_binding.node',
+      'binding/tfjs_backend.cc',
+      'scripts/install.js',
+      'python/pip_install.sh',
+    ];
+    for (const f of kept) expect(keep('@tensorflow/tfjs-node', f, main), f).toBe(true);
+    for (const f of dropped) expect(keep('@tensorflow/tfjs-node', f, main), f).toBe(false);
+  });
+
   it('webgpu: the linux-x64 Dawn binary, not the other platforms or the build scripts', () => {
     expect(keep('webgpu', 'index.js')).toBe(true);
     expect(keep('webgpu', 'dist/linux-x64/dawn.node')).toBe(true);
