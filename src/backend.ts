@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { firstLine } from './error-line.js';
+import { setFusedKernelsEnabled } from './ops/fused-kernels.js';
 import { tf } from './tf.js';
 import { registerFileRouters } from './vit/file-io.js';
 import {
@@ -61,6 +62,11 @@ export interface BackendInfo {
   gpu: boolean;
   /** The WebGPU adapter (vendor, device, driver) on the webgpu backend, else null. */
   adapter: AdapterSummary | null;
+  /**
+   * On webgpu, whose kernels run attention, LayerNorm, GELU and the matmuls: the project's (src/webgpu, the
+   * default) or tfjs's own (`SAEV_WEBGPU_KERNELS=generic`, slower; to rule ours out); null off webgpu.
+   */
+  webgpuKernels: WebGpuKernels | null;
   /** Why earlier candidates were skipped, one line each; empty when the first one loaded. */
   skipped: string[];
   /**
@@ -71,6 +77,15 @@ export interface BackendInfo {
 }
 
 type Candidate = Omit<BackendInfo, 'skipped' | 'failed'>;
+
+export type WebGpuKernels = 'project' | 'generic';
+
+/** `SAEV_WEBGPU_KERNELS`: `project` (the default) or `generic`. */
+function parseWebGpuKernels(value: string | undefined): WebGpuKernels {
+  if (value === undefined || value === '' || value === 'project') return 'project';
+  if (value === 'generic') return 'generic';
+  throw new Error(`SAEV_WEBGPU_KERNELS must be 'project' or 'generic', found '${value}'`);
+}
 
 /** A candidate that is simply not installed here (an optional package, a native build, a driver): no news in a log. */
 class NotInstalledError extends Error {}
@@ -139,6 +154,7 @@ function loadNative(pkg: string): Candidate {
     oneDnn: process.env.TF_ENABLE_ONEDNN_OPTS !== '0',
     gpu: binding?.isUsingGpuDevice?.() === true,
     adapter: null,
+    webgpuKernels: null,
   };
   return loadedNative;
 }
@@ -156,6 +172,7 @@ function activateNativeCpu(): Candidate {
 }
 
 async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
+  const webgpuKernels = parseWebGpuKernels(process.env.SAEV_WEBGPU_KERNELS);
   // Checked before Dawn loads, which would print its own warnings about the missing driver.
   const reason = getNoHardwareGpuReason();
   if (reason === NO_VULKAN_DRIVER || (reason && !allowSoftware)) throw new NotInstalledError(reason);
@@ -180,6 +197,7 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
   // Loaded here, not at the top: only the webgpu backend needs them.
   const { registerWebGpuKernels } = await import('./webgpu/kernels.js');
   registerWebGpuKernels();
+  setFusedKernelsEnabled(webgpuKernels === 'project');
   return {
     name: 'webgpu',
     package: WEBGPU_PACKAGE,
@@ -188,6 +206,7 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
     oneDnn: null,
     gpu: !opened.summary.software,
     adapter: opened.summary,
+    webgpuKernels,
   };
 }
 
@@ -204,6 +223,7 @@ async function tryWasm(): Promise<Candidate> {
     oneDnn: null,
     gpu: false,
     adapter: null,
+    webgpuKernels: null,
   };
 }
 
@@ -217,6 +237,7 @@ async function tryCpu(): Promise<Candidate> {
     oneDnn: null,
     gpu: false,
     adapter: null,
+    webgpuKernels: null,
   };
 }
 
@@ -302,5 +323,6 @@ export function describeBackend(info: BackendInfo): string {
   const adapter = info.adapter
     ? `, ${info.adapter.software ? 'software adapter, runs on the CPU' : 'GPU'} ${info.adapter.vendor} ${info.adapter.architecture}: ${info.adapter.description || info.adapter.device}`
     : '';
-  return `${info.name} (${info.package} ${info.version}${lib}${adapter})`;
+  const generic = info.webgpuKernels === 'generic' ? ", tfjs's generic kernels (SAEV_WEBGPU_KERNELS=generic)" : '';
+  return `${info.name} (${info.package} ${info.version}${lib}${adapter}${generic})`;
 }

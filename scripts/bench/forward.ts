@@ -13,7 +13,6 @@
 import { parseArgs } from 'node:util';
 import { getFamily } from '../../models/registry.js';
 import { initBackend, parseBackendRequest, takeBackendError, tf } from '../../src/backend.js';
-import { setFusedKernelsEnabled } from '../../src/ops/fused-kernels.js';
 import { makeRecorder } from '../../src/vit/build-vit.js';
 import { resolveLayers } from '../../src/vit/recorded-blocks.js';
 import { loadVit } from '../../src/vit/load-vit.js';
@@ -34,8 +33,8 @@ const { values } = parseArgs({
   },
 });
 
+if (values.kernels === 'generic') process.env.SAEV_WEBGPU_KERNELS = 'generic'; // as a user would ask for them
 const backend = await initBackend(parseBackendRequest(values.backend));
-setFusedKernelsEnabled(values.kernels !== 'generic');
 if (values.tile) (await import('../../src/webgpu/kernels.js')).setMatMulTileOverride(values.tile);
 const vit = await loadVit(getFamily(values.family!), `random:${values.arch}`);
 const depth = vit.arch.depth;

@@ -19,7 +19,7 @@ export interface FusedKernel {
 const acceptors = new Map<string, FusedKernel['accepts']>();
 let enabled = true;
 
-/** For benchmarks and profiles: run the generic compositions (and tfjs's own kernels) instead. */
+/** Off: the generic compositions (and tfjs's own kernels) run instead; src/backend.ts sets it (SAEV_WEBGPU_KERNELS). */
 export function setFusedKernelsEnabled(on: boolean): void {
   enabled = on;
 }

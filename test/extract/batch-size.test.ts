@@ -11,6 +11,7 @@ const cpu: BackendInfo = {
   oneDnn: true,
   gpu: false,
   adapter: null,
+  webgpuKernels: null,
   skipped: [],
   failed: [],
 };
