@@ -1,10 +1,10 @@
 // Shards written on webgpu, through the CLI: they pass `verify` and equal a CPU backend's to float32 noise, with the
 // project's kernels and with tfjs's own (SAEV_WEBGPU_KERNELS=generic, a way to rule ours out on a new GPU).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNoHardwareGpuReason, NO_VULKAN_DRIVER } from '../../src/webgpu/open-device.js';
 import { WEBGPU_REQUIRED } from './webgpu-backend.js';
 
@@ -13,9 +13,13 @@ const hasDriver = getNoHardwareGpuReason() !== NO_VULKAN_DRIVER;
 if (!hasDriver && !WEBGPU_REQUIRED)
   console.warn("shards.test.ts: skipped, no Vulkan driver here; CI runs it on Mesa's llvmpipe");
 
+const dumpDirs: string[] = [];
+afterAll(() => dumpDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** The demo extraction (the 10 demo photos, one shard) on `backend`: its output and its shard's bytes. */
 function extract(backend: 'webgpu' | 'auto', kernels = '') {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), `saev-${backend}-${kernels}-`));
+  dumpDirs.push(dumpTo);
   const r = spawnSync(process.execPath, [BIN, 'activations', 'extract', '--backend', backend, '--dump-to', dumpTo], {
     encoding: 'utf8',
     env: { ...process.env, SAEV_BACKEND: '', SAEV_WEBGPU_KERNELS: kernels },
@@ -64,6 +68,11 @@ describe.runIf(hasDriver || WEBGPU_REQUIRED)('shards written on webgpu', () => {
     expect(generic.status, generic.stderr).toBe(0);
     expect(ours.stderr).not.toContain('generic kernels');
     expect(generic.stderr).toContain("tfjs's generic kernels (SAEV_WEBGPU_KERNELS=generic)");
+    const recorded = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'saev-tfjs.json'), 'utf8')).backend;
+    expect([recorded(ours.shardDir).webgpuKernels, recorded(generic.shardDir).webgpuKernels]).toEqual([
+      'project',
+      'generic',
+    ]);
     expect(relRms(generic.acts!, cpu.acts!)).toBeLessThanOrEqual(1e-4);
     expect(generic.acts!.equals(ours.acts!)).toBe(false); // other kernels ran: the last bits differ
   });
