@@ -127,7 +127,7 @@ export async function runExtraction(
     let nImgsDone = 0;
     let nShardsDone = start.nCompleteShards;
     hooks.onProgress?.(0, total);
-    const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch);
+    const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch, run.blocks.length);
     if (config.vitBatchSize === undefined)
       hooks.log(
         `batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`,
