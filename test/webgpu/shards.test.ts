@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRelRms } from '../../scripts/gpu/sampling.js';
 import { getNoHardwareGpuReason, NO_VULKAN_DRIVER } from '../../src/webgpu/open-device.js';
 import { WEBGPU_REQUIRED } from './webgpu-backend.js';
 
@@ -33,13 +34,7 @@ function extract(backend: 'webgpu' | 'auto', kernels = '') {
 function relRms(a: Buffer, b: Buffer): number {
   const [x, y] = [a, b].map((buf) => new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4));
   expect(x.length).toBe(y.length);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < x.length; i++) {
-    diff += (x[i] - y[i]) ** 2;
-    norm += y[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
+  return getRelRms(x, y);
 }
 
 describe.runIf(hasDriver || WEBGPU_REQUIRED)('shards written on webgpu', () => {
