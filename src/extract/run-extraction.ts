@@ -20,10 +20,11 @@ import type { PreprocessSpec } from '../images/preprocess.js';
 import { PreprocessPool } from '../images/preprocess-pool.js';
 import { formatCount, Progress } from '../progress.js';
 import { makeRecorder } from '../vit/build-vit.js';
-import { getDefaultBatchSize } from './batch-size.js';
+import { chooseBatchSize } from './batch-size.js';
 import type { CheckpointKind } from '../vit/checkpoint-kind.js';
 import type { VitFamily } from '../vit/family.js';
 import { loadVit } from '../vit/load-vit.js';
+import { resolveLayers } from '../vit/recorded-blocks.js';
 import { fetchNamedCheckpoint, loadNamedVit } from '../hub/named-checkpoint.js';
 import type { ValidExtractConfig } from './config.js';
 import { extractJobRange, getJobRangeStatus } from './extract-shards.js';
@@ -99,6 +100,9 @@ export async function runExtraction(
       `warning: '${config.vitCkpt}' has random weights, not a trained model: these activations test the pipeline, they are not for research`,
     );
   try {
+    // Before anything is written: a batch the GPU cannot hold is refused here.
+    const nRecorded = resolveLayers(config.vitLayers, vit.arch.depth).blocks.length;
+    const batchSize = chooseBatchSize(config.vitBatchSize, backendInfo, vit.arch, nRecorded);
     const run = await prepareRun(config, family, dataset, vit, backendInfo);
     const range = getJobRange(run.nShards, config.nJobs, config.jobIndex);
     const nRemoved = await removeDeadTmpFiles(run.shardDir);
@@ -127,7 +131,6 @@ export async function runExtraction(
     let nImgsDone = 0;
     let nShardsDone = start.nCompleteShards;
     hooks.onProgress?.(0, total);
-    const batchSize = config.vitBatchSize ?? getDefaultBatchSize(backendInfo, vit.arch, run.blocks.length);
     if (config.vitBatchSize === undefined)
       hooks.log(
         `batch: ${formatCount(batchSize, 'image')} per forward pass (the ${backendInfo.name} default; --vit-batch-size sets it)`,

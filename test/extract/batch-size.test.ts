@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clip } from '../../models/clip.js';
 import type { BackendInfo } from '../../src/backend.js';
-import { getDefaultBatchSize } from '../../src/extract/batch-size.js';
+import { chooseBatchSize, getDefaultBatchSize } from '../../src/extract/batch-size.js';
 
 const cpu: BackendInfo = {
   name: 'tensorflow',
@@ -56,5 +56,19 @@ describe('getDefaultBatchSize', () => {
 
   it('is small on a software adapter, which runs on the CPU', () => {
     expect(getDefaultBatchSize(webgpu(2 ** 27, true), clip.archs['ViT-B-16'], 1)).toBe(8);
+  });
+
+  it('takes a requested batch that fits, and refuses one that cannot fit one binding in one line', () => {
+    const vitL = clip.archs['ViT-L-14'];
+    expect(chooseBatchSize(undefined, webgpu(2 ** 31, false), vitL, 24)).toBe(85);
+    expect(chooseBatchSize(85, webgpu(2 ** 31, false), vitL, 24)).toBe(85);
+    expect(chooseBatchSize(4096, cpu, vitL, 24)).toBe(4096); // no binding limit off webgpu
+    // One block recorded: the MLP activation, 257 x 4096 floats, is the widest; 510 images fit.
+    expect(() => chooseBatchSize(600, webgpu(2 ** 31, false), vitL, 1)).toThrow(
+      /makes the widest activation of a forward pass a 2\.35 GiB tensor, .* use at most 510$/,
+    );
+    expect(() => chooseBatchSize(256, webgpu(2 ** 31, false), vitL, 24)).toThrow(
+      /^extract: --vit-batch-size 256 makes the 24 recorded blocks stacked for reading back a 6\.02 GiB tensor, over this GPU's 2\.00 GiB storage binding; use at most 85$/,
+    );
   });
 });

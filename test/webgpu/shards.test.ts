@@ -1,7 +1,7 @@
 // Shards written on webgpu, through the CLI: they pass `verify` and equal a CPU backend's to float32 noise, with the
 // project's kernels and with tfjs's own (SAEV_WEBGPU_KERNELS=generic, a way to rule ours out on a new GPU).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,16 +18,17 @@ const dumpDirs: string[] = [];
 afterAll(() => dumpDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** The demo extraction (the 10 demo photos, one shard) on `backend`: its output and its shard's bytes. */
-function extract(backend: 'webgpu' | 'auto', kernels = '') {
+function extract(backend: 'webgpu' | 'auto', kernels = '', extra: string[] = []) {
   const dumpTo = mkdtempSync(path.join(os.tmpdir(), `saev-${backend}-${kernels}-`));
   dumpDirs.push(dumpTo);
-  const r = spawnSync(process.execPath, [BIN, 'activations', 'extract', '--backend', backend, '--dump-to', dumpTo], {
+  const args = [BIN, 'activations', 'extract', '--backend', backend, '--dump-to', dumpTo, ...extra];
+  const r = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     env: { ...process.env, SAEV_BACKEND: '', SAEV_WEBGPU_KERNELS: kernels },
   });
   const shardDir = r.stdout.trim().split('\n').at(-1) ?? '';
   const acts = r.status === 0 ? readFileSync(path.join(shardDir, 'acts000000.bin')) : null;
-  return { ...r, shardDir, acts };
+  return { ...r, dumpTo, shardDir, acts };
 }
 
 /** Relative RMS of `a - b` over `b`, both float32 bytes. */
@@ -78,5 +79,15 @@ describe.runIf(hasDriver || WEBGPU_REQUIRED)('shards written on webgpu', () => {
     expect(r.stderr.trim().split('\n').at(-1)).toBe(
       "Error: backend: could not load the 'webgpu' backend (webgpu: SAEV_WEBGPU_KERNELS must be 'project' or 'generic', found 'fast'); --backend auto picks whichever works",
     );
+  });
+
+  it('refuses a --vit-batch-size whose recorded blocks cannot fit one storage binding, before writing anything', () => {
+    // The demo's widest tensor is its MLP activation, 50 tokens x 512 floats (llvmpipe binds 128 MiB: 1310 images).
+    const r = extract('webgpu', '', ['--vit-batch-size', '100000']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^Error: extract: --vit-batch-size 100000 makes the widest activation of a forward pass a 9\.54 GiB tensor, over this GPU's [\d.]+ GiB storage binding; use at most \d+$/,
+    );
+    expect(readdirSync(r.dumpTo)).toEqual([]);
   });
 });
