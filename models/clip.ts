@@ -14,8 +14,9 @@ import {
   oneOf,
   readConfigTable,
   readConfigValue,
+  squareSide,
 } from '../src/convert/config-table.js';
-import { getOpenClipImageSize, type OpenClipConfig, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
+import { type OpenClipConfig, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
 import { blockRename, type CheckpointFormat, type ConfigHints, type KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
@@ -99,6 +100,7 @@ const OPEN_CLIP: ConfigTable<VitArch> = {
   depth: num('layers'),
   width: num('width'),
   patchSize: num('patch_size'),
+  imageSize: squareSide('image_size'),
 };
 
 /** `open_clip_config.json` of an open_clip `VisionTransformer`; null for a timm trunk (SigLIP's). */
@@ -109,8 +111,6 @@ function readOpenClipConfig(config: OpenClipConfig, file: string): ConfigHints |
     gelu: config.quickGelu ? 'quick' : 'none',
     ...readConfigTable(vision, OPEN_CLIP, file),
   };
-  const imageSize = getOpenClipImageSize(vision, file);
-  if (imageSize !== undefined) arch.imageSize = imageSize;
   if (arch.width !== undefined) {
     arch.nHeads = arch.width / readConfigValue(vision, num('head_width', 64), file)!;
     arch.mlpWidth = Math.trunc(arch.width * readConfigValue(vision, num('mlp_ratio', 4), file)!);

@@ -13,7 +13,14 @@
  * interpolation). Preprocessing: timm's data config, shortest side to the
  * input size (bicubic), centre crop (crop_pct 1.0), mean = std = 0.5.
  */
-import { type ConfigTable, isRecord, num, readConfigTable } from '../src/convert/config-table.js';
+import {
+  type ConfigTable,
+  isRecord,
+  num,
+  readConfigTable,
+  readConfigValue,
+  squareSide,
+} from '../src/convert/config-table.js';
 import {
   blockRename,
   type ArchSource,
@@ -114,14 +121,6 @@ const TIMM_SIZES: Record<string, keyof typeof PE_SIZES> = {
   gigantic: 'G',
 };
 
-function getSide(value: unknown, file: string): number | undefined {
-  const sides = Array.isArray(value) ? value.slice(-2) : [value, value];
-  if (typeof sides[0] !== 'number') return undefined;
-  if (sides[0] !== sides[1])
-    throw new Error(`convert: ${file}: non-square input ${JSON.stringify(value)} is not supported`);
-  return sides[0];
-}
-
 /** timm `config.json` keys -> our fields, over the sizes the model name gives; the input side is read below. */
 const TIMM: ConfigTable<VitArch> = {
   width: num('model_args.embed_dim'),
@@ -142,9 +141,8 @@ function readTimmConfig(kind: 'core' | 'spatial', json: unknown, file: string): 
     ...readConfigTable(json, TIMM, file),
   };
   const cfg = isRecord(json.pretrained_cfg) ? json.pretrained_cfg : {};
-  const args = isRecord(json.model_args) ? json.model_args : {};
-  const stated = getSide(cfg.input_size, file) ?? Number(match[4]);
-  arch.imageSize = getSide(args.img_size, file) ?? stated;
+  const stated = readConfigValue(json, squareSide('pretrained_cfg.input_size'), file) ?? Number(match[4]);
+  arch.imageSize = readConfigValue(json, squareSide('model_args.img_size'), file) ?? stated;
   const preprocess = readConfigTable(json, TIMM_PREPROCESS, file);
   // Other filters are left to the family's own (bicubic).
   if (cfg.interpolation === 'bicubic' || cfg.interpolation === 'bilinear') preprocess.filter = cfg.interpolation;

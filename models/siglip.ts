@@ -5,8 +5,15 @@
  * exact (erf) GELU as timm runs it. Preprocessing: squash resize to the model
  * size (bicubic), mean = std = 0.5.
  */
-import { getOpenClipImageSize, parseOpenClipConfig } from '../src/convert/open-clip-config.js';
-import { type ConfigTable, num, readConfigTable, readConfigValue, str } from '../src/convert/config-table.js';
+import { parseOpenClipConfig } from '../src/convert/open-clip-config.js';
+import {
+  type ConfigTable,
+  num,
+  readConfigTable,
+  readConfigValue,
+  squareSide,
+  str,
+} from '../src/convert/config-table.js';
 import type { CheckpointFormat, ConfigHints, KeyRename } from '../src/vit/checkpoint-spec.js';
 import type { VitArch } from '../src/vit/arch.js';
 import type { VitFamily } from '../src/vit/family.js';
@@ -94,7 +101,7 @@ function readTimmConfig(json: unknown, file: string): ConfigHints | null {
     );
   const arch: Partial<VitArch> = {
     patchSize: Number(match[2]),
-    imageSize: getOpenClipImageSize(config.vision, file) ?? Number(match[3]),
+    imageSize: readConfigValue(config.vision, squareSide('image_size'), file) ?? Number(match[3]),
     ...TIMM_SIZES[match[1]],
     ...readConfigTable(json as Record<string, unknown>, TIMM_KWARGS, file),
   };

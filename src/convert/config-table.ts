@@ -48,6 +48,28 @@ export const rgb = typed(
 );
 
 /**
+ * The side of a square input: a number, or an array ending in height and width (open_clip's `image_size` `[h, w]`,
+ * timm's `input_size` `[c, h, w]`); a non-square one is refused, as anything that is neither.
+ */
+export function squareSide(key: string): ConfigField<number> {
+  const sidesOf = (value: unknown) => (Array.isArray(value) ? value.slice(-2) : [value, value]);
+  return {
+    key,
+    expected: 'a number or [height, width]',
+    parse(value) {
+      const [h, w] = sidesOf(value);
+      return typeof h === 'number' && h === w ? h : undefined;
+    },
+    refuse(value) {
+      const [h, w] = sidesOf(value);
+      return typeof h === 'number' && typeof w === 'number'
+        ? `${showValue(value)} is not square, which is not supported`
+        : `is ${showValue(value)}, expected a number or [height, width]`;
+    },
+  };
+}
+
+/**
  * A string from a fixed set, mapped to ours (HF's `hidden_act` names to GELU variants); anything else is refused
  * as `<key> '<value>' is not supported (<the names>)`.
  */

@@ -32,14 +32,3 @@ export function parseOpenClipConfig(json: unknown, file: string): OpenClipConfig
     preprocess: readConfigTable(pre, PREPROCESS, file),
   };
 }
-
-/** The image side of a vision_cfg; non-square inputs are refused. */
-export function getOpenClipImageSize(vision: Record<string, unknown>, file: string): number | undefined {
-  const size = vision.image_size;
-  if (Array.isArray(size)) {
-    if (size[0] !== size[1])
-      throw new Error(`convert: ${file}: non-square image_size [${size.join(', ')}] is not supported`);
-    return size[0] as number;
-  }
-  return size as number | undefined;
-}

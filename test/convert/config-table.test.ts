@@ -9,6 +9,7 @@ import {
   readConfigTable,
   readConfigValue,
   rgb,
+  squareSide,
   str,
 } from '../../src/convert/config-table.js';
 
@@ -74,5 +75,23 @@ describe('readConfigTable', () => {
       /^convert: config\.json: hidden_act 'relu' is not supported \(quick_gelu, gelu\)$/,
     );
     expect(() => readConfigTable({ hidden_act: 'toString' }, table, 'config.json')).toThrow(/is not supported/);
+  });
+
+  it("reads a square input's side from a number, [h, w] or [c, h, w], and refuses a non-square or malformed one", () => {
+    const side = (value: unknown) => readConfigValue({ size: value }, squareSide('size'), 'config.json');
+    expect([side(224), side([384, 384]), side([3, 518, 518]), side(undefined), side(null)]).toEqual([
+      224,
+      384,
+      518,
+      undefined,
+      undefined,
+    ]);
+    expect(() => side([3, 224, 256])).toThrow(
+      /^convert: config\.json: size \[3,224,256\] is not square, which is not supported$/,
+    );
+    expect(() => side('224')).toThrow(/^convert: config\.json: size is '224', expected a number or \[height, width\]$/);
+    expect(() => side([224])).toThrow(
+      /^convert: config\.json: size is \[224\], expected a number or \[height, width\]$/,
+    );
   });
 });
