@@ -146,6 +146,25 @@ describe.runIf(info)('webgpu LayerNorm', () => {
       out.dispose();
     });
   }
+
+  it('normalises every row when there are more rows than one dispatch axis holds', async (ctx) => {
+    // One workgroup a row: past the axis limit (65,535 on the GPUs and llvmpipe we know), tfjs spreads the
+    // workgroups over x and y, and the kernel must find its row from both.
+    const axisLimit = (tf.backend() as unknown as { device: GPUDevice }).device.limits.maxComputeWorkgroupsPerDimension;
+    if (axisLimit > 200_000) ctx.skip();
+    const [nRows, width] = [axisLimit + 1000, 8];
+    const x = randomValues(nRows * width, 5, 3).map((v, i) => v + (Math.floor(i / width) % 97));
+    const [gamma, beta] = [new Float32Array(width).fill(1), new Float32Array(width)];
+    const make = () => layerNorm(tf.tensor2d(x, [nRows, width]), tf.tensor1d(gamma), tf.tensor1d(beta), 1e-6);
+    expect(await kernelsOf(make)).toContain('SaevLayerNorm');
+    const out = tf.tidy(make);
+    const got = await out.data();
+    out.dispose();
+    const want = layerNormReference(x, width, gamma, beta, 1e-6);
+    const beyond = axisLimit * width; // the rows only the second dispatch axis reaches
+    expect(compare(got.subarray(beyond), want.subarray(beyond)).relRms).toBeLessThan(1e-5);
+    expect(compare(got, want).relRms).toBeLessThan(1e-5);
+  });
 });
 
 describe.runIf(info)('webgpu GELU', () => {
