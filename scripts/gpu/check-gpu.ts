@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { describeBackend, initBackend, parseBackendRequest, takeBackendError } from '../../src/backend.js';
 import { compareExtractions, extractDemo, ExtractSample } from './extract-ref.js';
 import { runKernelChecks } from './kernel-checks.js';
-import { compareWithReferences, writeReferences } from './model-refs.js';
+import { compareWithReference, selectCases, writeReferences } from './model-refs.js';
+import { type Check, checksOrFailure, MODEL_TOLERANCE } from './sampling.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,8 +78,8 @@ function makeReferences(): string {
   throw new Error('gpu-check: no CPU backend could compute the references');
 }
 
-const results: Array<{ what: string; relRms: number; tolerance: number }> = [];
-const report = (check: { what: string; relRms: number; tolerance: number }) => {
+const results: Check[] = [];
+const report = (check: Check) => {
   const gpuError = takeBackendError();
   if (gpuError) check = { ...check, what: `${check.what} [GPU error: ${gpuError}]`, relRms: Number.NaN };
   results.push(check);
@@ -89,9 +90,12 @@ const report = (check: { what: string; relRms: number; tolerance: number }) => {
 if (info.adapter)
   for (const check of await runKernelChecks(info.adapter.maxStorageBufferBindingSize, log)) report(check);
 const refs = values.refs ?? makeReferences();
-for (const check of await compareWithReferences(refs, cases)) report(check);
+for (const c of selectCases(cases)) for (const check of await compareWithReference(refs, c)) report(check);
 const reference = JSON.parse(readFileSync(path.join(refs, EXTRACT_FILE), 'utf8')) as ExtractSample;
-for (const check of compareExtractions(await extractDemo(parseBackendRequest(values.backend)), reference))
+const extracted = () => extractDemo(parseBackendRequest(values.backend));
+for (const check of await checksOrFailure('extract', MODEL_TOLERANCE, async () =>
+  compareExtractions(await extracted(), reference),
+))
   report(check);
 const failed = results.filter((r) => !(r.relRms <= r.tolerance));
 log(failed.length ? `${failed.length} of ${results.length} checks FAILED` : `all ${results.length} checks passed`);

@@ -12,7 +12,7 @@ import { validateExtractConfig } from '../../src/extract/config.js';
 import { runExtraction } from '../../src/extract/run-extraction.js';
 import { verifyShardDir } from '../../src/shards/verify-shards.js';
 import { DEMO_IMAGES_DIR } from '../../src/version.js';
-import { getRelRms, pick, samplePositions } from './sampling.js';
+import { type Check, getRelRms, MODEL_TOLERANCE, pick, samplePositions } from './sampling.js';
 
 const SAMPLE = 16384;
 
@@ -66,10 +66,7 @@ export async function extractDemo(backend: BackendRequest): Promise<ExtractSampl
 }
 
 /** The same directory hash, shard count and a passing verify; then each shard's sample within tolerance. */
-export function compareExtractions(
-  got: ExtractSample,
-  want: ExtractSample,
-): Array<{ what: string; relRms: number; tolerance: number }> {
+export function compareExtractions(got: ExtractSample, want: ExtractSample): Check[] {
   if (got.shardDir !== want.shardDir || got.nShards !== want.nShards) {
     throw new Error(
       `gpu-check: extraction wrote ${got.shardDir} (${got.nShards} shards), the reference ${want.shardDir} (${want.nShards})`,
@@ -79,6 +76,6 @@ export function compareExtractions(
   return want.shards.map((shard, i) => ({
     what: `extract ${shard.name} (verify ok) vs reference`,
     relRms: getRelRms(got.shards[i].values, shard.values),
-    tolerance: 1e-4,
+    tolerance: MODEL_TOLERANCE,
   }));
 }

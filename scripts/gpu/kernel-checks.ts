@@ -9,13 +9,7 @@ import { gelu } from '../../src/ops/gelu.js';
 import { layerNorm } from '../../src/ops/layer-norm.js';
 import { makeNormal } from '../../src/random.js';
 import { setMatMulTileOverride } from '../../src/webgpu/kernels.js';
-import { getRelRms, samplePositions } from './sampling.js';
-
-export interface Check {
-  what: string;
-  relRms: number;
-  tolerance: number;
-}
+import { type Check, getRelRms, samplePositions } from './sampling.js';
 
 function randomValues(n: number, seed: number, scale = 1): Float32Array {
   const normal = makeNormal(seed);

@@ -14,7 +14,7 @@ import { DEMO_IMAGES_DIR } from '../../src/version.js';
 import { makeRecorder } from '../../src/vit/build-vit.js';
 import { loadVit } from '../../src/vit/load-vit.js';
 import { recordActivations } from '../../src/vit/tokens.js';
-import { getRelRms, pick, samplePositions } from './sampling.js';
+import { type Check, checksOrFailure, getRelRms, MODEL_TOLERANCE, pick, samplePositions } from './sampling.js';
 
 export interface ModelCase {
   name: string;
@@ -84,7 +84,8 @@ async function runCase(
   return { weightsSha256: vit.weightsSha256, blocks, rawBlocks };
 }
 
-function selectCases(names?: string[]): readonly ModelCase[] {
+/** The cases named (all of them when none are), refusing an unknown name. */
+export function selectCases(names?: string[]): readonly ModelCase[] {
   if (!names) return MODEL_CASES;
   const unknown = names.filter((name) => !MODEL_CASES.some((c) => c.name === name));
   if (unknown.length)
@@ -110,30 +111,23 @@ export async function writeReferences(
   }
 }
 
-export interface ModelCheck {
-  what: string;
-  relRms: number;
-  tolerance: number;
+/**
+ * One case on the active backend against its reference: relative RMS per recorded block, or one failed check saying
+ * why it could not run.
+ */
+export function compareWithReference(dir: string, c: ModelCase): Promise<Check[]> {
+  const what = `${c.name} (${c.family} ${c.ckpt})`;
+  return checksOrFailure(what, MODEL_TOLERANCE, () => compareCase(dir, c, what));
 }
 
-/** Each case on the active backend against its reference: relative RMS per recorded block. */
-export async function compareWithReferences(dir: string, names?: string[]): Promise<ModelCheck[]> {
-  const checks: ModelCheck[] = [];
-  for (const c of selectCases(names)) {
-    const reference = JSON.parse(readFileSync(path.join(dir, `${c.name}.json`), 'utf8')) as Reference;
-    const ours = await runCase(c);
-    if (ours.weightsSha256 !== reference.weightsSha256)
-      throw new Error(
-        `gpu-check: ${c.name}: the random weights differ from the reference's (${reference.weightsSha256.slice(0, 12)})`,
-      );
-    reference.blocks.forEach((ref, l) => {
-      const got = pick(ours.rawBlocks[l], samplePositions(ref.size, SAMPLE, ref.block + 1));
-      checks.push({
-        what: `${c.name} (${c.family} ${c.ckpt}) block ${ref.block} vs ${reference.backend}`,
-        relRms: getRelRms(got, ref.values),
-        tolerance: 1e-4,
-      });
-    });
-  }
-  return checks;
+async function compareCase(dir: string, c: ModelCase, what: string): Promise<Check[]> {
+  const reference = JSON.parse(readFileSync(path.join(dir, `${c.name}.json`), 'utf8')) as Reference;
+  const ours = await runCase(c);
+  if (ours.weightsSha256 !== reference.weightsSha256)
+    throw new Error(`the random weights differ from the reference's (${reference.weightsSha256.slice(0, 12)})`);
+  return reference.blocks.map((ref, l) => ({
+    what: `${what} block ${ref.block} vs ${reference.backend}`,
+    relRms: getRelRms(pick(ours.rawBlocks[l], samplePositions(ref.size, SAMPLE, ref.block + 1)), ref.values),
+    tolerance: MODEL_TOLERANCE,
+  }));
 }

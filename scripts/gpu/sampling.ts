@@ -1,5 +1,28 @@
-/** Seeded sample positions and the error measures the GPU checks report. */
+/** Seeded sample positions, the error measure the GPU checks report, and the checks themselves. */
+import { firstLine } from '../../src/error-line.js';
 import { makeNormal } from '../../src/random.js';
+
+/** Relative RMS a model's block or a shard may differ from the CPU backend's by: float32 noise. */
+export const MODEL_TOLERANCE = 1e-4;
+
+/** One line of the GPU check's report: what was compared, its relative RMS error and the most it may be. */
+export interface Check {
+  what: string;
+  relRms: number;
+  tolerance: number;
+}
+
+/**
+ * `run()`'s checks; when it throws (a model that does not load, a GPU out of memory), one failed check naming `what`
+ * and the error instead, so that the checks after it still run and report.
+ */
+export async function checksOrFailure(what: string, tolerance: number, run: () => Promise<Check[]>): Promise<Check[]> {
+  try {
+    return await run();
+  } catch (error) {
+    return [{ what: `${what}: ${firstLine(error)}`, relRms: Number.NaN, tolerance }];
+  }
+}
 
 /** `n` distinct-enough positions in [0, size), the same for every run with one seed. */
 export function samplePositions(size: number, n: number, seed: number): Int32Array {
