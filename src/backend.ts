@@ -31,6 +31,8 @@ import { tf } from './tf.js';
 import { registerFileRouters } from './vit/file-io.js';
 import {
   AdapterSummary,
+  explainNoAdapter,
+  NO_ADAPTER,
   getNoHardwareGpuReason,
   NO_VULKAN_DRIVER,
   NoGpuAdapterError,
@@ -185,6 +187,7 @@ async function tryWebGpu(allowSoftware: boolean): Promise<Candidate> {
   }
   if (!allowSoftware) {
     const noHardware = probeHardwareAdapter();
+    if (noHardware === NO_ADAPTER) throw explainNoAdapter();
     if (noHardware) throw new NoGpuAdapterError(noHardware);
   }
   const opened = await openWebGpu(allowSoftware);

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeMissingVulkanLibraries, getLibraryDirs } from './vulkan-libraries.js';
 
 /** What the log and `saev-tfjs.json` record of the adapter. */
 export interface AdapterSummary {
@@ -90,7 +91,7 @@ type AdapterIdentity = Pick<GPUAdapterInfo, 'architecture' | 'device' | 'descrip
   isFallbackAdapter?: boolean;
 };
 
-const NO_ADAPTER = 'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device';
+export const NO_ADAPTER = 'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 device';
 const describeSoftwareAdapter = (info: AdapterIdentity) =>
   `only a software adapter (${info.description || info.device}); it runs on the CPU, so it is used only when asked for`;
 
@@ -119,7 +120,7 @@ export async function openWebGpu(allowSoftware: boolean): Promise<OpenedWebGpu> 
   const dawn = await importDawn();
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new NoGpuAdapterError(NO_ADAPTER);
+  if (!adapter) throw explainNoAdapter();
   const info = adapter.info;
   const software = isSoftware(info);
   if (software && !allowSoftware) throw new NoGpuAdapterError(describeSoftwareAdapter(info));
@@ -198,6 +199,20 @@ export function getNoHardwareGpuReason(
   if (drivers.every(isSoftwareDriver))
     return 'only a software Vulkan driver (llvmpipe); use --backend webgpu to run on it';
   return null;
+}
+
+/**
+ * Why Dawn found no adapter. Where a Vulkan driver is installed but a library it needs is not on the
+ * library path (the Vulkan loader, NVIDIA's libglvnd dependencies), that is said, with its package, as a
+ * plain error: a GPU left unused is worth a log line even under `auto`. Otherwise the quiet NO_ADAPTER.
+ */
+export function explainNoAdapter(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+  libraryDirs = getLibraryDirs(env),
+): Error {
+  const missing = platform === 'linux' ? describeMissingVulkanLibraries(listVulkanDrivers(env), libraryDirs) : null;
+  return missing ? new Error(`no WebGPU adapter: ${missing}`) : new NoGpuAdapterError(NO_ADAPTER);
 }
 
 /** The probe a child process runs: the high-performance adapter's identity (or null), as JSON on stdout. */

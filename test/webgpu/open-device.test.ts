@@ -4,7 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getNoHardwareGpuReason, NO_VULKAN_DRIVER } from '../../src/webgpu/open-device.js';
+import {
+  explainNoAdapter,
+  getNoHardwareGpuReason,
+  NO_ADAPTER,
+  NO_VULKAN_DRIVER,
+  NoGpuAdapterError,
+} from '../../src/webgpu/open-device.js';
 
 const BIN = path.resolve(__dirname, '../../bin/run.js');
 
@@ -35,6 +41,24 @@ describe('getNoHardwareGpuReason', () => {
   it('probes other platforms (Metal, D3D12) instead of guessing', () => {
     expect(getNoHardwareGpuReason({}, 'darwin')).toBeNull();
     expect(getNoHardwareGpuReason({}, 'win32')).toBeNull();
+  });
+});
+
+describe('explainNoAdapter', () => {
+  it('is the quiet NO_ADAPTER where no Vulkan driver is installed, or off Linux', () => {
+    const none = explainNoAdapter({ VK_DRIVER_FILES: '/nowhere/icd.json' }, 'linux');
+    expect([none instanceof NoGpuAdapterError, none.message]).toEqual([true, NO_ADAPTER]);
+    expect(explainNoAdapter({}, 'darwin')).toBeInstanceOf(NoGpuAdapterError);
+  });
+
+  it('names what a driver here lacks as an error auto logs, not a quiet one', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-nvidia-'));
+    const nvidia = manifest(dir, 'nvidia_icd.json', 'libGLX_nvidia.so.0');
+    const error = explainNoAdapter({ VK_DRIVER_FILES: nvidia }, 'linux', [dir]); // a library path holding nothing
+    expect(error).not.toBeInstanceOf(NoGpuAdapterError);
+    expect(error.message).toBe(
+      'no WebGPU adapter: a Vulkan driver is installed, but libvulkan.so.1, libGLX.so.0, libGLdispatch.so.0 are not on the library path (Debian/Ubuntu: apt-get install libvulkan1 libglx0 libglvnd0; or put them in LD_LIBRARY_PATH)',
+    );
   });
 });
 
