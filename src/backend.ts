@@ -32,8 +32,8 @@ import { registerFileRouters } from './vit/file-io.js';
 import {
   AdapterSummary,
   explainNoAdapter,
-  NO_ADAPTER,
   getNoHardwareGpuReason,
+  NO_ADAPTER,
   NO_VULKAN_DRIVER,
   NoGpuAdapterError,
   openWebGpu,

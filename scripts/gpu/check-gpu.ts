@@ -92,11 +92,10 @@ if (info.adapter)
 const refs = values.refs ?? makeReferences();
 for (const c of selectCases(cases)) for (const check of await compareWithReference(refs, c)) report(check);
 const reference = JSON.parse(readFileSync(path.join(refs, EXTRACT_FILE), 'utf8')) as ExtractSample;
-const extracted = () => extractDemo(parseBackendRequest(values.backend));
-for (const check of await checksOrFailure('extract', MODEL_TOLERANCE, async () =>
-  compareExtractions(await extracted(), reference),
-))
-  report(check);
+const extractChecks = await checksOrFailure('extract', MODEL_TOLERANCE, async () =>
+  compareExtractions(await extractDemo(parseBackendRequest(values.backend)), reference),
+);
+for (const check of extractChecks) report(check);
 const failed = results.filter((r) => !(r.relRms <= r.tolerance));
 log(failed.length ? `${failed.length} of ${results.length} checks FAILED` : `all ${results.length} checks passed`);
 process.exit(failed.length ? 1 : 0);
