@@ -18,6 +18,11 @@ const SAMPLE = 16384;
 
 export interface ExtractSample {
   shardDir: string;
+  /**
+   * metadata.json without `data`, which names the photos' folder: the same run wherever the tool is unpacked
+   * (the folder, and so the directory's hash, differs between the machine that made the references and the GPU's).
+   */
+  run: Record<string, unknown>;
   nShards: number;
   /** Sampled values of each shard's real rows (float32 shards). */
   shards: Array<{ name: string; size: number; values: number[] }>;
@@ -59,17 +64,19 @@ export async function extractDemo(backend: BackendRequest): Promise<ExtractSampl
         values: Array.from(pick(rows, samplePositions(rows.length, SAMPLE, i + 100))),
       };
     });
-    return { shardDir: path.basename(result.shardDir), nShards: result.nShards, shards, verified: report.ok };
+    const { data: _data, ...run } = JSON.parse(readFileSync(path.join(result.shardDir, 'metadata.json'), 'utf8'));
+    return { shardDir: path.basename(result.shardDir), run, nShards: result.nShards, shards, verified: report.ok };
   } finally {
     rmSync(dumpTo, { recursive: true, force: true });
   }
 }
 
-/** The same directory hash, shard count and a passing verify; then each shard's sample within tolerance. */
+/** The same run (metadata but the photos' folder), shard count and a passing verify; then each shard's sample. */
 export function compareExtractions(got: ExtractSample, want: ExtractSample): Check[] {
-  if (got.shardDir !== want.shardDir || got.nShards !== want.nShards) {
+  const [gotRun, wantRun] = [JSON.stringify(got.run), JSON.stringify(want.run)];
+  if (gotRun !== wantRun || got.nShards !== want.nShards) {
     throw new Error(
-      `gpu-check: extraction wrote ${got.shardDir} (${got.nShards} shards), the reference ${want.shardDir} (${want.nShards})`,
+      `gpu-check: extraction wrote ${gotRun} (${got.nShards} shards), the reference ${wantRun} (${want.nShards})`,
     );
   }
   if (!got.verified) throw new Error('gpu-check: verify found problems in the shards written on the GPU');

@@ -220,6 +220,32 @@ describe.runIf(ENABLED)('offline bundle', () => {
     expect(v.status, v.stderr).toBe(0);
   });
 
+  it('runs the GPU check (test:gpu) from the bundle against references the repository made, elsewhere', async () => {
+    // What scripts/gpu/run-from-bundle.sh does on a GPU machine, with a CPU backend standing in for the GPU: the
+    // references come from this checkout and the check runs from the unpacked bundle, at another path.
+    const refs = path.join(tmp, 'gpu-refs');
+    const cases = ['--cases', 'dinov3-s16plus']; // the smallest family case, and the 3-shard extraction
+    const made = await run(process.execPath, [
+      path.join(ROOT, 'dist/scripts/gpu/check-gpu.js'),
+      '--make-refs',
+      refs,
+      ...cases,
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const checker = path.join(bundleDir, 'dist/scripts/gpu/check-gpu.js');
+    const r = await run(
+      path.join(bundleDir, 'node/bin/node'),
+      [checker, '--backend', 'wasm', '--refs', refs, ...cases],
+      {
+        cwd: home,
+        env,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/test:gpu: ok {3}extract acts000002\.bin \(verify ok\) vs reference/);
+    expect(r.stderr).toMatch(/test:gpu: all 5 checks passed/);
+  });
+
   it('the WebGPU packages load with the bundled node from inside the bundle', () => {
     const code =
       "const w = require('webgpu'); const b = require('@tensorflow/tfjs-backend-webgpu');" +
