@@ -7,7 +7,9 @@
 # Steps (default: probe check bench):
 #   probe    what Dawn sees: adapters, features, limits
 #   check    npm run test:gpu (kernels at real sizes, every family, a verified extraction); CPU references
-#            from $SAEV_GPU_REFS (written by `check-gpu.js --make-refs DIR --backend native` elsewhere)
+#            from $SAEV_GPU_REFS (written by `check-gpu.js --make-refs DIR --backend native` elsewhere);
+#            $SAEV_GPU_CHECK_ARGS adds arguments (e.g. `--cases clip-b16`, or `--backend webgpu` to try the
+#            script on a software adapter)
 #   profile  GPU time per kernel of one ViT-B/16 forward at batch 128, the project's kernels and tfjs's own
 #   tiles    ViT-B/16 model-only images/s at batch 128 for each matmul tile shape
 #   torch    PyTorch's ViT-B/16 model-only images/s on CUDA at batch 128 and 256, strict float32 and TF32
@@ -31,7 +33,8 @@ for step in $steps; do
       "$node" "$scripts/gpu/probe.js" | tee "$out/probe.json" ;;
     check)
       say "check (test:gpu)"
-      "$node" "$scripts/gpu/check-gpu.js" --require ${SAEV_GPU_REFS:+--refs "$SAEV_GPU_REFS"} 2>&1 | tee "$out/check.log" ;;
+      # shellcheck disable=SC2086 # SAEV_GPU_CHECK_ARGS is a list of arguments
+      "$node" "$scripts/gpu/check-gpu.js" --require ${SAEV_GPU_REFS:+--refs "$SAEV_GPU_REFS"} ${SAEV_GPU_CHECK_ARGS:-} 2>&1 | tee "$out/check.log" ;;
     profile)
       say profile
       for kernels in fused generic; do
