@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PACKAGE_ROOT } from '../../src/version.js';
+import { extractOurs, extractTorch, runJsonLines, TORCH_SCRIPT } from './child-runs.js';
 import { makeJpegFolder } from './jpeg-folder.js';
 import { median } from './median.js';
 import { runAlternatePairs } from './pairs.js';
@@ -32,8 +32,6 @@ export interface GpuBenchOptions {
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TORCH_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'bench', 'torch_recipe.py');
-const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
 const MODELS = [
   {
     label: 'CLIP B/16',
@@ -56,20 +54,6 @@ const MODELS = [
 ];
 /** End-to-end extraction runs the first (CLIP B/16). */
 const EXTRACT_MODEL = MODELS[0];
-
-function runLines(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Array<Record<string, unknown>> {
-  const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (result.status !== 0)
-    throw new Error(
-      `${path.basename(cmd)} ${args.slice(0, 3).join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
-    );
-  const text = result.stdout.trim();
-  if (text.startsWith('{') && !text.includes('\n{')) return [JSON.parse(text)];
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
-}
 
 const rate = (r: Record<string, unknown>) => median(r.imgsPerS as number[]);
 
@@ -101,7 +85,7 @@ async function benchForward(options: GpuBenchOptions): Promise<GpuRow[]> {
       ]),
     );
     const ours = () =>
-      runLines(process.execPath, [
+      runJsonLines(process.execPath, [
         path.join(HERE, 'forward.js'),
         '--backend',
         options.backend,
@@ -116,7 +100,7 @@ async function benchForward(options: GpuBenchOptions): Promise<GpuRow[]> {
         '3',
       ]);
     const torch = () =>
-      runLines(options.python, [
+      runJsonLines(options.python, [
         TORCH_SCRIPT,
         'forward',
         '--arch',
@@ -144,70 +128,6 @@ async function benchForward(options: GpuBenchOptions): Promise<GpuRow[]> {
   return rows;
 }
 
-function extractOurs(options: GpuBenchOptions, root: string, layers: string, batch: number): number {
-  const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-bench-'));
-  try {
-    const [r] = runLines(
-      process.execPath,
-      [
-        BIN,
-        'activations',
-        'extract',
-        '--backend',
-        options.backend,
-        '--vit-ckpt',
-        `random:${EXTRACT_MODEL.ours}`,
-        '--data',
-        'image-folder',
-        '--data-root',
-        root,
-        `--vit-layers=${layers}`,
-        '--vit-batch-size',
-        String(batch),
-        '--n-workers',
-        String(os.availableParallelism()),
-        '--dump-to',
-        dumpTo,
-        '--json',
-      ],
-      { UV_THREADPOOL_SIZE: String(os.availableParallelism()) },
-    );
-    return r.imgsPerS as number;
-  } finally {
-    rmSync(dumpTo, { recursive: true, force: true });
-  }
-}
-
-function extractTorch(options: GpuBenchOptions, root: string, layers: string, batch: number): number {
-  const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-bench-torch-'));
-  try {
-    const [r] = runLines(options.python, [
-      TORCH_SCRIPT,
-      'extract',
-      '--arch',
-      EXTRACT_MODEL.torch,
-      '--data-root',
-      root,
-      '--layers',
-      layers,
-      '--batch',
-      String(batch),
-      '--dump-to',
-      dumpTo,
-      '--device',
-      'cuda',
-      '--tf32',
-      '--n-workers',
-      String(Math.min(16, os.availableParallelism())),
-      '--threads',
-      String(os.availableParallelism()),
-    ]);
-    return r.imgsPerS as number;
-  } finally {
-    rmSync(dumpTo, { recursive: true, force: true });
-  }
-}
-
 /** `dd` writing `bytes` of random data with a final fsync, MB/s. */
 function measureDd(bytes: number): number {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'saev-gpu-bench-dd-'));
@@ -233,17 +153,24 @@ async function benchExtract(
   const allLayers = Array.from({ length: depth }, (_, i) => i).join(',');
   const bytesPerImgAll = depth * tokens * width * 4;
   const disk = { allLayersMBs: [] as number[], ddMBs: 0 };
+  // Every core decodes on our side (worker threads and libuv's pool); PyTorch gets its DataLoader workers, with TF32.
+  const cores = String(os.availableParallelism());
+  const oursArgs = ['--n-workers', cores];
+  const env = { UV_THREADPOOL_SIZE: cores };
+  const torchWorkers = String(Math.min(16, os.availableParallelism()));
+  const torchArgs = ['--device', 'cuda', '--tf32', '--n-workers', torchWorkers, '--threads', cores];
   for (const [label, layers, nImgs] of [
     ['1 layer', '-2', options.nImgs],
     [`all ${depth} layers`, allLayers, Math.ceil(options.nImgs / 4)],
   ] as const) {
     const root = makeJpegFolder(nImgs);
     const row: GpuRow = { what: `extract ${label}, ${nImgs} JPEGs`, ours: [], strict: [], tf32: [] };
+    const run = { root, layers, batch: 256 };
     try {
       for (const [ours, torch] of await runAlternatePairs(
         options.pairs,
-        () => extractOurs(options, root, layers, 256),
-        () => extractTorch(options, root, layers, 256),
+        () => extractOurs({ ...run, backend: options.backend, arch: EXTRACT_MODEL.ours, extraArgs: oursArgs, env }),
+        () => extractTorch({ ...run, python: options.python, arch: EXTRACT_MODEL.torch, extraArgs: torchArgs }),
       )) {
         row.ours.push(ours);
         row.tf32.push(torch);

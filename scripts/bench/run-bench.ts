@@ -17,12 +17,12 @@
  * batches `--gpu-batches`, PyTorch on CUDA in strict float32 and TF32.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { PACKAGE_ROOT } from '../../src/version.js';
+import { extractOurs, extractTorch, runJsonLines, TORCH_SCRIPT } from './child-runs.js';
 import { runGpuBench } from './gpu-bench.js';
 import { makeJpegFolder } from './jpeg-folder.js';
 import { median } from './median.js';
@@ -46,8 +46,6 @@ const { values } = parseArgs({
 const PAIRS = values.quick ? 1 : Number(values.pairs);
 const PYTHON = process.env.SAEV_BENCH_PYTHON ?? 'python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TORCH_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'bench', 'torch_recipe.py');
-const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js');
 const ARCH = { ours: 'ViT-B-16', torch: 'ViT-B-16-quickgelu' };
 /** Model-only rows: CLIP ViT-B/16 and DINOv2 ViT-B/14 (224 px, 257 tokens), the same architecture on both sides. */
 const FORWARD_MODELS = [
@@ -57,21 +55,12 @@ const FORWARD_MODELS = [
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Record<string, unknown> {
-  const result = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
-  if (result.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(result.stderr ?? '').trim().split('\n').pop()}`);
-  // One JSON document: either the whole output (the CLI's pretty-printed --json) or its last line.
-  const text = result.stdout.trim();
-  return JSON.parse(text.startsWith('{') ? text : text.split('\n').pop()!);
-}
-
 function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch, torchvision, open_clip'], { encoding: 'utf8' }).status === 0;
 }
 
 function oursForward(backend: string, family: string, arch: string, batch: number, layers = 'all'): number {
-  const r = runJson(
+  const [r] = runJsonLines(
     process.execPath,
     [
       path.join(HERE, 'forward.js'),
@@ -95,55 +84,8 @@ function oursForward(backend: string, family: string, arch: string, batch: numbe
 }
 
 function torchForward(arch: string, batch: number): number {
-  const r = runJson(PYTHON, [TORCH_SCRIPT, 'forward', '--arch', arch, '--batch', String(batch), '--reps', '2']);
+  const [r] = runJsonLines(PYTHON, [TORCH_SCRIPT, 'forward', '--arch', arch, '--batch', String(batch), '--reps', '2']);
   return median(r.imgsPerS as number[]);
-}
-
-function oursExtract(root: string, layers: string, batch: number): number {
-  const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-shards-'));
-  const r = runJson(
-    process.execPath,
-    [
-      BIN,
-      'activations',
-      'extract',
-      '--vit-ckpt',
-      `random:${ARCH.ours}`,
-      '--data',
-      'image-folder',
-      '--data-root',
-      root,
-      `--vit-layers=${layers}`,
-      '--vit-batch-size',
-      String(batch),
-      '--dump-to',
-      dumpTo,
-      '--json',
-    ],
-    { SAEV_BACKEND: 'native' },
-  );
-  rmSync(dumpTo, { recursive: true, force: true });
-  return r.imgsPerS as number;
-}
-
-function torchExtract(root: string, layers: string, batch: number): number {
-  const dumpTo = mkdtempSync(path.join(os.tmpdir(), 'saev-bench-torch-'));
-  const r = runJson(PYTHON, [
-    TORCH_SCRIPT,
-    'extract',
-    '--arch',
-    ARCH.torch,
-    '--data-root',
-    root,
-    '--layers',
-    layers,
-    '--batch',
-    String(batch),
-    '--dump-to',
-    dumpTo,
-  ]);
-  rmSync(dumpTo, { recursive: true, force: true });
-  return r.imgsPerS as number;
 }
 
 interface Row {
@@ -237,8 +179,8 @@ if (parts.has('extract')) {
     const label = layers === '-2' ? '1 layer' : 'all layers';
     const extract = await pairUp(
       `extract native ${label} b8`,
-      () => oursExtract(root, layers, 8),
-      withTorch ? () => torchExtract(root, layers, 8) : null,
+      () => extractOurs({ backend: 'native', arch: ARCH.ours, root, layers, batch: 8 }),
+      withTorch ? () => extractTorch({ python: PYTHON, arch: ARCH.torch, root, layers, batch: 8 }) : null,
     );
     const modelOnly = await pairUp(
       `model-only native ${label} b8`,
