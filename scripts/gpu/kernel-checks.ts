@@ -7,14 +7,8 @@ import { tf } from '../../src/backend.js';
 import { attend } from '../../src/ops/attention.js';
 import { gelu } from '../../src/ops/gelu.js';
 import { layerNorm } from '../../src/ops/layer-norm.js';
-import { makeNormal } from '../../src/random.js';
 import { setMatMulTileOverride } from '../../src/webgpu/kernels.js';
-import { type Check, getRelRms, samplePositions } from './sampling.js';
-
-function randomValues(n: number, seed: number, scale = 1): Float32Array {
-  const normal = makeNormal(seed);
-  return Float32Array.from({ length: n }, () => scale * normal());
-}
+import { type Check, getRelRms, randomValues, samplePositions } from './sampling.js';
 
 async function checkMatMul(m: number, k: number, n: number, tile: string | null): Promise<Check> {
   setMatMulTileOverride(tile);

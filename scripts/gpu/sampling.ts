@@ -24,6 +24,12 @@ export async function checksOrFailure(what: string, tolerance: number, run: () =
   }
 }
 
+/** `n` seeded standard-normal values times `scale`: the inputs of the kernel checks and tests. */
+export function randomValues(n: number, seed: number, scale = 1): Float32Array {
+  const normal = makeNormal(seed);
+  return Float32Array.from({ length: n }, () => scale * normal());
+}
+
 /** `n` distinct-enough positions in [0, size), the same for every run with one seed. */
 export function samplePositions(size: number, n: number, seed: number): Int32Array {
   const normal = makeNormal(seed);

@@ -11,7 +11,8 @@ import { gelu, GeluApproximation } from '../../src/ops/gelu.js';
 import { layerNorm } from '../../src/ops/layer-norm.js';
 import { setMatMulTileOverride } from '../../src/webgpu/kernels.js';
 import { MATMUL_TILES } from '../../src/webgpu/matmul-program.js';
-import { attentionReference, compare, layerNormReference, matMulReference, randomValues } from './references.js';
+import { randomValues } from '../../scripts/gpu/sampling.js';
+import { attentionReference, compare, layerNormReference, matMulReference } from './references.js';
 import { openWebGpuForTests } from './webgpu-backend.js';
 
 const { info } = await openWebGpuForTests('webgpu kernels');
